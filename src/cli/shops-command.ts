@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { systemClock } from '../domain/clock.js';
+import { ShopService } from '../domain/shop-service.js';
+import { createRepositories } from '../storage/repositories.js';
+import { withDatabase } from './context.js';
+
+function shopService(db: Parameters<typeof createRepositories>[0]): ShopService {
+  const repos = createRepositories(db);
+  return new ShopService(repos.shops, repos.tokens, systemClock);
+}
+
+const print = (value: unknown): void => {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+};
+
+export function shopsCommand(program: Command): void {
+  const shops = program.command('shops').description('create, list, activate and deactivate stores');
+  shops
+    .command('create <subdomain>')
+    .description('create a store; prints it as JSON')
+    .option('--name <name>', 'display name (default: the subdomain)')
+    .action((subdomain: string, opts: { name?: string }) =>
+      withDatabase(async ({ database }) => print(await shopService(database.db).create(subdomain, opts.name))),
+    );
+  shops
+    .command('list')
+    .description('list all stores as JSON')
+    .action(() => withDatabase(async ({ database }) => print(await shopService(database.db).list())));
+  shops
+    .command('deactivate <subdomain>')
+    .description('deactivate a store: its tokens get 401 {"error":"store is not active"}')
+    .action((subdomain: string) => withDatabase(async ({ database }) => print(await shopService(database.db).setActive(subdomain, false))));
+  shops
+    .command('activate <subdomain>')
+    .description('activate a store again')
+    .action((subdomain: string) => withDatabase(async ({ database }) => print(await shopService(database.db).setActive(subdomain, true))));
+}
+
+export function tokensCommand(program: Command): void {
+  const tokens = program.command('tokens').description('create access tokens');
+  tokens
+    .command('create')
+    .description('create an access token; it is printed once, alone on the last line (only its hash is kept)')
+    .requiredOption('--shop <subdomain>', 'the store the token belongs to')
+    .option('--scopes <list>', 'comma-separated scopes: read_product, write_product', 'read_product,write_product')
+    .action((opts: { shop: string; scopes: string }) =>
+      withDatabase(async ({ database }) => {
+        const scopes = opts.scopes.split(',').map((s) => s.trim()).filter(Boolean);
+        const created = await shopService(database.db).createToken(opts.shop, scopes);
+        process.stdout.write(`# access token for ${created.shop.subdomain} (${created.scopes.join(',')}); shown once, store it now\n`);
+        process.stdout.write(`${created.token}\n`);
+      }),
+    );
+}

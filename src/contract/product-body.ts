@@ -1,0 +1,89 @@
+import { validation } from '../domain/errors.js';
+import type { NewImage, NewProduct, ProductImageEntry, ProductPatch } from '../domain/entities.js';
+import { type Fields, isPlainObject, type Problems, readBoolean, readPositiveInt, readString, readUrl } from './fields.js';
+import { ALT_MAX, dropUndefined, readNewImage, unwrap } from './image-body.js';
+import { isUuid } from './uuid.js';
+
+export const TITLE_MAX = 255;
+export const IMAGES_MAX = 250;
+
+function readProductFields(fields: Fields, problems: Problems, creating: boolean) {
+  return {
+    title: readString(fields, 'title', 'Title', problems, { max: TITLE_MAX, required: creating || 'title' in fields }),
+    handle: readString(fields, 'handle', 'Handle', problems, { max: 255 }),
+    description: readString(fields, 'description', 'Description', problems, { max: 65_535, nullAs: '' }),
+    vendor: readString(fields, 'vendor', 'Vendor', problems, { max: 100, nullAs: '' }),
+    tags: readString(fields, 'tags', 'Tags', problems, { max: 4096, nullAs: '' }),
+    published: readBoolean(fields, 'published', 'Published', problems),
+  };
+}
+
+/** `images` must be an array of objects; calls `read` on each with a 1-based label prefix. */
+function readImageList<T>(fields: Fields, problems: Problems, read: (image: Fields, prefix: string) => T): T[] | undefined {
+  const raw = fields.images;
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) {
+    problems.push('Images must be an array');
+    return undefined;
+  }
+  if (raw.length > IMAGES_MAX) {
+    problems.push(`Images is too long (maximum is ${IMAGES_MAX} images)`);
+    return undefined;
+  }
+  const out: T[] = [];
+  raw.forEach((image, index) => {
+    const prefix = `Image ${index + 1}: `;
+    if (!isPlainObject(image)) problems.push(`${prefix}must be an object`);
+    else out.push(read(image, prefix));
+  });
+  return out;
+}
+
+export function parseProductCreate(body: unknown): NewProduct {
+  const fields = unwrap(body, 'product');
+  const problems: Problems = [];
+  const product = readProductFields(fields, problems, true);
+  // Positions in a new product follow the array order.
+  const images = readImageList<NewImage>(fields, problems, (image, prefix) => {
+    const { position: _ignored, ...rest } = readNewImage(image, problems, prefix);
+    return rest;
+  });
+  if (problems.length > 0) throw validation(problems);
+  return {
+    title: product.title ?? '',
+    ...(product.handle !== undefined ? { handle: product.handle } : {}),
+    description: product.description ?? '',
+    vendor: product.vendor ?? '',
+    tags: product.tags ?? '',
+    published: product.published ?? true,
+    images: images ?? [],
+  };
+}
+
+export function parseProductUpdate(body: unknown): ProductPatch {
+  const fields = unwrap(body, 'product');
+  const problems: Problems = [];
+  const product = readProductFields(fields, problems, false);
+  const images = readImageList<ProductImageEntry>(fields, problems, (image, prefix) => {
+    const id = image.id;
+    if (id !== undefined && id !== null && !isUuid(id)) problems.push(`${prefix}Id must be a valid UUID`);
+    const entry: ProductImageEntry = {
+      id: isUuid(id) ? id.toLowerCase() : undefined,
+      src: readUrl(image, 'src', `${prefix}Src`, problems, id === undefined || id === null),
+      alt: readString(image, 'alt', `${prefix}Alt`, problems, { max: ALT_MAX, nullAs: '' }),
+      width: readPositiveInt(image, 'width', `${prefix}Width`, problems),
+      height: readPositiveInt(image, 'height', `${prefix}Height`, problems),
+    };
+    return dropUndefined(entry);
+  });
+  if (images) {
+    const seen = new Set<string>();
+    for (const image of images) {
+      if (image.id === undefined) continue;
+      if (seen.has(image.id)) problems.push(`Image ${image.id} is listed more than once`);
+      seen.add(image.id);
+    }
+  }
+  if (problems.length > 0) throw validation(problems);
+  return dropUndefined({ ...product, images });
+}

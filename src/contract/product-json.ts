@@ -1,0 +1,11 @@
+import type { ProductWithImages } from '../domain/entities.js';
+import type { ProductJson } from './schemas.js';
+
+/** The product as the API shows it: `image` is the first image in short form, or null. */
+export function productJson(product: ProductWithImages): ProductJson {
+  const first = product.images[0];
+  return {
+    ...product,
+    image: first ? { src: first.src, width: first.width, height: first.height, alt: first.alt, path: first.path } : null,
+  };
+}

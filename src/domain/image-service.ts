@@ -1,0 +1,58 @@
+import { namedNotFound, recordNotFound } from './errors.js';
+import type { Image, ImagePatch, NewImage } from './entities.js';
+import type { ImageIngestor } from './ingest.js';
+import type { Clock, ImageRepository } from './ports.js';
+
+/** The product image use cases. Input arrives validated; this decides what happens. */
+export class ImageService {
+  constructor(
+    private readonly images: ImageRepository,
+    private readonly ingestor: ImageIngestor,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(shopId: string, productId: string): Promise<Image[]> {
+    return found(await this.images.list(shopId, productId));
+  }
+
+  async count(shopId: string, productId: string): Promise<number> {
+    return found(await this.images.count(shopId, productId));
+  }
+
+  async get(shopId: string, productId: string, imageId: string): Promise<Image> {
+    return found(await this.images.get(shopId, productId, imageId));
+  }
+
+  async create(shopId: string, productId: string, input: NewImage): Promise<Image> {
+    // Refuse an unknown product before fetching anything on its behalf.
+    found(await this.images.count(shopId, productId));
+    const stored = await this.ingestor.ingest(input.src, input);
+    const created = await this.images.create(shopId, productId, { ...input, ...stored }, this.clock());
+    return found(created);
+  }
+
+  async update(shopId: string, productId: string, imageId: string, patch: ImagePatch): Promise<Image> {
+    let change = patch;
+    if (patch.src !== undefined) {
+      const current = found(await this.images.get(shopId, productId, imageId));
+      if (patch.src !== current.src) {
+        const sent = { width: patch.width ?? 0, height: patch.height ?? 0 };
+        change = { ...patch, ...(await this.ingestor.ingest(patch.src, sent)) };
+      }
+    }
+    const result = await this.images.update(shopId, productId, imageId, change, this.clock());
+    if (typeof result === 'string') throw recordNotFound();
+    return result;
+  }
+
+  async delete(shopId: string, productId: string, imageId: string): Promise<void> {
+    const result = await this.images.delete(shopId, productId, imageId, this.clock());
+    if (result === 'no-product') throw namedNotFound('Product');
+    if (result === 'no-image') throw namedNotFound('Image');
+  }
+}
+
+function found<T>(value: T | null): T {
+  if (value === null) throw recordNotFound();
+  return value;
+}

@@ -1,0 +1,32 @@
+/**
+ * Turns a client's `src` into what the image record stores. The default implementation used until
+ * the image library lands keeps the URL as given; the fetching one downloads and measures.
+ */
+export interface IngestedImage {
+  src: string;
+  path: string;
+  width: number;
+  height: number;
+}
+
+export interface ImageIngestor {
+  ingest(src: string, sent: { width: number; height: number }): Promise<IngestedImage>;
+}
+
+/** The file name a URL points at: its last path segment, or '' when it has none. */
+export function fileNameOf(src: string): string {
+  const withScheme = src.startsWith('//') ? `http:${src}` : src;
+  try {
+    const segments = new URL(withScheme).pathname.split('/');
+    return decodeURIComponent(segments[segments.length - 1] ?? '');
+  } catch {
+    return '';
+  }
+}
+
+/** PRODIMG_INGEST=off: a stand-in for test suites that must not fetch anything. */
+export const passthroughIngestor: ImageIngestor = {
+  async ingest(src, sent) {
+    return { src, path: fileNameOf(src), width: sent.width, height: sent.height };
+  },
+};

@@ -1,0 +1,62 @@
+import type { Grant, Image, ImagePatch, NewImage, NewProduct, Product, ProductPatch, ProductWithImages, Shop } from './entities.js';
+
+/**
+ * What the domain needs from storage. Every method is scoped by shop id, so a record of another
+ * store is indistinguishable from a missing one. Mutations that touch positions run in one
+ * transaction that first locks the product row.
+ */
+export interface ImageRepository {
+  list(shopId: string, productId: string): Promise<Image[] | null>;
+  count(shopId: string, productId: string): Promise<number | null>;
+  get(shopId: string, productId: string, imageId: string): Promise<Image | null>;
+  /** Null when the product is missing. */
+  create(shopId: string, productId: string, image: NewImage, now: string): Promise<Image | null>;
+  /** 'no-product' / 'no-image' when either is missing. */
+  update(shopId: string, productId: string, imageId: string, patch: ImagePatch, now: string): Promise<Image | 'no-product' | 'no-image'>;
+  delete(shopId: string, productId: string, imageId: string, now: string): Promise<'deleted' | 'no-product' | 'no-image'>;
+}
+
+export interface ProductPage {
+  products: ProductWithImages[];
+  /** Opaque cursors: next page, previous page; '' when there is none. */
+  cursor: string;
+  preCursor: string;
+}
+
+export interface ProductQuery {
+  perPage: number;
+  cursor?: string;
+  preCursor?: string;
+}
+
+export interface ProductRepository {
+  create(shopId: string, product: NewProduct, now: string): Promise<ProductWithImages>;
+  get(shopId: string, productId: string): Promise<ProductWithImages | null>;
+  list(shopId: string, query: ProductQuery): Promise<ProductPage>;
+  count(shopId: string): Promise<number>;
+  /** Null when the product is missing; throws DomainError Validation for an unknown image id. */
+  update(shopId: string, productId: string, patch: ProductPatch, now: string): Promise<ProductWithImages | null>;
+  delete(shopId: string, productId: string): Promise<boolean>;
+}
+
+export interface ShopRepository {
+  create(shop: { subdomain: string; name: string }, now: string): Promise<Shop>;
+  find(subdomain: string): Promise<Shop | null>;
+  list(): Promise<Shop[]>;
+  setActive(subdomain: string, active: boolean, now: string): Promise<Shop | null>;
+}
+
+export interface TokenRepository {
+  create(shopId: string, tokenHash: string, scopes: readonly string[], now: string): Promise<void>;
+  /** The grant behind a token hash, with the stored hash so the caller can compare in constant time. */
+  findByHash(tokenHash: string): Promise<(Grant & { tokenHash: string }) | null>;
+}
+
+export interface Repositories {
+  images: ImageRepository;
+  products: ProductRepository;
+  shops: ShopRepository;
+  tokens: TokenRepository;
+}
+
+export type Clock = () => string;

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { API_VERSIONS } from '../contract/versions.js';
+import { AuthService } from '../domain/auth-service.js';
+import { systemClock } from '../domain/clock.js';
+import { ImageService } from '../domain/image-service.js';
+import { type ImageIngestor, passthroughIngestor } from '../domain/ingest.js';
+import type { Clock } from '../domain/ports.js';
+import { ProductService } from '../domain/product-service.js';
+import type { Database } from '../storage/database.js';
+import { createRepositories } from '../storage/repositories.js';
+import { registerAuth } from './auth-plugin.js';
+import { registerErrorHandling } from './errors-plugin.js';
+import { productImageRoutes } from './routes/product-images.js';
+import { productRoutes } from './routes/products.js';
+
+export interface AppOptions {
+  config: Config;
+  database: Database;
+  /** A pino logger; omitted means no logging (tests). */
+  logger?: FastifyBaseLogger;
+  ingestor?: ImageIngestor;
+  clock?: Clock;
+}
+
+/** Composition root: wires storage, services and routes into one Fastify app. Nothing is global. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, database } = options;
+  const clock = options.clock ?? systemClock;
+  const ingestor = options.ingestor ?? passthroughIngestor;
+  const repositories = createRepositories(database.db);
+  const auth = new AuthService(repositories.tokens, config.baseDomain);
+  const images = new ImageService(repositories.images, ingestor, clock);
+  const products = new ProductService(repositories.products, ingestor, clock);
+
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: config.bodyLimit,
+    genReqId: () => randomUUID(),
+    disableRequestLogging: true,
+    return503OnClosing: true,
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    // Set on the raw response so the header keeps the platform's spelling on the wire.
+    reply.raw.setHeader('Request-Id', request.id);
+  });
+  // One line per request, with its id, status and duration; never headers (they hold tokens).
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+  });
+  registerErrorHandling(app);
+
+  for (const version of API_VERSIONS) {
+    await app.register(
+      async (api) => {
+        registerAuth(api, auth);
+        productImageRoutes(api, images);
+        productRoutes(api, products);
+      },
+      { prefix: `/openapi/${version}` },
+    );
+  }
+  return app;
+}

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Image, ImagePatch, NewImage } from '../domain/entities.js';
+import type { ImageRepository } from '../domain/ports.js';
+import { insertPosition, movePosition, shiftForMove } from '../domain/positions.js';
+import { IMAGE_COLUMNS } from './image-columns.js';
+import { lockProduct } from './product-lock.js';
+import type { Schema } from './schema.js';
+
+export class KyselyImageRepository implements ImageRepository {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  async list(shopId: string, productId: string): Promise<Image[] | null> {
+    if (!(await this.productExists(shopId, productId))) return null;
+    return this.db
+      .selectFrom('images')
+      .select(IMAGE_COLUMNS)
+      .where('product_id', '=', productId)
+      .orderBy('position')
+      .execute();
+  }
+
+  async count(shopId: string, productId: string): Promise<number | null> {
+    if (!(await this.productExists(shopId, productId))) return null;
+    return countImages(this.db, productId);
+  }
+
+  async get(shopId: string, productId: string, imageId: string): Promise<Image | null> {
+    const row = await this.db
+      .selectFrom('images')
+      .select(IMAGE_COLUMNS)
+      .where('id', '=', imageId)
+      .where('product_id', '=', productId)
+      .where('shop_id', '=', shopId)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  create(shopId: string, productId: string, image: NewImage & { path?: string }, now: string): Promise<Image | null> {
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await lockProduct(trx, shopId, productId, now))) return null;
+      const count = await countImages(trx, productId);
+      const position = insertPosition(image.position, count);
+      if (position <= count) {
+        await trx
+          .updateTable('images')
+          .set((eb) => ({ position: eb('position', '+', 1) }))
+          .where('product_id', '=', productId)
+          .where('position', '>=', position)
+          .execute();
+      }
+      const row: Image = {
+        id: randomUUID(),
+        product_id: productId,
+        position,
+        src: image.src,
+        path: image.path ?? '',
+        width: image.width,
+        height: image.height,
+        alt: image.alt,
+        created_at: now,
+        updated_at: now,
+      };
+      await trx.insertInto('images').values({ ...row, shop_id: shopId }).execute();
+      return row;
+    });
+  }
+
+  update(
+    shopId: string,
+    productId: string,
+    imageId: string,
+    patch: ImagePatch & { path?: string },
+    now: string,
+  ): Promise<Image | 'no-product' | 'no-image'> {
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await lockProduct(trx, shopId, productId, now))) return 'no-product';
+      const current = await trx
+        .selectFrom('images')
+        .select(IMAGE_COLUMNS)
+        .where('id', '=', imageId)
+        .where('product_id', '=', productId)
+        .executeTakeFirst();
+      if (!current) return 'no-image';
+      const next: Image = { ...current, updated_at: now };
+      if (patch.src !== undefined) next.src = patch.src;
+      if (patch.path !== undefined) next.path = patch.path;
+      if (patch.alt !== undefined) next.alt = patch.alt;
+      if (patch.width !== undefined) next.width = patch.width;
+      if (patch.height !== undefined) next.height = patch.height;
+      if (patch.position !== undefined) {
+        next.position = movePosition(patch.position, await countImages(trx, productId));
+        const shift = shiftForMove(current.position, next.position);
+        if (shift) {
+          await trx
+            .updateTable('images')
+            .set((eb) => ({ position: eb('position', '+', shift.delta) }))
+            .where('product_id', '=', productId)
+            .where('position', '>=', shift.low)
+            .where('position', '<=', shift.high)
+            .execute();
+        }
+      }
+      const { id: _id, product_id: _product, created_at: _created, ...changes } = next;
+      await trx.updateTable('images').set(changes).where('id', '=', imageId).execute();
+      return next;
+    });
+  }
+
+  delete(shopId: string, productId: string, imageId: string, now: string): Promise<'deleted' | 'no-product' | 'no-image'> {
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await lockProduct(trx, shopId, productId, now))) return 'no-product';
+      const removed = await trx
+        .deleteFrom('images')
+        .where('id', '=', imageId)
+        .where('product_id', '=', productId)
+        .returning('position')
+        .executeTakeFirst();
+      if (!removed) return 'no-image';
+      await trx
+        .updateTable('images')
+        .set((eb) => ({ position: eb('position', '-', 1) }))
+        .where('product_id', '=', productId)
+        .where('position', '>', removed.position)
+        .execute();
+      return 'deleted';
+    });
+  }
+
+  private async productExists(shopId: string, productId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('products')
+      .select('id')
+      .where('id', '=', productId)
+      .where('shop_id', '=', shopId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+}
+
+async function countImages(db: Kysely<Schema>, productId: string): Promise<number> {
+  const row = await db
+    .selectFrom('images')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('product_id', '=', productId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,0 +1,23 @@
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import type { DialectName } from './dialect-name.js';
+import { initial } from './migrations/001-initial.js';
+
+function migrations(dialect: DialectName): Record<string, Migration> {
+  return { '001-initial': initial(dialect) };
+}
+
+/** Brings the schema up to date; reports what ran, and throws one clear error if a step failed. */
+export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations(dialect) },
+    migrationTableName: 'prodimg_migrations',
+    migrationLockTableName: 'prodimg_migrations_lock',
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${String((result.error as Error).message ?? result.error)}`);
+  }
+  return result;
+}

@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { handleFromTitle } from '../domain/handle.js';
+import { validation } from '../domain/errors.js';
+import type { Image, NewImage, NewProduct, Product, ProductImageEntry, ProductPatch, ProductWithImages } from '../domain/entities.js';
+import type { ProductPage, ProductQuery, ProductRepository } from '../domain/ports.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { IMAGE_COLUMNS } from './image-columns.js';
+import { lockProduct } from './product-lock.js';
+import type { ProductsTable, Schema } from './schema.js';
+
+const PRODUCT_COLUMNS = [
+  'id',
+  'title',
+  'handle',
+  'description',
+  'vendor',
+  'tags',
+  'published',
+  'published_at',
+  'created_at',
+  'updated_at',
+] as const;
+
+type ProductRow = Pick<ProductsTable, (typeof PRODUCT_COLUMNS)[number]>;
+type StoredImage = NewImage & { path?: string };
+
+export class KyselyProductRepository implements ProductRepository {
+  constructor(private readonly db: Kysely<Schema>) {}
+
+  create(shopId: string, input: NewProduct, now: string): Promise<ProductWithImages> {
+    return this.db.transaction().execute(async (trx) => {
+      const row: ProductRow = {
+        id: randomUUID(),
+        title: input.title,
+        handle: input.handle ?? handleFromTitle(input.title),
+        description: input.description,
+        vendor: input.vendor,
+        tags: input.tags,
+        published: input.published ? 1 : 0,
+        published_at: input.published ? now : null,
+        created_at: now,
+        updated_at: now,
+      };
+      await trx.insertInto('products').values({ ...row, shop_id: shopId }).execute();
+      const images = await insertImages(trx, shopId, row.id, input.images, 1, now);
+      return { ...toProduct(row), images };
+    });
+  }
+
+  async get(shopId: string, productId: string): Promise<ProductWithImages | null> {
+    const row = await this.db
+      .selectFrom('products')
+      .select(PRODUCT_COLUMNS)
+      .where('id', '=', productId)
+      .where('shop_id', '=', shopId)
+      .executeTakeFirst();
+    if (!row) return null;
+    const [product] = await this.withImages([row]);
+    return product ?? null;
+  }
+
+  async list(shopId: string, query: ProductQuery): Promise<ProductPage> {
+    const backwards = query.preCursor !== undefined;
+    const key = query.preCursor !== undefined ? decodeCursor(query.preCursor, 'Pre cursor') : query.cursor ? decodeCursor(query.cursor, 'Cursor') : null;
+    let select = this.db.selectFrom('products').select(PRODUCT_COLUMNS).where('shop_id', '=', shopId);
+    if (key) {
+      select = select.where((eb) =>
+        eb(eb.refTuple('created_at', 'id'), backwards ? '<' : '>', eb.tuple(key.createdAt, key.id)),
+      );
+    }
+    const order = backwards ? 'desc' : 'asc';
+    const rows = await select.orderBy('created_at', order).orderBy('id', order).limit(query.perPage + 1).execute();
+    const more = rows.length > query.perPage;
+    const page = rows.slice(0, query.perPage);
+    if (backwards) page.reverse();
+    const first = page[0];
+    const last = page[page.length - 1];
+    // Moving forwards from a cursor means a page exists before; moving backwards means one exists after.
+    const hasNext = backwards ? key !== null : more;
+    const hasPrevious = backwards ? more : key !== null;
+    return {
+      products: await this.withImages(page),
+      cursor: hasNext && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : '',
+      preCursor: hasPrevious && first ? encodeCursor({ createdAt: first.created_at, id: first.id }) : '',
+    };
+  }
+
+  async count(shopId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('products')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('shop_id', '=', shopId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async update(shopId: string, productId: string, patch: ProductPatch, now: string): Promise<ProductWithImages | null> {
+    const found = await this.db.transaction().execute(async (trx) => {
+      if (!(await lockProduct(trx, shopId, productId, now))) return false;
+      const current = await trx
+        .selectFrom('products')
+        .select(['published', 'published_at'])
+        .where('id', '=', productId)
+        .executeTakeFirstOrThrow();
+      const { images, published, ...fields } = patch;
+      const changes: Partial<ProductsTable> = { ...fields };
+      if (published !== undefined) {
+        changes.published = published ? 1 : 0;
+        changes.published_at = published ? (current.published_at ?? now) : null;
+      }
+      if (Object.keys(changes).length > 0) {
+        await trx.updateTable('products').set(changes).where('id', '=', productId).execute();
+      }
+      if (images) await replaceImages(trx, shopId, productId, images, now);
+      return true;
+    });
+    return found ? this.get(shopId, productId) : null;
+  }
+
+  delete(shopId: string, productId: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const owned = await trx
+        .selectFrom('products')
+        .select('id')
+        .where('id', '=', productId)
+        .where('shop_id', '=', shopId)
+        .executeTakeFirst();
+      if (!owned) return false;
+      await trx.deleteFrom('images').where('product_id', '=', productId).execute();
+      await trx.deleteFrom('products').where('id', '=', productId).execute();
+      return true;
+    });
+  }
+
+  private async withImages(rows: ProductRow[]): Promise<ProductWithImages[]> {
+    if (rows.length === 0) return [];
+    const images = await this.db
+      .selectFrom('images')
+      .select(IMAGE_COLUMNS)
+      .where(
+        'product_id',
+        'in',
+        rows.map((row) => row.id),
+      )
+      .orderBy('product_id')
+      .orderBy('position')
+      .execute();
+    const byProduct = new Map<string, Image[]>();
+    for (const image of images) {
+      const list = byProduct.get(image.product_id);
+      if (list) list.push(image);
+      else byProduct.set(image.product_id, [image]);
+    }
+    return rows.map((row) => ({ ...toProduct(row), images: byProduct.get(row.id) ?? [] }));
+  }
+}
+
+function toProduct(row: ProductRow): Product {
+  return { ...row, published: row.published === 1 };
+}
+
+async function insertImages(
+  trx: Transaction<Schema>,
+  shopId: string,
+  productId: string,
+  images: readonly StoredImage[],
+  firstPosition: number,
+  now: string,
+): Promise<Image[]> {
+  const rows: Image[] = images.map((image, index) => ({
+    id: randomUUID(),
+    product_id: productId,
+    position: firstPosition + index,
+    src: image.src,
+    path: image.path ?? '',
+    width: image.width,
+    height: image.height,
+    alt: image.alt,
+    created_at: now,
+    updated_at: now,
+  }));
+  if (rows.length > 0) {
+    await trx.insertInto('images').values(rows.map((row) => ({ ...row, shop_id: shopId }))).execute();
+  }
+  return rows;
+}
+
+/** PUT product with `images`: the list is the whole gallery, in order; unlisted images are deleted. */
+async function replaceImages(
+  trx: Transaction<Schema>,
+  shopId: string,
+  productId: string,
+  images: readonly ProductImageEntry[],
+  now: string,
+): Promise<void> {
+  const existing = new Set(
+    (await trx.selectFrom('images').select('id').where('product_id', '=', productId).execute()).map((row) => row.id),
+  );
+  const unknown = images.filter((image) => image.id !== undefined && !existing.has(image.id));
+  if (unknown.length > 0) {
+    throw validation(unknown.map((image) => `Image ${image.id} does not belong to this product`));
+  }
+  const kept = new Set(images.flatMap((image) => (image.id ? [image.id] : [])));
+  const removed = [...existing].filter((id) => !kept.has(id));
+  if (removed.length > 0) await trx.deleteFrom('images').where('id', 'in', removed).execute();
+  for (const [index, image] of images.entries()) {
+    const { id, ...fields } = image;
+    if (id === undefined) {
+      const created = { src: fields.src ?? '', alt: fields.alt ?? '', width: fields.width ?? 0, height: fields.height ?? 0, path: fields.path };
+      await insertImages(trx, shopId, productId, [created], index + 1, now);
+      continue;
+    }
+    await trx
+      .updateTable('images')
+      .set({ ...fields, position: index + 1, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+}
