@@ -1,0 +1,46 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Where image files live. Names are `<md5 of the bytes>[_<w>x<h>].<ext>`: content addresses, so a
+ * name always means the same bytes and putting it twice is harmless. Every adapter refuses any other
+ * name, which rules out path traversal and odd keys whatever the backend does with them.
+ */
+export interface BlobStore {
+  /** Stores the bytes; a name that is already stored is left as it is. */
+  put(name: string, bytes: Uint8Array): Promise<void>;
+  get(name: string): Promise<Buffer | null>;
+  /** For serving: the size (for Content-Length) and the bytes as a stream. */
+  stream(name: string): Promise<StoredBlob | null>;
+  has(name: string): Promise<boolean>;
+  /** True when something was deleted. */
+  delete(name: string): Promise<boolean>;
+  /** Every stored name, once each, in no particular order. */
+  list(): AsyncIterable<string>;
+  /** Deletes an original and all its variants (every name starting with the 32-hex `hash`); returns how many. */
+  deleteFamily(hash: string): Promise<number>;
+}
+
+export interface StoredBlob {
+  size: number;
+  body: Readable;
+}
+
+export const BLOB_NAME = /^[0-9a-f]{32}(_\d*x\d*)?\.(jpg|png|webp|gif|avif|jp2)$/;
+
+export const BLOB_HASH = /^[0-9a-f]{32}$/;
+
+export function isBlobName(name: string): boolean {
+  return BLOB_NAME.test(name);
+}
+
+export class InvalidBlobName extends Error {
+  constructor(name: string) {
+    const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}...` : name);
+    super(`expected a blob name like <32 hex digits>[_<w>x<h>].<jpg|png|webp|gif|avif|jp2>, got ${shown}`);
+    this.name = 'InvalidBlobName';
+  }
+}
+
+export function assertBlobName(name: string): void {
+  if (!isBlobName(name)) throw new InvalidBlobName(name);
+}

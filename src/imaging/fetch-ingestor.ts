@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import { validation } from '../domain/errors.js';
+import type { ImageIngestor, IngestedImage } from '../domain/ingest.js';
+import { type BlobStore, isBlobName } from './blob-store.js';
+import { failureMessage } from './failure-message.js';
+import { FetchFailure } from './fetch-failure.js';
+import { DEFAULT_MAX_PIXELS, ProbeFailure, probeImage } from './probe.js';
+import { safeFetch, type SafeFetchOptions } from './safe-fetch.js';
+
+export interface FetchIngestorOptions {
+  blobs: BlobStore;
+  /** Public base of stored files without a trailing slash, e.g. `//cdn.example.com` or `//127.0.0.1:8080/cdn`. */
+  cdnBase: string;
+  /** Lifts the private-address guard: local development and tests only. */
+  allowPrivate?: boolean;
+  /** Default 20 MiB. */
+  maxBytes?: number;
+  /** Default 50 megapixels. */
+  maxPixels?: number;
+  /** Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Default 30 s. */
+  totalTimeoutMs?: number;
+}
+
+/**
+ * The real ImageIngestor: downloads `src`, keeps it only if it is a whole image of a supported
+ * format within the limits, stores it under the md5 of its bytes and answers with our CDN URL and the
+ * measured size (what the client sent is ignored: the file decides). Every refusal is a Validation
+ * error with one message; nothing is stored unless every check passed.
+ */
+export function createFetchIngestor(options: FetchIngestorOptions): ImageIngestor {
+  const { blobs } = options;
+  const cdnBase = checkedCdnBase(options.cdnBase);
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const fetchOptions: SafeFetchOptions = {
+    allowPrivate: options.allowPrivate ?? false,
+    maxBytes: options.maxBytes,
+    connectTimeoutMs: options.connectTimeoutMs,
+    totalTimeoutMs: options.totalTimeoutMs,
+  };
+  const stored = (name: string, size: { width: number; height: number }): IngestedImage => ({
+    src: `${cdnBase}/${name}`,
+    path: name,
+    width: size.width,
+    height: size.height,
+  });
+
+  return {
+    async ingest(src) {
+      // Re-saving a product sends back the URLs we gave out; downloading them from ourselves again
+      // would be wasted work (and, on a private network, refused by the guard).
+      const own = ownBlobName(src, cdnBase);
+      const kept = own === null ? null : await blobs.get(own);
+      if (own !== null && kept !== null) return stored(own, await probeImage(kept, undefined, maxPixels).catch(refuse));
+
+      const fetched = await safeFetch(absolute(src), fetchOptions).catch(refuse);
+      const image = await probeImage(fetched.bytes, fetched.contentType, maxPixels).catch(refuse);
+      const name = `${createHash('md5').update(fetched.bytes).digest('hex')}.${image.format.ext}`;
+      await blobs.put(name, fetched.bytes);
+      return stored(name, image);
+    },
+  };
+}
+
+/** The blob name when `src` is a file under our own CDN base (with or without a scheme), else null. */
+export function ownBlobName(src: string, cdnBase: string): string | null {
+  const withoutScheme = (url: string) => url.replace(/^https?:/i, '');
+  const prefix = `${withoutScheme(cdnBase)}/`;
+  const candidate = withoutScheme(src);
+  if (!candidate.toLowerCase().startsWith(prefix.toLowerCase())) return null;
+  const name = candidate.slice(prefix.length);
+  return isBlobName(name) ? name : null;
+}
+
+/** A protocol-relative `src` is fetched over HTTPS, as a browser on an HTTPS page would. */
+function absolute(src: string): string {
+  return src.startsWith('//') ? `https:${src}` : src;
+}
+
+function checkedCdnBase(cdnBase: string): string {
+  const base = cdnBase.replace(/\/+$/, '');
+  let ok = false;
+  try {
+    ok = /^(https?:)?\/\/[^/]/i.test(base) && new URL(absolute(base)).hostname !== '';
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new Error(`expected cdnBase like //cdn.example.com or https://cdn.example.com/images, got ${JSON.stringify(cdnBase)}`);
+  return base;
+}
+
+function refuse(error: unknown): never {
+  if (error instanceof FetchFailure || error instanceof ProbeFailure) throw validation([failureMessage(error.reason)]);
+  throw error;
+}

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DomainError } from '../../src/domain/errors.js';
+import type { BlobStore } from '../../src/imaging/blob-store.js';
+import { createFetchIngestor, ownBlobName } from '../../src/imaging/fetch-ingestor.js';
+import { createLocalBlobStore } from '../../src/imaging/local-blob-store.js';
+import { listAll } from './blob-store-suite.js';
+import { htmlPage, jp2File, pixelBombPng, svgImage, truncatedJpeg } from './fixtures/hostile.js';
+import {
+  makeAnimatedGif,
+  makeAvif,
+  makeCmykJpeg,
+  makeGif,
+  makeJpeg,
+  makePng,
+  makeRotatedJpeg,
+  makeWebp,
+} from './fixtures/images.js';
+import { type Origin, type Route, redirect, send, startOrigin, trickle } from './fixtures/origin-server.js';
+
+const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
+const CDN = '//cdn.test/images';
+const ignoredSize = { width: 1, height: 1 };
+
+async function messagesOf(promise: Promise<unknown>): Promise<readonly string[]> {
+  const error = await promise.then(
+    () => new Error('expected the image to be refused'),
+    (e: unknown) => e,
+  );
+  if (!(error instanceof DomainError) || error.kind !== 'Validation') throw error;
+  return error.messages;
+}
+
+describe('createFetchIngestor', () => {
+  let origin: Origin;
+  let root: string;
+  let blobs: BlobStore;
+  const files: Record<string, Buffer> = {};
+
+  beforeAll(async () => {
+    Object.assign(files, {
+      jpeg: await makeJpeg(),
+      png: await makePng(),
+      webp: await makeWebp(),
+      gif: await makeGif(),
+      animated: await makeAnimatedGif(),
+      avif: await makeAvif(),
+      cmyk: await makeCmykJpeg(),
+      rotated: await makeRotatedJpeg(),
+      jp2: jp2File({ width: 640, height: 480 }),
+      truncated: await truncatedJpeg(),
+    });
+    const routes: Record<string, Route> = {
+      '/html-as-png': send(htmlPage, 'image/png'),
+      '/svg': send(svgImage, 'image/svg+xml'),
+      '/empty': send(Buffer.alloc(0), 'image/jpeg'),
+      '/bomb.png': send(pixelBombPng(), 'image/png'),
+      '/big': send(Buffer.alloc(300 * 1024), 'image/jpeg'),
+      '/slow': trickle,
+      '/moved': redirect('/r/1'),
+      '/r/1': redirect('/r/2', 301),
+      '/r/2': redirect('/files/png'),
+    };
+    for (let i = 0; i < 7; i++) routes[`/loop/${i}`] = redirect(`/loop/${i + 1}`);
+    for (const [name, bytes] of Object.entries(files)) routes[`/files/${name}`] = send(bytes, 'application/octet-stream');
+    origin = await startOrigin(routes);
+  });
+  afterAll(() => origin.close());
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'prodimg-ingest-'));
+    blobs = createLocalBlobStore(root);
+    return () => rm(root, { recursive: true, force: true });
+  });
+
+  const ingestor = () => createFetchIngestor({ blobs, cdnBase: CDN, allowPrivate: true, maxBytes: 256 * 1024, totalTimeoutMs: 500 });
+
+  it.each([
+    ['jpeg', 'jpg', 40, 20],
+    ['png', 'png', 40, 20],
+    ['webp', 'webp', 40, 20],
+    ['gif', 'gif', 40, 20],
+    ['animated', 'gif', 40, 20],
+    ['avif', 'avif', 40, 20],
+    ['cmyk', 'jpg', 40, 20],
+    ['rotated', 'jpg', 20, 40],
+    ['jp2', 'jp2', 640, 480],
+  ])('stores a %s as <md5>.%s with its measured size, ignoring the sent one', async (file, ext, width, height) => {
+    const bytes = files[file]!;
+    const name = `${md5(bytes)}.${ext}`;
+    const result = await ingestor().ingest(origin.url(`/files/${file}`), ignoredSize);
+    expect(result).toEqual({ src: `${CDN}/${name}`, path: name, width, height });
+    expect(await blobs.get(name)).toEqual(bytes);
+    expect(await listAll(blobs)).toEqual([name]);
+  });
+
+  it('follows redirects to the image', async () => {
+    const result = await ingestor().ingest(origin.url('/moved'), ignoredSize);
+    expect(result.path).toBe(`${md5(files.png!)}.png`);
+  });
+
+  it('stores the same image fetched from two URLs once', async () => {
+    const first = await ingestor().ingest(origin.url('/files/png'), ignoredSize);
+    const second = await ingestor().ingest(origin.url('/moved'), ignoredSize);
+    expect(second).toEqual(first);
+    expect(await listAll(blobs)).toEqual([first.path]);
+  });
+
+  it.each([
+    ['as given back', (src: string) => src],
+    ['with https:', (src: string) => `https:${src}`],
+  ])('does not download again a src on our own CDN that we hold (%s)', async (_what, spell) => {
+    const first = await ingestor().ingest(origin.url('/files/rotated'), ignoredSize);
+    const hits = origin.hits.length;
+    const again = await ingestor().ingest(spell(first.src), { width: 5, height: 5 });
+    expect(again).toEqual(first);
+    expect(origin.hits.length).toBe(hits);
+  });
+
+  it('downloads a src on our CDN base whose blob we do not hold like any other URL', async () => {
+    const cdnBase = `//127.0.0.1:${origin.port}/files`;
+    const name = `${md5(files.png!)}.png`;
+    const own = createFetchIngestor({ blobs, cdnBase, allowPrivate: true });
+    // The origin has no such path, so the download is attempted and answered 404.
+    expect(await messagesOf(own.ingest(`http:${cdnBase}/${name}`, ignoredSize))).toEqual([
+      'Src could not be downloaded: the server answered 404',
+    ]);
+  });
+
+  describe('refusals store nothing', () => {
+    it.each([
+      ['HTML served as image/png', '/html-as-png', 'Src is not a supported image (got text/html)'],
+      ['SVG', '/svg', 'Src is not a supported image (got image/svg+xml)'],
+      ['an empty body', '/empty', 'Src is not a supported image (got empty body)'],
+      ['a truncated JPEG', '/files/truncated', 'Src is not a valid image (the file is truncated or corrupt)'],
+      ['a pixel bomb', '/bomb.png', 'Src image is too large (maximum is 50 megapixels)'],
+      ['an oversized body', '/big', 'Src is too large (maximum is 256 KB)'],
+      ['a 404', '/nowhere.png', 'Src could not be downloaded: the server answered 404'],
+      ['a redirect loop', '/loop/0', 'Src could not be downloaded: too many redirects (maximum is 5)'],
+      ['a slow origin', '/slow', 'Src could not be downloaded: the download took longer than 0.5s'],
+    ])('%s', async (_what, path, message) => {
+      expect(await messagesOf(ingestor().ingest(origin.url(path), ignoredSize))).toEqual([message]);
+      expect(await readdir(root)).toEqual([]);
+    });
+
+    it('a private address, with the guard on by default', async () => {
+      const guarded = createFetchIngestor({ blobs, cdnBase: CDN });
+      const hits = origin.hits.length;
+      expect(await messagesOf(guarded.ingest(origin.url('/files/png', 'localhost'), ignoredSize))).toEqual([
+        'Src points to a private address',
+      ]);
+      expect(origin.hits.length).toBe(hits);
+      expect(await readdir(root)).toEqual([]);
+    });
+
+    it('a configured pixel limit', async () => {
+      const small = createFetchIngestor({ blobs, cdnBase: CDN, allowPrivate: true, maxPixels: 500 });
+      expect(await messagesOf(small.ingest(origin.url('/files/png'), ignoredSize))).toEqual([
+        'Src image is too large (maximum is 500 pixels)',
+      ]);
+      expect(await readdir(root)).toEqual([]);
+    });
+  });
+
+  it.each([['cdn.test'], ['ftp://cdn.test'], [''], ['//']])('refuses the cdnBase %j at construction', (cdnBase) => {
+    expect(() => createFetchIngestor({ blobs, cdnBase })).toThrow(/expected cdnBase/);
+  });
+});
+
+describe('ownBlobName', () => {
+  const name = `${'a'.repeat(32)}.png`;
+  it.each([
+    [`//cdn.test/images/${name}`, name],
+    [`https://cdn.test/images/${name}`, name],
+    [`http://CDN.test/images/${name}`, name],
+    [`//cdn.test/images/${'a'.repeat(32)}_100x200.png`, `${'a'.repeat(32)}_100x200.png`],
+    [`//cdn.test/images/sub/${name}`, null],
+    [`//cdn.test/images/${name}?v=2`, null],
+    [`//cdn.test/images/../${name}`, null],
+    [`//cdn.test/imagesx/${name}`, null],
+    [`//cdn.test.evil/images/${name}`, null],
+    [`//other.test/images/${name}`, null],
+  ])('%s -> %s', (src, expected) => {
+    expect(ownBlobName(src, '//cdn.test/images')).toBe(expected);
+  });
+});
