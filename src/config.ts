@@ -7,6 +7,19 @@ export interface Config {
   readonly baseDomain: string;
   readonly logLevel: string;
   readonly bodyLimit: number;
+  /** fetch: download, measure and store each src; off: keep src and sizes as sent (offline stand-in). */
+  readonly ingest: 'fetch' | 'off';
+  /** Host (and optional path) that stored files are served from; unset: this server's own /cdn. */
+  readonly cdnHost: string | undefined;
+  readonly allowPrivateSources: boolean;
+  readonly maxSourceBytes: number;
+  readonly maxPixels: number;
+  readonly fetchConnectTimeoutMs: number;
+  readonly fetchTimeoutMs: number;
+  /** local: files under dataDir/images; database: the blobs table (shared by servers on one PostgreSQL). */
+  readonly blobStore: 'local' | 'database';
+  /** The only widths/heights resized variants may be made at. */
+  readonly variantSizes: readonly number[];
 }
 
 export class ConfigError extends Error {
@@ -38,5 +51,47 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = env.PRODIMG_LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`PRODIMG_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
-  return Object.freeze({ dataDir: resolve(dataDir), databaseUrl, baseDomain, logLevel, bodyLimit: 1024 * 1024 });
+  const ingest = oneOf(env, 'PRODIMG_INGEST', ['fetch', 'off'] as const, 'fetch');
+  const cdnHost = env.PRODIMG_CDN_HOST || undefined;
+  if (cdnHost !== undefined && !/^[a-z0-9.-]+(:\d{1,5})?(\/[\w./-]*)?$/i.test(cdnHost)) {
+    throw new ConfigError(`PRODIMG_CDN_HOST must be a host name with an optional port and path, like cdn.example.com or 127.0.0.1:8080/cdn; got "${cdnHost}"`);
+  }
+  const allowPrivateSources = oneOf(env, 'PRODIMG_ALLOW_PRIVATE_SOURCES', ['0', '1'] as const, '0') === '1';
+  const blobStore = oneOf(env, 'PRODIMG_BLOB_STORE', ['local', 'database'] as const, databaseUrl ? 'database' : 'local');
+  const sizes = (env.PRODIMG_VARIANT_SIZES ?? DEFAULT_VARIANT_SIZES).split(',').map((part) => part.trim());
+  if (sizes.length === 0 || !sizes.every((size) => /^\d+$/.test(size) && Number(size) >= 1 && Number(size) <= 8192)) {
+    throw new ConfigError('PRODIMG_VARIANT_SIZES must be a comma-separated list of sizes from 1 to 8192');
+  }
+
+  return Object.freeze({
+    dataDir: resolve(dataDir),
+    databaseUrl,
+    baseDomain,
+    logLevel,
+    bodyLimit: 1024 * 1024,
+    ingest,
+    cdnHost: cdnHost?.replace(/\/+$/, ''),
+    allowPrivateSources,
+    maxSourceBytes: positiveInt(env, 'PRODIMG_MAX_SOURCE_MB', 20, 4096) * 1024 * 1024,
+    maxPixels: positiveInt(env, 'PRODIMG_MAX_MEGAPIXELS', 50, 1000) * 1_000_000,
+    fetchConnectTimeoutMs: positiveInt(env, 'PRODIMG_FETCH_CONNECT_TIMEOUT_MS', 10_000, 600_000),
+    fetchTimeoutMs: positiveInt(env, 'PRODIMG_FETCH_TIMEOUT_MS', 30_000, 3_600_000),
+    blobStore,
+    variantSizes: Object.freeze([...new Set(sizes.map(Number))].sort((a, b) => a - b)),
+  });
+}
+
+const DEFAULT_VARIANT_SIZES = '100,160,240,320,400,480,600,800,1024,1200,1600,2048';
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const value = env[name] || fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}; got "${value}"`);
+  return value as T;
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw new ConfigError(`${name} must be an integer from 1 to ${max}; got "${raw}"`);
+  return Number(raw);
 }

@@ -19,7 +19,9 @@ export function serveCommand(program: Command): void {
       const port = parsePort(opts.port);
       const { config, database } = await openFromEnv();
       const logger = pino({ level: config.logLevel });
-      const app = await buildApp({ config, database, logger });
+      // Until PRODIMG_CDN_HOST says otherwise, stored images are served from this server's own /cdn.
+      let publicAddress = `${opts.host}:${port}`;
+      const app = await buildApp({ config, database, logger, publicAddress: () => publicAddress });
       let closing = false;
       const shutdown = async (signal: string) => {
         if (closing) return;
@@ -32,6 +34,15 @@ export function serveCommand(program: Command): void {
       process.once('SIGTERM', () => void shutdown('SIGTERM'));
       process.once('SIGINT', () => void shutdown('SIGINT'));
       const address = await app.listen({ port, host: opts.host });
+      const bound = app.server.address();
+      if (bound && typeof bound === 'object') publicAddress = `${reachableHost(bound.address)}:${bound.port}`;
       logger.info({ address, database: database.dialect, location: database.location, baseDomain: config.baseDomain }, 'prodimg listening');
     });
+}
+
+/** A wildcard bind is reached through loopback from this machine; other machines need PRODIMG_CDN_HOST. */
+function reachableHost(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '[::1]';
+  return address.includes(':') ? `[${address}]` : address;
 }

@@ -1,5 +1,6 @@
 import { namedNotFound, recordNotFound } from './errors.js';
 import type { Image, ImagePatch, NewImage } from './entities.js';
+import type { ImageFiles } from './image-files.js';
 import type { ImageIngestor } from './ingest.js';
 import type { Clock, ImageRepository } from './ports.js';
 
@@ -8,6 +9,7 @@ export class ImageService {
   constructor(
     private readonly images: ImageRepository,
     private readonly ingestor: ImageIngestor,
+    private readonly files: ImageFiles,
     private readonly clock: Clock,
   ) {}
 
@@ -26,29 +28,43 @@ export class ImageService {
   async create(shopId: string, productId: string, input: NewImage): Promise<Image> {
     // Refuse an unknown product before fetching anything on its behalf.
     found(await this.images.count(shopId, productId));
-    const stored = await this.ingestor.ingest(input.src, input);
+    const { bytes, ...stored } = await this.ingestor.ingest(input.src, input);
     const created = await this.images.create(shopId, productId, { ...input, ...stored }, this.clock());
-    return found(created);
+    if (created === null) {
+      // The product went away while we downloaded: the file may now belong to nobody.
+      await this.files.release([stored.path]);
+      throw recordNotFound();
+    }
+    await this.files.ensure({ ...stored, bytes });
+    return created;
   }
 
   async update(shopId: string, productId: string, imageId: string, patch: ImagePatch): Promise<Image> {
-    let change = patch;
-    if (patch.src !== undefined) {
-      const current = found(await this.images.get(shopId, productId, imageId));
-      if (patch.src !== current.src) {
-        const sent = { width: patch.width ?? 0, height: patch.height ?? 0 };
-        change = { ...patch, ...(await this.ingestor.ingest(patch.src, sent)) };
-      }
+    if (patch.src === undefined) return this.apply(shopId, productId, imageId, patch);
+    const current = found(await this.images.get(shopId, productId, imageId));
+    if (patch.src === current.src) return this.apply(shopId, productId, imageId, patch);
+    const sent = { width: patch.width ?? 0, height: patch.height ?? 0 };
+    const { bytes, ...stored } = await this.ingestor.ingest(patch.src, sent);
+    try {
+      const updated = await this.apply(shopId, productId, imageId, { ...patch, ...stored });
+      await this.files.ensure({ ...stored, bytes });
+      return updated;
+    } finally {
+      await this.files.release(stored.path === current.path ? [] : [current.path, stored.path]);
     }
-    const result = await this.images.update(shopId, productId, imageId, change, this.clock());
-    if (typeof result === 'string') throw recordNotFound();
-    return result;
   }
 
   async delete(shopId: string, productId: string, imageId: string): Promise<void> {
     const result = await this.images.delete(shopId, productId, imageId, this.clock());
     if (result === 'no-product') throw namedNotFound('Product');
     if (result === 'no-image') throw namedNotFound('Image');
+    await this.files.release([result.path]);
+  }
+
+  private async apply(shopId: string, productId: string, imageId: string, patch: ImagePatch & { path?: string }): Promise<Image> {
+    const result = await this.images.update(shopId, productId, imageId, patch, this.clock());
+    if (typeof result === 'string') throw recordNotFound();
+    return result;
   }
 }
 

@@ -7,6 +7,8 @@ export interface IngestedImage {
   path: string;
   width: number;
   height: number;
+  /** The stored file's bytes, when the ingestor stored one (see ImageFiles.ensure). */
+  bytes?: Uint8Array;
 }
 
 export interface ImageIngestor {

@@ -13,7 +13,10 @@ export interface ImageRepository {
   create(shopId: string, productId: string, image: NewImage, now: string): Promise<Image | null>;
   /** 'no-product' / 'no-image' when either is missing. */
   update(shopId: string, productId: string, imageId: string, patch: ImagePatch, now: string): Promise<Image | 'no-product' | 'no-image'>;
-  delete(shopId: string, productId: string, imageId: string, now: string): Promise<'deleted' | 'no-product' | 'no-image'>;
+  /** The deleted image's path, so its file can be released. */
+  delete(shopId: string, productId: string, imageId: string, now: string): Promise<{ path: string } | 'no-product' | 'no-image'>;
+  /** Whether any image of any store names this file. */
+  isPathUsed(path: string): Promise<boolean>;
 }
 
 export interface ProductPage {
@@ -36,7 +39,8 @@ export interface ProductRepository {
   count(shopId: string): Promise<number>;
   /** Null when the product is missing; throws DomainError Validation for an unknown image id. */
   update(shopId: string, productId: string, patch: ProductPatch, now: string): Promise<ProductWithImages | null>;
-  delete(shopId: string, productId: string): Promise<boolean>;
+  /** The paths of the deleted images, or null when the product is missing. */
+  delete(shopId: string, productId: string): Promise<string[] | null>;
 }
 
 export interface ShopRepository {

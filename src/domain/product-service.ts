@@ -1,6 +1,7 @@
-import { recordNotFound } from './errors.js';
-import type { NewImage, NewProduct, ProductPatch, ProductWithImages } from './entities.js';
-import type { ImageIngestor } from './ingest.js';
+import { DomainError, recordNotFound, validation } from './errors.js';
+import type { NewProduct, ProductImageEntry, ProductPatch, ProductWithImages } from './entities.js';
+import type { ImageFiles } from './image-files.js';
+import type { ImageIngestor, IngestedImage } from './ingest.js';
 import type { Clock, ProductPage, ProductQuery, ProductRepository } from './ports.js';
 
 /** Products, as far as a client of the image endpoints needs them. */
@@ -8,12 +9,21 @@ export class ProductService {
   constructor(
     private readonly products: ProductRepository,
     private readonly ingestor: ImageIngestor,
+    private readonly files: ImageFiles,
     private readonly clock: Clock,
   ) {}
 
   async create(shopId: string, input: NewProduct): Promise<ProductWithImages> {
-    const images = await Promise.all(input.images.map((image) => this.ingest(image)));
-    return this.products.create(shopId, { ...input, images }, this.clock());
+    const ingested = await this.ingestAll(input.images);
+    const images = input.images.map((image, i) => ({ ...image, ...withoutBytes(ingested[i]) }));
+    try {
+      const created = await this.products.create(shopId, { ...input, images }, this.clock());
+      await Promise.all(ingested.map((file) => file && this.files.ensure(file)));
+      return created;
+    } catch (error) {
+      await this.files.release(images.map((image) => image.path ?? ''));
+      throw error;
+    }
   }
 
   async get(shopId: string, productId: string): Promise<ProductWithImages> {
@@ -31,30 +41,56 @@ export class ProductService {
   }
 
   async update(shopId: string, productId: string, patch: ProductPatch): Promise<ProductWithImages> {
-    let change = patch;
-    if (patch.images) {
-      const current = await this.get(shopId, productId);
-      const known = new Map(current.images.map((image) => [image.id, image.src]));
-      const images = await Promise.all(
-        patch.images.map(async (entry) => {
-          // Only new images and changed sources are fetched; a kept image keeps its stored file.
-          if (entry.src === undefined || (entry.id !== undefined && known.get(entry.id) === entry.src)) return entry;
-          const sent = { width: entry.width ?? 0, height: entry.height ?? 0 };
-          return { ...entry, ...(await this.ingestor.ingest(entry.src, sent)) };
-        }),
-      );
-      change = { ...patch, images };
+    if (!patch.images) {
+      const updated = await this.products.update(shopId, productId, patch, this.clock());
+      if (!updated) throw recordNotFound();
+      return updated;
     }
-    const updated = await this.products.update(shopId, productId, change, this.clock());
-    if (!updated) throw recordNotFound();
-    return updated;
+    const current = await this.get(shopId, productId);
+    const known = new Map(current.images.map((image) => [image.id, image.src]));
+    // Only new images and changed sources are fetched; a kept image keeps its stored file.
+    const fetchNeeded = (entry: ProductImageEntry) =>
+      entry.src !== undefined && (entry.id === undefined || known.get(entry.id) !== entry.src);
+    const ingested = await this.ingestAll(patch.images.map((entry) => (fetchNeeded(entry) ? entry : null)));
+    const images = patch.images.map((entry, i) => ({ ...entry, ...withoutBytes(ingested[i]) }));
+    const touched = [...current.images.map((image) => image.path), ...images.map((image) => image.path ?? '')];
+    try {
+      const updated = await this.products.update(shopId, productId, { ...patch, images }, this.clock());
+      if (!updated) throw recordNotFound();
+      await Promise.all(ingested.map((file) => file && this.files.ensure(file)));
+      return updated;
+    } finally {
+      await this.files.release(touched);
+    }
   }
 
   async delete(shopId: string, productId: string): Promise<void> {
-    if (!(await this.products.delete(shopId, productId))) throw recordNotFound();
+    const paths = await this.products.delete(shopId, productId);
+    if (paths === null) throw recordNotFound();
+    await this.files.release(paths);
   }
 
-  private async ingest<T extends NewImage>(image: T): Promise<T> {
-    return { ...image, ...(await this.ingestor.ingest(image.src, image)) };
+  /** Fetches every listed source at once; if any fails, the files of the others are released. */
+  private async ingestAll(entries: ReadonlyArray<{ src?: string; width?: number; height?: number } | null>): Promise<Array<IngestedImage | null>> {
+    const results = await Promise.allSettled(
+      entries.map((entry) =>
+        entry?.src === undefined ? Promise.resolve(null) : this.ingestor.ingest(entry.src, { width: entry.width ?? 0, height: entry.height ?? 0 }),
+      ),
+    );
+    const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{ index: i, reason: result.reason as unknown }] : []));
+    if (failures.length > 0) {
+      await this.files.release(results.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value.path] : [])));
+      const unexpected = failures.find((failure) => !(failure.reason instanceof DomainError && failure.reason.kind === 'Validation'));
+      if (unexpected) throw unexpected.reason;
+      // Name the entry each message is about, as body validation does.
+      throw validation(failures.flatMap(({ index, reason }) => (reason as DomainError).messages.map((m) => `Image ${index + 1}: ${m}`)));
+    }
+    return results.map((result) => (result as PromiseFulfilledResult<IngestedImage | null>).value);
   }
+}
+
+function withoutBytes(image: IngestedImage | null | undefined): Partial<IngestedImage> {
+  if (!image) return {};
+  const { bytes: _bytes, ...rest } = image;
+  return rest;
 }

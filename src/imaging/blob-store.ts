@@ -1,8 +1,10 @@
 import type { Readable } from 'node:stream';
 
 /**
- * Where image files live. Names are `<md5 of the bytes>[_<w>x<h>].<ext>`: content addresses, so a
- * name always means the same bytes and putting it twice is harmless. Every adapter refuses any other
+ * Where image files live. Names are `<md5 of the bytes>[_<w>x<h>[_c]].<ext>`: content addresses, so a
+ * name always means the same bytes and putting it twice is harmless. A suffixed name is a variant
+ * rendered from the original with that hash (`_c`: cropped to exactly that box), the ext being the
+ * variant's own format. Every adapter refuses any other
  * name, which rules out path traversal and odd keys whatever the backend does with them.
  */
 export interface BlobStore {
@@ -25,7 +27,7 @@ export interface StoredBlob {
   body: Readable;
 }
 
-export const BLOB_NAME = /^[0-9a-f]{32}(_\d*x\d*)?\.(jpg|png|webp|gif|avif|jp2)$/;
+export const BLOB_NAME = /^[0-9a-f]{32}(_\d*x\d*(_c)?)?\.(jpg|png|webp|gif|avif|jp2)$/;
 
 export const BLOB_HASH = /^[0-9a-f]{32}$/;
 
@@ -36,7 +38,7 @@ export function isBlobName(name: string): boolean {
 export class InvalidBlobName extends Error {
   constructor(name: string) {
     const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}...` : name);
-    super(`expected a blob name like <32 hex digits>[_<w>x<h>].<jpg|png|webp|gif|avif|jp2>, got ${shown}`);
+    super(`expected a blob name like <32 hex digits>[_<w>x<h>[_c]].<jpg|png|webp|gif|avif|jp2>, got ${shown}`);
     this.name = 'InvalidBlobName';
   }
 }

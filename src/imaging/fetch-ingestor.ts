@@ -9,8 +9,11 @@ import { safeFetch, type SafeFetchOptions } from './safe-fetch.js';
 
 export interface FetchIngestorOptions {
   blobs: BlobStore;
-  /** Public base of stored files without a trailing slash, e.g. `//cdn.example.com` or `//127.0.0.1:8080/cdn`. */
-  cdnBase: string;
+  /**
+   * Public base of stored files without a trailing slash, e.g. `//cdn.example.com` or
+   * `//127.0.0.1:8080/cdn`; a function when it is only known once the server listens.
+   */
+  cdnBase: string | (() => string);
   /** Lifts the private-address guard: local development and tests only. */
   allowPrivate?: boolean;
   /** Default 20 MiB. */
@@ -31,7 +34,8 @@ export interface FetchIngestorOptions {
  */
 export function createFetchIngestor(options: FetchIngestorOptions): ImageIngestor {
   const { blobs } = options;
-  const cdnBase = checkedCdnBase(options.cdnBase);
+  const cdnBaseOf = () => checkedCdnBase(typeof options.cdnBase === 'function' ? options.cdnBase() : options.cdnBase);
+  if (typeof options.cdnBase === 'string') cdnBaseOf();
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const fetchOptions: SafeFetchOptions = {
     allowPrivate: options.allowPrivate ?? false,
@@ -40,7 +44,7 @@ export function createFetchIngestor(options: FetchIngestorOptions): ImageIngesto
     totalTimeoutMs: options.totalTimeoutMs,
   };
   const stored = (name: string, size: { width: number; height: number }): IngestedImage => ({
-    src: `${cdnBase}/${name}`,
+    src: `${cdnBaseOf()}/${name}`,
     path: name,
     width: size.width,
     height: size.height,
@@ -50,15 +54,16 @@ export function createFetchIngestor(options: FetchIngestorOptions): ImageIngesto
     async ingest(src) {
       // Re-saving a product sends back the URLs we gave out; downloading them from ourselves again
       // would be wasted work (and, on a private network, refused by the guard).
-      const own = ownBlobName(src, cdnBase);
+      const own = ownBlobName(src, cdnBaseOf());
       const kept = own === null ? null : await blobs.get(own);
-      if (own !== null && kept !== null) return stored(own, await probeImage(kept, undefined, maxPixels).catch(refuse));
+      if (own !== null && kept !== null) return { ...stored(own, await probeImage(kept, undefined, maxPixels).catch(refuse)), bytes: kept };
 
       const fetched = await safeFetch(absolute(src), fetchOptions).catch(refuse);
       const image = await probeImage(fetched.bytes, fetched.contentType, maxPixels).catch(refuse);
       const name = `${createHash('md5').update(fetched.bytes).digest('hex')}.${image.format.ext}`;
       await blobs.put(name, fetched.bytes);
-      return stored(name, image);
+      // The bytes go back with the answer so ImageFiles.ensure can restore the file if need be.
+      return { ...stored(name, image), bytes: fetched.bytes };
     },
   };
 }

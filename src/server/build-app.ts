@@ -6,10 +6,14 @@ import { AuthService } from '../domain/auth-service.js';
 import { systemClock } from '../domain/clock.js';
 import { ImageService } from '../domain/image-service.js';
 import { type ImageIngestor, passthroughIngestor } from '../domain/ingest.js';
+import type { BlobStore } from '../imaging/blob-store.js';
+import { createFetchIngestor } from '../imaging/fetch-ingestor.js';
+import { createImageFiles } from '../imaging/image-files.js';
 import type { Clock } from '../domain/ports.js';
 import { ProductService } from '../domain/product-service.js';
 import type { Database } from '../storage/database.js';
 import { createRepositories } from '../storage/repositories.js';
+import { openBlobStore } from './open-blob-store.js';
 import { registerAuth } from './auth-plugin.js';
 import { registerErrorHandling } from './errors-plugin.js';
 import { productImageRoutes } from './routes/product-images.js';
@@ -20,19 +24,26 @@ export interface AppOptions {
   database: Database;
   /** A pino logger; omitted means no logging (tests). */
   logger?: FastifyBaseLogger;
+  /** Replaces the one chosen by config (PRODIMG_INGEST). */
   ingestor?: ImageIngestor;
   clock?: Clock;
+  /** host:port this server is reached at, once known; the default CDN base is `//<it>/cdn`. */
+  publicAddress?: () => string;
 }
 
 /** Composition root: wires storage, services and routes into one Fastify app. Nothing is global. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options;
   const clock = options.clock ?? systemClock;
-  const ingestor = options.ingestor ?? passthroughIngestor;
   const repositories = createRepositories(database.db);
+  const blobs = openBlobStore(config, database);
+  const cdnBase = () => (config.cdnHost ? `//${config.cdnHost}` : `//${options.publicAddress?.() ?? 'localhost'}/cdn`);
+  const ingestor = options.ingestor ?? (config.ingest === 'off' ? passthroughIngestor : fetchIngestor(config, blobs, cdnBase));
+  // Also with ingestion off: files stored while it was on are still released when their images go.
+  const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path));
   const auth = new AuthService(repositories.tokens, config.baseDomain);
-  const images = new ImageService(repositories.images, ingestor, clock);
-  const products = new ProductService(repositories.products, ingestor, clock);
+  const images = new ImageService(repositories.images, ingestor, files, clock);
+  const products = new ProductService(repositories.products, ingestor, files, clock);
 
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
@@ -66,4 +77,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     );
   }
   return app;
+}
+
+function fetchIngestor(config: Config, blobs: BlobStore, cdnBase: () => string): ImageIngestor {
+  return createFetchIngestor({
+    blobs,
+    cdnBase,
+    allowPrivate: config.allowPrivateSources,
+    maxBytes: config.maxSourceBytes,
+    maxPixels: config.maxPixels,
+    connectTimeoutMs: config.fetchConnectTimeoutMs,
+    totalTimeoutMs: config.fetchTimeoutMs,
+  });
 }

@@ -107,14 +107,19 @@ export class KyselyImageRepository implements ImageRepository {
     });
   }
 
-  delete(shopId: string, productId: string, imageId: string, now: string): Promise<'deleted' | 'no-product' | 'no-image'> {
+  async isPathUsed(path: string): Promise<boolean> {
+    const row = await this.db.selectFrom('images').select('id').where('path', '=', path).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  delete(shopId: string, productId: string, imageId: string, now: string): Promise<{ path: string } | 'no-product' | 'no-image'> {
     return this.db.transaction().execute(async (trx) => {
       if (!(await lockProduct(trx, shopId, productId, now))) return 'no-product';
       const removed = await trx
         .deleteFrom('images')
         .where('id', '=', imageId)
         .where('product_id', '=', productId)
-        .returning('position')
+        .returning(['position', 'path'])
         .executeTakeFirst();
       if (!removed) return 'no-image';
       await trx
@@ -123,7 +128,7 @@ export class KyselyImageRepository implements ImageRepository {
         .where('product_id', '=', productId)
         .where('position', '>', removed.position)
         .execute();
-      return 'deleted';
+      return { path: removed.path };
     });
   }
 

@@ -1,9 +1,10 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import type { DialectName } from './dialect-name.js';
 import { initial } from './migrations/001-initial.js';
+import { imageFiles } from './migrations/002-image-files.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
-  return { '001-initial': initial(dialect) };
+  return { '001-initial': initial(dialect), '002-image-files': imageFiles(dialect) };
 }
 
 /** Brings the schema up to date; reports what ran, and throws one clear error if a step failed. */

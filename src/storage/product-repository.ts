@@ -118,7 +118,7 @@ export class KyselyProductRepository implements ProductRepository {
     return found ? this.get(shopId, productId) : null;
   }
 
-  delete(shopId: string, productId: string): Promise<boolean> {
+  delete(shopId: string, productId: string): Promise<string[] | null> {
     return this.db.transaction().execute(async (trx) => {
       const owned = await trx
         .selectFrom('products')
@@ -126,10 +126,10 @@ export class KyselyProductRepository implements ProductRepository {
         .where('id', '=', productId)
         .where('shop_id', '=', shopId)
         .executeTakeFirst();
-      if (!owned) return false;
-      await trx.deleteFrom('images').where('product_id', '=', productId).execute();
+      if (!owned) return null;
+      const removed = await trx.deleteFrom('images').where('product_id', '=', productId).returning('path').execute();
       await trx.deleteFrom('products').where('id', '=', productId).execute();
-      return true;
+      return removed.map((row) => row.path);
     });
   }
 

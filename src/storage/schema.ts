@@ -43,9 +43,18 @@ export interface ImagesTable {
   updated_at: string;
 }
 
+export interface BlobsTable {
+  name: string;
+  hash: string;
+  size: number;
+  bytes: Buffer;
+  created_at: string;
+}
+
 export interface Schema {
   shops: ShopsTable;
   access_tokens: AccessTokensTable;
   products: ProductsTable;
   images: ImagesTable;
+  blobs: BlobsTable;
 }

@@ -265,7 +265,7 @@ describe('unexpected failures', () => {
     });
     const db = await freshDatabase('sqlite');
     const app = await buildApp({
-      config: loadConfig({ PRODIMG_DATA_DIR: db.dataDir }),
+      config: loadConfig({ PRODIMG_DATA_DIR: db.dataDir, PRODIMG_INGEST: 'off' }),
       database: db.database,
       logger: pino({ level: 'info' }, sink),
       ingestor: {

@@ -9,7 +9,7 @@ const BUILT = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.
 
 function env(db: TestDatabase): NodeJS.ProcessEnv {
   const { DATABASE_URL: _ignored, ...rest } = process.env;
-  return { ...rest, PRODIMG_DATA_DIR: db.dataDir, ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}) };
+  return { ...rest, PRODIMG_DATA_DIR: db.dataDir, PRODIMG_INGEST: 'off', ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}) };
 }
 
 function run(db: TestDatabase, ...args: string[]) {

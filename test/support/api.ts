@@ -23,10 +23,24 @@ export interface TestApi {
   product(images?: number): Promise<{ id: string; imageIds: string[] }>;
 }
 
-export async function startApi(dialect: DialectName, options: { ingestor?: ImageIngestor } = {}): Promise<TestApi> {
+export async function startApi(
+  dialect: DialectName,
+  options: { ingestor?: ImageIngestor; env?: Record<string, string>; publicAddress?: () => string } = {},
+): Promise<TestApi> {
   const db = await freshDatabase(dialect);
-  const config = loadConfig({ PRODIMG_DATA_DIR: db.dataDir, ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}) });
-  const app = await buildApp({ config, database: db.database, ...(options.ingestor ? { ingestor: options.ingestor } : {}) });
+  // Ingestion off: these suites are about the API contract; test/api/ingestion.test.ts fetches for real.
+  const config = loadConfig({
+    PRODIMG_DATA_DIR: db.dataDir,
+    PRODIMG_INGEST: 'off',
+    ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
+    ...options.env,
+  });
+  const app = await buildApp({
+    config,
+    database: db.database,
+    ...(options.ingestor ? { ingestor: options.ingestor } : {}),
+    ...(options.publicAddress ? { publicAddress: options.publicAddress } : {}),
+  });
   const repos = createRepositories(db.database.db);
   const shops = new ShopService(repos.shops, repos.tokens, systemClock);
   await shops.create('alpha', 'Alpha');

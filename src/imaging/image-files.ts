@@ -1,0 +1,29 @@
+import type { ImageFiles } from '../domain/image-files.js';
+import { type BlobStore, isBlobName } from './blob-store.js';
+
+/**
+ * ImageFiles over a BlobStore. No lock is needed between a release (last row gone: delete the file)
+ * and a concurrent create adopting the same bytes, because each re-checks after acting:
+ * - ensure runs after the adopting row committed and puts the file back if it is missing;
+ * - release reads the file, deletes it, then looks for rows again and restores it if one appeared.
+ * Whichever of the two looks last sees the other's change, so a committed row never ends up without
+ * its file. Variants are deleted with their original and remade on demand.
+ */
+export function createImageFiles(blobs: BlobStore, isUsed: (path: string) => Promise<boolean>): ImageFiles {
+  return {
+    async ensure(image) {
+      if (!image.bytes || !isBlobName(image.path)) return;
+      if (!(await blobs.has(image.path))) await blobs.put(image.path, image.bytes);
+    },
+
+    async release(paths) {
+      for (const path of new Set(paths)) {
+        // Only files of our own library: with ingestion off a path is just the URL's file name.
+        if (!isBlobName(path) || (await isUsed(path))) continue;
+        const bytes = await blobs.get(path);
+        await blobs.deleteFamily(path.slice(0, 32));
+        if (bytes && (await isUsed(path))) await blobs.put(path, bytes);
+      }
+    },
+  };
+}
