@@ -1,5 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { loadConfig } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import { systemClock } from '../../src/domain/clock.js';
 import type { ImageIngestor } from '../../src/domain/ingest.js';
 import { ShopService } from '../../src/domain/shop-service.js';
@@ -12,6 +12,7 @@ export const V = '/openapi/2022-01';
 
 export interface TestApi {
   app: FastifyInstance;
+  config: Config;
   db: TestDatabase;
   shops: ShopService;
   /** A read+write token of store "alpha". */
@@ -60,6 +61,7 @@ export async function startApi(
 
   return {
     app,
+    config,
     db,
     shops,
     token,

@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BlobStore } from '../../src/imaging/blob-store.js';
+import { openBlobStore } from '../../src/server/open-blob-store.js';
+import { listAll } from '../imaging/blob-store-suite.js';
+import { htmlPage } from '../imaging/fixtures/hostile.js';
+import { makeJpeg, makePng, makeRotatedJpeg } from '../imaging/fixtures/images.js';
+import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-server.js';
+import { startApi, type TestApi } from '../support/api.js';
+import { DIALECTS } from '../support/databases.js';
+
+const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
+
+describe.each(DIALECTS)('ingestion through the API on %s', (dialect) => {
+  let api: TestApi;
+  let blobs: BlobStore;
+  let origin: Origin;
+  let jpeg: Buffer;
+  let png: Buffer;
+  let rotated: Buffer;
+  let lonely: Buffer[];
+
+  beforeAll(async () => {
+    [jpeg, png, rotated] = await Promise.all([makeJpeg(64, 48), makePng(30, 10), makeRotatedJpeg()]);
+    // Files no other test uses, for the tests that watch a file go away.
+    lonely = await Promise.all([makeJpeg(33, 33), makeJpeg(35, 35)]);
+    origin = await startOrigin({
+      '/photo.jpg': send(jpeg, 'image/jpeg'),
+      '/same-photo.jpg': send(jpeg, 'application/octet-stream'),
+      '/logo.png': send(png, 'image/png'),
+      '/rotated.jpg': send(rotated, 'image/jpeg'),
+      '/page.png': send(htmlPage, 'image/png'),
+      '/lonely-0.jpg': send(lonely[0]!, 'image/jpeg'),
+      '/lonely-1.jpg': send(lonely[1]!, 'image/jpeg'),
+    });
+    api = await startApi(dialect, { env: { PRODIMG_INGEST: 'fetch', PRODIMG_ALLOW_PRIVATE_SOURCES: '1', PRODIMG_CDN_HOST: 'cdn.test/images' } });
+    blobs = openBlobStore(api.config, api.db.database);
+  });
+  afterAll(async () => {
+    await api.close();
+    await origin.close();
+  });
+
+  it('stores the downloaded file under its md5 and answers with our CDN src and the measured size', async () => {
+    const { id } = await api.product();
+    const res = await api.call('POST', `products/${id}/images`, { image: { src: origin.url('/photo.jpg'), width: 999, height: 999, alt: 'A' } });
+    expect(res.statusCode).toBe(200);
+    const name = `${md5(jpeg)}.jpg`;
+    expect(res.json().image).toMatchObject({ src: `//cdn.test/images/${name}`, path: name, width: 64, height: 48, alt: 'A' });
+    expect(await blobs.get(name)).toEqual(jpeg);
+  });
+
+  it('measures as a browser shows it: EXIF orientation applied', async () => {
+    const { id } = await api.product();
+    const res = await api.call('POST', `products/${id}/images`, { image: { src: origin.url('/rotated.jpg') } });
+    expect(res.json().image).toMatchObject({ width: 20, height: 40 });
+  });
+
+  it('refuses a page served as an image with 422, writing no row and no file', async () => {
+    const { id } = await api.product();
+    const before = await listAll(blobs);
+    const res = await api.call('POST', `products/${id}/images`, { image: { src: origin.url('/page.png') } });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toEqual({ errors: ['Src is not a supported image (got text/html)'] });
+    expect((await api.call('GET', `products/${id}/images/count`)).json()).toEqual({ count: 0 });
+    expect(await listAll(blobs)).toEqual(before);
+  });
+
+  it('refuses a 404 origin with a message that says so', async () => {
+    const { id } = await api.product();
+    const res = await api.call('POST', `products/${id}/images`, { image: { src: origin.url('/missing.jpg') } });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().errors).toEqual([expect.stringMatching(/^Src could not be downloaded: .*404/)]);
+  });
+
+  it('keeps the same bytes once, and removes the file (with its variants) only with the last image using it', async () => {
+    const { id } = await api.product();
+    const first = (await api.call('POST', `products/${id}/images`, { image: { src: origin.url('/logo.png') } })).json().image;
+    const second = (await api.call('POST', `products/${id}/images`, { image: { src: origin.url('/logo.png') } })).json().image;
+    expect(second.path).toBe(first.path);
+    expect((await listAll(blobs)).filter((name) => name.startsWith(md5(png)))).toEqual([first.path]);
+    const variant = `${md5(png)}_400x.webp`;
+    await blobs.put(variant, Buffer.from('pretend variant'));
+
+    await api.call('DELETE', `products/${id}/images/${first.id}`);
+    expect(await blobs.has(first.path)).toBe(true);
+    await api.call('DELETE', `products/${id}/images/${second.id}`);
+    expect(await blobs.has(first.path)).toBe(false);
+    expect(await blobs.has(variant)).toBe(false);
+  });
+
+  it('does not download a src that already points at our own library', async () => {
+    const { id } = await api.product();
+    const stored = (await api.call('POST', `products/${id}/images`, { image: { src: origin.url('/photo.jpg') } })).json().image;
+    const hits = origin.hits.length;
+    const again = await api.call('POST', `products/${id}/images`, { image: { src: `https:${stored.src}` } });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().image).toMatchObject({ path: stored.path, width: 64, height: 48 });
+    expect(origin.hits.length).toBe(hits);
+  });
+
+  it('fetches a new src on update and releases the old file', async () => {
+    const { id } = await api.product();
+    const image = (await api.call('POST', `products/${id}/images`, { image: { src: origin.url('/lonely-0.jpg') } })).json().image;
+    const res = await api.call('PUT', `products/${id}/images/${image.id}`, { image: { src: origin.url('/logo.png') } });
+    expect(res.json().image).toMatchObject({ path: `${md5(png)}.png`, width: 30, height: 10 });
+    expect(await blobs.has(image.path)).toBe(false);
+  });
+
+  it('creates a product with images from URLs, or none at all when one fails (naming which)', async () => {
+    const ok = await api.call('POST', 'products', { product: { title: 'P', images: [{ src: origin.url('/photo.jpg') }, { src: origin.url('/logo.png') }] } });
+    expect(ok.json().product.images.map((i: { width: number }) => i.width)).toEqual([64, 30]);
+    const count = (await api.call('GET', 'products/count')).json().count;
+    const bad = await api.call('POST', 'products', { product: { title: 'Q', images: [{ src: origin.url('/photo.jpg') }, { src: origin.url('/page.png') }] } });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json()).toEqual({ errors: ['Image 2: Src is not a supported image (got text/html)'] });
+    expect((await api.call('GET', 'products/count')).json().count).toBe(count);
+  });
+
+  it('removes the files of a deleted product that nothing else uses', async () => {
+    const created = (await api.call('POST', 'products', { product: { title: 'R', images: [{ src: origin.url('/lonely-1.jpg') }] } })).json().product;
+    expect(await blobs.has(created.images[0].path)).toBe(true);
+    await api.call('DELETE', `products/${created.id}`);
+    expect(await blobs.has(created.images[0].path)).toBe(false);
+  });
+});
+
+describe('the private-address guard', () => {
+  it('is closed by default: a src on 127.0.0.1 is refused and never requested', async () => {
+    const origin = await startOrigin({ '/x.png': send(await makePng(), 'image/png') });
+    const api = await startApi('sqlite', { env: { PRODIMG_INGEST: 'fetch' } });
+    try {
+      const { id } = await api.product();
+      for (const src of [origin.url('/x.png'), origin.url('/x.png', 'localhost')]) {
+        const res = await api.call('POST', `products/${id}/images`, { image: { src } });
+        expect(res.statusCode).toBe(422);
+        expect(res.json()).toEqual({ errors: ['Src points to a private address'] });
+      }
+      expect(origin.hits).toEqual([]);
+    } finally {
+      await api.close();
+      await origin.close();
+    }
+  });
+});

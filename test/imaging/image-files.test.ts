@@ -1,0 +1,55 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BlobStore } from '../../src/imaging/blob-store.js';
+import { createImageFiles } from '../../src/imaging/image-files.js';
+import { createLocalBlobStore } from '../../src/imaging/local-blob-store.js';
+import { listAll, nameFor } from './blob-store-suite.js';
+
+describe('image files kept in step with their rows', () => {
+  let root: string;
+  let blobs: BlobStore;
+  const bytes = Buffer.from('a stored image');
+  const name = nameFor(bytes, 'jpg');
+  const variant = nameFor(bytes, 'webp', '_400x');
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'prodimg-files-'));
+    blobs = createLocalBlobStore(root);
+    await blobs.put(name, bytes);
+    await blobs.put(variant, bytes);
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('keeps a file some row still uses', async () => {
+    await createImageFiles(blobs, async () => true).release([name]);
+    expect(await listAll(blobs)).toEqual([name, variant].sort());
+  });
+
+  it('removes a file nobody uses, with its variants', async () => {
+    await createImageFiles(blobs, async () => false).release([name, name]);
+    expect(await listAll(blobs)).toEqual([]);
+  });
+
+  it('ignores paths that are not names of our library (ingestion off)', async () => {
+    await createImageFiles(blobs, async () => false).release(['photo.jpg', '']);
+    expect(await listAll(blobs)).toHaveLength(2);
+  });
+
+  it('puts the file back when a row adopted it while it was being released', async () => {
+    // First look: unused. Second look, after the delete: a concurrent create has committed a row.
+    const answers = [false, true];
+    await createImageFiles(blobs, async () => answers.shift() ?? true).release([name]);
+    expect(await blobs.get(name)).toEqual(bytes);
+  });
+
+  it('ensure restores a file removed between ingestion and commit, and leaves a present one alone', async () => {
+    const files = createImageFiles(blobs, async () => true);
+    await blobs.deleteFamily(name.slice(0, 32));
+    await files.ensure({ src: `//cdn/${name}`, path: name, width: 1, height: 1, bytes });
+    expect(await blobs.get(name)).toEqual(bytes);
+    await files.ensure({ src: `//cdn/${name}`, path: name, width: 1, height: 1, bytes: Buffer.from('other') });
+    expect(await blobs.get(name)).toEqual(bytes);
+  });
+});
