@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { collectGarbage } from '../imaging/garbage-collector.js';
+import { openBlobStore } from '../server/open-blob-store.js';
+import { distinctImagePaths, imageIdsUsingPath } from '../storage/image-file-queries.js';
+import { createRepositories } from '../storage/repositories.js';
+import { withDatabase } from './context.js';
+
+export function gcCommand(program: Command): void {
+  program
+    .command('gc')
+    .description('remove stored files no image references, and report images whose file is missing (JSON on stdout)')
+    .option('--dry-run', 'only report what would be removed')
+    .action((opts: { dryRun?: boolean }) =>
+      withDatabase(async ({ config, database }) => {
+        const images = createRepositories(database.db).images;
+        const report = await collectGarbage(
+          {
+            blobs: openBlobStore(config, database),
+            isUsed: (path) => images.isPathUsed(path),
+            usedPaths: () => distinctImagePaths(database.db),
+            imagesUsing: (path) => imageIdsUsingPath(database.db, path),
+          },
+          { dryRun: opts.dryRun === true, progress: (n) => process.stderr.write(`prodimg gc: ${n} files scanned\n`) },
+        );
+        process.stdout.write(`${JSON.stringify({ dry_run: opts.dryRun === true, ...report }, null, 2)}\n`);
+        process.stderr.write(
+          `prodimg gc: scanned ${report.scanned} files, ${opts.dryRun ? 'would remove' : 'removed'} ${report.removed.length}, ${report.missing.length} referenced files missing\n`,
+        );
+      }),
+    );
+}
