@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { reportFailure } from './context.js';
 import { gcCommand } from './gc-command.js';
+import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
 import { shopsCommand, tokensCommand } from './shops-command.js';
 
@@ -30,6 +31,7 @@ export function createProgram(): Command {
   shopsCommand(program);
   tokensCommand(program);
   gcCommand(program);
+  seedCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

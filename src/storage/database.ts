@@ -7,9 +7,13 @@ import type { DialectName } from './dialect-name.js';
 import { migrateToLatest } from './migrate.js';
 import type { Schema } from './schema.js';
 
+/** The driver under Kysely, for the few hot paths and bulk loads where its overhead matters. */
+export type RawConnection = { dialect: 'sqlite'; sqlite: SQLite.Database } | { dialect: 'postgres'; pool: pg.Pool };
+
 export interface Database {
   db: Kysely<Schema>;
   dialect: DialectName;
+  raw: RawConnection;
   /** Where the data lives, for messages: a file path or the URL without its password. */
   location: string;
   close(): Promise<void>;
@@ -48,7 +52,7 @@ function openSqlite(dataDir: string): Database {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', raw: { dialect: 'sqlite', sqlite }, location: file, close: () => db.destroy() };
 }
 
 function openPostgres(url: string, max: number): Database {
@@ -56,7 +60,7 @@ function openPostgres(url: string, max: number): Database {
   // An idle client losing its server (a restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', location: redact(url), close: () => db.destroy() };
+  return { db, dialect: 'postgres', raw: { dialect: 'postgres', pool }, location: redact(url), close: () => db.destroy() };
 }
 
 function redact(url: string): string {
