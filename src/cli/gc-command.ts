@@ -12,7 +12,7 @@ export function gcCommand(program: Command): void {
     .option('--dry-run', 'only report what would be removed')
     .action((opts: { dryRun?: boolean }) =>
       withDatabase(async ({ config, database }) => {
-        const images = createRepositories(database.db).images;
+        const images = createRepositories(database).images;
         const report = await collectGarbage(
           {
             blobs: openBlobStore(config, database),

@@ -21,7 +21,7 @@ export function seedCommand(program: Command): void {
       withDatabase(async ({ database }) => {
         const images = count(opts.images, '--images', 100_000_000);
         const perProduct = count(opts.perProduct, '--per-product', 250);
-        const repos = createRepositories(database.db);
+        const repos = createRepositories(database);
         const shops = new ShopService(repos.shops, repos.tokens, systemClock);
         const shop = (await repos.shops.find(opts.shop)) ?? (await shops.create(opts.shop));
         const { token } = await shops.createToken(shop.subdomain, ['read_product', 'write_product']);

@@ -4,8 +4,8 @@ import { ShopService } from '../domain/shop-service.js';
 import { createRepositories } from '../storage/repositories.js';
 import { withDatabase } from './context.js';
 
-function shopService(db: Parameters<typeof createRepositories>[0]): ShopService {
-  const repos = createRepositories(db);
+function shopService(database: Parameters<typeof createRepositories>[0]): ShopService {
+  const repos = createRepositories(database);
   return new ShopService(repos.shops, repos.tokens, systemClock);
 }
 
@@ -20,20 +20,20 @@ export function shopsCommand(program: Command): void {
     .description('create a store; prints it as JSON')
     .option('--name <name>', 'display name (default: the subdomain)')
     .action((subdomain: string, opts: { name?: string }) =>
-      withDatabase(async ({ database }) => print(await shopService(database.db).create(subdomain, opts.name))),
+      withDatabase(async ({ database }) => print(await shopService(database).create(subdomain, opts.name))),
     );
   shops
     .command('list')
     .description('list all stores as JSON')
-    .action(() => withDatabase(async ({ database }) => print(await shopService(database.db).list())));
+    .action(() => withDatabase(async ({ database }) => print(await shopService(database).list())));
   shops
     .command('deactivate <subdomain>')
     .description('deactivate a store: its tokens get 401 {"error":"store is not active"}')
-    .action((subdomain: string) => withDatabase(async ({ database }) => print(await shopService(database.db).setActive(subdomain, false))));
+    .action((subdomain: string) => withDatabase(async ({ database }) => print(await shopService(database).setActive(subdomain, false))));
   shops
     .command('activate <subdomain>')
     .description('activate a store again')
-    .action((subdomain: string) => withDatabase(async ({ database }) => print(await shopService(database.db).setActive(subdomain, true))));
+    .action((subdomain: string) => withDatabase(async ({ database }) => print(await shopService(database).setActive(subdomain, true))));
 }
 
 export function tokensCommand(program: Command): void {
@@ -46,7 +46,7 @@ export function tokensCommand(program: Command): void {
     .action((opts: { shop: string; scopes: string }) =>
       withDatabase(async ({ database }) => {
         const scopes = opts.scopes.split(',').map((s) => s.trim()).filter(Boolean);
-        const created = await shopService(database.db).createToken(opts.shop, scopes);
+        const created = await shopService(database).createToken(opts.shop, scopes);
         process.stdout.write(`# access token for ${created.shop.subdomain} (${created.scopes.join(',')}); shown once, store it now\n`);
         process.stdout.write(`${created.token}\n`);
       }),

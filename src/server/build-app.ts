@@ -16,6 +16,7 @@ import { createRepositories } from '../storage/repositories.js';
 import { openBlobStore } from './open-blob-store.js';
 import { registerAuth } from './auth-plugin.js';
 import { registerErrorHandling } from './errors-plugin.js';
+import { registerCdnRoutes } from './routes/cdn.js';
 import { productImageRoutes } from './routes/product-images.js';
 import { productRoutes } from './routes/products.js';
 
@@ -35,7 +36,7 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options;
   const clock = options.clock ?? systemClock;
-  const repositories = createRepositories(database.db);
+  const repositories = createRepositories(database);
   const blobs = openBlobStore(config, database);
   const cdnBase = () => (config.cdnHost ? `//${config.cdnHost}` : `//${options.publicAddress?.() ?? 'localhost'}/cdn`);
   const ingestor = options.ingestor ?? (config.ingest === 'off' ? passthroughIngestor : fetchIngestor(config, blobs, cdnBase));
@@ -66,6 +67,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
 
+  registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels });
   for (const version of API_VERSIONS) {
     await app.register(
       async (api) => {

@@ -8,7 +8,18 @@ import { migrateToLatest } from './migrate.js';
 import type { Schema } from './schema.js';
 
 /** The driver under Kysely, for the few hot paths and bulk loads where its overhead matters. */
-export type RawConnection = { dialect: 'sqlite'; sqlite: SQLite.Database } | { dialect: 'postgres'; pool: pg.Pool };
+export type RawConnection =
+  | {
+      dialect: 'sqlite';
+      /** The connection Kysely writes through; inside a transaction it sees uncommitted rows. */
+      sqlite: SQLite.Database;
+      /**
+       * A second connection for hot reads. In WAL mode it reads the last committed snapshot, so a
+       * reader never sees the half-shifted positions of a transaction still running on the writer.
+       */
+      reader(): SQLite.Database;
+    }
+  | { dialect: 'postgres'; pool: pg.Pool };
 
 export interface Database {
   db: Kysely<Schema>;
@@ -52,7 +63,18 @@ function openSqlite(dataDir: string): Database {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', raw: { dialect: 'sqlite', sqlite }, location: file, close: () => db.destroy() };
+  let reader: SQLite.Database | null = null;
+  const openReader = () => {
+    if (reader) return reader;
+    reader = new SQLite(file, { readonly: true });
+    reader.pragma('busy_timeout = 5000');
+    return reader;
+  };
+  const close = async () => {
+    reader?.close();
+    await db.destroy();
+  };
+  return { db, dialect: 'sqlite', raw: { dialect: 'sqlite', sqlite, reader: openReader }, location: file, close };
 }
 
 function openPostgres(url: string, max: number): Database {

@@ -4,36 +4,26 @@ import type { Image, ImagePatch, NewImage } from '../domain/entities.js';
 import type { ImageRepository } from '../domain/ports.js';
 import { insertPosition, movePosition, shiftForMove } from '../domain/positions.js';
 import { IMAGE_COLUMNS } from './image-columns.js';
+import type { HotReads } from './hot-reads.js';
 import { lockProduct } from './product-lock.js';
 import type { Schema } from './schema.js';
 
 export class KyselyImageRepository implements ImageRepository {
-  constructor(private readonly db: Kysely<Schema>) {}
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly hot: HotReads,
+  ) {}
 
-  async list(shopId: string, productId: string): Promise<Image[] | null> {
-    if (!(await this.productExists(shopId, productId))) return null;
-    return this.db
-      .selectFrom('images')
-      .select(IMAGE_COLUMNS)
-      .where('product_id', '=', productId)
-      .orderBy('position')
-      .execute();
+  list(shopId: string, productId: string): Promise<Image[] | null> {
+    return this.hot.images(shopId, productId);
   }
 
-  async count(shopId: string, productId: string): Promise<number | null> {
-    if (!(await this.productExists(shopId, productId))) return null;
-    return countImages(this.db, productId);
+  count(shopId: string, productId: string): Promise<number | null> {
+    return this.hot.count(shopId, productId);
   }
 
-  async get(shopId: string, productId: string, imageId: string): Promise<Image | null> {
-    const row = await this.db
-      .selectFrom('images')
-      .select(IMAGE_COLUMNS)
-      .where('id', '=', imageId)
-      .where('product_id', '=', productId)
-      .where('shop_id', '=', shopId)
-      .executeTakeFirst();
-    return row ?? null;
+  get(shopId: string, productId: string, imageId: string): Promise<Image | null> {
+    return this.hot.image(shopId, productId, imageId);
   }
 
   create(shopId: string, productId: string, image: NewImage & { path?: string }, now: string): Promise<Image | null> {
@@ -130,16 +120,6 @@ export class KyselyImageRepository implements ImageRepository {
         .execute();
       return { path: removed.path };
     });
-  }
-
-  private async productExists(shopId: string, productId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('products')
-      .select('id')
-      .where('id', '=', productId)
-      .where('shop_id', '=', shopId)
-      .executeTakeFirst();
-    return row !== undefined;
   }
 }
 

@@ -277,7 +277,7 @@ describe('unexpected failures', () => {
     try {
       const { ShopService } = await import('../../src/domain/shop-service.js');
       const { createRepositories } = await import('../../src/storage/repositories.js');
-      const repos = createRepositories(db.database.db);
+      const repos = createRepositories(db.database);
       const shops = new ShopService(repos.shops, repos.tokens, () => '2024-04-08T07:13:28Z');
       await shops.create('alpha');
       const { token } = await shops.createToken('alpha', ['write_product']);

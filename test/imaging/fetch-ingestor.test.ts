@@ -92,7 +92,7 @@ describe('createFetchIngestor', () => {
     const bytes = files[file]!;
     const name = `${md5(bytes)}.${ext}`;
     const result = await ingestor().ingest(origin.url(`/files/${file}`), ignoredSize);
-    expect(result).toEqual({ src: `${CDN}/${name}`, path: name, width, height });
+    expect(result).toEqual({ src: `${CDN}/${name}`, path: name, width, height, bytes });
     expect(await blobs.get(name)).toEqual(bytes);
     expect(await listAll(blobs)).toEqual([name]);
   });

@@ -42,7 +42,7 @@ export async function startApi(
     ...(options.ingestor ? { ingestor: options.ingestor } : {}),
     ...(options.publicAddress ? { publicAddress: options.publicAddress } : {}),
   });
-  const repos = createRepositories(db.database.db);
+  const repos = createRepositories(db.database);
   const shops = new ShopService(repos.shops, repos.tokens, systemClock);
   await shops.create('alpha', 'Alpha');
   const { token } = await shops.createToken('alpha', ['read_product', 'write_product']);

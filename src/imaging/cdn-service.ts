@@ -1,0 +1,121 @@
+import type { Readable } from 'node:stream';
+import { badRequest } from '../domain/errors.js';
+import type { BlobStore, StoredBlob } from './blob-store.js';
+import { planBlobResponse } from './blob-response.js';
+import type { ImageTransform } from './image-transform.js';
+import { negotiateFormat } from './negotiate-format.js';
+import { sliceStream } from './slice-stream.js';
+import { FORMATS, type ImageFormat } from './sniff.js';
+import { parseVariantSpec, type VariantSpec, variantBlobName } from './variant-spec.js';
+
+export interface CdnServiceOptions {
+  blobs: BlobStore;
+  /** The only widths and heights a client may ask for, in pixels. */
+  sizes: readonly number[];
+  transform: ImageTransform;
+}
+
+export interface CdnRequest {
+  /** The path below `/cdn/`, decoded. */
+  name: string;
+  query: Readonly<Record<string, unknown>>;
+  method: 'GET' | 'HEAD';
+  accept: string | undefined;
+  ifNoneMatch: string | undefined;
+  range: string | undefined;
+  ifRange: string | undefined;
+}
+
+export interface CdnResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Readable | null;
+}
+
+export interface CdnService {
+  /** The response for a CDN request; null for not found. Throws a BadRequest for a refused size or option. */
+  serve(request: CdnRequest): Promise<CdnResponse | null>;
+}
+
+/**
+ * Serves originals and their variants from the blob store. A variant is rendered on its first request,
+ * stored under its deterministic name next to the original, and from then on served like any stored
+ * file. Concurrent first requests for one variant share a single render.
+ */
+export function createCdnService(options: CdnServiceOptions): CdnService {
+  const { blobs, transform } = options;
+  const sizes = checkedSizes(options.sizes);
+  const rendering = new Map<string, Promise<boolean>>();
+
+  /** True once `target` is stored; false when the original is gone. */
+  async function render(spec: VariantSpec, target: string, format: ImageFormat): Promise<boolean> {
+    // Another request may have finished this render between our miss and taking the slot.
+    if (await blobs.has(target)) return true;
+    const bytes = await blobs.get(spec.original);
+    if (bytes === null) return false;
+    const output = await transform.render(bytes, { width: spec.width, height: spec.height, crop: spec.crop, format });
+    await blobs.put(target, output);
+    return true;
+  }
+
+  function renderOnce(spec: VariantSpec, target: string, format: ImageFormat): Promise<boolean> {
+    const pending = rendering.get(target);
+    if (pending !== undefined) return pending;
+    const started = render(spec, target, format).finally(() => rendering.delete(target));
+    rendering.set(target, started);
+    return started;
+  }
+
+  return {
+    async serve(request) {
+      const spec = parseVariantSpec(request.name, request.query, sizes);
+      if (spec === null) return null;
+      const convertible = transform.reads(spec.source.format);
+      const { format, vary } = negotiateFormat(spec.format, request.accept, spec.source.format, convertible);
+      const variant = variantBlobName(spec, format);
+
+      let blob: StoredBlob | null;
+      if (variant === null) {
+        blob = await blobs.stream(spec.original);
+      } else {
+        // A variant is only ever served while its original exists: nothing is rendered or cached for a guess.
+        if (!(await blobs.has(spec.original))) return null;
+        if (!convertible) throw badRequest(`expected a jpg, png, webp, gif or avif original to resize or convert, got ${spec.source.ext}`);
+        blob = await blobs.stream(variant);
+        if (blob === null && (await renderOnce(spec, variant, format))) blob = await blobs.stream(variant);
+      }
+      if (blob === null) return null;
+
+      const plan = planBlobResponse({
+        method: request.method,
+        size: blob.size,
+        // A stored name always means the same bytes, so the name itself is a strong validator.
+        etag: `"${variant ?? spec.original}"`,
+        contentType: FORMATS[format].mime,
+        vary,
+        ifNoneMatch: request.ifNoneMatch,
+        range: request.range,
+        ifRange: request.ifRange,
+      });
+      return { status: plan.status, headers: plan.headers, body: bodyOf(blob, plan.body) };
+    },
+  };
+}
+
+function bodyOf(blob: StoredBlob, range: { start: number; end: number } | null): Readable | null {
+  if (range === null) {
+    // Opened only to learn the size (HEAD) or existence (304, 416): close the file now.
+    blob.body.destroy();
+    return null;
+  }
+  if (range.start === 0 && range.end >= blob.size - 1) return blob.body;
+  return sliceStream(blob.body, range.start, range.end);
+}
+
+function checkedSizes(sizes: readonly number[]): readonly number[] {
+  const bad = sizes.find((size) => !Number.isSafeInteger(size) || size <= 0);
+  if (sizes.length === 0 || bad !== undefined) {
+    throw new Error(`expected a non-empty list of positive integer sizes, got ${JSON.stringify(sizes)}`);
+  }
+  return Object.freeze([...new Set(sizes)].sort((a, b) => a - b));
+}

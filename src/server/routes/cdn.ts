@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import type { BlobStore } from '../../imaging/blob-store.js';
+import { createCdnService } from '../../imaging/cdn-service.js';
+import { createSharpTransform, type ImageTransform } from '../../imaging/image-transform.js';
+
+export interface CdnRouteOptions {
+  blobs: BlobStore;
+  /** The only widths and heights a client may ask for, in pixels. */
+  sizes: readonly number[];
+  /** The largest original, in pixels, that is decoded to make a variant. */
+  maxPixels: number;
+  /** Replaces sharp; tests use it to count renders. */
+  transform?: ImageTransform;
+}
+
+type CdnRoute = { Params: { '*': string }; Querystring: Record<string, unknown> };
+
+/**
+ * `GET`/`HEAD /cdn/<name>`: originals and resized variants. A wildcard rather than `:name` so that
+ * every path below `/cdn/` (slashes, encoded or not, and names beyond the router's 100-character
+ * parameter limit, which would otherwise get Fastify's own 414) reaches the one name check and
+ * gets the same 404.
+ */
+export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions): void {
+  const cdn = createCdnService({
+    blobs: options.blobs,
+    sizes: options.sizes,
+    transform: options.transform ?? createSharpTransform({ maxPixels: options.maxPixels }),
+  });
+
+  app.route<CdnRoute>({
+    method: ['GET', 'HEAD'],
+    url: '/cdn/*',
+    // Unlike the files, errors may change: a 404 becomes a 200 once those bytes are uploaded, a 400 when presets change.
+    onSend: async (_request, reply, payload) => {
+      if (reply.statusCode >= 400) reply.header('cache-control', 'no-store');
+      return payload;
+    },
+    handler: async (request, reply) => {
+      const { headers } = request;
+      const response = await cdn.serve({
+        name: request.params['*'],
+        query: request.query,
+        method: request.method === 'HEAD' ? 'HEAD' : 'GET',
+        accept: headers.accept,
+        ifNoneMatch: headers['if-none-match'],
+        range: headers.range,
+        ifRange: one(headers['if-range']),
+      });
+      if (response === null) return reply.callNotFound();
+      return reply.code(response.status).headers(response.headers).send(response.body ?? undefined);
+    },
+  });
+}
+
+function one(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
