@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Config } from '../config.js';
 import { API_VERSIONS } from '../contract/versions.js';
 import { AuthService } from '../domain/auth-service.js';
@@ -52,6 +52,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // A URL that cannot be decoded (`/cdn/%zz`) is answered in the contract's shape, not Fastify's.
+    frameworkErrors: (_error, request, reply: FastifyReply) => {
+      reply.raw.setHeader('Request-Id', request.id);
+      return reply.code(400).send({ errors: ['Bad Request: the URL is not valid'] });
+    },
   });
 
   app.addHook('onRequest', async (request, reply) => {

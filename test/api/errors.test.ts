@@ -243,6 +243,13 @@ describe.each(DIALECTS)('contract errors on %s', (dialect) => {
       },
     );
 
+    it('answers an undecodable URL with 400 in the contract shape', async () => {
+      for (const url of ['/cdn/%zz', `${V}/products/%E0%A4%A`]) {
+        const res = await api.app.inject({ method: 'GET', url, headers: { 'access-token': api.token } });
+        expectError(res, 400, { errors: ['Bad Request: the URL is not valid'] });
+      }
+    });
+
     it('gives every response its own Request-Id', async () => {
       const ids = new Set<string>();
       for (let i = 0; i < 20; i++) {
