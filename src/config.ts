@@ -20,6 +20,8 @@ export interface Config {
   readonly blobStore: 'local' | 'database';
   /** The only widths/heights resized variants may be made at. */
   readonly variantSizes: readonly number[];
+  /** How long a server trusts a token it has checked; also how late a deactivation elsewhere applies. 0: never. */
+  readonly authCacheMs: number;
 }
 
 export class ConfigError extends Error {
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fetchTimeoutMs: positiveInt(env, 'PRODIMG_FETCH_TIMEOUT_MS', 30_000, 3_600_000),
     blobStore,
     variantSizes: Object.freeze([...new Set(sizes.map(Number))].sort((a, b) => a - b)),
+    authCacheMs: env.PRODIMG_AUTH_CACHE_MS === '0' ? 0 : positiveInt(env, 'PRODIMG_AUTH_CACHE_MS', 1000, 3_600_000),
   });
 }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { forbidden, storeInactive, unauthorized } from './errors.js';
 import type { Grant, Scope } from './entities.js';
+import { GrantCache } from './grant-cache.js';
 import type { TokenRepository } from './ports.js';
 
 /** Tokens are random and long, so a plain SHA-256 is the right hash: no salt or stretching needed. */
@@ -17,14 +18,16 @@ export class AuthService {
   constructor(
     private readonly tokens: TokenRepository,
     private readonly baseDomain: string,
+    private readonly cache: GrantCache = new GrantCache(0),
   ) {}
 
   async authenticate(token: string | undefined, host: string | undefined): Promise<Grant> {
     if (!token) throw unauthorized();
     const hash = hashToken(token);
-    const grant = await this.tokens.findByHash(hash);
+    const grant = this.cache.get(hash) ?? (await this.tokens.findByHash(hash));
     if (!grant || !timingSafeEqual(Buffer.from(grant.tokenHash, 'hex'), Buffer.from(hash, 'hex'))) throw unauthorized();
     if (!grant.active) throw storeInactive();
+    this.cache.set(hash, grant);
     const sub = subdomainOf(host, this.baseDomain);
     if (sub !== null && sub !== grant.subdomain) throw storeInactive();
     return grant;

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { API_VERSIONS } from '../contract/versions.js';
 import { AuthService } from '../domain/auth-service.js';
 import { systemClock } from '../domain/clock.js';
+import { GrantCache } from '../domain/grant-cache.js';
 import { ImageService } from '../domain/image-service.js';
 import { type ImageIngestor, passthroughIngestor } from '../domain/ingest.js';
 import type { BlobStore } from '../imaging/blob-store.js';
@@ -42,7 +43,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const ingestor = options.ingestor ?? (config.ingest === 'off' ? passthroughIngestor : fetchIngestor(config, blobs, cdnBase));
   // Also with ingestion off: files stored while it was on are still released when their images go.
   const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path));
-  const auth = new AuthService(repositories.tokens, config.baseDomain);
+  const auth = new AuthService(repositories.tokens, config.baseDomain, new GrantCache(config.authCacheMs));
   const images = new ImageService(repositories.images, ingestor, files, clock);
   const products = new ProductService(repositories.products, ingestor, files, clock);
 

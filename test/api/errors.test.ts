@@ -64,6 +64,17 @@ describe.each(DIALECTS)('contract errors on %s', (dialect) => {
       expect((await api.call('GET', 'products', undefined, { 'access-token': token })).statusCode).toBe(200);
     });
 
+    it('applies a deactivation made elsewhere (another process) once the auth cache time has passed', async () => {
+      await api.shops.create('later');
+      const { token } = await api.shops.createToken('later', ['read_product']);
+      const as = { 'access-token': token };
+      expect((await api.call('GET', 'products', undefined, as)).statusCode).toBe(200);
+      await api.shops.setActive('later', false);
+      // The test app trusts a checked token for PRODIMG_AUTH_CACHE_MS=200.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expectError(await api.call('GET', 'products', undefined, as), 401, { error: 'store is not active' });
+    });
+
     it('401 store is not active when the Host names another store', async () => {
       const other = await api.call('GET', 'products', undefined, { host: 'beta.myshoplaza.localhost:8080' });
       expectError(other, 401, { error: 'store is not active' });

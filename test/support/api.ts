@@ -33,6 +33,7 @@ export async function startApi(
   const config = loadConfig({
     PRODIMG_DATA_DIR: db.dataDir,
     PRODIMG_INGEST: 'off',
+    PRODIMG_AUTH_CACHE_MS: '200',
     ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
     ...options.env,
   });
