@@ -1,12 +1,24 @@
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { buildApp } from '../server/build-app.js';
 import { openFromEnv, UsageError } from './context.js';
 
+interface ServeOptions {
+  port: string;
+  host: string;
+  workers: string;
+}
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${value}"`);
   return port;
+}
+
+function parseWorkers(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new UsageError(`--workers must be an integer from 1 to 64, got "${value}"`);
+  return Number(value);
 }
 
 export function serveCommand(program: Command): void {
@@ -15,29 +27,65 @@ export function serveCommand(program: Command): void {
     .description('run the API server (one log line per request)')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .action(async (opts: { port: string; host: string }) => {
+    .option('--workers <n>', 'server processes sharing the port (node:cluster); they share the database', '1')
+    .action(async (opts: ServeOptions) => {
       const port = parsePort(opts.port);
-      const { config, database } = await openFromEnv();
-      const logger = pino({ level: config.logLevel });
-      // Until PRODIMG_CDN_HOST says otherwise, stored images are served from this server's own /cdn.
-      let publicAddress = `${opts.host}:${port}`;
-      const app = await buildApp({ config, database, logger, publicAddress: () => publicAddress });
-      let closing = false;
-      const shutdown = async (signal: string) => {
-        if (closing) return;
-        closing = true;
-        logger.info({ signal }, 'shutting down: finishing in-flight requests');
-        await app.close();
-        await database.close();
-        logger.info('stopped');
-      };
-      process.once('SIGTERM', () => void shutdown('SIGTERM'));
-      process.once('SIGINT', () => void shutdown('SIGINT'));
-      const address = await app.listen({ port, host: opts.host });
-      const bound = app.server.address();
-      if (bound && typeof bound === 'object') publicAddress = `${reachableHost(bound.address)}:${bound.port}`;
-      logger.info({ address, database: database.dialect, location: database.location, baseDomain: config.baseDomain }, 'prodimg listening');
+      const workers = parseWorkers(opts.workers);
+      if (workers > 1 && cluster.isPrimary) return supervise(workers);
+      return serve(port, opts.host);
     });
+}
+
+/** One server process: listens until SIGTERM/SIGINT, then finishes in-flight requests and closes the database. */
+async function serve(port: number, host: string): Promise<void> {
+  const { config, database } = await openFromEnv();
+  const logger = pino({ level: config.logLevel });
+  // Until PRODIMG_CDN_HOST says otherwise, stored images are served from this server's own /cdn.
+  let publicAddress = `${host}:${port}`;
+  const app = await buildApp({ config, database, logger, publicAddress: () => publicAddress });
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    await app.close();
+    await database.close();
+    logger.info('stopped');
+    // A cluster worker's channel to the primary would keep it alive; let go of it to exit.
+    if (cluster.isWorker) cluster.worker?.disconnect();
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  const address = await app.listen({ port, host });
+  const bound = app.server.address();
+  if (bound && typeof bound === 'object') publicAddress = `${reachableHost(bound.address)}:${bound.port}`;
+  logger.info({ address, database: database.dialect, location: database.location, baseDomain: config.baseDomain }, 'prodimg listening');
+}
+
+/**
+ * The primary of `--workers N`: migrates once, forks the workers, replaces one that dies, and on
+ * SIGTERM/SIGINT passes the signal on and waits for every worker to finish its requests.
+ */
+async function supervise(workers: number): Promise<void> {
+  const { config, database } = await openFromEnv();
+  await database.close();
+  const logger = pino({ level: config.logLevel });
+  let stopping = false;
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    logger.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
+    cluster.fork();
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  for (let i = 0; i < workers; i++) cluster.fork();
+  logger.info({ workers }, 'prodimg primary started');
 }
 
 /** A wildcard bind is reached through loopback from this machine; other machines need PRODIMG_CDN_HOST. */

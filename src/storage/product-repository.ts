@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { formatTimestamp } from '../domain/clock.js';
 import { handleFromTitle } from '../domain/handle.js';
 import { validation } from '../domain/errors.js';
 import type { Image, NewImage, NewProduct, Product, ProductImageEntry, ProductPatch, ProductWithImages } from '../domain/entities.js';
@@ -120,13 +121,9 @@ export class KyselyProductRepository implements ProductRepository {
 
   delete(shopId: string, productId: string): Promise<string[] | null> {
     return this.db.transaction().execute(async (trx) => {
-      const owned = await trx
-        .selectFrom('products')
-        .select('id')
-        .where('id', '=', productId)
-        .where('shop_id', '=', shopId)
-        .executeTakeFirst();
-      if (!owned) return null;
+      // Locking first makes the first statement a write (see lockProduct), which matters when
+      // several processes share one SQLite file.
+      if (!(await lockProduct(trx, shopId, productId, formatTimestamp(new Date())))) return null;
       const removed = await trx.deleteFrom('images').where('product_id', '=', productId).returning('path').execute();
       await trx.deleteFrom('products').where('id', '=', productId).execute();
       return removed.map((row) => row.path);

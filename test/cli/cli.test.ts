@@ -18,8 +18,8 @@ function run(db: TestDatabase, ...args: string[]) {
 }
 
 /** Starts `prodimg serve` on a free port and resolves once it logs that it listens. */
-function serve(db: TestDatabase): Promise<{ child: ChildProcess; base: string; logs: string[] }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env: env(db) });
+function serve(db: TestDatabase, ...extra: string[]): Promise<{ child: ChildProcess; base: string; logs: string[] }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', extra.length > 0 ? '18733' : '0', ...extra], { env: env(db) });
   const logs: string[] = [];
   return new Promise((resolve, reject) => {
     let buffered = '';
@@ -102,6 +102,31 @@ describe.skipIf(!BUILT)('the prodimg CLI (needs `npm run build`, which `npm test
       expect(code).toBe(0);
       expect(logs.some((line) => line.includes('"msg":"stopped"'))).toBe(true);
     });
+  });
+
+  it('runs --workers 2 as two processes sharing the port and the database, and stops them all on SIGTERM', async () => {
+    const db = await freshDatabase('sqlite');
+    await db.database.close();
+    try {
+      run(db, 'shops', 'create', 'workers');
+      const token = run(db, 'tokens', 'create', '--shop', 'workers').stdout.trim().split('\n').at(-1)!;
+      const { child, base, logs } = await serve(db, '--workers', '2');
+      await new Promise((r) => setTimeout(r, 1500)); // the second worker may still be starting
+      const headers = { 'access-token': token, 'content-type': 'application/json' };
+      const created = await fetch(`${base}/openapi/2022-01/products`, { method: 'POST', headers, body: JSON.stringify({ product: { title: 'W' } }) });
+      const { product } = await created.json();
+      for (let i = 0; i < 30; i++) {
+        const res = await fetch(`${base}/openapi/2022-01/products/${product.id}`, { headers });
+        expect(res.status).toBe(200);
+      }
+      const pids = new Set(logs.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request').map((entry) => entry.pid));
+      expect(pids.size).toBe(2);
+      child.kill('SIGTERM');
+      expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+      expect(logs.filter((line) => line.includes('"msg":"stopped"'))).toHaveLength(2);
+    } finally {
+      await db.drop();
+    }
   });
 
   it('answers a bad DATABASE_URL or data dir with one line and exit code 2', () => {
