@@ -22,6 +22,8 @@ export interface Config {
   readonly variantSizes: readonly number[];
   /** How long a server trusts a token it has checked; also how late a deactivation elsewhere applies. 0: never. */
   readonly authCacheMs: number;
+  /** Remove files left unreferenced by a crash, in the background after start-up. */
+  readonly startupSweep: boolean;
 }
 
 export class ConfigError extends Error {
@@ -80,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fetchTimeoutMs: positiveInt(env, 'PRODIMG_FETCH_TIMEOUT_MS', 30_000, 3_600_000),
     blobStore,
     variantSizes: Object.freeze([...new Set(sizes.map(Number))].sort((a, b) => a - b)),
+    startupSweep: oneOf(env, 'PRODIMG_STARTUP_SWEEP', ['0', '1'] as const, '1') === '1',
     authCacheMs: env.PRODIMG_AUTH_CACHE_MS === '0' ? 0 : positiveInt(env, 'PRODIMG_AUTH_CACHE_MS', 1000, 3_600_000),
   });
 }

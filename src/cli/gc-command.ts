@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { collectGarbage } from '../imaging/garbage-collector.js';
+import { createImageFiles } from '../imaging/image-files.js';
 import { openBlobStore } from '../server/open-blob-store.js';
 import { distinctImagePaths, imageIdsUsingPath } from '../storage/image-file-queries.js';
 import { createRepositories } from '../storage/repositories.js';
@@ -13,10 +14,12 @@ export function gcCommand(program: Command): void {
     .action((opts: { dryRun?: boolean }) =>
       withDatabase(async ({ config, database }) => {
         const images = createRepositories(database).images;
+        const blobs = openBlobStore(config, database);
         const report = await collectGarbage(
           {
-            blobs: openBlobStore(config, database),
+            blobs,
             isUsed: (path) => images.isPathUsed(path),
+            release: (paths) => createImageFiles(blobs, (path) => images.isPathUsed(path)).release(paths),
             usedPaths: () => distinctImagePaths(database.db),
             imagesUsing: (path) => imageIdsUsingPath(database.db, path),
           },

@@ -20,6 +20,8 @@ export interface BlobStore {
   list(): AsyncIterable<string>;
   /** Deletes an original and all its variants (every name starting with the 32-hex `hash`); returns how many. */
   deleteFamily(hash: string): Promise<number>;
+  /** Removes leftovers of writes that never finished (a crash mid-put) older than `ms`; returns how many. */
+  sweepUnfinished?(olderThanMs: number): Promise<number>;
 }
 
 export interface StoredBlob {

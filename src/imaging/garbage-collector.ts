@@ -12,6 +12,8 @@ export interface GarbageReport {
 export interface GarbageSources {
   blobs: BlobStore;
   isUsed(path: string): Promise<boolean>;
+  /** Removes originals no row uses, safely against a request adopting them meanwhile (ImageFiles.release). */
+  release(paths: readonly string[]): Promise<void>;
   /** Every distinct path named by an image row. */
   usedPaths(): AsyncIterable<string>;
   imagesUsing(path: string): Promise<string[]>;
@@ -23,13 +25,14 @@ export interface GarbageSources {
  */
 export async function collectGarbage(
   sources: GarbageSources,
-  options: { dryRun: boolean; progress?: (scanned: number) => void },
+  options: { dryRun: boolean; progress?: (scanned: number) => void; signal?: AbortSignal },
 ): Promise<GarbageReport> {
   const { blobs } = sources;
   const report: GarbageReport = { scanned: 0, removed: [], missing: [] };
   const keptOriginals = new Set<string>();
   const variants: string[] = [];
   for await (const name of blobs.list()) {
+    options.signal?.throwIfAborted();
     report.scanned++;
     if (report.scanned % 1000 === 0) options.progress?.(report.scanned);
     const hash = name.slice(0, 32);
@@ -45,13 +48,13 @@ export async function collectGarbage(
   for (const variant of variants) if (!keptOriginals.has(variant.slice(0, 32))) report.removed.push(variant);
   if (!options.dryRun) {
     for (const name of report.removed) {
-      // Looked at again right before deleting: an image may have adopted the file since.
-      if (name.charAt(32) !== '_' && (await sources.isUsed(name))) continue;
+      options.signal?.throwIfAborted();
       if (name.charAt(32) === '_') await blobs.delete(name);
-      else await blobs.deleteFamily(name.slice(0, 32));
+      else await sources.release([name]);
     }
   }
   for await (const path of sources.usedPaths()) {
+    options.signal?.throwIfAborted();
     if (isBlobName(path) && !(await blobs.has(path))) report.missing.push({ path, imageIds: await sources.imagesUsing(path) });
   }
   return report;

@@ -74,6 +74,25 @@ export function createLocalBlobStore(root: string): BlobStore {
       return deleted;
     },
 
+    async sweepUnfinished(olderThanMs) {
+      const shards = (await readdir(base).catch(nullIfMissing)) ?? [];
+      const cutoff = Date.now() - olderThanMs;
+      let removed = 0;
+      for (const shard of shards.filter((entry) => SHARD.test(entry))) {
+        const names = (await readdir(join(base, shard)).catch(nullIfMissing)) ?? [];
+        for (const name of names.filter((entry) => entry.startsWith('.tmp-'))) {
+          const path = join(base, shard, name);
+          const stats = await stat(path).catch(nullIfMissing);
+          // Younger ones may belong to a write still under way in another process.
+          if (stats && stats.mtimeMs < cutoff) {
+            await rm(path, { force: true });
+            removed++;
+          }
+        }
+      }
+      return removed;
+    },
+
     async *list() {
       const shards = (await readdir(base).catch(nullIfMissing)) ?? [];
       for (const shard of shards.filter((entry) => SHARD.test(entry)).sort()) {

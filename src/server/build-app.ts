@@ -18,6 +18,7 @@ import { openBlobStore } from './open-blob-store.js';
 import { registerAuth } from './auth-plugin.js';
 import { registerErrorHandling } from './errors-plugin.js';
 import { registerCdnRoutes } from './routes/cdn.js';
+import { sweepOnStartup } from './startup-sweep.js';
 import { productImageRoutes } from './routes/product-images.js';
 import { productRoutes } from './routes/products.js';
 
@@ -74,6 +75,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerErrorHandling(app);
 
   registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels });
+  if (config.startupSweep) {
+    let sweep: Promise<void> = Promise.resolve();
+    const abort = new AbortController();
+    const isUsed = (path: string) => repositories.images.isPathUsed(path);
+    app.addHook('onReady', async () => {
+      sweep = sweepOnStartup({ database, blobs, files, isUsed, logger: app.log, signal: abort.signal }).catch((err: unknown) => {
+        if (!abort.signal.aborted) app.log.error({ err }, 'startup sweep failed');
+      });
+    });
+    // Closing stops it and waits for the step under way: the database must not close under it.
+    app.addHook('onClose', async () => {
+      abort.abort();
+      await sweep;
+    });
+  }
   for (const version of API_VERSIONS) {
     await app.register(
       async (api) => {
