@@ -34,6 +34,7 @@ export async function startApi(
     PRODIMG_DATA_DIR: db.dataDir,
     PRODIMG_INGEST: 'off',
     PRODIMG_AUTH_CACHE_MS: '200',
+    PRODIMG_STARTUP_SWEEP: '0',
     ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
     ...options.env,
   });
