@@ -24,6 +24,8 @@ export interface Config {
   readonly authCacheMs: number;
   /** Remove files left unreferenced by a crash, in the background after start-up. */
   readonly startupSweep: boolean;
+  /** Memory for recently served small files (originals and variants), in bytes. */
+  readonly blobCacheBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -82,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fetchTimeoutMs: positiveInt(env, 'PRODIMG_FETCH_TIMEOUT_MS', 30_000, 3_600_000),
     blobStore,
     variantSizes: Object.freeze([...new Set(sizes.map(Number))].sort((a, b) => a - b)),
+    blobCacheBytes: (env.PRODIMG_BLOB_CACHE_MB === '0' ? 0 : positiveInt(env, 'PRODIMG_BLOB_CACHE_MB', 64, 65_536)) * 1024 * 1024,
     startupSweep: oneOf(env, 'PRODIMG_STARTUP_SWEEP', ['0', '1'] as const, '1') === '1',
     authCacheMs: env.PRODIMG_AUTH_CACHE_MS === '0' ? 0 : positiveInt(env, 'PRODIMG_AUTH_CACHE_MS', 1000, 3_600_000),
   });

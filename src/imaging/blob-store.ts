@@ -27,6 +27,8 @@ export interface BlobStore {
 export interface StoredBlob {
   size: number;
   body: Readable;
+  /** The whole file, when the store already holds it in memory: sending a Buffer beats a stream. */
+  bytes?: Buffer;
 }
 
 export const BLOB_NAME = /^[0-9a-f]{32}(_\d*x\d*(_c)?)?\.(jpg|png|webp|gif|avif|jp2)$/;

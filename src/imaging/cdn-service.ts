@@ -29,7 +29,7 @@ export interface CdnRequest {
 export interface CdnResponse {
   status: number;
   headers: Record<string, string>;
-  body: Readable | null;
+  body: Readable | Buffer | null;
 }
 
 export interface CdnService {
@@ -102,7 +102,11 @@ export function createCdnService(options: CdnServiceOptions): CdnService {
   };
 }
 
-function bodyOf(blob: StoredBlob, range: { start: number; end: number } | null): Readable | null {
+function bodyOf(blob: StoredBlob, range: { start: number; end: number } | null): Readable | Buffer | null {
+  if (blob.bytes) {
+    if (range === null) return null;
+    return range.start === 0 && range.end >= blob.size - 1 ? blob.bytes : blob.bytes.subarray(range.start, range.end + 1);
+  }
   if (range === null) {
     // Opened only to learn the size (HEAD) or existence (304, 416): close the file now.
     blob.body.destroy();

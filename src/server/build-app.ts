@@ -10,6 +10,7 @@ import { type ImageIngestor, passthroughIngestor } from '../domain/ingest.js';
 import type { BlobStore } from '../imaging/blob-store.js';
 import { createFetchIngestor } from '../imaging/fetch-ingestor.js';
 import { createImageFiles } from '../imaging/image-files.js';
+import { createMemoryCachedBlobStore } from '../imaging/memory-cached-blob-store.js';
 import type { Clock } from '../domain/ports.js';
 import { ProductService } from '../domain/product-service.js';
 import type { Database } from '../storage/database.js';
@@ -39,7 +40,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options;
   const clock = options.clock ?? systemClock;
   const repositories = createRepositories(database);
-  const blobs = openBlobStore(config, database);
+  const stored = openBlobStore(config, database);
+  const blobs =
+    config.blobCacheBytes > 0 ? createMemoryCachedBlobStore(stored, { maxBytes: config.blobCacheBytes, maxItemBytes: 1024 * 1024 }) : stored;
   const cdnBase = () => (config.cdnHost ? `//${config.cdnHost}` : `//${options.publicAddress?.() ?? 'localhost'}/cdn`);
   const ingestor = options.ingestor ?? (config.ingest === 'off' ? passthroughIngestor : fetchIngestor(config, blobs, cdnBase));
   // Also with ingestion off: files stored while it was on are still released when their images go.
