@@ -14,6 +14,8 @@ import { createMemoryCachedBlobStore } from '../imaging/memory-cached-blob-store
 import type { Clock } from '../domain/ports.js';
 import { ProductService } from '../domain/product-service.js';
 import type { Database } from '../storage/database.js';
+import { startChangeFeed } from '../storage/change-feed.js';
+import { ReadCache } from '../storage/read-cache.js';
 import { createRepositories } from '../storage/repositories.js';
 import { openBlobStore } from './open-blob-store.js';
 import { registerAuth } from './auth-plugin.js';
@@ -39,7 +41,8 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options;
   const clock = options.clock ?? systemClock;
-  const repositories = createRepositories(database);
+  const cache = new ReadCache();
+  const repositories = createRepositories(database, cache);
   const stored = openBlobStore(config, database);
   const blobs =
     config.blobCacheBytes > 0 ? createMemoryCachedBlobStore(stored, { maxBytes: config.blobCacheBytes, maxItemBytes: 1024 * 1024 }) : stored;
@@ -76,6 +79,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     );
   });
   registerErrorHandling(app);
+  // Cached image reads are switched on only while this feed keeps them true to other processes' writes.
+  const feed = await startChangeFeed(database, cache, (err) => app.log.error({ err }, 'change feed failed; image read cache off'));
+  app.addHook('onClose', () => feed.close());
 
   registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels });
   if (config.startupSweep) {

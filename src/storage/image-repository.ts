@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Image, ImagePatch, NewImage } from '../domain/entities.js';
 import type { ImageRepository } from '../domain/ports.js';
 import { insertPosition, movePosition, shiftForMove } from '../domain/positions.js';
 import { IMAGE_COLUMNS } from './image-columns.js';
 import type { HotReads } from './hot-reads.js';
+import type { ProductChanges } from './product-changes.js';
 import { lockProduct } from './product-lock.js';
 import type { Schema } from './schema.js';
 
@@ -12,23 +13,48 @@ export class KyselyImageRepository implements ImageRepository {
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly hot: HotReads,
+    private readonly changes: ProductChanges,
   ) {}
 
-  list(shopId: string, productId: string): Promise<Image[] | null> {
-    return this.hot.images(shopId, productId);
+  async list(shopId: string, productId: string): Promise<Image[] | null> {
+    const { cache } = this.changes;
+    const hit = cache.list(shopId, productId);
+    if (hit) return hit;
+    const generation = cache.generation;
+    const images = await this.hot.images(shopId, productId);
+    if (images) cache.putList(generation, shopId, productId, images);
+    return images;
   }
 
-  count(shopId: string, productId: string): Promise<number | null> {
-    return this.hot.count(shopId, productId);
+  async count(shopId: string, productId: string): Promise<number | null> {
+    return this.changes.cache.list(shopId, productId)?.length ?? this.hot.count(shopId, productId);
   }
 
-  get(shopId: string, productId: string, imageId: string): Promise<Image | null> {
-    return this.hot.image(shopId, productId, imageId);
+  async get(shopId: string, productId: string, imageId: string): Promise<Image | null> {
+    const { cache } = this.changes;
+    const hit = cache.image(shopId, productId, imageId);
+    if (hit) return hit;
+    const generation = cache.generation;
+    const image = await this.hot.image(shopId, productId, imageId);
+    if (image) cache.putImage(generation, shopId, productId, image);
+    return image;
   }
 
-  create(shopId: string, productId: string, image: NewImage & { path?: string }, now: string): Promise<Image | null> {
-    return this.db.transaction().execute(async (trx) => {
-      if (!(await lockProduct(trx, shopId, productId, now))) return null;
+  /** Runs a change to one product's images: locked, announced to other processes, forgotten by the cache. */
+  private async change<T>(shopId: string, productId: string, now: string, work: (trx: Transaction<Schema>) => Promise<T>): Promise<T | 'no-product'> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        if (!(await lockProduct(trx, shopId, productId, now))) return 'no-product' as const;
+        await this.changes.notify(trx, productId);
+        return work(trx);
+      });
+    } finally {
+      this.changes.cache.invalidate(productId);
+    }
+  }
+
+  async create(shopId: string, productId: string, image: NewImage & { path?: string }, now: string): Promise<Image | null> {
+    const result = await this.change(shopId, productId, now, async (trx) => {
       const count = await countImages(trx, productId);
       const position = insertPosition(image.position, count);
       if (position <= count) {
@@ -54,6 +80,7 @@ export class KyselyImageRepository implements ImageRepository {
       await trx.insertInto('images').values({ ...row, shop_id: shopId }).execute();
       return row;
     });
+    return result === 'no-product' ? null : result;
   }
 
   update(
@@ -63,15 +90,14 @@ export class KyselyImageRepository implements ImageRepository {
     patch: ImagePatch & { path?: string },
     now: string,
   ): Promise<Image | 'no-product' | 'no-image'> {
-    return this.db.transaction().execute(async (trx) => {
-      if (!(await lockProduct(trx, shopId, productId, now))) return 'no-product';
+    return this.change(shopId, productId, now, async (trx) => {
       const current = await trx
         .selectFrom('images')
         .select(IMAGE_COLUMNS)
         .where('id', '=', imageId)
         .where('product_id', '=', productId)
         .executeTakeFirst();
-      if (!current) return 'no-image';
+      if (!current) return 'no-image' as const;
       const next: Image = { ...current, updated_at: now };
       if (patch.src !== undefined) next.src = patch.src;
       if (patch.path !== undefined) next.path = patch.path;
@@ -103,15 +129,14 @@ export class KyselyImageRepository implements ImageRepository {
   }
 
   delete(shopId: string, productId: string, imageId: string, now: string): Promise<{ path: string } | 'no-product' | 'no-image'> {
-    return this.db.transaction().execute(async (trx) => {
-      if (!(await lockProduct(trx, shopId, productId, now))) return 'no-product';
+    return this.change(shopId, productId, now, async (trx) => {
       const removed = await trx
         .deleteFrom('images')
         .where('id', '=', imageId)
         .where('product_id', '=', productId)
         .returning(['position', 'path'])
         .executeTakeFirst();
-      if (!removed) return 'no-image';
+      if (!removed) return 'no-image' as const;
       await trx
         .updateTable('images')
         .set((eb) => ({ position: eb('position', '-', 1) }))
