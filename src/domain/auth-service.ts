@@ -24,10 +24,13 @@ export class AuthService {
   async authenticate(token: string | undefined, host: string | undefined): Promise<Grant> {
     if (!token) throw unauthorized();
     const hash = hashToken(token);
-    const grant = this.cache.get(hash) ?? (await this.tokens.findByHash(hash));
-    if (!grant || !timingSafeEqual(Buffer.from(grant.tokenHash, 'hex'), Buffer.from(hash, 'hex'))) throw unauthorized();
-    if (!grant.active) throw storeInactive();
-    this.cache.set(hash, grant);
+    let grant = this.cache.get(hash);
+    if (!grant) {
+      grant = (await this.tokens.findByHash(hash)) ?? undefined;
+      if (!grant || !timingSafeEqual(Buffer.from(grant.tokenHash, 'hex'), Buffer.from(hash, 'hex'))) throw unauthorized();
+      if (!grant.active) throw storeInactive();
+      this.cache.set(hash, grant);
+    }
     const sub = subdomainOf(host, this.baseDomain);
     if (sub !== null && sub !== grant.subdomain) throw storeInactive();
     return grant;

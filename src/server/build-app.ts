@@ -72,12 +72,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.raw.setHeader('Request-Id', request.id);
   });
   // One line per request, with its id, status and duration; never headers (they hold tokens).
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
-      'request',
-    );
-  });
+  if (options.logger && ['info', 'debug', 'trace'].includes(options.logger.level)) {
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.info(
+        { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+        'request',
+      );
+    });
+  }
   registerErrorHandling(app);
   // Cached image reads are switched on only while this feed keeps them true to other processes' writes.
   const feed = await startChangeFeed(database, cache, (err) => app.log.error({ err }, 'change feed failed; image read cache off'));
