@@ -21,6 +21,17 @@ export class AuthService {
     private readonly cache: GrantCache = new GrantCache(0),
   ) {}
 
+  /**
+   * The grant when the token was checked recently, without waiting on anything (the hot path);
+   * undefined when it must be looked up with authenticate().
+   */
+  cached(token: string | undefined, host: string | undefined): Grant | undefined {
+    if (!token) throw unauthorized();
+    const grant = this.cache.get(hashToken(token));
+    if (grant) this.checkHost(grant, host);
+    return grant;
+  }
+
   async authenticate(token: string | undefined, host: string | undefined): Promise<Grant> {
     if (!token) throw unauthorized();
     const hash = hashToken(token);
@@ -31,9 +42,13 @@ export class AuthService {
       if (!grant.active) throw storeInactive();
       this.cache.set(hash, grant);
     }
+    this.checkHost(grant, host);
+    return grant;
+  }
+
+  private checkHost(grant: Grant, host: string | undefined): void {
     const sub = subdomainOf(host, this.baseDomain);
     if (sub !== null && sub !== grant.subdomain) throw storeInactive();
-    return grant;
   }
 }
 

@@ -67,9 +67,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     // Set on the raw response so the header keeps the platform's spelling on the wire.
     reply.raw.setHeader('Request-Id', request.id);
+    done();
   });
   // One line per request, with its id, status and duration; never headers (they hold tokens).
   if (options.logger && ['info', 'debug', 'trace'].includes(options.logger.level)) {
