@@ -21,4 +21,5 @@ export function errorResponse(error: DomainError): { status: number; body: Error
 }
 
 export const NOT_FOUND_BODY: ErrorBody = { errors: ['Not Found'] };
+export const SERVICE_UNAVAILABLE_BODY: ErrorBody = { errors: ['Service Unavailable: the server is shutting down'] };
 export const INTERNAL_ERROR_BODY: ErrorBody = { errors: ['Internal Server Error'] };

@@ -7,6 +7,7 @@ export type Problems = string[];
 export type Fields = Record<string, unknown>;
 
 export const INT_MAX = 2_147_483_647;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const INTEGER = /^-?\d+$/;
 
 export function isPlainObject(value: unknown): value is Fields {
@@ -62,6 +63,11 @@ export function readString(
   if (raw === null) return options.nullAs;
   if (typeof raw !== 'string') {
     problems.push(`${label} must be a string`);
+    return undefined;
+  }
+  // PostgreSQL cannot store U+0000 and neither database keeps a lone surrogate as sent.
+  if (raw.includes('\u0000') || LONE_SURROGATE.test(raw)) {
+    problems.push(`${label} contains an invalid character`);
     return undefined;
   }
   if (options.required && raw.trim() === '') {

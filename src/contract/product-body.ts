@@ -78,11 +78,13 @@ export function parseProductUpdate(body: unknown): ProductPatch {
   });
   if (images) {
     const seen = new Set<string>();
+    const repeated = new Set<string>();
     for (const image of images) {
       if (image.id === undefined) continue;
-      if (seen.has(image.id)) problems.push(`Image ${image.id} is listed more than once`);
+      if (seen.has(image.id)) repeated.add(image.id);
       seen.add(image.id);
     }
+    for (const id of repeated) problems.push(`Image ${id} is listed more than once`);
   }
   if (problems.length > 0) throw validation(problems);
   return dropUndefined({ ...product, images });

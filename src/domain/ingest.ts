@@ -20,7 +20,8 @@ export function fileNameOf(src: string): string {
   const withScheme = src.startsWith('//') ? `http:${src}` : src;
   try {
     const segments = new URL(withScheme).pathname.split('/');
-    return decodeURIComponent(segments[segments.length - 1] ?? '');
+    // %00 decodes to a character no database column should get.
+    return decodeURIComponent(segments[segments.length - 1] ?? '').replaceAll('\u0000', '');
   } catch {
     return '';
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Config } from '../config.js';
+import { SERVICE_UNAVAILABLE_BODY } from '../contract/error-response.js';
 import { API_VERSIONS } from '../contract/versions.js';
 import { AuthService } from '../domain/auth-service.js';
 import { systemClock } from '../domain/clock.js';
@@ -19,6 +20,7 @@ import { ReadCache } from '../storage/read-cache.js';
 import { createRepositories } from '../storage/repositories.js';
 import { openBlobStore } from './open-blob-store.js';
 import { registerAuth } from './auth-plugin.js';
+import { acceptBodies, answerClientError } from './body-parsers.js';
 import { registerErrorHandling } from './errors-plugin.js';
 import { registerCdnRoutes } from './routes/cdn.js';
 import { sweepOnStartup } from './startup-sweep.js';
@@ -59,7 +61,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimit,
     genReqId: () => randomUUID(),
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Draining is answered by our own hook below, in the contract's shape.
+    return503OnClosing: false,
+    // A client gets a minute to send its whole request (slowloris protection; Fastify's default is none).
+    requestTimeout: 60_000,
+    // Long ids must reach the UUID check (422) rather than the router's own length limit.
+    routerOptions: { maxParamLength: 4096 },
+    clientErrorHandler: answerClientError,
     // A URL that cannot be decoded (`/cdn/%zz`) is answered in the contract's shape, not Fastify's.
     frameworkErrors: (_error, request, reply: FastifyReply) => {
       reply.raw.setHeader('Request-Id', request.id);
@@ -67,11 +75,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
+  // While draining for a shutdown: in-flight requests finish, new ones on open connections get a
+  // 503, and every answer closes its connection so clients go elsewhere and the process can exit.
+  let draining = false;
+  app.addHook('preClose', (done) => {
+    draining = true;
+    done();
+  });
   app.addHook('onRequest', (request, reply, done) => {
     // Set on the raw response so the header keeps the platform's spelling on the wire.
     reply.raw.setHeader('Request-Id', request.id);
-    done();
+    if (!draining) return done();
+    reply.code(503).send(SERVICE_UNAVAILABLE_BODY);
   });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) reply.header('connection', 'close');
+    done(null, payload);
+  });
+  acceptBodies(app);
   // One line per request, with its id, status and duration; never headers (they hold tokens).
   if (options.logger && ['info', 'debug', 'trace'].includes(options.logger.level)) {
     app.addHook('onResponse', async (request, reply) => {

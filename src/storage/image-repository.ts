@@ -46,8 +46,14 @@ export class KyselyImageRepository implements ImageRepository {
       return await this.db.transaction().execute(async (trx) => {
         if (!(await lockProduct(trx, shopId, productId, now))) return 'no-product' as const;
         await this.changes.notify(trx, productId);
-        return work(trx);
+        const result = await work(trx);
+        // A refused change must leave no trace, not even the product's updated_at from the lock.
+        if (result === 'no-image') throw new Refused(result);
+        return result;
       });
+    } catch (error) {
+      if (error instanceof Refused) return error.result as T;
+      throw error;
     } finally {
       this.changes.cache.invalidate(productId);
     }
@@ -145,6 +151,13 @@ export class KyselyImageRepository implements ImageRepository {
         .execute();
       return { path: removed.path };
     });
+  }
+}
+
+/** Thrown inside a transaction to roll it back while still answering with `result`. */
+class Refused extends Error {
+  constructor(readonly result: unknown) {
+    super('refused');
   }
 }
 

@@ -61,8 +61,13 @@ export class ReadCache {
 
   /** Off while no change feed is live: without one, another process's write could go unseen. */
   setEnabled(on: boolean): void {
+    if (on === this.on) return;
     this.clear();
     this.on = on;
+  }
+
+  get enabled(): boolean {
+    return this.on;
   }
 
   private accepts(generation: number): boolean {
