@@ -29,12 +29,25 @@ export interface ChangeFeed {
  *   committed; it is checked before every cached read, and a change empties the cache.
  * - PostgreSQL: a notification reaches other servers a little after the commit, so it cannot promise
  *   read-after-write across servers. The cache is therefore on only while this server is the one
- *   prodimg server on the database: it LISTENs on a connection of its own (each notification drops
- *   that product from the cache), announces itself, and counts the listening servers; any other
- *   server announcing itself, or found by the recount every few seconds, switches the cache off. If
- *   the connection fails the cache is off until it is back.
+ *   prodimg server on the database. Each server LISTENs on a connection of its own (a product id
+ *   drops that product from the cache), says `hello` when it starts and `here` every heartbeat, and
+ *   answers a `hello` with a `here`. Word from another server switches the cache off at once; it
+ *   goes back on only after a quiet period with none. If the connection fails the cache is off until
+ *   it is back.
  */
-export async function startChangeFeed(database: Database, cache: ReadCache, onError: (err: unknown) => void): Promise<ChangeFeed> {
+export interface FeedTiming {
+  /** How often each PostgreSQL server says it is there. */
+  heartbeatMs: number;
+  /** How long without word from another server before the cache goes on. */
+  quietMs: number;
+}
+
+export async function startChangeFeed(
+  database: Database,
+  cache: ReadCache,
+  onError: (err: unknown) => void,
+  timing: FeedTiming = { heartbeatMs: 2000, quietMs: 5000 },
+): Promise<ChangeFeed> {
   const raw = database.raw;
   if (raw.dialect === 'sqlite') {
     const version = raw.reader().prepare('PRAGMA data_version').pluck();
@@ -53,22 +66,16 @@ export async function startChangeFeed(database: Database, cache: ReadCache, onEr
   let closed = false;
   let client: pg.Client | null = null;
   let retry: NodeJS.Timeout | undefined;
-  const me = `hello:${randomUUID()}`;
-  // Run on the pool, not the listening connection, whose last query must stay the LISTEN (that is how
-  // pg_stat_activity shows the listening servers).
-  const alone = async () => {
-    const { rows } = await raw.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN ${CHANNEL}'`,
-    );
-    return (rows[0]?.n ?? 0) <= 1;
-  };
-  const recount = setInterval(() => {
+  const me = randomUUID();
+  // Until a whole quiet period has passed without word from another server, assume there is one.
+  let peerHeardAt = Date.now();
+  const say = (kind: 'hello' | 'here') => raw.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `${kind}:${me}`]).then(() => {}, onError);
+  const beat = setInterval(() => {
     if (!client || closed) return;
-    alone().then((only) => {
-      if (client && !closed) cache.setEnabled(only);
-    }, onError);
-  }, 5000);
-  recount.unref();
+    void say('here');
+    cache.setEnabled(Date.now() - peerHeardAt > timing.quietMs);
+  }, timing.heartbeatMs);
+  beat.unref();
   const connect = async () => {
     const next = new pg.Client(raw.pool.options);
     const lost = (err?: unknown) => {
@@ -82,17 +89,22 @@ export async function startChangeFeed(database: Database, cache: ReadCache, onEr
     next.on('end', () => lost());
     next.on('notification', (message) => {
       const payload = message.payload ?? '';
-      if (payload.startsWith('hello:')) {
-        if (payload !== me) cache.setEnabled(false);
-      } else if (payload) cache.invalidate(payload);
+      const peer = /^(hello|here):(.+)$/.exec(payload);
+      if (!peer) {
+        if (payload) cache.invalidate(payload);
+      } else if (peer[2] !== me) {
+        peerHeardAt = Date.now();
+        cache.setEnabled(false);
+        // A newcomer must learn about us before its own quiet period ends.
+        if (peer[1] === 'hello') void say('here');
+      }
     });
     client = next;
     try {
       await next.connect();
       await next.query(`LISTEN ${CHANNEL}`);
-      await raw.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, me]);
-      const only = await alone();
-      if (client === next && !closed) cache.setEnabled(only);
+      peerHeardAt = Date.now();
+      await say('hello');
     } catch (err) {
       lost(err);
       await next.end().catch(() => {});
@@ -103,7 +115,7 @@ export async function startChangeFeed(database: Database, cache: ReadCache, onEr
     async close() {
       closed = true;
       clearTimeout(retry);
-      clearInterval(recount);
+      clearInterval(beat);
       cache.setEnabled(false);
       const current = client;
       client = null;
