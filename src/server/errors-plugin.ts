@@ -27,6 +27,8 @@ function fromFastify(error: FastifyError): DomainError | null {
 /** One error handler for the whole app: contract errors as they are, anything unknown as a bare 500. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Fastify reads the body even for a path or method that does not exist: that is still a 404.
+    if (request.is404) return reply.code(404).send(NOT_FOUND_BODY);
     const known = error instanceof DomainError ? error : fromFastify(error);
     if (known) {
       const { status, body } = errorResponse(known);
