@@ -22,4 +22,5 @@ export function errorResponse(error: DomainError): { status: number; body: Error
 
 export const NOT_FOUND_BODY: ErrorBody = { errors: ['Not Found'] };
 export const SERVICE_UNAVAILABLE_BODY: ErrorBody = { errors: ['Service Unavailable: the server is shutting down'] };
+export const DATABASE_UNAVAILABLE_BODY: ErrorBody = { errors: ['Service Unavailable: the database is not answering, retry shortly'] };
 export const INTERNAL_ERROR_BODY: ErrorBody = { errors: ['Internal Server Error'] };

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { INTERNAL_ERROR_BODY, NOT_FOUND_BODY, errorResponse } from '../contract/error-response.js';
+import { DATABASE_UNAVAILABLE_BODY, INTERNAL_ERROR_BODY, NOT_FOUND_BODY, errorResponse } from '../contract/error-response.js';
 import { badRequest, DomainError, payloadTooLarge } from '../domain/errors.js';
 
 /** Fastify's own request errors, in the contract's words. */
@@ -24,6 +24,16 @@ function fromFastify(error: FastifyError): DomainError | null {
   return null;
 }
 
+// Connection-level failures (the server restarting, refusing or gone), by Node and PostgreSQL codes:
+// class 08 is connection exceptions, 57P01-57P03 an administrator shutdown or a server starting up.
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', 'SQLITE_BUSY']);
+
+/** A database that is restarting or out of reach: the client should retry, not report a bug. */
+function isDatabaseUnreachable(error: Error): boolean {
+  const code = String((error as { code?: unknown }).code ?? '');
+  return UNREACHABLE.has(code) || code.startsWith('08') || /Connection terminated|connection timeout|not queryable/i.test(error.message);
+}
+
 /** One error handler for the whole app: contract errors as they are, anything unknown as a bare 500. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -33,6 +43,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (known) {
       const { status, body } = errorResponse(known);
       return reply.code(status).send(body);
+    }
+    if (isDatabaseUnreachable(error)) {
+      request.log.error({ err: error }, 'database not answering');
+      return reply.code(503).header('retry-after', '1').send(DATABASE_UNAVAILABLE_BODY);
     }
     request.log.error({ err: error }, 'unexpected failure');
     return reply.code(500).send(INTERNAL_ERROR_BODY);

@@ -79,8 +79,11 @@ function openSqlite(dataDir: string): Database {
 
 function openPostgres(url: string, max: number): Database {
   const pool = new pg.Pool({ connectionString: url, max });
-  // An idle client losing its server (a restart) must not crash the process; the pool replaces it.
+  // A client losing its server (a restart) must not crash the process: idle ones are reported on the
+  // pool, checked-out ones (a Kysely transaction) on themselves, and their query fails instead. The
+  // pool then replaces them.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', raw: { dialect: 'postgres', pool }, location: redact(url), close: () => db.destroy() };
 }
