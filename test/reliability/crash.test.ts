@@ -1,6 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,48 +10,21 @@ import { createRepositories } from '../../src/storage/repositories.js';
 import { type Origin, startOrigin } from '../imaging/fixtures/origin-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { scale } from '../support/stress.js';
+import { BUILT, cliEnv, type ServeProcess, startServe } from './support-server.js';
 
-const BIN = fileURLToPath(new URL('../../bin/prodimg.js', import.meta.url));
-const BUILT = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
+/** Starts `serve` with ingestion on and waits for its start-up sweep to finish. */
+async function startServer(db: TestDatabase): Promise<ServeProcess> {
+  const env = cliEnv({
+    dataDir: db.dataDir,
+    databaseUrl: db.databaseUrl,
+    extra: { PRODIMG_INGEST: 'fetch', PRODIMG_ALLOW_PRIVATE_SOURCES: '1', PRODIMG_LOG_LEVEL: 'info' },
+  });
+  const server = await startServe(env);
+  await server.waitForLog('startup sweep done');
+  return server;
+}
+
 const ROUNDS = scale(4, 20);
-
-interface Server {
-  child: ChildProcess;
-  base: string;
-  swept: Promise<void>;
-}
-
-/** Starts `serve` and resolves once it listens; `swept` resolves when its start-up sweep is done. */
-function startServer(db: TestDatabase): Promise<Server> {
-  const { DATABASE_URL: _ignored, ...env } = process.env;
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
-    env: {
-      ...env,
-      PRODIMG_DATA_DIR: db.dataDir,
-      PRODIMG_INGEST: 'fetch',
-      PRODIMG_ALLOW_PRIVATE_SOURCES: '1',
-      PRODIMG_LOG_LEVEL: 'info',
-      ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let sweptResolve: () => void = () => {};
-  const swept = new Promise<void>((resolve) => (sweptResolve = resolve));
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        const entry = JSON.parse(line);
-        if (entry.msg === 'prodimg listening') resolve({ child, base: entry.address, swept });
-        if (entry.msg === 'startup sweep done') sweptResolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited early with ${code}`)));
-  });
-}
 
 describe.skipIf(!BUILT)('crash safety: kill -9 during a burst of creates and deletes (needs `npm run build`)', () => {
   describe.each(DIALECTS)('on %s', (dialect) => {
@@ -62,7 +32,7 @@ describe.skipIf(!BUILT)('crash safety: kill -9 during a burst of creates and del
     let origin: Origin;
     let token: string;
     let productIds: string[];
-    let current: ChildProcess | undefined;
+    let current: ServeProcess | undefined;
 
     beforeAll(async () => {
       // Every create fetches bytes never seen before, so every create stores a new file: a crash
@@ -84,7 +54,7 @@ describe.skipIf(!BUILT)('crash safety: kill -9 during a burst of creates and del
       token = (await shops.createToken('crashy', ['write_product'])).token;
     });
     afterAll(async () => {
-      current?.kill('SIGKILL');
+      current?.kill();
       await origin.close();
       await db.drop();
     });
@@ -113,8 +83,7 @@ describe.skipIf(!BUILT)('crash safety: kill -9 during a burst of creates and del
       let operations = 0;
       for (let round = 0; round < ROUNDS; round++) {
         const server = await startServer(db);
-        current = server.child;
-        await server.swept;
+        current = server;
         await expectConsistent();
         if (round === 0) {
           productIds = [];
@@ -146,17 +115,16 @@ describe.skipIf(!BUILT)('crash safety: kill -9 during a burst of creates and del
         };
         const clients = Array.from({ length: 8 }, (_, seed) => client(seed));
         await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 400));
-        server.child.kill('SIGKILL');
+        server.kill();
         running = false;
-        await new Promise((resolve) => server.child.once('exit', resolve));
+        await server.exited;
         await Promise.all(clients);
       }
       const last = await startServer(db);
-      current = last.child;
-      await last.swept;
+      current = last;
       await expectConsistent();
       last.child.kill('SIGTERM');
-      await new Promise((resolve) => last.child.once('exit', resolve));
+      await last.exited;
       console.log(`crash (${dialect}): ${ROUNDS} kill -9 rounds, ${operations} operations completed, consistent after each restart`);
       expect(operations).toBeGreaterThan(ROUNDS);
     }, 60_000 + ROUNDS * 10_000);
