@@ -1,10 +1,10 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/server/build-app.js';
 import { startApi, type TestApi, V } from '../support/api.js';
 import { DIALECTS, freshDatabase } from '../support/databases.js';
+import { captureLogs } from '../support/log-capture.js';
+import { createShopToken } from '../support/shops.js';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
@@ -274,18 +274,12 @@ describe.each(DIALECTS)('contract errors on %s', (dialect) => {
 
 describe('unexpected failures', () => {
   it('500 Internal Server Error without details, with the request id in the log', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const { logger, lines } = captureLogs();
     const db = await freshDatabase('sqlite');
     const app = await buildApp({
       config: loadConfig({ PRODIMG_DATA_DIR: db.dataDir, PRODIMG_INGEST: 'off' }),
       database: db.database,
-      logger: pino({ level: 'info' }, sink),
+      logger,
       ingestor: {
         ingest: async () => {
           throw new Error('disk on fire at /secret/path');
@@ -293,12 +287,7 @@ describe('unexpected failures', () => {
       },
     });
     try {
-      const { ShopService } = await import('../../src/domain/shop-service.js');
-      const { createRepositories } = await import('../../src/storage/repositories.js');
-      const repos = createRepositories(db.database);
-      const shops = new ShopService(repos.shops, repos.tokens, () => '2024-04-08T07:13:28Z');
-      await shops.create('alpha');
-      const { token } = await shops.createToken('alpha', ['write_product']);
+      const token = await createShopToken(db.database, 'alpha');
       const headers = { 'access-token': token, 'content-type': 'application/json' };
       const product = await app.inject({ method: 'POST', url: `${V}/products`, headers, payload: '{"product":{"title":"t"}}' });
       const res = await app.inject({
@@ -311,10 +300,10 @@ describe('unexpected failures', () => {
       expect(res.json()).toEqual({ errors: ['Internal Server Error'] });
       expect(res.body).not.toContain('fire');
       const requestId = String(res.headers['request-id']);
-      const logged = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'unexpected failure');
+      const logged = lines.find((entry) => entry.msg === 'unexpected failure') as { err: { message: string } };
       expect(logged).toMatchObject({ reqId: requestId, level: 50 });
       expect(logged.err.message).toContain('disk on fire');
-      expect(lines.join('')).not.toContain(token);
+      expect(JSON.stringify(lines)).not.toContain(token);
     } finally {
       await app.close();
       await db.drop();

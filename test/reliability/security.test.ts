@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/server/build-app.js';
 import { startApi, type TestApi, V } from '../support/api.js';
 import { DIALECTS, freshDatabase } from '../support/databases.js';
+import { captureLogs } from '../support/log-capture.js';
+import { createShopToken } from '../support/shops.js';
 
 describe.each(DIALECTS)('secrets at rest on %s', (dialect) => {
   let api: TestApi;
@@ -24,23 +24,12 @@ describe.each(DIALECTS)('secrets at rest on %s', (dialect) => {
 
 describe('logs', () => {
   it('carry the request id on every line of a request, and never the token', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-        done();
-      },
-    });
+    const { logger, lines } = captureLogs();
     const db = await freshDatabase('sqlite');
     const config = loadConfig({ PRODIMG_DATA_DIR: db.dataDir, PRODIMG_INGEST: 'off', PRODIMG_STARTUP_SWEEP: '0' });
-    const app = await buildApp({ config, database: db.database, logger: pino({ level: 'info' }, sink) });
+    const app = await buildApp({ config, database: db.database, logger });
     try {
-      const { ShopService } = await import('../../src/domain/shop-service.js');
-      const { createRepositories } = await import('../../src/storage/repositories.js');
-      const repos = createRepositories(db.database);
-      const shops = new ShopService(repos.shops, repos.tokens, () => '2024-04-08T07:13:28Z');
-      await shops.create('alpha');
-      const { token } = await shops.createToken('alpha', ['write_product']);
+      const token = await createShopToken(db.database, 'alpha');
       const headers = { 'access-token': token, 'content-type': 'application/json' };
       const ids = new Set<string>();
       for (const request of [

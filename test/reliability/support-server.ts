@@ -2,10 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'undici';
-import { systemClock } from '../../src/domain/clock.js';
-import { ShopService } from '../../src/domain/shop-service.js';
-import type { Database } from '../../src/storage/database.js';
-import { createRepositories } from '../../src/storage/repositories.js';
 
 /** Helpers for the reliability suites that run `prodimg serve` as a real process. */
 
@@ -32,17 +28,7 @@ export function cliEnv({ dataDir, databaseUrl, extra = {} }: ServeEnv): NodeJS.P
   };
 }
 
-/**
- * Creates store `shop` and returns a read+write token for it, straight through the service that
- * `prodimg shops create` / `tokens create` call (test/cli covers the commands; spawning them costs a
- * second each here).
- */
-export async function createShopToken(database: Database, shop: string): Promise<string> {
-  const repos = createRepositories(database);
-  const shops = new ShopService(repos.shops, repos.tokens, systemClock);
-  await shops.create(shop, shop);
-  return (await shops.createToken(shop, ['read_product', 'write_product'])).token;
-}
+export { createShopToken } from '../support/shops.js';
 
 export interface LogEntry {
   msg?: string;
