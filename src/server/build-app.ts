@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Config } from '../config.js';
 import { SERVICE_UNAVAILABLE_BODY } from '../contract/error-response.js';
@@ -15,17 +16,30 @@ import { createMemoryCachedBlobStore } from '../imaging/memory-cached-blob-store
 import type { Clock } from '../domain/ports.js';
 import { ProductService } from '../domain/product-service.js';
 import type { Database } from '../storage/database.js';
-import { startChangeFeed } from '../storage/change-feed.js';
+import { type FeedTiming, startChangeFeed } from '../storage/change-feed.js';
 import { ReadCache } from '../storage/read-cache.js';
 import { createRepositories } from '../storage/repositories.js';
 import { openBlobStore } from './open-blob-store.js';
 import { registerAuth } from './auth-plugin.js';
 import { acceptBodies, answerClientError } from './body-parsers.js';
 import { registerErrorHandling } from './errors-plugin.js';
+import { HotAnswers } from './hot-answers.js';
 import { registerCdnRoutes } from './routes/cdn.js';
 import { sweepOnStartup } from './startup-sweep.js';
 import { productImageRoutes } from './routes/product-images.js';
 import { productRoutes } from './routes/products.js';
+
+/** A client gets a minute to send its whole request (slowloris protection; Fastify's default is none). */
+const REQUEST_TIMEOUT_MS = 60_000;
+/** Fastify's default: idle keep-alive connections close after 72 s. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Answers repeated image reads before the router; exposed for its `answered` count. */
+    hotAnswers: HotAnswers;
+  }
+}
 
 export interface AppOptions {
   config: Config;
@@ -37,6 +51,8 @@ export interface AppOptions {
   clock?: Clock;
   /** host:port this server is reached at, once known; the default CDN base is `//<it>/cdn`. */
   publicAddress?: () => string;
+  /** PostgreSQL only: how soon a lone server turns its read cache on (tests shorten it). */
+  feedTiming?: FeedTiming;
 }
 
 /** Composition root: wires storage, services and routes into one Fastify app. Nothing is global. */
@@ -55,6 +71,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const auth = new AuthService(repositories.tokens, config.baseDomain, new GrantCache(config.authCacheMs));
   const images = new ImageService(repositories.images, ingestor, files, clock);
   const products = new ProductService(repositories.products, ingestor, files, clock);
+  const logsRequests = options.logger !== undefined && ['info', 'debug', 'trace'].includes(options.logger.level);
+  const hot = new HotAnswers(cache, auth, logsRequests ? options.logger : undefined);
 
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
@@ -63,11 +81,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     // Draining is answered by our own hook below, in the contract's shape.
     return503OnClosing: false,
-    // A client gets a minute to send its whole request (slowloris protection; Fastify's default is none).
-    requestTimeout: 60_000,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // Long ids must reach the UUID check (422) rather than the router's own length limit.
     routerOptions: { maxParamLength: 4096 },
     clientErrorHandler: answerClientError,
+    // Repeated image reads are answered from cached bytes before the router (hot-answers.ts); the
+    // server is otherwise set up as Fastify sets up its own.
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => {
+        if (!hot.answer(req, res)) handler(req, res);
+      });
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.requestTimeout = REQUEST_TIMEOUT_MS;
+      return server;
+    },
     // A URL that cannot be decoded (`/cdn/%zz`) is answered in the contract's shape, not Fastify's.
     frameworkErrors: (_error, request, reply: FastifyReply) => {
       reply.raw.setHeader('Request-Id', request.id);
@@ -75,11 +103,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
+  app.decorate('hotAnswers', hot);
+
   // While draining for a shutdown: in-flight requests finish, new ones on open connections get a
   // 503, and every answer closes its connection so clients go elsewhere and the process can exit.
   let draining = false;
   app.addHook('preClose', (done) => {
     draining = true;
+    hot.close();
     done();
   });
   app.addHook('onRequest', (request, reply, done) => {
@@ -94,7 +125,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   acceptBodies(app);
   // One line per request, with its id, status and duration; never headers (they hold tokens).
-  if (options.logger && ['info', 'debug', 'trace'].includes(options.logger.level)) {
+  if (logsRequests) {
     app.addHook('onResponse', async (request, reply) => {
       request.log.info(
         { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
@@ -104,7 +135,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   registerErrorHandling(app);
   // Cached image reads are switched on only while this feed keeps them true to other processes' writes.
-  const feed = await startChangeFeed(database, cache, (err) => app.log.error({ err }, 'change feed failed; image read cache off'));
+  const feed = await startChangeFeed(
+    database,
+    cache,
+    (err) => app.log.error({ err }, 'change feed failed; image read cache off'),
+    options.feedTiming,
+  );
   app.addHook('onClose', () => feed.close());
 
   registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels });
@@ -127,7 +163,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(
       async (api) => {
         registerAuth(api, auth);
-        productImageRoutes(api, images);
+        productImageRoutes(api, images, hot);
         productRoutes(api, products);
       },
       { prefix: `/openapi/${version}` },

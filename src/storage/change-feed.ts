@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
+import { startPresence } from './presence.js';
 import type { Database } from './database.js';
 import type { ReadCache } from './read-cache.js';
 import type { Schema } from './schema.js';
@@ -26,7 +28,8 @@ export interface ChangeFeed {
  * Keeps a ReadCache true to writes made by other processes, and switches it on only while that is
  * assured: an answered write must be visible to the next read through any server.
  * - SQLite: `PRAGMA data_version` on the read connection changes whenever another connection has
- *   committed; it is checked before every cached read, and a change empties the cache.
+ *   committed, and a change empties the cache. It is checked before every cached read, except while
+ *   this server knows it is the only one on the database (presence.ts): then every 200 ms.
  * - PostgreSQL: a notification reaches other servers a little after the commit, so it cannot promise
  *   read-after-write across servers. The cache is therefore on only while this server is the one
  *   prodimg server on the database. Each server LISTENs on a connection of its own (a product id
@@ -52,15 +55,25 @@ export async function startChangeFeed(
   if (raw.dialect === 'sqlite') {
     const version = raw.reader().prepare('PRAGMA data_version').pluck();
     let seen = version.get();
-    cache.beforeRead = () => {
+    const sync = () => {
       const current = version.get();
       if (current !== seen) {
         seen = current;
         cache.clear();
       }
     };
+    const presence = startPresence(join(dirname(database.location), 'servers.sqlite'), sync, onError);
+    cache.beforeRead = () => {
+      if (!presence.alone()) sync();
+    };
+    cache.beforeWrite = () => presence.settle();
     cache.setEnabled(true);
-    return { close: async () => cache.setEnabled(false) };
+    return {
+      close: async () => {
+        cache.setEnabled(false);
+        presence.close();
+      },
+    };
   }
 
   let closed = false;

@@ -5,7 +5,7 @@ import type { ImageRepository } from '../domain/ports.js';
 import { insertPosition, movePosition, shiftForMove } from '../domain/positions.js';
 import { IMAGE_COLUMNS } from './image-columns.js';
 import type { HotReads } from './hot-reads.js';
-import type { ProductChanges } from './product-changes.js';
+import { changeProduct, type ProductChanges } from './product-changes.js';
 import { lockProduct } from './product-lock.js';
 import type { Schema } from './schema.js';
 
@@ -42,21 +42,21 @@ export class KyselyImageRepository implements ImageRepository {
 
   /** Runs a change to one product's images: locked, announced to other processes, forgotten by the cache. */
   private async change<T>(shopId: string, productId: string, now: string, work: (trx: Transaction<Schema>) => Promise<T>): Promise<T | 'no-product'> {
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        if (!(await lockProduct(trx, shopId, productId, now))) return 'no-product' as const;
-        await this.changes.notify(trx, productId);
-        const result = await work(trx);
-        // A refused change must leave no trace, not even the product's updated_at from the lock.
-        if (result === 'no-image') throw new Refused(result);
-        return result;
-      });
-    } catch (error) {
-      if (error instanceof Refused) return error.result as T;
-      throw error;
-    } finally {
-      this.changes.cache.invalidate(productId);
-    }
+    return changeProduct(this.changes, productId, async () => {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          if (!(await lockProduct(trx, shopId, productId, now))) return 'no-product' as const;
+          await this.changes.notify(trx, productId);
+          const result = await work(trx);
+          // A refused change must leave no trace, not even the product's updated_at from the lock.
+          if (result === 'no-image') throw new Refused(result);
+          return result;
+        });
+      } catch (error) {
+        if (error instanceof Refused) return error.result as T;
+        throw error;
+      }
+    });
   }
 
   async create(shopId: string, productId: string, image: NewImage & { path?: string }, now: string): Promise<Image | null> {

@@ -6,3 +6,19 @@ export interface ProductChanges {
   cache: ReadCache;
   notify: NotifyChange;
 }
+
+/**
+ * Runs a write of one product's images: held by the cache's write gate before it starts and again
+ * before its result is returned (to be answered), and forgotten by the cache whatever the outcome.
+ */
+export async function changeProduct<T>(changes: ProductChanges, productId: string, write: () => Promise<T>): Promise<T> {
+  await changes.cache.beforeWrite();
+  let result: T;
+  try {
+    result = await write();
+  } finally {
+    changes.cache.invalidate(productId);
+  }
+  await changes.cache.beforeWrite();
+  return result;
+}

@@ -7,7 +7,7 @@ import type { Image, NewImage, NewProduct, Product, ProductImageEntry, ProductPa
 import type { ProductPage, ProductQuery, ProductRepository } from '../domain/ports.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { IMAGE_COLUMNS } from './image-columns.js';
-import type { ProductChanges } from './product-changes.js';
+import { changeProduct, type ProductChanges } from './product-changes.js';
 import { lockProduct } from './product-lock.js';
 import type { ProductsTable, Schema } from './schema.js';
 
@@ -101,7 +101,7 @@ export class KyselyProductRepository implements ProductRepository {
   }
 
   async update(shopId: string, productId: string, patch: ProductPatch, now: string): Promise<ProductWithImages | null> {
-    const found = await this.db.transaction().execute(async (trx) => {
+    const found = await changeProduct(this.changes, productId, () => this.db.transaction().execute(async (trx) => {
       if (!(await lockProduct(trx, shopId, productId, now))) return false;
       await this.changes.notify(trx, productId);
       const current = await trx
@@ -120,12 +120,12 @@ export class KyselyProductRepository implements ProductRepository {
       }
       if (images) await replaceImages(trx, shopId, productId, images, now);
       return true;
-    }).finally(() => this.changes.cache.invalidate(productId));
+    }));
     return found ? this.get(shopId, productId) : null;
   }
 
   delete(shopId: string, productId: string): Promise<string[] | null> {
-    return this.db.transaction().execute(async (trx) => {
+    return changeProduct(this.changes, productId, () => this.db.transaction().execute(async (trx) => {
       // Locking first makes the first statement a write (see lockProduct), which matters when
       // several processes share one SQLite file.
       if (!(await lockProduct(trx, shopId, productId, formatTimestamp(new Date())))) return null;
@@ -133,7 +133,7 @@ export class KyselyProductRepository implements ProductRepository {
       const removed = await trx.deleteFrom('images').where('product_id', '=', productId).returning('path').execute();
       await trx.deleteFrom('products').where('id', '=', productId).execute();
       return removed.map((row) => row.path);
-    }).finally(() => this.changes.cache.invalidate(productId));
+    }));
   }
 
   private async withImages(rows: ProductRow[]): Promise<ProductWithImages[]> {

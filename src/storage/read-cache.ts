@@ -16,6 +16,11 @@ export class ReadCache {
   private on = false;
   /** Called before every lookup; the SQLite feed checks for other processes' commits here. */
   beforeRead: () => void = () => {};
+  /**
+   * Awaited before each write of image data and again before it is answered; the SQLite feed holds
+   * writes here while other servers may not yet know of this one (presence.ts).
+   */
+  beforeWrite: () => Promise<void> = async () => {};
 
   constructor(private readonly maxEntries = 100_000) {}
 

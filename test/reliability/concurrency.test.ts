@@ -74,14 +74,14 @@ describe.each(DIALECTS)('%s: 8 concurrent clients against one server', (dialect:
   const initialImages = new Map<string, string[]>();
 
   beforeAll(async () => {
-    api = await startApi(dialect);
-    // Domain errors are the contract's 4xx; anything else became a 500 and its message matters.
-    api.app.addHook('onError', async (_request, _reply, error) => {
-      if (!(error instanceof DomainError)) serverErrors.push(`${error.name}: ${error.message}`);
+    api = await startApi(dialect, {
+      // Domain errors are the contract's 4xx; anything else became a 500 and its message matters.
+      beforeListen: (app) =>
+        app.addHook('onError', async (_request, _reply, error) => {
+          if (!(error instanceof DomainError)) serverErrors.push(`${error.name}: ${error.message}`);
+        }),
     });
-    await api.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = api.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = api.base;
     for (let i = 0; i < PRODUCTS; i++) {
       const product = await api.product(5);
       initialImages.set(product.id, product.imageIds);

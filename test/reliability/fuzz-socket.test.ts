@@ -83,9 +83,8 @@ describe.each(DIALECTS)('fuzzed requests over a real socket on %s', (dialect) =>
   beforeAll(async () => {
     world = await FuzzWorld.start(dialect);
     await world.resetPool();
-    await world.api.app.listen({ port: 0, host: '127.0.0.1' });
-    port = (world.api.app.server.address() as { port: number }).port;
-    pool = new Pool(`http://127.0.0.1:${port}`, { connections: 4 });
+    port = Number(new URL(world.api.base).port);
+    pool = new Pool(world.api.base, { connections: 4 });
     const path = `${V}/products/${world.ctx.known.product}/images/${world.ctx.known.images[0]}`;
     knownImage = { path, body: (await world.get(path)).body };
   });

@@ -1,14 +1,25 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { request } from 'undici';
 import { type Config, loadConfig } from '../../src/config.js';
 import { systemClock } from '../../src/domain/clock.js';
 import type { ImageIngestor } from '../../src/domain/ingest.js';
 import { ShopService } from '../../src/domain/shop-service.js';
 import type { DialectName } from '../../src/storage/dialect-name.js';
+import type { FeedTiming } from '../../src/storage/change-feed.js';
 import { createRepositories } from '../../src/storage/repositories.js';
 import { buildApp } from '../../src/server/build-app.js';
 import { freshDatabase, type TestDatabase } from './databases.js';
 
 export const V = '/openapi/2022-01';
+
+/** An answer as the tests read it. */
+export interface TestResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json(): any;
+}
 
 export interface TestApi {
   app: FastifyInstance;
@@ -18,15 +29,28 @@ export interface TestApi {
   /** A read+write token of store "alpha". */
   token: string;
   close(): Promise<void>;
-  /** Sends a request as `token` (or the one given) with a JSON body when there is one. */
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** The server's own address, `http://127.0.0.1:<port>`. */
+  base: string;
+  /**
+   * Sends a request over real HTTP as `token` (or the one given) with a JSON body when there is one.
+   * Real HTTP rather than app.inject(): repeated reads are answered before Fastify (hot-answers.ts),
+   * and every suite built on this must hold for those answers too.
+   */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
   /** Creates a product with `images` images (srcs a0.jpg, a1.jpg, ...) and returns its id and image ids by position. */
   product(images?: number): Promise<{ id: string; imageIds: string[] }>;
 }
 
 export async function startApi(
   dialect: DialectName,
-  options: { ingestor?: ImageIngestor; env?: Record<string, string>; publicAddress?: () => string } = {},
+  options: {
+    ingestor?: ImageIngestor;
+    env?: Record<string, string>;
+    publicAddress?: () => string;
+    feedTiming?: FeedTiming;
+    /** Runs before the app listens: the last moment hooks can be added. */
+    beforeListen?: (app: FastifyInstance) => void;
+  } = {},
 ): Promise<TestApi> {
   const db = await freshDatabase(dialect);
   // Ingestion off: these suites are about the API contract; test/api/ingestion.test.ts fetches for real.
@@ -43,23 +67,29 @@ export async function startApi(
     database: db.database,
     ...(options.ingestor ? { ingestor: options.ingestor } : {}),
     ...(options.publicAddress ? { publicAddress: options.publicAddress } : {}),
+    ...(options.feedTiming ? { feedTiming: options.feedTiming } : {}),
   });
   const repos = createRepositories(db.database);
   const shops = new ShopService(repos.shops, repos.tokens, systemClock);
   await shops.create('alpha', 'Alpha');
   const { token } = await shops.createToken('alpha', ['read_product', 'write_product']);
 
-  const call: TestApi['call'] = (method, path, body, headers = {}) =>
-    app.inject({
+  options.beforeListen?.(app);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const call: TestApi['call'] = async (method, path, body, headers = {}) => {
+    const response = await request(base + (path.startsWith('/') ? path : `${V}/${path}`), {
       method: method as 'GET',
-      url: path.startsWith('/') ? path : `${V}/${path}`,
       headers: {
         'access-token': token,
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...headers,
       },
-      ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
+    const text = await response.body.text();
+    return { statusCode: response.statusCode, headers: response.headers, body: text, json: () => JSON.parse(text) };
+  };
 
   return {
     app,
@@ -67,6 +97,7 @@ export async function startApi(
     db,
     shops,
     token,
+    base,
     call,
     async product(images = 0) {
       const res = await call('POST', 'products', {

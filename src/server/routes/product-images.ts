@@ -3,6 +3,7 @@ import { parseImageCreate, parseImageUpdate } from '../../contract/image-body.js
 import { CountEnvelope, EmptyEnvelope, ImageEnvelope, ImagesEnvelope } from '../../contract/schemas.js';
 import { parsePathIds } from '../../contract/uuid.js';
 import type { ImageService } from '../../domain/image-service.js';
+import { type HotAnswers, JSON_TYPE } from '../hot-answers.js';
 
 type ProductParams = { Params: { product_id: string } };
 type ImageParams = { Params: { product_id: string; image_id: string } };
@@ -10,10 +11,12 @@ type ImageParams = { Params: { product_id: string; image_id: string } };
 const read = { scope: 'read_product' } as const;
 const write = { scope: 'write_product' } as const;
 
-export function productImageRoutes(app: FastifyInstance, images: ImageService): void {
-  app.get<ProductParams>('/products/:product_id/images', { config: read, schema: { response: { 200: ImagesEnvelope } } }, async (request) => {
+/** The two reads that repeat most are serialised once per cached result and kept for `hot` to answer. */
+export function productImageRoutes(app: FastifyInstance, images: ImageService, hot: HotAnswers): void {
+  app.get<ProductParams>('/products/:product_id/images', { config: read, schema: { response: { 200: ImagesEnvelope } } }, async (request, reply) => {
     const { productId } = parsePathIds(request.params, false);
-    return { images: await images.list(request.grant.shopId, productId) };
+    const list = await images.list(request.grant.shopId, productId);
+    return reply.type(JSON_TYPE).send(hot.body(list, () => reply.serialize({ images: list })));
   });
 
   app.get<ProductParams>('/products/:product_id/images/count', { config: read, schema: { response: { 200: CountEnvelope } } }, async (request) => {
@@ -21,9 +24,10 @@ export function productImageRoutes(app: FastifyInstance, images: ImageService): 
     return { count: await images.count(request.grant.shopId, productId) };
   });
 
-  app.get<ImageParams>('/products/:product_id/images/:image_id', { config: read, schema: { response: { 200: ImageEnvelope } } }, async (request) => {
+  app.get<ImageParams>('/products/:product_id/images/:image_id', { config: read, schema: { response: { 200: ImageEnvelope } } }, async (request, reply) => {
     const { productId, imageId } = parsePathIds(request.params, true);
-    return { image: await images.get(request.grant.shopId, productId, imageId) };
+    const image = await images.get(request.grant.shopId, productId, imageId);
+    return reply.type(JSON_TYPE).send(hot.body(image, () => reply.serialize({ image })));
   });
 
   app.post<ProductParams>('/products/:product_id/images', { config: write, schema: { response: { 200: ImageEnvelope } } }, async (request) => {

@@ -1,0 +1,167 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi, type TestApi, V } from '../support/api.js';
+import { DIALECTS } from '../support/databases.js';
+
+interface RawAnswer {
+  status: number;
+  /** Header names in the order they were sent, as spelled on the wire. */
+  names: string[];
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** One request with node:http, so the answer is seen as sent: raw header names, exact bytes. */
+function raw(base: string, method: string, path: string, headers: Record<string, string>): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path.startsWith('/') ? path : `${V}/${path}`}`, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          names: res.rawHeaders.filter((_, i) => i % 2 === 0),
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Reads one image until a repeat is answered from the cache: then the read cache is on. */
+async function untilCaching(api: TestApi): Promise<void> {
+  const { id, imageIds } = await api.product(1);
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const before = api.app.hotAnswers.answered;
+    await api.call('GET', `products/${id}/images/${imageIds[0]}`);
+    await api.call('GET', `products/${id}/images/${imageIds[0]}`);
+    if (api.app.hotAnswers.answered > before) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the read cache did not go on within 10 s');
+}
+
+describe.each(DIALECTS)('repeated reads answered before the router on %s', (dialect) => {
+  let api: TestApi;
+  let product: { id: string; imageIds: string[] };
+  beforeAll(async () => {
+    // On PostgreSQL the read cache goes on once the server has heard of no other for a quiet period.
+    api = await startApi(dialect, { feedTiming: { heartbeatMs: 50, quietMs: 150 } });
+    await untilCaching(api);
+    product = await api.product(3);
+  });
+  afterAll(() => api.close());
+
+  const answered = () => api.app.hotAnswers.answered;
+  const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    raw(api.base, method, path, { 'access-token': api.token, ...headers });
+  /** Reads `path` until the read is answered from the cache (a poll may just have emptied it); returns the count then. */
+  const untilAnswered = async (path: string) => {
+    for (let i = 0; i < 50; i++) {
+      const before = answered();
+      await get(path);
+      if (answered() > before) return answered();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`${path} was never answered from the cache`);
+  };
+  // A server alone on SQLite notices commits, its own included, at its next poll (every 200 ms) and
+  // empties its cache then; waiting that out after a write keeps the counts below exact.
+  const pollPassed = () => new Promise((resolve) => setTimeout(resolve, 300));
+  const paths = () => [`products/${product.id}/images/${product.imageIds[1]}`, `products/${product.id}/images`];
+
+  it('answers a repeated details or list read with the same status, headers and bytes as the full path', async () => {
+    await pollPassed();
+    for (const path of paths()) {
+      const before = answered();
+      const first = await get(path);
+      expect(answered(), 'the first read goes through Fastify').toBe(before);
+      const second = await get(path);
+      expect(answered(), 'the second is answered from the cached bytes').toBe(before + 1);
+      expect(second.status).toBe(200);
+      expect(second.body.equals(first.body)).toBe(true);
+      expect(second.names).toEqual(first.names);
+      expect(second.names[0]).toBe('Request-Id');
+      for (const name of ['content-type', 'content-length', 'connection', 'keep-alive']) expect(second.headers[name], name).toBe(first.headers[name]);
+      expect(second.headers['request-id']).toMatch(UUID);
+      expect(second.headers['request-id']).not.toBe(first.headers['request-id']);
+    }
+  });
+
+  it('answers the new state right after a write, then caches that', async () => {
+    const [detailsPath, listPath] = paths() as [string, string];
+    await get(detailsPath);
+    await get(listPath);
+    const put = await api.call('PUT', detailsPath, { image: { alt: 'moved first', position: 1 } });
+    expect(put.statusCode).toBe(200);
+    await pollPassed();
+
+    const before = answered();
+    const details = JSON.parse((await get(detailsPath)).body.toString());
+    expect(details.image).toMatchObject({ alt: 'moved first', position: 1 });
+    const list = JSON.parse((await get(listPath)).body.toString());
+    expect(list.images.map((image: { id: string }) => image.id)).toEqual([product.imageIds[1], product.imageIds[0], product.imageIds[2]]);
+    expect(answered(), 'both reads after the write went through Fastify').toBe(before);
+
+    expect((await get(detailsPath)).body.equals(Buffer.from(JSON.stringify(details)))).toBe(true);
+    expect(answered()).toBe(before + 1);
+  });
+
+  it('leaves every refusal and every other form of the request to the full path', async () => {
+    const [detailsPath] = paths() as [string, string];
+    await api.shops.create('other');
+    const { token: otherToken } = await api.shops.createToken('other', ['read_product']);
+    const cached = await get(detailsPath);
+    const same = JSON.parse(cached.body.toString());
+    const upper = `products/${product.id.toUpperCase()}/images/${product.imageIds[1]!.toUpperCase()}`;
+    const cases: Array<[string, () => Promise<RawAnswer>, number, unknown]> = [
+      ['no token', () => raw(api.base, 'GET', detailsPath, {}), 401, undefined],
+      ['wrong token', () => get(detailsPath, { 'access-token': 'nope' }), 401, undefined],
+      ['another store in the Host', () => get(detailsPath, { host: 'beta.myshoplaza.localhost:8080' }), 401, { error: 'store is not active' }],
+      ["another store's token", () => get(detailsPath, { 'access-token': otherToken }), 422, { errors: ['Record not found'] }],
+      ['upper-case ids', () => get(upper), 200, same],
+      ['a query string', () => get(`${detailsPath}?fields=id`), 200, same],
+      ['a trailing slash', () => get(`${detailsPath}/`), 404, { errors: ['Not Found'] }],
+      ['HEAD', () => get(detailsPath, {}, 'HEAD'), 200, undefined],
+    ];
+    for (const [name, send, status, body] of cases) {
+      // Right before each case, a repeat of the read is answered from the cache: it could be here too.
+      const warm = await untilAnswered(detailsPath);
+
+      const answer = await send();
+      expect(answered(), `${name}: not answered before the router`).toBe(warm);
+      expect(answer.status, name).toBe(status);
+      if (body !== undefined) expect(JSON.parse(answer.body.toString()), name).toEqual(body);
+      expect(answer.headers['request-id'], name).toMatch(UUID);
+      if (name === 'HEAD') {
+        expect(answer.body.length).toBe(0);
+        expect(answer.headers['content-length']).toBe(cached.headers['content-length']);
+      }
+    }
+  });
+
+  it('stops answering for a store deactivated elsewhere once the auth cache time has passed', async () => {
+    await api.shops.create('fading');
+    const { token } = await api.shops.createToken('fading', ['read_product', 'write_product']);
+    const mine = await api.call('POST', 'products', { product: { title: 'x', images: [{ src: 'https://img.example.com/f.jpg' }] } }, { 'access-token': token });
+    const path = `products/${mine.json().product.id}/images/${mine.json().product.images[0].id}`;
+    await pollPassed();
+    await get(path, { 'access-token': token });
+    const before = answered();
+    expect((await get(path, { 'access-token': token })).status).toBe(200);
+    expect(answered()).toBe(before + 1);
+
+    await api.shops.setActive('fading', false);
+    // The test app trusts a checked token for PRODIMG_AUTH_CACHE_MS=200.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const refused = await get(path, { 'access-token': token });
+    expect(refused.status).toBe(401);
+    expect(JSON.parse(refused.body.toString())).toEqual({ error: 'store is not active' });
+  });
+});

@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Presence, type PresenceTiming, startPresence } from '../../src/storage/presence.js';
+
+const fast: PresenceTiming = { tickMs: 20, liveMs: 400, lapseMs: 200, freshMs: 80, holdMs: 150 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const fail = (err: unknown) => {
+  throw err;
+};
+
+describe('server presence on a SQLite side file', () => {
+  let dir: string;
+  let file: string;
+  const started: Presence[] = [];
+  const start = (sync: () => void = () => {}, timing = fast) => {
+    const presence = startPresence(file, sync, fail, timing);
+    started.push(presence);
+    return presence;
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'prodimg-presence-'));
+    file = join(dir, 'servers.sqlite');
+  });
+  afterEach(() => {
+    for (const presence of started.splice(0)) presence.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is alone until a second server appears, and alone again once it has gone', async () => {
+    const first = start();
+    expect(first.alone()).toBe(true);
+    const second = start();
+    expect(second.alone(), 'the newcomer sees the first at once').toBe(false);
+    await sleep(3 * fast.tickMs);
+    expect(first.alone(), 'the first has polled and seen the newcomer').toBe(false);
+    second.close();
+    await sleep(3 * fast.tickMs);
+    expect(first.alone()).toBe(true);
+  });
+
+  it('syncs with the database on every poll while alone, and not while another server is live', async () => {
+    let syncs = 0;
+    start(() => syncs++);
+    await sleep(5 * fast.tickMs);
+    expect(syncs).toBeGreaterThanOrEqual(3);
+    start();
+    await sleep(2 * fast.tickMs);
+    const before = syncs;
+    await sleep(5 * fast.tickMs);
+    expect(syncs).toBe(before);
+  });
+
+  it('holds the writes of a newcomer that found a live server until that one can have noticed it', async () => {
+    const first = start();
+    const began = performance.now();
+    await first.settle();
+    expect(performance.now() - began, 'alone at start: no hold').toBeLessThan(fast.holdMs / 2);
+
+    const second = start();
+    const since = performance.now();
+    await second.settle();
+    expect(performance.now() - since).toBeGreaterThanOrEqual(fast.holdMs - 30);
+    expect(first.alone(), 'the first knows of the second before its writes go ahead').toBe(false);
+  });
+
+  it('stops trusting itself when its polls fall behind (a blocked event loop)', async () => {
+    const slow = start(() => {}, { ...fast, tickMs: 60_000 });
+    expect(slow.alone()).toBe(true);
+    await sleep(fast.freshMs + 20);
+    expect(slow.alone()).toBe(false);
+  });
+
+  it('takes a server whose process is gone (kill -9, no goodbye) for gone at once', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const side = new SQLite(file);
+    side.exec('CREATE TABLE IF NOT EXISTS servers (id TEXT PRIMARY KEY, pid INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL)');
+    side.prepare('INSERT INTO servers VALUES (?, ?, ?)').run('crashed', dead, Date.now());
+    side.close();
+    const survivor = start();
+    expect(survivor.alone()).toBe(true);
+    const began = performance.now();
+    await survivor.settle();
+    expect(performance.now() - began).toBeLessThan(fast.holdMs / 2);
+  });
+});
