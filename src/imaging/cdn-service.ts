@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { badRequest } from '../domain/errors.js';
 import type { BlobStore, StoredBlob } from './blob-store.js';
 import { planBlobResponse } from './blob-response.js';
@@ -13,6 +13,8 @@ export interface CdnServiceOptions {
   /** The only widths and heights a client may ask for, in pixels. */
   sizes: readonly number[];
   transform: ImageTransform;
+  /** A rendered variant that could not be stored; it is rendered again on its next request. */
+  onStoreError?: (err: unknown, name: string) => void;
 }
 
 export interface CdnRequest {
@@ -35,35 +37,53 @@ export interface CdnResponse {
 export interface CdnService {
   /** The response for a CDN request; null for not found. Throws a BadRequest for a refused size or option. */
   serve(request: CdnRequest): Promise<CdnResponse | null>;
+  /** Resolves once every variant rendered so far is stored (or has failed to be). */
+  close(): Promise<void>;
 }
 
 /**
- * Serves originals and their variants from the blob store. A variant is rendered on its first request,
- * stored under its deterministic name next to the original, and from then on served like any stored
- * file. Concurrent first requests for one variant share a single render.
+ * Serves originals and their variants from the blob store. A variant is rendered on its first request
+ * and answered from the rendered bytes at once; storing it under its deterministic name next to the
+ * original (a durable write: temp file, fsync, rename) happens after, off the request's path. From
+ * then on it is served like any stored file. Concurrent first requests for one variant share a single
+ * render, until it is stored.
  */
 export function createCdnService(options: CdnServiceOptions): CdnService {
   const { blobs, transform } = options;
   const sizes = checkedSizes(options.sizes);
-  const rendering = new Map<string, Promise<boolean>>();
+  const rendering = new Map<string, Promise<Buffer | null>>();
+  const storing = new Set<Promise<void>>();
 
-  /** True once `target` is stored; false when the original is gone. */
-  async function render(spec: VariantSpec, target: string, format: ImageFormat): Promise<boolean> {
-    // Another request may have finished this render between our miss and taking the slot.
-    if (await blobs.has(target)) return true;
+  /** The variant's bytes; null when the original is gone. */
+  async function render(spec: VariantSpec, format: ImageFormat): Promise<Buffer | null> {
     const bytes = await blobs.get(spec.original);
-    if (bytes === null) return false;
-    const output = await transform.render(bytes, { width: spec.width, height: spec.height, crop: spec.crop, format });
-    await blobs.put(target, output);
-    return true;
+    if (bytes === null) return null;
+    return transform.render(bytes, { width: spec.width, height: spec.height, crop: spec.crop, format });
   }
 
-  function renderOnce(spec: VariantSpec, target: string, format: ImageFormat): Promise<boolean> {
+  /** Stores a variant; one whose original went while it rendered and stored is removed again. */
+  async function store(spec: VariantSpec, target: string, bytes: Buffer): Promise<void> {
+    await blobs.put(target, bytes);
+    if (!(await blobs.has(spec.original))) await blobs.delete(target);
+  }
+
+  function renderOnce(spec: VariantSpec, target: string, format: ImageFormat): Promise<Buffer | null> {
     const pending = rendering.get(target);
     if (pending !== undefined) return pending;
-    const started = render(spec, target, format).finally(() => rendering.delete(target));
-    rendering.set(target, started);
-    return started;
+    const rendered = render(spec, format);
+    rendering.set(target, rendered);
+    const stored: Promise<void> = rendered
+      .then(
+        (bytes) => (bytes === null ? undefined : store(spec, target, bytes).catch((err: unknown) => options.onStoreError?.(err, target))),
+        // A failed render is the request's error, answered there.
+        () => undefined,
+      )
+      .finally(() => {
+        rendering.delete(target);
+        storing.delete(stored);
+      });
+    storing.add(stored);
+    return rendered;
   }
 
   return {
@@ -82,7 +102,10 @@ export function createCdnService(options: CdnServiceOptions): CdnService {
         if (!(await blobs.has(spec.original))) return null;
         if (!convertible) throw badRequest(`expected a jpg, png, webp, gif or avif original to resize or convert, got ${spec.source.ext}`);
         blob = await blobs.stream(variant);
-        if (blob === null && (await renderOnce(spec, variant, format))) blob = await blobs.stream(variant);
+        if (blob === null) {
+          const bytes = await renderOnce(spec, variant, format);
+          if (bytes !== null) blob = fresh(bytes);
+        }
       }
       if (blob === null) return null;
 
@@ -98,6 +121,21 @@ export function createCdnService(options: CdnServiceOptions): CdnService {
         ifRange: request.ifRange,
       });
       return { status: plan.status, headers: plan.headers, body: bodyOf(blob, plan.body) };
+    },
+
+    async close() {
+      await Promise.all([...storing]);
+    },
+  };
+}
+
+/** A variant fresh from the renderer, served like a file held in memory (the stream made only if asked for). */
+function fresh(bytes: Buffer): StoredBlob {
+  return {
+    size: bytes.length,
+    bytes,
+    get body() {
+      return Readable.from([bytes]);
     },
   };
 }

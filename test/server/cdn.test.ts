@@ -280,7 +280,8 @@ describe('variants', () => {
       'cache-control': IMMUTABLE,
       'accept-ranges': 'bytes',
     });
-    expect(await listAll(cdn.blobs)).toEqual([jpg, cacheName].sort());
+    // Stored after the answer, off the request's path.
+    await expect.poll(() => listAll(cdn.blobs)).toEqual([jpg, cacheName].sort());
   });
 
   it('does not upscale: a preset larger than the original gives the original size', async () => {
@@ -293,7 +294,7 @@ describe('variants', () => {
     const url = `/cdn/${withSize(jpg, '400x')}`;
     const first = await cdn.get(url);
     expect(cdn.renders).toHaveLength(1);
-    expect(await cdn.blobs.has(`${hashOf(jpg)}_400x.jpg`)).toBe(true);
+    await expect.poll(() => cdn.blobs.has(`${hashOf(jpg)}_400x.jpg`)).toBe(true);
     cdn.calls.length = 0;
     const second = await cdn.get(url);
     expect(second.statusCode).toBe(200);
@@ -403,7 +404,7 @@ describe('variants', () => {
   it('deleting the family removes the cached variants too', async () => {
     await cdn.get(`/cdn/${withSize(jpg, '400x300')}?crop=center&format=webp`);
     await cdn.get(`/cdn/${jpg}?width=100&format=avif`);
-    expect(await listAll(cdn.blobs)).toHaveLength(3);
+    await expect.poll(() => listAll(cdn.blobs)).toHaveLength(3);
     expect(await cdn.blobs.deleteFamily(hashOf(jpg))).toBe(3);
     expect((await cdn.get(`/cdn/${withSize(jpg, '400x300')}?crop=center&format=webp`)).statusCode).toBe(404);
   });
@@ -448,5 +449,62 @@ describe('registerCdnRoutes', () => {
   it.each([[[]], [[0, 100]], [[100, 1.5]], [[100, Number.NaN]]])('refuses the sizes %j at start-up', (sizes) => {
     const app = Fastify();
     expect(() => registerCdnRoutes(app, { blobs: cdn.blobs, sizes, maxPixels: 1000 })).toThrow(/expected a non-empty list of positive integer sizes/);
+  });
+});
+
+describe('storing a rendered variant, after its first answer', () => {
+  /** A local store whose writes of variants wait until `release()`. */
+  function heldStore() {
+    const inner = createLocalBlobStore(root);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const store: BlobStore = { ...inner, put: async (name, bytes) => (name.includes('_') ? gate.then(() => inner.put(name, bytes)) : inner.put(name, bytes)) };
+    return { store, release };
+  }
+
+  async function appOn(store: BlobStore) {
+    const app = Fastify();
+    registerErrorHandling(app);
+    registerCdnRoutes(app, { blobs: store, sizes: SIZES, maxPixels: 50_000_000 });
+    await app.ready();
+    return app;
+  }
+
+  it('answers before the variant is stored, shares that render until it is, and closing waits for the store', async () => {
+    const { store, release } = heldStore();
+    const original = await bigJpeg();
+    const name = `${createHash('md5').update(original).digest('hex')}.jpg`;
+    await store.put(name, original);
+    const app = await appOn(store);
+    const url = `/cdn/${withSize(name, '400x')}`;
+
+    const first = await app.inject({ method: 'GET', url });
+    expect(first.statusCode).toBe(200);
+    expect(await metaOf(first.rawPayload)).toEqual({ format: 'jpeg', width: 400, height: 267 });
+    expect(await store.has(withSize(name, '400x')), 'not stored yet').toBe(false);
+    const again = await app.inject({ method: 'GET', url });
+    expect(again.rawPayload.equals(first.rawPayload)).toBe(true);
+
+    let closed = false;
+    const closing = app.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed, 'close waits for the variant being stored').toBe(false);
+    release();
+    await closing;
+    expect(await store.has(withSize(name, '400x'))).toBe(true);
+  });
+
+  it('removes a variant whose original was deleted while it was being stored', async () => {
+    const { store, release } = heldStore();
+    const original = await bigJpeg();
+    const name = `${createHash('md5').update(original).digest('hex')}.jpg`;
+    await store.put(name, original);
+    const app = await appOn(store);
+
+    expect((await app.inject({ method: 'GET', url: `/cdn/${withSize(name, '200x')}` })).statusCode).toBe(200);
+    expect(await store.deleteFamily(hashOf(name))).toBe(1);
+    release();
+    await app.close();
+    expect(await listAll(store)).toEqual([]);
   });
 });

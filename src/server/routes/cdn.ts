@@ -26,7 +26,10 @@ export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions
     blobs: options.blobs,
     sizes: options.sizes,
     transform: options.transform ?? createSharpTransform({ maxPixels: options.maxPixels }),
+    onStoreError: (err, name) => app.log.warn({ err, name }, 'a rendered variant could not be stored; it will be rendered again'),
   });
+  // Variants still being stored must land before the stores close.
+  app.addHook('onClose', () => cdn.close());
 
   app.route<CdnRoute>({
     method: ['GET', 'HEAD'],
