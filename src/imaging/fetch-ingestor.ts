@@ -5,7 +5,7 @@ import { type BlobStore, isBlobName } from './blob-store.js';
 import { failureMessage } from './failure-message.js';
 import { FetchFailure } from './fetch-failure.js';
 import { DEFAULT_MAX_PIXELS, ProbeFailure, probeImage } from './probe.js';
-import { safeFetch, type SafeFetchOptions } from './safe-fetch.js';
+import { createSafeFetcher } from './safe-fetch.js';
 
 export interface FetchIngestorOptions {
   blobs: BlobStore;
@@ -32,17 +32,22 @@ export interface FetchIngestorOptions {
  * measured size (what the client sent is ignored: the file decides). Every refusal is a Validation
  * error with one message; nothing is stored unless every check passed.
  */
-export function createFetchIngestor(options: FetchIngestorOptions): ImageIngestor {
+export interface FetchIngestor extends ImageIngestor {
+  /** Closes the kept-alive connections to origins. */
+  close(): Promise<void>;
+}
+
+export function createFetchIngestor(options: FetchIngestorOptions): FetchIngestor {
   const { blobs } = options;
   const cdnBaseOf = () => checkedCdnBase(typeof options.cdnBase === 'function' ? options.cdnBase() : options.cdnBase);
   if (typeof options.cdnBase === 'string') cdnBaseOf();
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const fetchOptions: SafeFetchOptions = {
+  const fetcher = createSafeFetcher({
     allowPrivate: options.allowPrivate ?? false,
     maxBytes: options.maxBytes,
     connectTimeoutMs: options.connectTimeoutMs,
     totalTimeoutMs: options.totalTimeoutMs,
-  };
+  });
   const stored = (name: string, size: { width: number; height: number }): IngestedImage => ({
     src: `${cdnBaseOf()}/${name}`,
     path: name,
@@ -58,13 +63,14 @@ export function createFetchIngestor(options: FetchIngestorOptions): ImageIngesto
       const kept = own === null ? null : await blobs.get(own);
       if (own !== null && kept !== null) return { ...stored(own, await probeImage(kept, undefined, maxPixels).catch(refuse)), bytes: kept };
 
-      const fetched = await safeFetch(absolute(src), fetchOptions).catch(refuse);
+      const fetched = await fetcher.fetch(absolute(src)).catch(refuse);
       const image = await probeImage(fetched.bytes, fetched.contentType, maxPixels).catch(refuse);
       const name = `${createHash('md5').update(fetched.bytes).digest('hex')}.${image.format.ext}`;
       await blobs.put(name, fetched.bytes);
       // The bytes go back with the answer so ImageFiles.ensure can restore the file if need be.
       return { ...stored(name, image), bytes: fetched.bytes };
     },
+    close: () => fetcher.close(),
   };
 }
 

@@ -34,23 +34,59 @@ export const FETCH_DEFAULTS = {
   totalTimeoutMs: 30_000,
 } as const;
 
+type Limits = { maxBytes: number; maxRedirects: number; connectTimeoutMs: number; totalTimeoutMs: number };
+
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
  * Downloads a URL given by an API client without letting that client reach our own network, hold a
- * request open forever or fill our memory. Every failure is a FetchFailure.
+ * request open forever or fill our memory. Every failure is a FetchFailure. This one-off form opens
+ * its own connections and closes them all afterwards; a server uses createSafeFetcher.
  */
 export async function safeFetch(url: string, options: SafeFetchOptions = {}): Promise<FetchedBody> {
-  const { maxBytes, maxRedirects, connectTimeoutMs, totalTimeoutMs } = { ...FETCH_DEFAULTS, ...stripUndefined(options) };
+  const fetcher = createSafeFetcher(options);
+  try {
+    return await fetcher.fetch(url);
+  } finally {
+    await fetcher.close();
+  }
+}
+
+export interface SafeFetcher {
+  fetch(url: string): Promise<FetchedBody>;
+  /** Closes every connection, idle or not. */
+  close(): Promise<void>;
+}
+
+/**
+ * safeFetch with one pool of kept-alive connections for every download: a second file from the same
+ * origin skips the connection set-up. Reuse is as safe as a new connection: each connection is
+ * checked by the guarded connector when it opens (its peer address never changes), it is only reused
+ * for the same origin, and a download that fails or times out destroys its connection rather than
+ * returning it to the pool. Idle connections close after a few seconds.
+ */
+export function createSafeFetcher(options: SafeFetchOptions = {}): SafeFetcher {
+  const settings = { ...FETCH_DEFAULTS, ...stripUndefined(options) };
   const isForbidden = options.allowPrivate ? () => false : (options.isForbidden ?? isForbiddenAddress);
-  // One agent per download: nothing is shared between clients' fetches and destroying it afterwards
-  // closes every socket, including one a slow origin still holds open.
   const agent = new Agent({
-    connect: createGuardedConnector({ timeoutMs: connectTimeoutMs, isForbidden, resolve: options.resolve ?? systemResolve }),
+    connect: createGuardedConnector({ timeoutMs: settings.connectTimeoutMs, isForbidden, resolve: options.resolve ?? systemResolve }),
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 10_000,
   });
+  return {
+    fetch: (url) => download(url, agent, settings, isForbidden),
+    close: () => agent.destroy().catch(() => undefined),
+  };
+}
+
+async function download(
+  url: string,
+  agent: Agent,
+  { maxBytes, maxRedirects, connectTimeoutMs, totalTimeoutMs }: Limits,
+  isForbidden: (ip: string) => boolean,
+): Promise<FetchedBody> {
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), totalTimeoutMs);
-
   try {
     const start = httpUrl(url);
     if (start === null) throw new FetchFailure({ kind: 'invalid-url' });
@@ -84,7 +120,6 @@ export async function safeFetch(url: string, options: SafeFetchOptions = {}): Pr
     throw asFetchFailure(error, connectTimeoutMs);
   } finally {
     clearTimeout(timer);
-    await agent.destroy().catch(() => undefined);
   }
 }
 

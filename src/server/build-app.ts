@@ -10,7 +10,7 @@ import { GrantCache } from '../domain/grant-cache.js';
 import { ImageService } from '../domain/image-service.js';
 import { type ImageIngestor, passthroughIngestor } from '../domain/ingest.js';
 import type { BlobStore } from '../imaging/blob-store.js';
-import { createFetchIngestor } from '../imaging/fetch-ingestor.js';
+import { createFetchIngestor, type FetchIngestor } from '../imaging/fetch-ingestor.js';
 import { createImageFiles } from '../imaging/image-files.js';
 import { createMemoryCachedBlobStore } from '../imaging/memory-cached-blob-store.js';
 import type { Clock } from '../domain/ports.js';
@@ -65,7 +65,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const blobs =
     config.blobCacheBytes > 0 ? createMemoryCachedBlobStore(stored, { maxBytes: config.blobCacheBytes, maxItemBytes: 1024 * 1024 }) : stored;
   const cdnBase = () => (config.cdnHost ? `//${config.cdnHost}` : `//${options.publicAddress?.() ?? 'localhost'}/cdn`);
-  const ingestor = options.ingestor ?? (config.ingest === 'off' ? passthroughIngestor : fetchIngestor(config, blobs, cdnBase));
+  const fetching = !options.ingestor && config.ingest === 'fetch' ? fetchIngestor(config, blobs, cdnBase) : null;
+  const ingestor = options.ingestor ?? fetching ?? passthroughIngestor;
   // Also with ingestion off: files stored while it was on are still released when their images go.
   const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path));
   const auth = new AuthService(repositories.tokens, config.baseDomain, new GrantCache(config.authCacheMs));
@@ -142,6 +143,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     options.feedTiming,
   );
   app.addHook('onClose', () => feed.close());
+  if (fetching) app.addHook('onClose', () => fetching.close());
 
   registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels });
   if (config.startupSweep) {
@@ -172,7 +174,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
-function fetchIngestor(config: Config, blobs: BlobStore, cdnBase: () => string): ImageIngestor {
+function fetchIngestor(config: Config, blobs: BlobStore, cdnBase: () => string): FetchIngestor {
   return createFetchIngestor({
     blobs,
     cdnBase,

@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FetchFailure, type FetchFailureReason } from '../../src/imaging/fetch-failure.js';
-import { safeFetch } from '../../src/imaging/safe-fetch.js';
+import { createSafeFetcher, safeFetch } from '../../src/imaging/safe-fetch.js';
 import { type Origin, redirect, send, silent, startOrigin, trickle } from './fixtures/origin-server.js';
 
 async function failureOf(promise: Promise<unknown>): Promise<FetchFailureReason> {
@@ -189,5 +191,62 @@ describe('safeFetch', () => {
       ];
       expect(await failureOf(safeFetch('http://mixed.test/a.png', { resolve: mixed }))).toEqual({ kind: 'private-address' });
     });
+  });
+});
+
+describe('createSafeFetcher: one pool of kept-alive connections', () => {
+  let server: Server;
+  let base: string;
+  const connections: Socket[] = [];
+  const servedBy = new Map<string, Socket>();
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      servedBy.set(request.url ?? '', request.socket);
+      if (request.url === '/endless') {
+        // Never ends: a download refused part-way leaves its connection mid-response.
+        response.writeHead(200, { 'content-type': 'image/png' });
+        const timer = setInterval(() => response.write(Buffer.alloc(64)), 5);
+        response.on('close', () => clearInterval(timer));
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.from('png bytes'));
+    });
+    server.on('connection', (socket) => connections.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+
+  it('reuses a connection for the next download from the same origin, never one left mid-response, and closes them all', async () => {
+    const fetcher = createSafeFetcher({ allowPrivate: true, maxBytes: 100 });
+    connections.length = 0;
+    expect((await fetcher.fetch(`${base}/a.png`)).bytes.toString()).toBe('png bytes');
+    // The connection goes back to the pool once undici has finished with the response, a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await fetcher.fetch(`${base}/b.png`)).bytes.toString()).toBe('png bytes');
+    expect(connections).toHaveLength(1);
+    expect(servedBy.get('/b.png')).toBe(servedBy.get('/a.png'));
+
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await failureOf(fetcher.fetch(`${base}/endless`))).toEqual({ kind: 'too-large', maxBytes: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await fetcher.fetch(`${base}/c.png`)).bytes.toString()).toBe('png bytes');
+    expect(servedBy.get('/c.png'), 'the download refused mid-response took its connection with it').not.toBe(servedBy.get('/endless'));
+    await vi.waitFor(() => expect(servedBy.get('/endless')!.destroyed).toBe(true));
+
+    await fetcher.close();
+    await vi.waitFor(() => expect(connections.every((socket) => socket.destroyed)).toBe(true));
+  });
+
+  it('still checks every new connection: a private address is refused without allowPrivate', async () => {
+    const fetcher = createSafeFetcher();
+    expect(await failureOf(fetcher.fetch(`${base}/a.png`))).toEqual({ kind: 'private-address' });
+    await fetcher.close();
   });
 });
