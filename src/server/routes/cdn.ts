@@ -35,9 +35,9 @@ export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions
     method: ['GET', 'HEAD'],
     url: '/cdn/*',
     // Unlike the files, errors may change: a 404 becomes a 200 once those bytes are uploaded, a 400 when presets change.
-    onSend: async (_request, reply, payload) => {
+    onSend: (_request, reply, payload, done) => {
       if (reply.statusCode >= 400) reply.header('cache-control', 'no-store');
-      return payload;
+      done(null, payload);
     },
     handler: async (request, reply) => {
       const { headers } = request;
