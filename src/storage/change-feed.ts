@@ -49,7 +49,8 @@ export async function startChangeFeed(
   database: Database,
   cache: ReadCache,
   onError: (err: unknown) => void,
-  timing: FeedTiming = { heartbeatMs: 2000, quietMs: 5000 },
+  // Quiet for three heartbeats: one late heartbeat of a live peer never turns the cache on.
+  timing: FeedTiming = { heartbeatMs: 500, quietMs: 1500 },
 ): Promise<ChangeFeed> {
   const raw = database.raw;
   if (raw.dialect === 'sqlite') {
