@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadRun } from './load.mjs';
 import { cpuSeconds, peakRssMiB } from './proc.mjs';
-import { medianOfRuns, percentile } from './stats.mjs';
+import { median, medianOfRuns, percentile } from './stats.mjs';
 
 /** A system measured with autocannon; `load` holds loadRun's options except servers and duration. */
 export function httpSystem(name, role, servers, load) {
@@ -74,6 +74,16 @@ export function target(label, value, op, threshold, unit = 'x') {
     else throw new Error(`unknown op ${op}`);
   }
   return { label, value, op, threshold, unit, pass };
+}
+
+/**
+ * `a` against `b` on one field: the median over rounds of a's run divided by b's run of the same
+ * round. The two runs of a round are neighbours in time, so a machine that gets faster or slower
+ * between rounds (this 2-core VM swings by up to 2x over seconds) cancels out of each ratio, where a
+ * ratio of the two columns' medians can pair a fast run of one with a slow run of the other.
+ */
+export function pairedRatio(a, b, key = 'rps') {
+  return median(a.runs.map((run, i) => run[key] / (b.runs[i]?.[key] ?? Number.NaN)));
 }
 
 export function byName(rows, name) {

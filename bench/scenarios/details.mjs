@@ -1,7 +1,7 @@
 // 1. GET image details, prodimg on SQLite and PostgreSQL against the ceiling and the lean baseline.
 import { startCeiling, startLean } from '../lib/baselines.mjs';
 import { callOk } from '../lib/load.mjs';
-import { byName, compare, httpSystem, target } from '../lib/measure.mjs';
+import { byName, compare, httpSystem, pairedRatio, target } from '../lib/measure.mjs';
 import { API } from '../lib/prodimg.mjs';
 
 export const id = '1';
@@ -34,14 +34,14 @@ export async function run(ctx) {
   }
 
   const rows = await compare(ctx.settings, systems, ctx.log);
-  const top = byName(rows, 'ceiling').median;
-  const leanRps = byName(rows, 'lean (fastify+sqlite)').median.rps;
+  const top = byName(rows, 'ceiling');
+  const leanRow = byName(rows, 'lean (fastify+sqlite)');
   const targets = [];
   for (const r of rows.filter((r) => r.role === 'prodimg')) {
     targets.push(
-      target(`${r.name}: req/s vs ceiling`, r.median.rps / top.rps, '>=', 0.5),
-      target(`${r.name}: req/s vs lean`, r.median.rps / leanRps, '>=', 1),
-      target(`${r.name}: p99 vs ceiling p99`, r.median.p99 / top.p99, '<', 5),
+      target(`${r.name}: req/s vs ceiling`, pairedRatio(r, top), '>=', 0.5),
+      target(`${r.name}: req/s vs lean`, pairedRatio(r, leanRow), '>=', 1),
+      target(`${r.name}: p99 vs ceiling p99`, pairedRatio(r, top, 'p99'), '<', 5),
     );
   }
   return { rows, targets };

@@ -1,6 +1,6 @@
 // 7. More processes on one PostgreSQL: two `serve` children on different ports with the load split
 // across both, and `serve --workers 2`; each reported as a scaling factor over one process.
-import { compare, httpSystem, target } from '../lib/measure.mjs';
+import { compare, httpSystem, pairedRatio, target } from '../lib/measure.mjs';
 import { detailsFixture } from './details.mjs';
 
 export const id = '7';
@@ -26,8 +26,7 @@ export async function run(ctx) {
   }
 
   const rows = await compare(ctx.settings, systems, ctx.log);
-  const one = rows[0].median.rps;
-  const targets = rows.slice(1).map((r) => target(`${r.name}: req/s vs one process`, r.median.rps / one, '>=', null));
+  const targets = rows.slice(1).map((r) => target(`${r.name}: req/s vs one process`, pairedRatio(r, rows[0]), '>=', null));
   ctx.note(`${ctx.cpus} CPU cores shared by the load generator, PostgreSQL and the servers bound the scaling factor`);
   return { rows, targets, ...(workersReason ? { partial: workersReason } : {}) };
 }

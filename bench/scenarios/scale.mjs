@@ -1,6 +1,6 @@
 // 5. Scale: GET details and list with a small and a large seeded database (10k and 2M images;
 // 10k and 200k in --quick), on SQLite. Throughput should not fall with size, nor memory grow with it.
-import { compare, httpSystem, target } from '../lib/measure.mjs';
+import { compare, httpSystem, pairedRatio, target } from '../lib/measure.mjs';
 import { API, cli, lastLine } from '../lib/prodimg.mjs';
 
 export const id = '5';
@@ -43,8 +43,8 @@ export async function run(ctx) {
   return {
     rows,
     targets: [
-      target(`details req/s @${label(large)} vs @${label(small)}`, detailsLarge.median.rps / detailsSmall.median.rps, '>=', 0.85),
-      target(`list req/s @${label(large)} vs @${label(small)}`, listLarge.median.rps / listSmall.median.rps, '>=', 0.85),
+      target(`details req/s @${label(large)} vs @${label(small)}`, pairedRatio(detailsLarge, detailsSmall), '>=', 0.85),
+      target(`list req/s @${label(large)} vs @${label(small)}`, pairedRatio(listLarge, listSmall), '>=', 0.85),
       target(`peak RSS of the server @${label(large)}`, detailsLarge.peakRssMiB, '<', 200, 'MiB'),
     ],
   };
