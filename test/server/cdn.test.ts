@@ -462,20 +462,21 @@ describe('storing a rendered variant, after its first answer', () => {
     return { store, release };
   }
 
-  async function appOn(store: BlobStore) {
-    const app = Fastify();
-    registerErrorHandling(app);
-    registerCdnRoutes(app, { blobs: store, sizes: SIZES, maxPixels: 50_000_000 });
-    await app.ready();
-    return app;
-  }
-
-  it('answers before the variant is stored, shares that render until it is, and closing waits for the store', async () => {
+  /** A /cdn app on a held store that holds one stored original; returns the app, the store and its name. */
+  async function servingOne() {
     const { store, release } = heldStore();
     const original = await bigJpeg();
     const name = `${createHash('md5').update(original).digest('hex')}.jpg`;
     await store.put(name, original);
-    const app = await appOn(store);
+    const app = Fastify();
+    registerErrorHandling(app);
+    registerCdnRoutes(app, { blobs: store, sizes: SIZES, maxPixels: 50_000_000 });
+    await app.ready();
+    return { app, store, release, name };
+  }
+
+  it('answers before the variant is stored, shares that render until it is, and closing waits for the store', async () => {
+    const { app, store, release, name } = await servingOne();
     const url = `/cdn/${withSize(name, '400x')}`;
 
     const first = await app.inject({ method: 'GET', url });
@@ -495,11 +496,7 @@ describe('storing a rendered variant, after its first answer', () => {
   });
 
   it('removes a variant whose original was deleted while it was being stored', async () => {
-    const { store, release } = heldStore();
-    const original = await bigJpeg();
-    const name = `${createHash('md5').update(original).digest('hex')}.jpg`;
-    await store.put(name, original);
-    const app = await appOn(store);
+    const { app, store, release, name } = await servingOne();
 
     expect((await app.inject({ method: 'GET', url: `/cdn/${withSize(name, '200x')}` })).statusCode).toBe(200);
     expect(await store.deleteFamily(hashOf(name))).toBe(1);
