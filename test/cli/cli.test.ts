@@ -1,41 +1,13 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
+import { BIN, BUILT, cliEnv, startServe } from '../reliability/support-server.js';
 
-const BIN = fileURLToPath(new URL('../../bin/prodimg.js', import.meta.url));
-const BUILT = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
-
-function env(db: TestDatabase): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _ignored, ...rest } = process.env;
-  return { ...rest, PRODIMG_DATA_DIR: db.dataDir, PRODIMG_INGEST: 'off', ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}) };
-}
+const env = (db: TestDatabase) => cliEnv({ dataDir: db.dataDir, databaseUrl: db.databaseUrl });
 
 function run(db: TestDatabase, ...args: string[]) {
   const res = spawnSync(process.execPath, [BIN, ...args], { env: env(db), encoding: 'utf8', timeout: 20_000 });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
-
-/** Starts `prodimg serve` on a free port and resolves once it logs that it listens. */
-function serve(db: TestDatabase, ...extra: string[]): Promise<{ child: ChildProcess; base: string; logs: string[] }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', extra.length > 0 ? '18733' : '0', ...extra], { env: env(db) });
-  const logs: string[] = [];
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        logs.push(line);
-        const entry = JSON.parse(line);
-        if (entry.msg === 'prodimg listening') resolve({ child, base: entry.address, logs });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-    setTimeout(() => reject(new Error('serve did not start in 15s')), 15_000).unref();
-  });
 }
 
 describe.skipIf(!BUILT)('the prodimg CLI (needs `npm run build`, which `npm test` runs first)', () => {
@@ -75,7 +47,7 @@ describe.skipIf(!BUILT)('the prodimg CLI (needs `npm run build`, which `npm test
     it('serves the API over real HTTP with one log line per request, and stops cleanly on SIGTERM', async () => {
       run(db, 'shops', 'create', 'served');
       const token = run(db, 'tokens', 'create', '--shop', 'served').stdout.trim().split('\n').at(-1)!;
-      const { child, base, logs } = await serve(db);
+      const { child, base, logs, exited } = await startServe(env(db));
       try {
         const headers = { 'access-token': token, 'content-type': 'application/json' };
         const created = await fetch(`${base}/openapi/2022-01/products`, {
@@ -91,16 +63,15 @@ describe.skipIf(!BUILT)('the prodimg CLI (needs `npm run build`, which `npm test
         const denied = await fetch(`${base}/openapi/2022-01/products`, { headers: { 'access-token': 'wrong' } });
         expect(denied.status).toBe(401);
         await new Promise((r) => setTimeout(r, 100));
-        const requests = logs.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request');
+        const requests = logs.filter((entry) => entry.msg === 'request');
         expect(requests.map((entry) => entry.status)).toEqual([200, 200, 401]);
         expect(requests.every((entry) => typeof entry.reqId === 'string')).toBe(true);
-        expect(logs.join('\n')).not.toContain(token);
+        expect(JSON.stringify(logs)).not.toContain(token);
       } finally {
         child.kill('SIGTERM');
       }
-      const code = await new Promise((resolve) => child.once('exit', resolve));
-      expect(code).toBe(0);
-      expect(logs.some((line) => line.includes('"msg":"stopped"'))).toBe(true);
+      expect((await exited).code).toBe(0);
+      expect(logs.some((entry) => entry.msg === 'stopped')).toBe(true);
     });
   });
 
@@ -110,8 +81,7 @@ describe.skipIf(!BUILT)('the prodimg CLI (needs `npm run build`, which `npm test
     try {
       run(db, 'shops', 'create', 'workers');
       const token = run(db, 'tokens', 'create', '--shop', 'workers').stdout.trim().split('\n').at(-1)!;
-      const { child, base, logs } = await serve(db, '--workers', '2');
-      await new Promise((r) => setTimeout(r, 1500)); // the second worker may still be starting
+      const { child, base, logs, exited } = await startServe(env(db), ['--workers', '2'], 2);
       const headers = { 'access-token': token, 'content-type': 'application/json' };
       const created = await fetch(`${base}/openapi/2022-01/products`, { method: 'POST', headers, body: JSON.stringify({ product: { title: 'W' } }) });
       const { product } = await created.json();
@@ -119,11 +89,11 @@ describe.skipIf(!BUILT)('the prodimg CLI (needs `npm run build`, which `npm test
         const res = await fetch(`${base}/openapi/2022-01/products/${product.id}`, { headers });
         expect(res.status).toBe(200);
       }
-      const pids = new Set(logs.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request').map((entry) => entry.pid));
+      const pids = new Set(logs.filter((entry) => entry.msg === 'request').map((entry) => entry.pid));
       expect(pids.size).toBe(2);
       child.kill('SIGTERM');
-      expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
-      expect(logs.filter((line) => line.includes('"msg":"stopped"'))).toHaveLength(2);
+      expect((await exited).code).toBe(0);
+      expect(logs.filter((entry) => entry.msg === 'stopped')).toHaveLength(2);
     } finally {
       await db.drop();
     }

@@ -11,7 +11,7 @@ import { openDatabase } from '../../src/storage/database.js';
 import { type Origin, type Route, send, startOrigin } from '../imaging/fixtures/origin-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { BUILT, cliEnv, createShopToken, type ServeProcess, startServe } from './support-server.js';
-import { V } from './support-workload.js';
+import { sendJson, V } from './support-workload.js';
 
 /**
  * SIGTERM while requests are in flight: a download-and-store ingestion, an update that re-ingests,
@@ -130,20 +130,7 @@ function rawConnection(base: string) {
 }
 
 async function json(agent: Dispatcher, base: string, method: string, path: string, token: string, body?: unknown): Promise<Answer> {
-  const res = await request(`${base}${V}/${path}`, {
-    method: method as 'GET',
-    dispatcher: agent,
-    headers: { 'access-token': token, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.body.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // left as text for the assertion message
-  }
-  return { status: res.statusCode, headers: res.headers, body: parsed, at: Date.now() };
+  return { ...(await sendJson(agent, base, method, path, token, body)), at: Date.now() };
 }
 
 function blobFile(dataDir: string, name: string): string {

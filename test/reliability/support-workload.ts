@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 
 /**
  * A closed-loop mixed workload on a few products' galleries, shared by the concurrency suites: N
@@ -17,25 +17,31 @@ export interface Reply {
   transport?: string;
 }
 
+/** One JSON API request as `token` through `dispatcher`; a body that is not JSON is kept as text. */
+export async function sendJson(dispatcher: Dispatcher, base: string, method: string, path: string, token: string, body?: unknown) {
+  const res = await request(`${base}${V}/${path}`, {
+    method: method as 'GET',
+    dispatcher,
+    headers: { 'access-token': token, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.body.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // kept as text: a non-JSON answer is itself a finding, reported by the caller
+  }
+  return { status: res.statusCode, headers: res.headers, body: parsed as any };
+}
+
 /** One HTTP client for a set of servers (keep-alive, one pool per origin). */
 export function httpClient(token: string, connections = 16) {
   const agent = new Agent({ connections, keepAliveTimeout: 10_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
   const call = async (base: string, method: string, path: string, body?: unknown): Promise<Reply> => {
     try {
-      const res = await request(`${base}${V}/${path}`, {
-        method: method as 'GET',
-        dispatcher: agent,
-        headers: { 'access-token': token, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await res.body.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // kept as text: a non-JSON answer is itself a finding, reported by the caller
-      }
-      return { status: res.statusCode, body: parsed };
+      const { status, body: parsed } = await sendJson(agent, base, method, path, token, body);
+      return { status, body: parsed };
     } catch (err) {
       return { status: 0, body: null, transport: `${(err as Error).name}: ${(err as Error).message}` };
     }
