@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/domain/clock.js';
 import { ShopService } from '../../src/domain/shop-service.js';
@@ -10,9 +8,8 @@ import { makeNoise } from '../imaging/fixtures/images.js';
 import { type Origin, redirect, send, startOrigin, trickle } from '../imaging/fixtures/origin-server.js';
 import { freshDatabase, type TestDatabase } from '../support/databases.js';
 import { scale } from '../support/stress.js';
+import { BUILT, cliEnv, type ServeProcess, startServe } from './support-server.js';
 
-const BIN = fileURLToPath(new URL('../../bin/prodimg.js', import.meta.url));
-const BUILT = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
 
 /** Resident and peak resident memory of a process, in MiB (Linux /proc). */
 function memoryOf(pid: number): { rss: number; peak: number } {
@@ -24,7 +21,7 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 describe.skipIf(!BUILT)('hostile sources in a burst, against a real server process (needs `npm run build`)', () => {
   let db: TestDatabase;
   let origin: Origin;
-  let server: ChildProcess;
+  let server: ServeProcess;
   let base: string;
   let token: string;
   let productId: string;
@@ -48,19 +45,13 @@ describe.skipIf(!BUILT)('hostile sources in a burst, against a real server proce
     const shops = new ShopService(repos.shops, repos.tokens, systemClock);
     await shops.create('hostile');
     token = (await shops.createToken('hostile', ['write_product'])).token;
-    const { DATABASE_URL: _ignored, ...env } = process.env;
-    server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
-      env: { ...env, PRODIMG_DATA_DIR: db.dataDir, PRODIMG_ALLOW_PRIVATE_SOURCES: '1', PRODIMG_FETCH_TIMEOUT_MS: '2000', PRODIMG_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    base = await new Promise((resolve) => {
-      server.stdout!.on('data', (chunk: Buffer) => {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) {
-          const entry = JSON.parse(line);
-          if (entry.msg === 'prodimg listening') resolve(entry.address);
-        }
-      });
-    });
+    server = await startServe(
+      cliEnv({
+        dataDir: db.dataDir,
+        extra: { PRODIMG_INGEST: 'fetch', PRODIMG_ALLOW_PRIVATE_SOURCES: '1', PRODIMG_FETCH_TIMEOUT_MS: '2000', PRODIMG_LOG_LEVEL: 'info' },
+      }),
+    );
+    base = server.base;
     const res = await fetch(`${base}/openapi/2022-01/products`, {
       method: 'POST',
       headers: { 'access-token': token, 'content-type': 'application/json' },
@@ -69,7 +60,7 @@ describe.skipIf(!BUILT)('hostile sources in a burst, against a real server proce
     productId = (await res.json()).product.id;
   });
   afterAll(async () => {
-    server?.kill('SIGKILL');
+    server?.kill();
     await origin?.close();
     await db?.drop();
   });
@@ -84,7 +75,7 @@ describe.skipIf(!BUILT)('hostile sources in a burst, against a real server proce
       ['/slow.png', 'Src could not be downloaded: the download took longer than 2s'],
       ['/loop-a', 'Src could not be downloaded: too many redirects (maximum is 5)'],
     ];
-    const before = memoryOf(server.pid!);
+    const before = memoryOf(server.pid);
     const burst = scale(4, 20);
     const post = (path: string) =>
       fetch(`${base}/openapi/2022-01/products/${productId}/images`, {
@@ -98,7 +89,7 @@ describe.skipIf(!BUILT)('hostile sources in a burst, against a real server proce
     for (const { path, message, res } of results) {
       expect({ path, status: res.status, body: await res.json() }).toEqual({ path, status: 422, body: { errors: [message] } });
     }
-    const after = memoryOf(server.pid!);
+    const after = memoryOf(server.pid);
     const count = await fetch(`${base}/openapi/2022-01/products/${productId}/images/count`, { headers: { 'access-token': token } });
     expect(await count.json()).toEqual({ count: 0 });
     expect(existsSync(`${db.dataDir}/images`) ? (await import('node:fs')).readdirSync(`${db.dataDir}/images`, { recursive: true }).filter((f) => String(f).endsWith('.png') || String(f).endsWith('.jpg')) : []).toEqual([]);
