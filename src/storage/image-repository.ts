@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Image, ImagePatch, NewImage } from '../domain/entities.js';
 import type { ImageRepository } from '../domain/ports.js';
 import { insertPosition, movePosition, shiftForMove } from '../domain/positions.js';
-import { IMAGE_COLUMNS } from './image-columns.js';
+import { IMAGE_COLUMNS, newImageRow } from './image-columns.js';
 import type { HotReads } from './hot-reads.js';
 import { changeProduct, type ProductChanges } from './product-changes.js';
 import { lockProduct } from './product-lock.js';
@@ -71,18 +70,7 @@ export class KyselyImageRepository implements ImageRepository {
           .where('position', '>=', position)
           .execute();
       }
-      const row: Image = {
-        id: randomUUID(),
-        product_id: productId,
-        position,
-        src: image.src,
-        path: image.path ?? '',
-        width: image.width,
-        height: image.height,
-        alt: image.alt,
-        created_at: now,
-        updated_at: now,
-      };
+      const row = newImageRow(productId, position, image, now);
       await trx.insertInto('images').values({ ...row, shop_id: shopId }).execute();
       return row;
     });

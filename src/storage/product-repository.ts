@@ -6,7 +6,7 @@ import { validation } from '../domain/errors.js';
 import type { Image, NewImage, NewProduct, Product, ProductImageEntry, ProductPatch, ProductWithImages } from '../domain/entities.js';
 import type { ProductPage, ProductQuery, ProductRepository } from '../domain/ports.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { IMAGE_COLUMNS } from './image-columns.js';
+import { IMAGE_COLUMNS, newImageRow } from './image-columns.js';
 import { changeProduct, type ProductChanges } from './product-changes.js';
 import { lockProduct } from './product-lock.js';
 import type { ProductsTable, Schema } from './schema.js';
@@ -171,18 +171,7 @@ async function insertImages(
   firstPosition: number,
   now: string,
 ): Promise<Image[]> {
-  const rows: Image[] = images.map((image, index) => ({
-    id: randomUUID(),
-    product_id: productId,
-    position: firstPosition + index,
-    src: image.src,
-    path: image.path ?? '',
-    width: image.width,
-    height: image.height,
-    alt: image.alt,
-    created_at: now,
-    updated_at: now,
-  }));
+  const rows = images.map((image, index) => newImageRow(productId, firstPosition + index, image, now));
   if (rows.length > 0) {
     await trx.insertInto('images').values(rows.map((row) => ({ ...row, shop_id: shopId }))).execute();
   }
