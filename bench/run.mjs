@@ -33,7 +33,7 @@ const { values: flags } = parseArgs({
 });
 
 const settings = flags.quick
-  ? { quick: true, runs: 3, warmup: 0.2, duration: 0.6, moves: 200, firstRequests: 3, scaleSizes: [10_000, 200_000] }
+  ? { quick: true, runs: 3, warmup: 0.5, duration: 0.6, moves: 200, firstRequests: 3, scaleSizes: [10_000, 200_000] }
   : { quick: false, runs: 3, warmup: 2, duration: 3, moves: 1000, firstRequests: 8, scaleSizes: [10_000, 2_000_000] };
 const only = flags.only ? new Set(flags.only.split(',').map((s) => s.trim())) : null;
 const unknown = only ? [...only].filter((n) => !SCENARIOS.some((s) => s.id === n)) : [];
