@@ -3,7 +3,8 @@ import { API_VERSIONS } from '../contract/versions.js';
 /** A request the hot-read path may answer: the image list of a product, or one image of it. */
 export type HotPath = { kind: 'list'; productId: string } | { kind: 'image'; productId: string; imageId: string };
 
-const VERSIONS: ReadonlySet<string> = new Set(API_VERSIONS);
+// One pattern for both routes: no query string, no escapes, no empty or extra segments.
+const HOT = new RegExp(`^/openapi/(?:${API_VERSIONS.join('|')})/products/([^/?%]+)/images(?:/([^/?%]+))?$`);
 
 /**
  * Recognises `/openapi/<version>/products/<id>/images[/<id>]` in exactly the form the router would
@@ -12,13 +13,9 @@ const VERSIONS: ReadonlySet<string> = new Set(API_VERSIONS);
  * key that is not a stored id finds nothing.
  */
 export function parseHotPath(url: string): HotPath | null {
-  if (url.includes('?') || url.includes('%')) return null;
-  const parts = url.split('/');
-  if (parts.length < 6 || parts.length > 7) return null;
-  const [root, api, version, products, productId, images, imageId] = parts;
-  if (root !== '' || api !== 'openapi' || products !== 'products' || images !== 'images') return null;
-  if (!VERSIONS.has(version!) || !productId) return null;
+  const match = HOT.exec(url);
+  if (match === null) return null;
+  const [, productId, imageId] = match as unknown as [string, string, string | undefined];
   if (imageId === undefined) return { kind: 'list', productId };
-  if (!imageId || imageId === 'count') return null;
-  return { kind: 'image', productId, imageId };
+  return imageId === 'count' ? null : { kind: 'image', productId, imageId };
 }
