@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 /**
  * Where image files live. Names are `<md5 of the bytes>[_<w>x<h>[_c]].<ext>`: content addresses, so a
@@ -29,6 +29,17 @@ export interface StoredBlob {
   body: Readable;
   /** The whole file, when the store already holds it in memory: sending a Buffer beats a stream. */
   bytes?: Buffer;
+}
+
+/** A blob held in memory; its stream is made only if someone asks (callers that see `bytes` send those). */
+export function blobFromBytes(bytes: Buffer): StoredBlob {
+  return {
+    size: bytes.length,
+    bytes,
+    get body() {
+      return Readable.from([bytes]);
+    },
+  };
 }
 
 export const BLOB_NAME = /^[0-9a-f]{32}(_\d*x\d*(_c)?)?\.(jpg|png|webp|gif|avif|jp2)$/;

@@ -1,6 +1,6 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { badRequest } from '../domain/errors.js';
-import type { BlobStore, StoredBlob } from './blob-store.js';
+import { type BlobStore, blobFromBytes, type StoredBlob } from './blob-store.js';
 import { planBlobResponse } from './blob-response.js';
 import type { ImageTransform } from './image-transform.js';
 import { negotiateFormat } from './negotiate-format.js';
@@ -104,7 +104,7 @@ export function createCdnService(options: CdnServiceOptions): CdnService {
         blob = await blobs.stream(variant);
         if (blob === null) {
           const bytes = await renderOnce(spec, variant, format);
-          if (bytes !== null) blob = fresh(bytes);
+          if (bytes !== null) blob = blobFromBytes(bytes);
         }
       }
       if (blob === null) return null;
@@ -125,17 +125,6 @@ export function createCdnService(options: CdnServiceOptions): CdnService {
 
     async close() {
       await Promise.all([...storing]);
-    },
-  };
-}
-
-/** A variant fresh from the renderer, served like a file held in memory (the stream made only if asked for). */
-function fresh(bytes: Buffer): StoredBlob {
-  return {
-    size: bytes.length,
-    bytes,
-    get body() {
-      return Readable.from([bytes]);
     },
   };
 }

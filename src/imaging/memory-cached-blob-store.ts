@@ -1,6 +1,5 @@
-import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import type { BlobStore, StoredBlob } from './blob-store.js';
+import { type BlobStore, blobFromBytes } from './blob-store.js';
 
 export interface MemoryCacheOptions {
   /** Total bytes kept in memory. */
@@ -45,14 +44,6 @@ export function createMemoryCachedBlobStore(inner: BlobStore, options: MemoryCac
       total -= bytes.length;
     }
   };
-  // The stream is made only if someone asks for it: callers that see `bytes` send those instead.
-  const inMemory = (bytes: Buffer): StoredBlob => ({
-    size: bytes.length,
-    bytes,
-    get body() {
-      return Readable.from([bytes]);
-    },
-  });
 
   return {
     put: (name, bytes) => inner.put(name, bytes),
@@ -65,12 +56,12 @@ export function createMemoryCachedBlobStore(inner: BlobStore, options: MemoryCac
     },
     async stream(name) {
       const cached = recall(name);
-      if (cached) return inMemory(cached);
+      if (cached) return blobFromBytes(cached);
       const blob = await inner.stream(name);
       if (!blob || blob.size > options.maxItemBytes) return blob;
       const bytes = blob.bytes ?? (await buffer(blob.body));
       remember(name, bytes);
-      return inMemory(bytes);
+      return blobFromBytes(bytes);
     },
     async has(name) {
       return cache.has(name) || inner.has(name);
