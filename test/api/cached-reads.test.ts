@@ -5,7 +5,7 @@ import { openDatabase, type Database } from '../../src/storage/database.js';
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { startApi, type TestApi, V } from '../support/api.js';
+import { startApi, type TestApi, untilCaching, V } from '../support/api.js';
 import { DIALECTS } from '../support/databases.js';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
@@ -89,13 +89,7 @@ describe.each(DIALECTS)('a server started next to one that caches alone on %s', 
     const { id, imageIds } = await a.product(2);
     const path = `products/${id}/images/${imageIds[1]}`;
     // Until a repeated read is answered from the cache, A is not yet caching alone.
-    for (let i = 0; i < 200; i++) {
-      const before = a.app.hotAnswers.answered;
-      await a.call('GET', path);
-      await a.call('GET', path);
-      if (a.app.hotAnswers.answered > before) break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await untilCaching(a, path);
     const warm = a.app.hotAnswers.answered;
     expect((await a.call('GET', path)).json().image.alt).toBe('');
     expect(a.app.hotAnswers.answered, 'A answers from its cache').toBe(warm + 1);

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, type TestApi, V } from '../support/api.js';
+import { startApi, type TestApi, untilCaching, V } from '../support/api.js';
 import { DIALECTS } from '../support/databases.js';
 
 interface RawAnswer {
@@ -31,20 +31,6 @@ function raw(base: string, method: string, path: string, headers: Record<string,
     req.on('error', reject);
     req.end();
   });
-}
-
-/** Reads one image until a repeat is answered from the cache: then the read cache is on. */
-async function untilCaching(api: TestApi): Promise<void> {
-  const { id, imageIds } = await api.product(1);
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const before = api.app.hotAnswers.answered;
-    await api.call('GET', `products/${id}/images/${imageIds[0]}`);
-    await api.call('GET', `products/${id}/images/${imageIds[0]}`);
-    if (api.app.hotAnswers.answered > before) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the read cache did not go on within 10 s');
 }
 
 describe.each(DIALECTS)('repeated reads answered before the router on %s', (dialect) => {

@@ -119,3 +119,24 @@ export async function gallery(api: TestApi, productId: string): Promise<Array<{ 
   const res = await api.call('GET', `products/${productId}/images`);
   return res.json().images.map((image: { id: string; position: number }) => ({ id: image.id, position: image.position }));
 }
+
+/**
+ * Reads `path` (default: the one image of a new product) twice at a time until the repeat is answered
+ * from the cache before the router: from then on the server's read cache is on.
+ */
+export async function untilCaching(api: TestApi, path?: string): Promise<void> {
+  let target = path;
+  if (target === undefined) {
+    const { id, imageIds } = await api.product(1);
+    target = `products/${id}/images/${imageIds[0]}`;
+  }
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const before = api.app.hotAnswers.answered;
+    await api.call('GET', target);
+    await api.call('GET', target);
+    if (api.app.hotAnswers.answered > before) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('the read cache did not go on within 10 s');
+}
