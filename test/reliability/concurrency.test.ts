@@ -25,6 +25,10 @@ const ROUNDS = scale(3, 5);
 const PRODUCTS = 3;
 // Replay a failing run with PRODIMG_SEED=<the seed it printed>.
 const SEED = Number(process.env.PRODIMG_SEED ?? Math.floor(Math.random() * 1e6));
+
+/** The suite's workload (CLIENTS x OPS_PER_CLIENT over ROUNDS, SEED) on these products through these servers. */
+const workload = (bases: string[], token: string, initialImages: Map<string, string[]>) =>
+  runWorkload({ bases, token, productIds: [...initialImages.keys()], initialImages, clients: CLIENTS, opsPerClient: OPS_PER_CLIENT, rounds: ROUNDS, seed: SEED });
 const TIMEOUT = scale(90_000, 900_000);
 
 /** The stored rows, read straight from the database: the same invariants, without the API in between. */
@@ -94,16 +98,7 @@ describe.each(DIALECTS)('%s: 8 concurrent clients against one server', (dialect:
   it(
     'keeps every gallery at positions 1..n with count = list, and answers only 200 or a contract 404/422',
     async () => {
-      const result = await runWorkload({
-        bases: [base],
-        token: api.token,
-        productIds: [...initialImages.keys()],
-        initialImages,
-        clients: CLIENTS,
-        opsPerClient: OPS_PER_CLIENT,
-        rounds: ROUNDS,
-        seed: SEED,
-      });
+      const result = await workload([base], api.token, initialImages);
       report(`${dialect}, one in-process server over a socket${STRESS ? ' (full)' : ''}`, result);
       expect(serverErrors).toEqual([]);
       expectClean(result);
@@ -226,16 +221,7 @@ for (const shared of SHARED) {
       'keeps the same invariants, with no 5xx, deadlock or serialization failure in any process',
       async () => {
         const bases = servers.map((server) => server.base);
-        const result = await runWorkload({
-          bases,
-          token,
-          productIds: [...initialImages.keys()],
-          initialImages,
-          clients: CLIENTS,
-          opsPerClient: OPS_PER_CLIENT,
-          rounds: ROUNDS,
-          seed: SEED,
-        });
+        const result = await workload(bases, token, initialImages);
         const requestPids = new Set(servers.flatMap((server) => server.logs.filter((entry) => entry.msg === 'request').map((entry) => entry.pid)));
         report(`${shared.dialect}, ${shared.name}${STRESS ? ' (full)' : ''}`, result, `; ${requestPids.size} server pids answered`);
         expect(servers.flatMap((server) => failures(server.logs))).toEqual([]);
