@@ -22,6 +22,8 @@ export interface Config {
   readonly variantSizes: readonly number[];
   /** How long a server trusts a token it has checked; also how late a deactivation elsewhere applies. 0: never. */
   readonly authCacheMs: number;
+  /** Keep image reads in memory and answer repeated ones before the router (server/fast-read); off: every read goes to the database through the router. */
+  readonly readCache: boolean;
   /** Remove files left unreferenced by a crash, in the background after start-up. */
   readonly startupSweep: boolean;
   /** Memory for recently served small files (originals and variants), in bytes. */
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     blobStore,
     variantSizes: Object.freeze([...new Set(sizes.map(Number))].sort((a, b) => a - b)),
     blobCacheBytes: (env.PRODIMG_BLOB_CACHE_MB === '0' ? 0 : positiveInt(env, 'PRODIMG_BLOB_CACHE_MB', 64, 65_536)) * 1024 * 1024,
+    readCache: oneOf(env, 'PRODIMG_READ_CACHE', ['on', 'off'] as const, 'on') === 'on',
     startupSweep: oneOf(env, 'PRODIMG_STARTUP_SWEEP', ['0', '1'] as const, '1') === '1',
     authCacheMs: env.PRODIMG_AUTH_CACHE_MS === '0' ? 0 : positiveInt(env, 'PRODIMG_AUTH_CACHE_MS', 1000, 3_600_000),
   });

@@ -37,7 +37,7 @@ export function reportFailure(err: unknown): void {
     process.stderr.write(`prodimg: ${err.message}\n`);
     process.exitCode = 2;
   } else if (err instanceof DomainError) {
-    process.stderr.write(`prodimg: ${err.messages.join('; ')}\n`);
+    process.stderr.write(`prodimg: ${err.messages.join('; ') || err.code}\n`);
     process.exitCode = 1;
   } else {
     process.stderr.write(`prodimg: ${(err as Error)?.message ?? String(err)}\n`);

@@ -2,7 +2,7 @@ import { validation } from '../domain/errors.js';
 import type { NewImage, NewProduct, ProductImageEntry, ProductPatch } from '../domain/entities.js';
 import { type Fields, isPlainObject, type Problems, readBoolean, readPositiveInt, readString, readUrl } from './fields.js';
 import { ALT_MAX, dropUndefined, readNewImage, unwrap } from './image-body.js';
-import { isUuid } from './uuid.js';
+import { isUuid } from '../domain/uuid.js';
 
 export const TITLE_MAX = 255;
 export const IMAGES_MAX = 250;

@@ -1,26 +1,17 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { ImageFields, ProductFields } from '../domain/entities.js';
+import { SRC_MAX } from './fields.js';
+import { ALT_MAX } from './image-body.js';
+import { IMAGES_MAX, TITLE_MAX } from './product-body.js';
+import { PER_PAGE_MAX } from './product-query.js';
 
 /**
- * Response shapes of the 2020-07/2022-01 API. Fastify serialises replies from these, so field order
- * is fixed and nothing undeclared (shop ids, hashes) can leak into a response.
+ * The shapes of the API as 2022-01 shows them. Responses are serialised from these (field order is
+ * fixed, nothing undeclared such as shop ids can leak); requests are checked by the readers in
+ * image-body.ts, product-body.ts, product-query.ts and uuid.ts, which keep the platform's exact
+ * messages, and these schemas document what they accept.
  */
-const Timestamp = Type.String({ examples: ['2024-04-08T07:13:28Z'] });
-
-export const ImageSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    product_id: Type.String({ format: 'uuid' }),
-    position: Type.Integer({ minimum: 1 }),
-    src: Type.String(),
-    path: Type.String(),
-    width: Type.Integer(),
-    height: Type.Integer(),
-    alt: Type.String(),
-    created_at: Timestamp,
-    updated_at: Timestamp,
-  },
-  { $id: 'Image', additionalProperties: false },
-);
+export const ImageSchema = Type.Object(ImageFields.properties, { $id: 'Image', additionalProperties: false });
 export type ImageJson = Static<typeof ImageSchema>;
 
 const MainImageSchema = Type.Union([
@@ -29,20 +20,7 @@ const MainImageSchema = Type.Union([
 ]);
 
 export const ProductSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    title: Type.String(),
-    handle: Type.String(),
-    description: Type.String(),
-    vendor: Type.String(),
-    tags: Type.String(),
-    published: Type.Boolean(),
-    published_at: Type.Union([Timestamp, Type.Null()]),
-    created_at: Timestamp,
-    updated_at: Timestamp,
-    image: MainImageSchema,
-    images: Type.Array(ImageSchema),
-  },
+  { ...ProductFields.properties, image: MainImageSchema, images: Type.Array(ImageSchema) },
   { $id: 'Product', additionalProperties: false },
 );
 export type ProductJson = Static<typeof ProductSchema>;
@@ -57,3 +35,62 @@ export const ProductsEnvelope = Type.Object({
   products: Type.Array(ProductSchema),
 });
 export const EmptyEnvelope = Type.Object({}, { additionalProperties: false });
+
+// Requests.
+const PathUuid = Type.String({ format: 'uuid', examples: ['3fa2cd3e-5f3b-4b7a-9d41-0a1c2b3d4e5f'] });
+export const ProductParams = Type.Object({ product_id: PathUuid });
+export const ImageParams = Type.Object({ product_id: PathUuid, image_id: PathUuid });
+
+/** A positive integer, as a number or a numeric string; null or "" count as not sent. */
+const PositiveInt = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\d+$' }), Type.Null(), Type.Literal('')]);
+const Src = Type.String({ maxLength: SRC_MAX, description: 'http(s) or protocol-relative URL of the image' });
+const Alt = Type.Union([Type.String({ maxLength: ALT_MAX }), Type.Null()]);
+
+const NewImageFields = {
+  src: Src,
+  position: Type.Optional(PositiveInt),
+  alt: Type.Optional(Alt),
+  width: Type.Optional(PositiveInt),
+  height: Type.Optional(PositiveInt),
+};
+export const ImageCreateBody = Type.Object({ image: Type.Object(NewImageFields) });
+export const ImageUpdateBody = Type.Object({ image: Type.Partial(Type.Object(NewImageFields)) });
+
+const ProductTextFields = {
+  handle: Type.Optional(Type.String({ maxLength: 255 })),
+  description: Type.Optional(Type.Union([Type.String({ maxLength: 65_535 }), Type.Null()])),
+  vendor: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
+  tags: Type.Optional(Type.Union([Type.String({ maxLength: 4096 }), Type.Null()])),
+  published: Type.Optional(Type.Boolean()),
+};
+const Title = Type.String({ minLength: 1, maxLength: TITLE_MAX });
+export const ProductCreateBody = Type.Object({
+  product: Type.Object({
+    title: Title,
+    ...ProductTextFields,
+    images: Type.Optional(Type.Array(Type.Object({ src: Src, alt: Type.Optional(Alt), width: Type.Optional(PositiveInt), height: Type.Optional(PositiveInt) }), { maxItems: IMAGES_MAX })),
+  }),
+});
+export const ProductUpdateBody = Type.Object({
+  product: Type.Object({
+    title: Type.Optional(Title),
+    ...ProductTextFields,
+    images: Type.Optional(
+      Type.Array(
+        Type.Object({
+          id: Type.Optional(PathUuid),
+          src: Type.Optional(Src),
+          alt: Type.Optional(Alt),
+          width: Type.Optional(PositiveInt),
+          height: Type.Optional(PositiveInt),
+        }),
+        { maxItems: IMAGES_MAX, description: 'the whole gallery in order: entries with an id are kept, others created (src required), unlisted images deleted' },
+      ),
+    ),
+  }),
+});
+export const ProductListQuery = Type.Object({
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: PER_PAGE_MAX, default: 20 })),
+  cursor: Type.Optional(Type.String({ description: 'the `cursor` of the previous answer: the next page' })),
+  pre_cursor: Type.Optional(Type.String({ description: 'the `pre_cursor` of the previous answer: the page before' })),
+});

@@ -1,10 +1,5 @@
 import { validation } from '../domain/errors.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
+import { isUuid } from '../domain/uuid.js';
 
 /** Checks the ids in a path, reporting every bad one in path order, as the platform does. */
 export function parsePathIds(params: { product_id?: string; image_id?: string }, withImage: boolean): { productId: string; imageId: string } {

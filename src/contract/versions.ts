@@ -1,3 +1,35 @@
-/** API versions served. Both speak the same (pre-2025) envelope; any other version is a 404. */
-export const API_VERSIONS = ['2020-07', '2022-01'] as const;
-export type ApiVersion = (typeof API_VERSIONS)[number];
+import type { TSchema } from '@sinclair/typebox';
+import type { ErrorFamily } from './error-catalogue.js';
+
+/**
+ * One served API version: its name in the path (`/openapi/<name>/...`), how it wraps a success
+ * answer, and which column of the error catalogue it speaks. Adding a version is adding a descriptor
+ * to API_VERSIONS; routes, the fast read path and error answers all take it from here.
+ */
+export interface ApiVersion {
+  readonly name: string;
+  readonly errors: ErrorFamily;
+  /** The 200 body around an operation's data, e.g. `{"image":{...}}` as it is, or inside an envelope. */
+  success(data: object): object;
+  /** The schema of that body, from the schema of the data. */
+  successSchema(data: TSchema): TSchema;
+}
+
+/** 2020-07 and 2022-01: the data is the body, and errors are `{"errors":[...]}` (or `{"error":...}`). */
+function classic(name: string): ApiVersion {
+  return { name, errors: 'classic', success: (data) => data, successSchema: (data) => data };
+}
+
+/** Oldest first. Any other version segment is an unknown route (404). */
+export const API_VERSIONS: readonly ApiVersion[] = [classic('2020-07'), classic('2022-01')];
+
+/** The version whose shapes answer requests that name none (an unknown path, `/cdn`, a malformed request). */
+export const DEFAULT_VERSION: ApiVersion = API_VERSIONS[0]!;
+
+const BY_PATH = /^\/openapi\/([^/?]+)/;
+
+/** The served version a URL names, or the default one. */
+export function versionOfUrl(url: string | undefined): ApiVersion {
+  const name = url ? BY_PATH.exec(url)?.[1] : undefined;
+  return API_VERSIONS.find((version) => version.name === name) ?? DEFAULT_VERSION;
+}

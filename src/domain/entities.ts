@@ -1,29 +1,49 @@
-/** What the service stores and returns, in API field names so no mapping is needed on the hot path. */
-export interface Image {
-  id: string;
-  product_id: string;
-  position: number;
-  src: string;
-  path: string;
-  width: number;
-  height: number;
-  alt: string;
-  created_at: string;
-  updated_at: string;
-}
+import { type Static, Type } from '@sinclair/typebox';
 
-export interface Product {
-  id: string;
-  title: string;
-  handle: string;
-  description: string;
-  vendor: string;
-  tags: string;
-  published: boolean;
-  published_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
+const Uuid = Type.String({ format: 'uuid' });
+const Timestamp = Type.String({ examples: ['2024-04-08T07:13:28Z'] });
+
+/**
+ * A product image: the one definition of its fields, in the API's names and order, so what is stored
+ * is what is answered with no mapping on the hot path. The contract serialises responses from it and
+ * storage derives its column lists from it.
+ */
+export const ImageFields = Type.Object(
+  {
+    id: Uuid,
+    product_id: Uuid,
+    position: Type.Integer({ minimum: 1 }),
+    src: Type.String(),
+    path: Type.String(),
+    width: Type.Integer(),
+    height: Type.Integer(),
+    alt: Type.String(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { additionalProperties: false },
+);
+export type Image = Static<typeof ImageFields>;
+export const IMAGE_FIELDS = Object.keys(ImageFields.properties) as ReadonlyArray<keyof Image>;
+
+/** A product's own fields (its images are answered beside them). */
+export const ProductFields = Type.Object(
+  {
+    id: Uuid,
+    title: Type.String(),
+    handle: Type.String(),
+    description: Type.String(),
+    vendor: Type.String(),
+    tags: Type.String(),
+    published: Type.Boolean(),
+    published_at: Type.Union([Timestamp, Type.Null()]),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { additionalProperties: false },
+);
+export type Product = Static<typeof ProductFields>;
+export const PRODUCT_FIELDS = Object.keys(ProductFields.properties) as ReadonlyArray<keyof Product>;
 
 export interface ProductWithImages extends Product {
   images: Image[];

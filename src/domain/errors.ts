@@ -1,35 +1,50 @@
 /**
- * The closed set of failures the domain can report. The contract layer maps each kind to a status
- * code and body for the API version being spoken; nothing else decides how an error looks.
+ * The closed set of failures. Each carries a code and the facts behind it, never HTTP words: the
+ * contract's error catalogue (contract/error-catalogue.ts) decides each code's status and body for
+ * the API version being spoken.
  */
-export type ErrorKind =
+export type ErrorCode =
+  /** The request cannot be understood as sent (its type, its JSON, its shape, its URL). */
   | 'BadRequest'
   | 'Unauthorized'
   | 'StoreInactive'
+  /** The token lacks the scope named in `messages[0]`. */
   | 'Forbidden'
-  | 'NotFound'
+  /** A product or image that the request reads or changes does not exist for this store. */
+  | 'RecordNotFound'
+  /** DELETE of an image names what is missing. */
+  | 'ProductNotFound'
+  | 'ImageNotFound'
+  /** No route for the method and path. */
   | 'RouteNotFound'
+  /** One message per problem with the request's values. */
   | 'Validation'
-  | 'PayloadTooLarge';
+  | 'PayloadTooLarge'
+  | 'ShuttingDown'
+  | 'DatabaseUnavailable'
+  | 'Internal';
 
 export class DomainError extends Error {
   constructor(
-    readonly kind: ErrorKind,
-    readonly messages: readonly string[],
+    readonly code: ErrorCode,
+    /** The facts, in the client's words where there are any: field problems, the reason, the scope. */
+    readonly messages: readonly string[] = [],
   ) {
-    super(`${kind}: ${messages.join('; ')}`);
+    super(`${code}${messages.length > 0 ? `: ${messages.join('; ')}` : ''}`);
     this.name = 'DomainError';
   }
 }
 
-export const badRequest = (why: string) => new DomainError('BadRequest', [`Bad Request: ${why}`]);
-export const unauthorized = () => new DomainError('Unauthorized', ['Unauthorized']);
-export const storeInactive = () => new DomainError('StoreInactive', ['store is not active']);
-export const forbidden = (scope: string) =>
-  new DomainError('Forbidden', [`Forbidden: this action requires the ${scope} scope`]);
-/** Not found as reported by reads and updates: the platform says "Record not found" for both kinds. */
-export const recordNotFound = () => new DomainError('NotFound', ['Record not found']);
-/** Not found as reported by DELETE image, which names what is missing (and answers 404, not 422). */
-export const namedNotFound = (what: 'Product' | 'Image') => new DomainError('RouteNotFound', [`${what} not found`]);
+export const badRequest = (why: string) => new DomainError('BadRequest', [why]);
+export const unauthorized = () => new DomainError('Unauthorized');
+export const storeInactive = () => new DomainError('StoreInactive');
+export const forbidden = (scope: string) => new DomainError('Forbidden', [scope]);
+export const recordNotFound = () => new DomainError('RecordNotFound');
+export const productNotFound = () => new DomainError('ProductNotFound');
+export const imageNotFound = () => new DomainError('ImageNotFound');
+export const routeNotFound = () => new DomainError('RouteNotFound');
 export const validation = (messages: readonly string[]) => new DomainError('Validation', messages);
-export const payloadTooLarge = (why: string) => new DomainError('PayloadTooLarge', [`Payload Too Large: ${why}`]);
+export const payloadTooLarge = (why: string) => new DomainError('PayloadTooLarge', [why]);
+export const shuttingDown = () => new DomainError('ShuttingDown');
+export const databaseUnavailable = () => new DomainError('DatabaseUnavailable');
+export const internal = () => new DomainError('Internal');

@@ -1,4 +1,4 @@
-import { namedNotFound, recordNotFound } from './errors.js';
+import { imageNotFound, productNotFound, recordNotFound } from './errors.js';
 import type { Image, ImagePatch, NewImage } from './entities.js';
 import type { ImageFiles } from './image-files.js';
 import type { ImageIngestor } from './ingest.js';
@@ -15,6 +15,16 @@ export class ImageService {
 
   async list(shopId: string, productId: string): Promise<Image[]> {
     return found(await this.images.list(shopId, productId));
+  }
+
+  /** The list as held in memory now, if it is (no I/O): for answering repeated reads from memory. */
+  peekList(shopId: string, productId: string): Image[] | undefined {
+    return this.images.cachedList(shopId, productId);
+  }
+
+  /** The image as held in memory now, if it is (no I/O). */
+  peek(shopId: string, productId: string, imageId: string): Image | undefined {
+    return this.images.cachedImage(shopId, productId, imageId);
   }
 
   async count(shopId: string, productId: string): Promise<number> {
@@ -56,8 +66,8 @@ export class ImageService {
 
   async delete(shopId: string, productId: string, imageId: string): Promise<void> {
     const result = await this.images.delete(shopId, productId, imageId, this.clock());
-    if (result === 'no-product') throw namedNotFound('Product');
-    if (result === 'no-image') throw namedNotFound('Image');
+    if (result === 'no-product') throw productNotFound();
+    if (result === 'no-image') throw imageNotFound();
     await this.files.release([result.path]);
   }
 

@@ -9,6 +9,10 @@ export interface ImageRepository {
   list(shopId: string, productId: string): Promise<Image[] | null>;
   count(shopId: string, productId: string): Promise<number | null>;
   get(shopId: string, productId: string, imageId: string): Promise<Image | null>;
+  /** What list() would answer, if it is held in memory now (no I/O); undefined otherwise. */
+  cachedList(shopId: string, productId: string): Image[] | undefined;
+  /** What get() would answer, if it is held in memory now (no I/O); undefined otherwise. */
+  cachedImage(shopId: string, productId: string, imageId: string): Image | undefined;
   /** Null when the product is missing. */
   create(shopId: string, productId: string, image: NewImage, now: string): Promise<Image | null>;
   /** 'no-product' / 'no-image' when either is missing. */

@@ -80,7 +80,7 @@ export class ProductService {
     const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{ index: i, reason: result.reason as unknown }] : []));
     if (failures.length > 0) {
       await this.files.release(results.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value.path] : [])));
-      const unexpected = failures.find((failure) => !(failure.reason instanceof DomainError && failure.reason.kind === 'Validation'));
+      const unexpected = failures.find((failure) => !(failure.reason instanceof DomainError && failure.reason.code === 'Validation'));
       if (unexpected) throw unexpected.reason;
       // Name the entry each message is about, as body validation does.
       throw validation(failures.flatMap(({ index, reason }) => (reason as DomainError).messages.map((m) => `Image ${index + 1}: ${m}`)));

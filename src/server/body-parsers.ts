@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { errorAnswer } from '../contract/error-catalogue.js';
+import { DEFAULT_VERSION } from '../contract/versions.js';
 
 /**
  * Bodies: JSON is parsed (POST and PUT must send one; the auth plugin refuses other types for them
@@ -28,15 +31,14 @@ export function answerClientError(error: Error, socket: Socket): void {
     socket.destroy();
     return;
   }
-  const [status, reason, message] =
-    code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'Request Header Fields Too Large: the headers exceed 16 KB']
-      : code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', 'Request Timeout: the request was not sent in time']
-        : [400, 'Bad Request', 'Bad Request: the request is malformed'];
-  const body = JSON.stringify({ errors: [message] });
+  const answer = errorAnswer(
+    DEFAULT_VERSION.errors,
+    code === 'HPE_HEADER_OVERFLOW' ? 'HeaderFieldsTooLarge' : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'RequestTimeout' : 'BadRequest',
+    ['the request is malformed'],
+  );
+  const body = JSON.stringify(answer.body);
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `Request-Id: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

@@ -1,16 +1,17 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { DATABASE_UNAVAILABLE_BODY, INTERNAL_ERROR_BODY, NOT_FOUND_BODY, errorResponse } from '../contract/error-response.js';
-import { badRequest, DomainError, payloadTooLarge } from '../domain/errors.js';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorAnswer } from '../contract/error-catalogue.js';
+import { versionOfUrl } from '../contract/versions.js';
+import { badRequest, databaseUnavailable, DomainError, internal, payloadTooLarge, routeNotFound } from '../domain/errors.js';
 
-/** Fastify's own request errors, in the contract's words. */
-function fromFastify(error: FastifyError): DomainError | null {
+/** Fastify's own request errors, as domain errors. */
+function fromFastify(error: FastifyError, bodyLimit: string): DomainError | null {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return badRequest('body is not valid JSON');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return badRequest('body is empty');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return payloadTooLarge('the body exceeds 1 MiB');
+      return payloadTooLarge(`the body exceeds ${bodyLimit}`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_TYPE':
       return badRequest('Content-Type must be application/json');
@@ -19,7 +20,7 @@ function fromFastify(error: FastifyError): DomainError | null {
   }
   if (error instanceof SyntaxError) return badRequest('body is not valid JSON');
   const status = error.statusCode ?? 500;
-  if (status === 413) return payloadTooLarge('the body exceeds 1 MiB');
+  if (status === 413) return payloadTooLarge(`the body exceeds ${bodyLimit}`);
   if (status >= 400 && status < 500) return badRequest(error.message.replace(/^FST_\w+: /, ''));
   return null;
 }
@@ -34,22 +35,31 @@ function isDatabaseUnreachable(error: Error): boolean {
   return UNREACHABLE.has(code) || code.startsWith('08') || /Connection terminated|connection timeout|not queryable/i.test(error.message);
 }
 
-/** One error handler for the whole app: contract errors as they are, anything unknown as a bare 500. */
-export function registerErrorHandling(app: FastifyInstance): void {
+/** Sends a domain error in the shape of the version the request's URL names. */
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: DomainError): FastifyReply {
+  const answer = errorAnswer(versionOfUrl(request.url).errors, error.code, error.messages);
+  return reply.code(answer.status).headers(answer.headers).send(answer.body);
+}
+
+/** `1 MiB` for 1048576: the body limit as the 413 names it. */
+export function binarySize(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
+}
+
+/** One error handler for the whole app: domain errors through the catalogue, anything unknown as a bare 500. */
+export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: number): void {
+  const bodyLimit = binarySize(bodyLimitBytes);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // Fastify reads the body even for a path or method that does not exist: that is still a 404.
-    if (request.is404) return reply.code(404).send(NOT_FOUND_BODY);
-    const known = error instanceof DomainError ? error : fromFastify(error);
-    if (known) {
-      const { status, body } = errorResponse(known);
-      return reply.code(status).send(body);
-    }
+    if (request.is404) return sendError(request, reply, routeNotFound());
+    const known = error instanceof DomainError ? error : fromFastify(error, bodyLimit);
+    if (known) return sendError(request, reply, known);
     if (isDatabaseUnreachable(error)) {
       request.log.error({ err: error }, 'database not answering');
-      return reply.code(503).header('retry-after', '1').send(DATABASE_UNAVAILABLE_BODY);
+      return sendError(request, reply, databaseUnavailable());
     }
     request.log.error({ err: error }, 'unexpected failure');
-    return reply.code(500).send(INTERNAL_ERROR_BODY);
+    return sendError(request, reply, internal());
   });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send(NOT_FOUND_BODY));
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, routeNotFound()));
 }

@@ -1,7 +1,7 @@
 import { validation } from '../domain/errors.js';
+import { isStoredUuid } from '../domain/uuid.js';
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A page boundary in (created_at, id) order, opaque to clients. */
 export interface CursorKey {
@@ -16,7 +16,7 @@ export function encodeCursor(key: CursorKey): string {
 export function decodeCursor(cursor: string, field: 'Cursor' | 'Pre cursor'): CursorKey {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && TIMESTAMP.test(String(value[0])) && UUID.test(String(value[1]))) {
+    if (Array.isArray(value) && value.length === 2 && TIMESTAMP.test(String(value[0])) && isStoredUuid(value[1])) {
       return { createdAt: String(value[0]), id: String(value[1]) };
     }
   } catch {

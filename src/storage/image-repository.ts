@@ -25,6 +25,14 @@ export class KyselyImageRepository implements ImageRepository {
     return images;
   }
 
+  cachedList(shopId: string, productId: string): Image[] | undefined {
+    return this.changes.cache.list(shopId, productId);
+  }
+
+  cachedImage(shopId: string, productId: string, imageId: string): Image | undefined {
+    return this.changes.cache.image(shopId, productId, imageId);
+  }
+
   async count(shopId: string, productId: string): Promise<number | null> {
     return this.changes.cache.list(shopId, productId)?.length ?? this.hot.count(shopId, productId);
   }

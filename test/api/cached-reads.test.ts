@@ -90,9 +90,9 @@ describe.each(DIALECTS)('a server started next to one that caches alone on %s', 
     const path = `products/${id}/images/${imageIds[1]}`;
     // Until a repeated read is answered from the cache, A is not yet caching alone.
     await untilCaching(a, path);
-    const warm = a.app.hotAnswers.answered;
+    const warm = a.app.fastRead!.answered;
     expect((await a.call('GET', path)).json().image.alt).toBe('');
-    expect(a.app.hotAnswers.answered, 'A answers from its cache').toBe(warm + 1);
+    expect(a.app.fastRead!.answered, 'A answers from its cache').toBe(warm + 1);
 
     const second = await openDatabase({ dataDir: a.db.dataDir, databaseUrl: a.db.databaseUrl });
     const b = await buildApp({ config: a.config, database: second, feedTiming });

@@ -30,7 +30,7 @@ async function messagesOf(promise: Promise<unknown>): Promise<readonly string[]>
     () => new Error('expected the image to be refused'),
     (e: unknown) => e,
   );
-  if (!(error instanceof DomainError) || error.kind !== 'Validation') throw error;
+  if (!(error instanceof DomainError) || error.code !== 'Validation') throw error;
   return error.messages;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errorAnswer } from '../../src/contract/error-catalogue.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { isBlobName } from '../../src/imaging/blob-store.js';
 import { FORMATS, type ImageFormat } from '../../src/imaging/sniff.js';
@@ -7,6 +8,9 @@ import { parseVariantSpec, type VariantSpec, variantBlobName } from '../../src/i
 const SIZES = [100, 200, 400, 800];
 const H = '0123456789abcdef0123456789abcdef';
 
+/** The message the client reads, as the error catalogue renders it. */
+const clientMessage = (error: DomainError) => (errorAnswer('classic', error.code, error.messages).body as { errors: string[] }).errors[0];
+
 /** The 400 message a request gets, or the spec's interesting fields. */
 function outcome(name: string, query: Record<string, unknown> = {}) {
   try {
@@ -14,7 +18,7 @@ function outcome(name: string, query: Record<string, unknown> = {}) {
     if (spec === null) return null;
     return { original: spec.original, width: spec.width, height: spec.height, crop: spec.crop, format: spec.format };
   } catch (error) {
-    if (error instanceof DomainError && error.kind === 'BadRequest') return error.messages[0];
+    if (error instanceof DomainError && error.code === 'BadRequest') return clientMessage(error);
     throw error;
   }
 }

@@ -62,7 +62,7 @@ beforeEach(async () => {
     },
   };
   const app = Fastify();
-  registerErrorHandling(app);
+  registerErrorHandling(app, 1024 * 1024);
   registerCdnRoutes(app, { blobs: store, sizes: SIZES, maxPixels: 50_000_000, transform });
   await app.ready();
   cdn = {
@@ -469,7 +469,7 @@ describe('storing a rendered variant, after its first answer', () => {
     const name = `${createHash('md5').update(original).digest('hex')}.jpg`;
     await store.put(name, original);
     const app = Fastify();
-    registerErrorHandling(app);
+    registerErrorHandling(app, 1024 * 1024);
     registerCdnRoutes(app, { blobs: store, sizes: SIZES, maxPixels: 50_000_000 });
     await app.ready();
     return { app, store, release, name };

@@ -132,10 +132,10 @@ export async function untilCaching(api: TestApi, path?: string): Promise<void> {
   }
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    const before = api.app.hotAnswers.answered;
+    const before = api.app.fastRead!.answered;
     await api.call('GET', target);
     await api.call('GET', target);
-    if (api.app.hotAnswers.answered > before) return;
+    if (api.app.fastRead!.answered > before) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error('the read cache did not go on within 10 s');

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_VERSIONS } from '../../src/contract/versions.js';
 import { startApi, type TestApi, untilCaching, V } from '../support/api.js';
 import { DIALECTS } from '../support/databases.js';
 
@@ -33,7 +34,9 @@ function raw(base: string, method: string, path: string, headers: Record<string,
   });
 }
 
-describe.each(DIALECTS)('repeated reads answered before the router on %s', (dialect) => {
+const CASES = DIALECTS.flatMap((dialect) => API_VERSIONS.map((version) => [dialect, version.name] as const));
+
+describe.each(CASES)('repeated reads answered before the router on %s, version %s', (dialect, version) => {
   let api: TestApi;
   let product: { id: string; imageIds: string[] };
   beforeAll(async () => {
@@ -44,9 +47,9 @@ describe.each(DIALECTS)('repeated reads answered before the router on %s', (dial
   });
   afterAll(() => api.close());
 
-  const answered = () => api.app.hotAnswers.answered;
+  const answered = () => api.app.fastRead!.answered;
   const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
-    raw(api.base, method, path, { 'access-token': api.token, ...headers });
+    raw(api.base, method, `/openapi/${version}/${path}`, { 'access-token': api.token, ...headers });
   /** Reads `path` until the read is answered from the cache (a poll may just have emptied it); returns the count then. */
   const untilAnswered = async (path: string) => {
     for (let i = 0; i < 50; i++) {
@@ -107,7 +110,7 @@ describe.each(DIALECTS)('repeated reads answered before the router on %s', (dial
     const same = JSON.parse(cached.body.toString());
     const upper = `products/${product.id.toUpperCase()}/images/${product.imageIds[1]!.toUpperCase()}`;
     const cases: Array<[string, () => Promise<RawAnswer>, number, unknown]> = [
-      ['no token', () => raw(api.base, 'GET', detailsPath, {}), 401, undefined],
+      ['no token', () => raw(api.base, 'GET', `/openapi/${version}/${detailsPath}`, {}), 401, undefined],
       ['wrong token', () => get(detailsPath, { 'access-token': 'nope' }), 401, undefined],
       ['another store in the Host', () => get(detailsPath, { host: 'beta.myshoplaza.localhost:8080' }), 401, { error: 'store is not active' }],
       ["another store's token", () => get(detailsPath, { 'access-token': otherToken }), 422, { errors: ['Record not found'] }],
@@ -149,5 +152,36 @@ describe.each(DIALECTS)('repeated reads answered before the router on %s', (dial
     const refused = await get(path, { 'access-token': token });
     expect(refused.status).toBe(401);
     expect(JSON.parse(refused.body.toString())).toEqual({ error: 'store is not active' });
+  });
+});
+
+describe.each(DIALECTS)('PRODIMG_READ_CACHE=off on %s', (dialect) => {
+  let api: TestApi;
+  let routed = 0;
+  beforeAll(async () => {
+    api = await startApi(dialect, {
+      env: { PRODIMG_READ_CACHE: 'off' },
+      feedTiming: { heartbeatMs: 50, quietMs: 150 },
+      beforeListen: (app) => app.addHook('onRequest', async () => void routed++),
+    });
+  });
+  afterAll(() => api.close());
+
+  it('serves every read through the router, in every version, and reads each write back', async () => {
+    expect(api.app.fastRead).toBeUndefined();
+    const product = await api.product(2);
+    for (const { name } of API_VERSIONS) {
+      for (const path of [`products/${product.id}/images/${product.imageIds[0]}`, `products/${product.id}/images`]) {
+        const before = routed;
+        const first = await raw(api.base, 'GET', `/openapi/${name}/${path}`, { 'access-token': api.token });
+        const again = await raw(api.base, 'GET', `/openapi/${name}/${path}`, { 'access-token': api.token });
+        expect(routed - before, `${name} ${path}: both reads went through the router`).toBe(2);
+        expect(first.status).toBe(200);
+        expect(again.body.equals(first.body)).toBe(true);
+      }
+    }
+    const detailsPath = `products/${product.id}/images/${product.imageIds[1]}`;
+    expect((await api.call('PUT', detailsPath, { image: { alt: 'seen at once' } })).statusCode).toBe(200);
+    expect((await api.call('GET', detailsPath)).json().image.alt).toBe('seen at once');
   });
 });

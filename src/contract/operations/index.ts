@@ -1,0 +1,22 @@
+import type { Operation } from '../operation.js';
+import { countProductImages, createProductImage, deleteProductImage, getProductImage, listProductImages, updateProductImage } from './product-images.js';
+import { countProducts, createProduct, deleteProduct, getProduct, listProducts, updateProduct } from './products.js';
+
+export * from './product-images.js';
+export * from './products.js';
+
+/** Every operation of the API, in the order the reference lists them. */
+export const OPERATIONS: readonly Operation<any, any, any, any, any>[] = [
+  listProductImages,
+  countProductImages,
+  getProductImage,
+  createProductImage,
+  updateProductImage,
+  deleteProductImage,
+  listProducts,
+  countProducts,
+  getProduct,
+  createProduct,
+  updateProduct,
+  deleteProduct,
+];

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
+import { badRequest, shuttingDown } from '../domain/errors.js';
+import { acceptBodies, answerClientError } from './body-parsers.js';
+import { registerErrorHandling, sendError } from './errors-plugin.js';
+import type { FastRead } from './fast-read/fast-read.js';
+import { logRequest, logsRequests } from './request-log.js';
+
+/** A client gets a minute to send its whole request (slowloris protection; Fastify's default is none). */
+const REQUEST_TIMEOUT_MS = 60_000;
+/** Fastify's default: idle keep-alive connections close after 72 s. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+export interface ServerOptions {
+  logger?: FastifyBaseLogger;
+  bodyLimit: number;
+  /** Answers repeated reads before the router; absent with PRODIMG_READ_CACHE=off. */
+  fastRead?: FastRead;
+}
+
+/**
+ * The HTTP server around the routes: timeouts, answers to malformed requests, a Request-Id on every
+ * response, bodies, errors, one log line per request, and a graceful drain on close. Routes are
+ * added by the caller (build-app.ts).
+ */
+export function createHttpServer(options: ServerOptions): FastifyInstance {
+  const { fastRead } = options;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: options.bodyLimit,
+    genReqId: () => randomUUID(),
+    logController: new LogController({ disableRequestLogging: true }),
+    // Draining is answered by our own hook below, in the contract's shape.
+    return503OnClosing: false,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // Long ids must reach the UUID check (422) rather than the router's own length limit.
+    routerOptions: { maxParamLength: 4096 },
+    clientErrorHandler: answerClientError,
+    // The server is set up as Fastify sets up its own, with the fast read path in front of it.
+    serverFactory: (handler) => {
+      const server = createServer(fastRead ? (req, res) => fastRead.answer(req, res) || handler(req, res) : handler);
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.requestTimeout = REQUEST_TIMEOUT_MS;
+      return server;
+    },
+    // A URL that cannot be decoded (`/cdn/%zz`) is answered in the contract's shape, not Fastify's.
+    frameworkErrors: (_error, request, reply: FastifyReply) => {
+      reply.raw.setHeader('Request-Id', request.id);
+      return sendError(request, reply, badRequest('the URL is not valid'));
+    },
+  });
+  app.decorateRequest('grant', null as never);
+  app.decorateRequest('fastReadSource', undefined);
+
+  // While draining for a shutdown: in-flight requests finish, new ones on open connections get a
+  // 503, and every answer closes its connection so clients go elsewhere and the process can exit.
+  let draining = false;
+  app.addHook('preClose', (done) => {
+    draining = true;
+    done();
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    // Set on the raw response so the header keeps the platform's spelling on the wire.
+    reply.raw.setHeader('Request-Id', request.id);
+    if (!draining) return done();
+    sendError(request, reply, shuttingDown());
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) reply.header('connection', 'close');
+    done(null, payload);
+  });
+  fastRead?.install(app);
+  acceptBodies(app);
+  if (logsRequests(options.logger)) {
+    const log = options.logger;
+    app.addHook('onResponse', async (request, reply) => {
+      logRequest(log, request.id, request.method, request.url, reply.statusCode, reply.elapsedTime);
+    });
+  }
+  registerErrorHandling(app, options.bodyLimit);
+  return app;
+}
