@@ -48,6 +48,8 @@ export async function startApi(
     env?: Record<string, string>;
     publicAddress?: () => string;
     feedTiming?: FeedTiming;
+    /** The app's clock, `2024-04-08T07:13:28Z` style (timestamps of products and images); the system clock when omitted. */
+    clock?: () => string;
     /** Runs before the app listens: the last moment hooks can be added. */
     beforeListen?: (app: FastifyInstance) => void;
   } = {},
@@ -68,6 +70,7 @@ export async function startApi(
     ...(options.ingestor ? { ingestor: options.ingestor } : {}),
     ...(options.publicAddress ? { publicAddress: options.publicAddress } : {}),
     ...(options.feedTiming ? { feedTiming: options.feedTiming } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const repos = createRepositories(db.database);
   const shops = new ShopService(repos.shops, repos.tokens, systemClock);
