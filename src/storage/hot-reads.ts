@@ -1,5 +1,6 @@
 import type { Image } from '../domain/entities.js';
 import type { RawConnection } from './database.js';
+import { IMAGE_COLUMNS } from './image-columns.js';
 
 export interface GrantRow {
   token_hash: string;
@@ -22,7 +23,7 @@ export interface HotReads {
   count(shopId: string, productId: string): Promise<number | null>;
 }
 
-const IMAGE = 'i.id, i.product_id, i.position, i.src, i.path, i.width, i.height, i.alt, i.created_at, i.updated_at';
+const IMAGE = IMAGE_COLUMNS.map((column) => `i.${column}`).join(', ');
 
 const SQL = {
   grant: `SELECT t.token_hash, t.scopes, s.id AS shop_id, s.subdomain, s.active
