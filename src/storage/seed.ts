@@ -12,13 +12,6 @@ export interface SeedResult {
   imageId: string;
 }
 
-/** Rows for one table, each an array of values in `columns` order. */
-export interface BulkInsert {
-  table: 'products' | 'images';
-  columns: readonly string[];
-  rows: unknown[][];
-}
-
 const BATCH = 20_000;
 const PRODUCT_ROW = ['shop_id', ...PRODUCT_COLUMNS] as const;
 const IMAGE_ROW = ['shop_id', ...IMAGE_COLUMNS] as const;
@@ -38,11 +31,11 @@ export async function seedImages(
   progress?: (done: number) => void,
 ): Promise<SeedResult> {
   const result: SeedResult = { products: 0, images: 0, productId: '', imageId: '' };
-  const write = database.raw.dialect === 'sqlite' ? sqliteWriter(database.raw.sqlite) : postgresWriter(database.raw.pool);
+  const writer = database.createBulkWriter();
   let products: unknown[][] = [];
   let images: unknown[][] = [];
   const flush = async () => {
-    await write([
+    await writer.write([
       { table: 'products', columns: PRODUCT_ROW, rows: products },
       { table: 'images', columns: IMAGE_ROW, rows: images },
     ]);
@@ -82,71 +75,6 @@ export async function seedImages(
     }
   }
   if (products.length > 0) await flush();
-  if (database.raw.dialect === 'sqlite') database.raw.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  await writer.finish();
   return result;
-}
-
-function sqliteWriter(sqlite: import('better-sqlite3').Database): (inserts: BulkInsert[]) => Promise<void> {
-  // Random UUID keys land all over the indexes: a large page cache keeps the B-tree pages in memory
-  // instead of re-reading them for every row. Durability comes from the final checkpoint.
-  sqlite.pragma('cache_size = -524288');
-  sqlite.pragma('synchronous = OFF');
-  sqlite.pragma('wal_autocheckpoint = 100000');
-  const statements = new Map<string, import('better-sqlite3').Statement>();
-  const statement = ({ table, columns }: BulkInsert) => {
-    const text = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(',')})`;
-    let prepared = statements.get(text);
-    if (!prepared) statements.set(text, (prepared = sqlite.prepare(text)));
-    return prepared;
-  };
-  const insert = sqlite.transaction((inserts: BulkInsert[]) => {
-    for (const each of inserts) {
-      const prepared = statement(each);
-      for (const row of each.rows) prepared.run(row);
-    }
-  });
-  return async (inserts) => insert(inserts);
-}
-
-function postgresWriter(pool: import('pg').Pool): (inserts: BulkInsert[]) => Promise<void> {
-  // unnest() needs each array's type: the table's own column types, asked once per table.
-  const tables = new Map<string, Promise<Map<string, string>>>();
-  const typesOf = (table: string) => {
-    let known = tables.get(table);
-    if (!known) {
-      known = pool
-        .query<{ column_name: string; udt_name: string }>(
-          'SELECT column_name, udt_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1',
-          [table],
-        )
-        .then((result) => new Map(result.rows.map((row) => [row.column_name, row.udt_name])));
-      tables.set(table, known);
-    }
-    return known;
-  };
-  // One statement per table and batch: each column travels as an array and unnest() turns them into rows.
-  const statement = async ({ table, columns }: BulkInsert) => {
-    const types = await typesOf(table);
-    const arrays = columns.map((column, i) => {
-      const type = types.get(column);
-      if (!type) throw new Error(`seed: the ${table} table has no column ${column}`);
-      return `$${i + 1}::${type}[]`;
-    });
-    return `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`;
-  };
-  const columnsOf = (rows: unknown[][], width: number) => Array.from({ length: width }, (_, i) => rows.map((row) => row[i]));
-  return async (inserts) => {
-    const texts = await Promise.all(inserts.map(statement));
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      for (const [i, each] of inserts.entries()) await client.query(texts[i]!, columnsOf(each.rows, each.columns.length));
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
-  };
 }
