@@ -1,5 +1,5 @@
 import type { Image } from '../domain/entities.js';
-import type { RawConnection } from './database.js';
+import { IMAGE_COLUMNS } from './image-columns.js';
 
 export interface GrantRow {
   token_hash: string;
@@ -22,9 +22,10 @@ export interface HotReads {
   count(shopId: string, productId: string): Promise<number | null>;
 }
 
-const IMAGE = 'i.id, i.product_id, i.position, i.src, i.path, i.width, i.height, i.alt, i.created_at, i.updated_at';
+const IMAGE = IMAGE_COLUMNS.map((column) => `i.${column}`).join(', ');
 
-const SQL = {
+/** The statements, written once for both databases; each uses $1, $2, ... once, in order. */
+export const HOT_READ_SQL = {
   grant: `SELECT t.token_hash, t.scopes, s.id AS shop_id, s.subdomain, s.active
           FROM access_tokens t JOIN shops s ON s.id = t.shop_id WHERE t.token_hash = $1`,
   image: `SELECT ${IMAGE} FROM images i WHERE i.id = $1 AND i.product_id = $2 AND i.shop_id = $3`,
@@ -34,6 +35,14 @@ const SQL = {
   count: `SELECT (SELECT count(*) FROM images WHERE product_id = p.id) AS n FROM products p WHERE p.id = $1 AND p.shop_id = $2`,
 };
 
+export type HotReadName = keyof typeof HOT_READ_SQL;
+
+/** How a dialect runs one of HOT_READ_SQL's statements, prepared once, on committed data. */
+export interface HotStatements {
+  first<T>(name: HotReadName, values: unknown[]): Promise<T | undefined>;
+  all<T>(name: HotReadName, values: unknown[]): Promise<T[]>;
+}
+
 type ImageRow = Image & { owner?: string };
 
 function galleryOf(rows: ImageRow[]): Image[] | null {
@@ -42,36 +51,16 @@ function galleryOf(rows: ImageRow[]): Image[] | null {
   return rows.map(({ owner: _owner, ...image }) => image);
 }
 
-export function createHotReads(raw: RawConnection): HotReads {
-  if (raw.dialect === 'postgres') {
-    const { pool } = raw;
-    // Named statements are parsed and planned once per pooled connection.
-    const run = async <T>(name: keyof typeof SQL, values: unknown[]): Promise<T[]> =>
-      (await pool.query({ name: `prodimg_${name}`, text: SQL[name], values })).rows as T[];
-    return {
-      grant: async (hash) => (await run<GrantRow>('grant', [hash]))[0] ?? null,
-      image: async (shopId, productId, imageId) => (await run<Image>('image', [imageId, productId, shopId]))[0] ?? null,
-      images: async (shopId, productId) => galleryOf(await run<ImageRow>('images', [productId, shopId])),
-      count: async (shopId, productId) => {
-        const row = (await run<{ n: string }>('count', [productId, shopId]))[0];
-        return row ? Number(row.n) : null;
-      },
-    };
-  }
-  // better-sqlite3 wants plain `?`; every statement above uses $1, $2, ... once each, in order.
-  const prepare = (sql: string) => raw.reader().prepare(sql.replace(/\$\d+/g, '?'));
-  let statements: Record<keyof typeof SQL, import('better-sqlite3').Statement> | null = null;
-  const statement = (name: keyof typeof SQL) => {
-    statements ??= { grant: prepare(SQL.grant), image: prepare(SQL.image), images: prepare(SQL.images), count: prepare(SQL.count) };
-    return statements[name];
-  };
+/** The hot reads over a dialect's way of running the statements. */
+export function hotReadsOver(run: HotStatements): HotReads {
   return {
-    grant: async (hash) => (statement('grant').get(hash) as GrantRow | undefined) ?? null,
-    image: async (shopId, productId, imageId) => (statement('image').get(imageId, productId, shopId) as Image | undefined) ?? null,
-    images: async (shopId, productId) => galleryOf(statement('images').all(productId, shopId) as ImageRow[]),
+    grant: async (hash) => (await run.first<GrantRow>('grant', [hash])) ?? null,
+    image: async (shopId, productId, imageId) => (await run.first<Image>('image', [imageId, productId, shopId])) ?? null,
+    images: async (shopId, productId) => galleryOf(await run.all<ImageRow>('images', [productId, shopId])),
     count: async (shopId, productId) => {
-      const row = statement('count').get(productId, shopId) as { n: number } | undefined;
-      return row ? row.n : null;
+      // PostgreSQL's count(*) is a bigint, which pg hands over as a string.
+      const row = await run.first<{ n: number | string }>('count', [productId, shopId]);
+      return row ? Number(row.n) : null;
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { NotifyChange } from './change-feed.js';
+import type { NotifyChange } from './database-dialect.js';
 import type { ReadCache } from './read-cache.js';
 
 /** What a repository does when a product's images change: tell other processes, forget cached reads. */

@@ -11,7 +11,8 @@ import { changeProduct, type ProductChanges } from './product-changes.js';
 import { lockProduct } from './product-lock.js';
 import type { ProductsTable, Schema } from './schema.js';
 
-const PRODUCT_COLUMNS = [
+/** The product columns in API field order (shop_id is implied by every query). */
+export const PRODUCT_COLUMNS = [
   'id',
   'title',
   'handle',

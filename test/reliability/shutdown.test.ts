@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import sharp from 'sharp';
 import { Agent, Client, type Dispatcher, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -277,9 +278,15 @@ describe.skipIf(!BUILT)('graceful shutdown of `prodimg serve` (needs dist/)', ()
           expect(existsSync(blobFile(db.dataDir, fast.name))).toBe(false);
           const products = await reopened.db.selectFrom('products').select('title').orderBy('title').execute();
           expect(products.map((row) => row.title)).toEqual(['Drained', 'Uploaded slowly']);
-          if (reopened.raw.dialect === 'sqlite') {
-            expect(reopened.raw.sqlite.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
-            expect(reopened.raw.sqlite.pragma('foreign_key_check')).toEqual([]);
+          if (dialect === 'sqlite') {
+            // The file itself, on a connection of its own (its location is the file's path).
+            const file = new SQLite(reopened.location, { readonly: true });
+            try {
+              expect(file.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+              expect(file.pragma('foreign_key_check')).toEqual([]);
+            } finally {
+              file.close();
+            }
           }
         } finally {
           await reopened.close();

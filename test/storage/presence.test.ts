@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Presence, type PresenceTiming, startPresence } from '../../src/storage/presence.js';
+import { type Presence, type PresenceTiming, startPresence } from '../../src/storage/sqlite/presence.js';
 
 const fast: PresenceTiming = { tickMs: 20, liveMs: 400, lapseMs: 200, freshMs: 80, holdMs: 150 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
