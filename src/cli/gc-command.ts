@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { collectGarbage } from '../imaging/garbage-collector.js';
 import { createImageFiles } from '../imaging/image-files.js';
-import { openBlobStore } from '../server/open-blob-store.js';
+import { openBlobStore } from '../open-blob-store.js';
 import { distinctImagePaths, imageIdsUsingPath } from '../storage/image-file-queries.js';
 import { createRepositories } from '../storage/repositories.js';
 import { withDatabase } from './context.js';

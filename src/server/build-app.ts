@@ -19,7 +19,7 @@ import type { Database } from '../storage/database.js';
 import { type FeedTiming, startChangeFeed } from '../storage/change-feed.js';
 import { ReadCache } from '../storage/read-cache.js';
 import { createRepositories } from '../storage/repositories.js';
-import { openBlobStore } from './open-blob-store.js';
+import { openBlobStore } from '../open-blob-store.js';
 import { registerAuth } from './auth-plugin.js';
 import { acceptBodies, answerClientError } from './body-parsers.js';
 import { registerErrorHandling } from './errors-plugin.js';
