@@ -1,4 +1,5 @@
 import { badRequest } from '../domain/errors.js';
+import { BLOB_NAME } from './blob-store.js';
 import { FORMATS, type ImageFormat, type SniffedFormat } from './sniff.js';
 
 /** What a client may put in `?format=`. */
@@ -19,11 +20,6 @@ export interface VariantSpec {
   format: RequestedFormat | undefined;
 }
 
-/**
- * `<32 hex>[_<w>x<h>].<ext>` with either side of the size possibly empty. The ext is always the
- * original's, whatever format is asked for, so the name alone finds the original.
- */
-const CDN_NAME = /^([0-9a-f]{32})(?:_(\d*)x(\d*))?\.(jpg|png|webp|gif|avif|jp2)$/;
 /** Far longer than any name the grammar can produce with a sane size; cheaper to refuse than to match. */
 const MAX_NAME_LENGTH = 80;
 
@@ -38,11 +34,14 @@ const EXTENSIONS: Readonly<Record<string, SniffedFormat>> = Object.fromEntries(O
  */
 export function parseVariantSpec(name: string, query: Readonly<Record<string, unknown>>, sizes: readonly number[]): VariantSpec | null {
   if (name.length > MAX_NAME_LENGTH) return null;
-  const match = CDN_NAME.exec(name);
+  // A URL name is a blob name without `_c` (crop is asked for in the query), with either side of the
+  // size possibly empty. Its ext is always the original's, whatever format is asked for, so the
+  // name alone finds the original.
+  const match = BLOB_NAME.exec(name);
   if (match === null) return null;
-  const [, hash = '', nameWidth = '', nameHeight = '', ext = ''] = match;
+  const [, hash = '', nameWidth = '', nameHeight = '', croppedName, ext = ''] = match;
   const source = EXTENSIONS[ext];
-  if (source === undefined) return null;
+  if (source === undefined || croppedName !== undefined) return null;
   // `_x.jpg` names no size at all: not a URL we give out.
   if (match[2] !== undefined && nameWidth === '' && nameHeight === '') return null;
 
