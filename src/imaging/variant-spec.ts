@@ -45,15 +45,15 @@ export function parseVariantSpec(name: string, query: Readonly<Record<string, un
   // `_x.jpg` names no size at all: not a URL we give out.
   if (match[2] !== undefined && nameWidth === '' && nameHeight === '') return null;
 
-  const queryWidth = single(query, 'width');
-  const queryHeight = single(query, 'height');
+  const queryWidth = onlyQueryValue(query, 'width');
+  const queryHeight = onlyQueryValue(query, 'height');
   const fromQuery = queryWidth !== undefined || queryHeight !== undefined;
   const width = presetSize('width', fromQuery ? queryWidth : emptyAsAbsent(nameWidth), sizes);
   const height = presetSize('height', fromQuery ? queryHeight : emptyAsAbsent(nameHeight), sizes);
 
-  const crop = single(query, 'crop');
+  const crop = onlyQueryValue(query, 'crop');
   if (crop !== undefined && crop !== 'center') throw badRequest(`expected center for crop, got ${shown(crop)}`);
-  const format = single(query, 'format');
+  const format = onlyQueryValue(query, 'format');
   if (format !== undefined && !isRequestable(format)) {
     throw badRequest(`expected one of ${REQUESTABLE_FORMATS.join(', ')} for format, got ${shown(format)}`);
   }
@@ -92,7 +92,7 @@ function presetSize(label: string, raw: string | undefined, sizes: readonly numb
 }
 
 /** A query value given once; the default query parser turns a repeated key into an array. */
-function single(query: Readonly<Record<string, unknown>>, key: string): string | undefined {
+function onlyQueryValue(query: Readonly<Record<string, unknown>>, key: string): string | undefined {
   const value = query[key];
   if (value === undefined) return undefined;
   if (Array.isArray(value)) throw badRequest(`expected one value for ${key}, got ${value.length}`);

@@ -48,7 +48,7 @@ export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions
         accept: headers.accept,
         ifNoneMatch: headers['if-none-match'],
         range: headers.range,
-        ifRange: one(headers['if-range']),
+        ifRange: joinedHeader(headers['if-range']),
       });
       if (response === null) return reply.callNotFound();
       return reply.code(response.status).headers(response.headers).send(response.body ?? undefined);
@@ -56,6 +56,7 @@ export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions
   });
 }
 
-function one(value: string | string[] | undefined): string | undefined {
+/** A header as one string, joined with ', ' as Node itself joins most repeated headers (If-Range among them). */
+function joinedHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
