@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { type GarbageInputs, garbageSources } from '../garbage-sources.js';
 import { collectGarbage } from '../imaging/garbage-collector.js';
 
-/** Temp files this old cannot belong to a write still under way (downloads are capped at 30 s). */
+/** Temp files this old cannot belong to a write still under way: a put only writes and syncs bytes already in memory. */
 const UNFINISHED_AGE_MS = 10 * 60 * 1000;
 
 /**

@@ -17,9 +17,9 @@ type CdnRoute = { Params: { '*': string }; Querystring: Record<string, unknown> 
 
 /**
  * `GET`/`HEAD /cdn/<name>`: originals and resized variants. A wildcard rather than `:name` so that
- * every path below `/cdn/` (slashes, encoded or not, and names beyond the router's 100-character
- * parameter limit, which would otherwise get Fastify's own 414) reaches the one name check and
- * gets the same 404.
+ * every path below `/cdn/` (slashes, encoded or not, and names beyond the router's parameter length
+ * limit, `maxParamLength` in build-app.ts, which would otherwise get Fastify's own 414) reaches the
+ * one name check and gets the same 404.
  */
 export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions): void {
   const cdn = createCdnService({
