@@ -93,7 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
-const DEFAULT_VARIANT_SIZES = '100,160,240,320,400,480,600,800,1024,1200,1600,2048';
+export const DEFAULT_VARIANT_SIZES = '100,160,240,320,400,480,600,800,1024,1200,1600,2048';
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
   const value = env[name] || fallback;

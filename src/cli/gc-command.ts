@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import { garbageSources } from '../garbage-sources.js';
 import { collectGarbage } from '../imaging/garbage-collector.js';
 import { createImageFiles } from '../imaging/image-files.js';
-import { openBlobStore } from '../server/open-blob-store.js';
-import { distinctImagePaths, imageIdsUsingPath } from '../storage/image-file-queries.js';
+import { openBlobStore } from '../open-blob-store.js';
 import { createRepositories } from '../storage/repositories.js';
 import { withDatabase } from './context.js';
 
@@ -15,14 +15,10 @@ export function gcCommand(program: Command): void {
       withDatabase(async ({ config, database }) => {
         const images = createRepositories(database).images;
         const blobs = openBlobStore(config, database);
+        const isUsed = (path: string) => images.isPathUsed(path);
+        const files = createImageFiles(blobs, isUsed);
         const report = await collectGarbage(
-          {
-            blobs,
-            isUsed: (path) => images.isPathUsed(path),
-            release: (paths) => createImageFiles(blobs, (path) => images.isPathUsed(path)).release(paths),
-            usedPaths: () => distinctImagePaths(database.db),
-            imagesUsing: (path) => imageIdsUsingPath(database.db, path),
-          },
+          garbageSources({ database, blobs, files, isUsed }),
           { dryRun: opts.dryRun === true, progress: (n) => process.stderr.write(`prodimg gc: ${n} files scanned\n`) },
         );
         process.stdout.write(`${JSON.stringify({ dry_run: opts.dryRun === true, ...report }, null, 2)}\n`);

@@ -1,24 +1,36 @@
 import { Command, CommanderError } from 'commander';
+import { DEFAULT_VARIANT_SIZES } from '../config.js';
 import { reportFailure } from './context.js';
 import { gcCommand } from './gc-command.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
 import { shopsCommand, tokensCommand } from './shops-command.js';
 
+/** Every setting config.ts reads, with its default; test/cli/help.test.ts keeps the list complete. */
 const ENVIRONMENT = `
-Environment:
-  PRODIMG_DATA_DIR     where the SQLite file and images live (default ./data)
-  DATABASE_URL         postgres://... to use PostgreSQL instead of SQLite
-  PRODIMG_BASE_DOMAIN  requests to <store>.<base domain> must use that store's token
-                       (default myshoplaza.localhost)
-  PRODIMG_LOG_LEVEL    fatal, error, warn, info (default), debug, trace or silent
-  PRODIMG_INGEST       fetch (default: download, measure, store each src) or off
-  PRODIMG_CDN_HOST     host[:port][/path] stored images are served from (default: this server, /cdn)
-  PRODIMG_ALLOW_PRIVATE_SOURCES  1 lets src point at private addresses (local development only)
-  PRODIMG_MAX_SOURCE_MB, PRODIMG_MAX_MEGAPIXELS  download and image size limits (20, 50)
-  PRODIMG_FETCH_CONNECT_TIMEOUT_MS, PRODIMG_FETCH_TIMEOUT_MS  (10000, 30000)
-  PRODIMG_BLOB_STORE   local (files under the data dir) or database (default with DATABASE_URL)
-  PRODIMG_VARIANT_SIZES  allowed resize widths/heights, comma-separated
+Environment (checked at start; the default in brackets):
+  PRODIMG_DATA_DIR                  where the SQLite files and local images live [./data]
+  DATABASE_URL                      postgres://... to use PostgreSQL instead of SQLite [unset]
+  PRODIMG_BASE_DOMAIN               requests to <store>.<base domain> must use that store's token
+                                    [myshoplaza.localhost]
+  PRODIMG_LOG_LEVEL                 fatal, error, warn, info, debug, trace or silent [info]
+  PRODIMG_INGEST                    fetch: download, check, measure and store each src; off: keep
+                                    src and sizes as sent [fetch]
+  PRODIMG_CDN_HOST                  host[:port][/path] stored images are served from
+                                    [unset: this server's /cdn]
+  PRODIMG_ALLOW_PRIVATE_SOURCES     1 lets src point at private addresses, for local development [0]
+  PRODIMG_MAX_SOURCE_MB             largest download, in MiB [20]
+  PRODIMG_MAX_MEGAPIXELS            largest image, in megapixels [50]
+  PRODIMG_FETCH_CONNECT_TIMEOUT_MS  time to connect to a source [10000]
+  PRODIMG_FETCH_TIMEOUT_MS          time for a whole download, redirects included [30000]
+  PRODIMG_BLOB_STORE                local (files under the data dir) or database (the blobs table)
+                                    [local; database with DATABASE_URL]
+  PRODIMG_VARIANT_SIZES             the only widths/heights variants are made at, comma-separated
+                                    [${DEFAULT_VARIANT_SIZES}]
+  PRODIMG_AUTH_CACHE_MS             how long a checked token is trusted; 0 turns it off [1000]
+  PRODIMG_BLOB_CACHE_MB             memory for recently served files up to 1 MiB; 0 turns it off [64]
+  PRODIMG_STARTUP_SWEEP             1: remove files a crash left unreferenced, in the background
+                                    after start-up; 0: do not [1]
 A bad value is reported in one line and the command exits with code 2.`;
 
 export function createProgram(): Command {

@@ -1,7 +1,3 @@
-/**
- * Turns a client's `src` into what the image record stores. The default implementation used until
- * the image library lands keeps the URL as given; the fetching one downloads and measures.
- */
 export interface IngestedImage {
   src: string;
   path: string;
@@ -11,6 +7,11 @@ export interface IngestedImage {
   bytes?: Uint8Array;
 }
 
+/**
+ * Turns a client's `src` into what the image record stores. The default (PRODIMG_INGEST=fetch,
+ * imaging/fetch-ingestor.ts) downloads, checks, measures and stores the file and answers with our
+ * CDN URL; passthroughIngestor (off) keeps the URL and sizes as sent.
+ */
 export interface ImageIngestor {
   ingest(src: string, sent: { width: number; height: number }): Promise<IngestedImage>;
 }

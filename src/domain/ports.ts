@@ -44,7 +44,7 @@ export interface ProductRepository {
   /** Null when the product is missing; throws DomainError Validation for an unknown image id. */
   update(shopId: string, productId: string, patch: ProductPatch, now: string): Promise<ProductWithImages | null>;
   /** The paths of the deleted images, or null when the product is missing. */
-  delete(shopId: string, productId: string): Promise<string[] | null>;
+  delete(shopId: string, productId: string, now: string): Promise<string[] | null>;
 }
 
 export interface ShopRepository {

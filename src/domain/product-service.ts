@@ -65,7 +65,7 @@ export class ProductService {
   }
 
   async delete(shopId: string, productId: string): Promise<void> {
-    const paths = await this.products.delete(shopId, productId);
+    const paths = await this.products.delete(shopId, productId, this.clock());
     if (paths === null) throw recordNotFound();
     await this.files.release(paths);
   }

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { FORMATS } from './sniff.js';
 
 /**
  * Where image files live. Names are `<md5 of the bytes>[_<w>x<h>[_c]].<ext>`: content addresses, so a
@@ -42,22 +43,46 @@ export function blobFromBytes(bytes: Buffer): StoredBlob {
   };
 }
 
-export const BLOB_NAME = /^[0-9a-f]{32}(_\d*x\d*(_c)?)?\.(jpg|png|webp|gif|avif|jp2)$/;
+const HASH_LENGTH = 32;
+const HASH = `[0-9a-f]{${HASH_LENGTH}}`;
+/** One extension per format that sniffing recognises. */
+const EXTENSIONS = Object.values(FORMATS).map((format) => format.ext);
 
-export const BLOB_HASH = /^[0-9a-f]{32}$/;
+/**
+ * The one grammar of stored names, `<hash>[_<w>x<h>[_c]].<ext>`; the CDN's URL names are the ones
+ * without `_c` (see variant-spec.ts). Captures the hash, the width and the height (either may be
+ * empty), `_c`, and the extension.
+ */
+export const BLOB_NAME = new RegExp(`^(${HASH})(?:_(\\d*)x(\\d*)(_c)?)?\\.(${EXTENSIONS.join('|')})$`);
+
+export const BLOB_HASH = new RegExp(`^${HASH}$`);
 
 export function isBlobName(name: string): boolean {
   return BLOB_NAME.test(name);
 }
 
+/** The content hash a valid name starts with: an original and its variants share it. */
+export function blobHash(name: string): string {
+  return name.slice(0, HASH_LENGTH);
+}
+
+/** Whether a valid name is a variant (it has the `_<w>x<h>` part) rather than an original. */
+export function isVariantName(name: string): boolean {
+  return name.charAt(HASH_LENGTH) === '_';
+}
+
 export class InvalidBlobName extends Error {
   constructor(name: string) {
     const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}...` : name);
-    super(`expected a blob name like <32 hex digits>[_<w>x<h>[_c]].<jpg|png|webp|gif|avif|jp2>, got ${shown}`);
+    super(`expected a blob name like <${HASH_LENGTH} hex digits>[_<w>x<h>[_c]].<${EXTENSIONS.join('|')}>, got ${shown}`);
     this.name = 'InvalidBlobName';
   }
 }
 
 export function assertBlobName(name: string): void {
   if (!isBlobName(name)) throw new InvalidBlobName(name);
+}
+
+export function assertBlobHash(hash: string): void {
+  if (!BLOB_HASH.test(hash)) throw new Error(`expected ${HASH_LENGTH} hex digits, got ${JSON.stringify(hash)}`);
 }

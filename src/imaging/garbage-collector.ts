@@ -1,4 +1,4 @@
-import { type BlobStore, isBlobName } from './blob-store.js';
+import { blobHash, type BlobStore, isBlobName, isVariantName } from './blob-store.js';
 
 export interface GarbageReport {
   /** Files looked at. */
@@ -35,21 +35,20 @@ export async function collectGarbage(
     options.signal?.throwIfAborted();
     report.scanned++;
     if (report.scanned % 1000 === 0) options.progress?.(report.scanned);
-    const hash = name.slice(0, 32);
-    if (name.charAt(32) === '_') {
+    if (isVariantName(name)) {
       variants.push(name);
     } else if (await sources.isUsed(name)) {
-      keptOriginals.add(hash);
+      keptOriginals.add(blobHash(name));
     } else {
       report.removed.push(name);
     }
   }
   // A variant lives as long as its original; listing order is arbitrary, so decide at the end.
-  for (const variant of variants) if (!keptOriginals.has(variant.slice(0, 32))) report.removed.push(variant);
+  for (const variant of variants) if (!keptOriginals.has(blobHash(variant))) report.removed.push(variant);
   if (!options.dryRun) {
     for (const name of report.removed) {
       options.signal?.throwIfAborted();
-      if (name.charAt(32) === '_') await blobs.delete(name);
+      if (isVariantName(name)) await blobs.delete(name);
       else await sources.release([name]);
     }
   }

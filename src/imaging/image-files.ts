@@ -1,5 +1,5 @@
 import type { ImageFiles } from '../domain/image-files.js';
-import { type BlobStore, isBlobName } from './blob-store.js';
+import { blobHash, type BlobStore, isBlobName } from './blob-store.js';
 
 /**
  * ImageFiles over a BlobStore. No lock is needed between a release (last row gone: delete the file)
@@ -21,7 +21,7 @@ export function createImageFiles(blobs: BlobStore, isUsed: (path: string) => Pro
         // Only files of our own library: with ingestion off a path is just the URL's file name.
         if (!isBlobName(path) || (await isUsed(path))) continue;
         const bytes = await blobs.get(path);
-        await blobs.deleteFamily(path.slice(0, 32));
+        await blobs.deleteFamily(blobHash(path));
         if (bytes && (await isUsed(path))) await blobs.put(path, bytes);
       }
     },

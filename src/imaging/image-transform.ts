@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { orientedSize } from './oriented-size.js';
+import { sharpReads } from './sharp-reads.js';
 import type { ImageFormat } from './sniff.js';
 import { variantGeometry } from './variant-geometry.js';
 
@@ -18,9 +19,6 @@ export interface ImageTransform {
   render(bytes: Buffer, request: RenderRequest): Promise<Buffer>;
 }
 
-/** sharp's name for each format's decoder, as `sharp.format` lists it. */
-const DECODERS: Record<ImageFormat, string> = { jpeg: 'jpeg', png: 'png', webp: 'webp', gif: 'gif', avif: 'heif', jp2: 'jp2k' };
-
 /**
  * The sharp ImageTransform. EXIF orientation is applied first and the size worked out on the image as
  * displayed, so a portrait photo stored sideways gives a portrait variant. Only the first frame of an
@@ -31,10 +29,7 @@ export function createSharpTransform(options: { maxPixels: number }): ImageTrans
   // limitInputPixels on every call: sharp's own default (about 268 megapixels) is far too high.
   const input: sharp.SharpOptions = { limitInputPixels: options.maxPixels, failOn: 'error' };
   return {
-    reads(format) {
-      const support = (sharp.format as unknown as Record<string, { input?: { buffer?: boolean } } | undefined>)[DECODERS[format]];
-      return support?.input?.buffer === true;
-    },
+    reads: sharpReads,
 
     async render(bytes, request) {
       const image = sharp(bytes, input);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { assertBlobName, BLOB_HASH, type BlobStore, isBlobName, type StoredBlob } from './blob-store.js';
+import { assertBlobHash, assertBlobName, type BlobStore, isBlobName, type StoredBlob } from './blob-store.js';
 
 const SHARD = /^[0-9a-f]{2}$/;
 
@@ -64,7 +64,7 @@ export function createLocalBlobStore(root: string): BlobStore {
     },
 
     async deleteFamily(hash) {
-      if (!BLOB_HASH.test(hash)) throw new Error(`expected 32 hex digits, got ${JSON.stringify(hash)}`);
+      assertBlobHash(hash);
       // A hash and all its variants share one shard directory, so this reads one directory only.
       const names = (await readdir(join(base, hash.slice(0, 2))).catch(nullIfMissing)) ?? [];
       let deleted = 0;

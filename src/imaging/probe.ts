@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { readJp2Header } from './jp2-header.js';
 import { orientedSize } from './oriented-size.js';
-import { describeContent, type ImageFormat, type SniffedFormat, sniffFormat } from './sniff.js';
+import { SHARP_NAMES, sharpReads } from './sharp-reads.js';
+import { describeContent, type SniffedFormat, sniffFormat } from './sniff.js';
 
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 
@@ -24,9 +25,6 @@ export class ProbeFailure extends Error {
   }
 }
 
-/** sharp's name for each format, as `metadata().format` reports it and `sharp.format` lists it. */
-const SHARP_NAMES: Record<ImageFormat, string> = { jpeg: 'jpeg', png: 'png', webp: 'webp', gif: 'gif', avif: 'heif', jp2: 'jp2k' };
-
 /**
  * Decides whether downloaded bytes are an image we keep, and measures it. The size comes from the
  * header and is checked against `maxPixels` before any pixel is decoded (a 30000x30000 PNG is a few
@@ -36,13 +34,8 @@ const SHARP_NAMES: Record<ImageFormat, string> = { jpeg: 'jpeg', png: 'png', web
 export async function probeImage(bytes: Buffer, contentType: string | undefined, maxPixels = DEFAULT_MAX_PIXELS): Promise<ProbedImage> {
   const format = sniffFormat(bytes);
   if (format === null) throw new ProbeFailure({ kind: 'unsupported', got: describeContent(bytes, contentType) });
-  const size = sharpReads(format) ? await measureWithSharp(bytes, format, maxPixels) : measureJp2(bytes, maxPixels);
+  const size = sharpReads(format.format) ? await measureWithSharp(bytes, format, maxPixels) : measureJp2(bytes, maxPixels);
   return { format, ...size };
-}
-
-function sharpReads(format: SniffedFormat): boolean {
-  const support = (sharp.format as unknown as Record<string, { input?: { buffer?: boolean } } | undefined>)[SHARP_NAMES[format.format]];
-  return support?.input?.buffer === true;
 }
 
 async function measureWithSharp(bytes: Buffer, format: SniffedFormat, maxPixels: number) {

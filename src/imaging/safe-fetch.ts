@@ -102,7 +102,7 @@ async function download(
       if (REDIRECTS.has(statusCode)) {
         discard(body);
         if (redirects >= maxRedirects) throw new FetchFailure({ kind: 'too-many-redirects', max: maxRedirects });
-        const location = single(headers.location);
+        const location = firstHeaderValue(headers.location);
         const next: URL | null = location ? httpUrl(location, current) : null;
         if (next === null) throw new FetchFailure({ kind: 'bad-redirect' });
         current = next;
@@ -112,8 +112,8 @@ async function download(
         discard(body);
         throw new FetchFailure({ kind: 'status', status: statusCode });
       }
-      const bytes = await readAtMost(body, single(headers['content-length']), maxBytes);
-      return { bytes, contentType: single(headers['content-type']), finalUrl: current.href };
+      const bytes = await readAtMost(body, firstHeaderValue(headers['content-length']), maxBytes);
+      return { bytes, contentType: firstHeaderValue(headers['content-type']), finalUrl: current.href };
     }
   } catch (error) {
     if (deadline.signal.aborted) throw new FetchFailure({ kind: 'total-timeout', ms: totalTimeoutMs });
@@ -180,7 +180,8 @@ function discard(body: Readable): void {
   body.destroy();
 }
 
-function single(value: string | string[] | undefined): string | undefined {
+/** The first of a repeated response header: undici hands repeats over as an array. */
+function firstHeaderValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 

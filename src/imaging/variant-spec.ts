@@ -1,4 +1,5 @@
 import { badRequest } from '../domain/errors.js';
+import { BLOB_NAME } from './blob-store.js';
 import { FORMATS, type ImageFormat, type SniffedFormat } from './sniff.js';
 
 /** What a client may put in `?format=`. */
@@ -19,11 +20,6 @@ export interface VariantSpec {
   format: RequestedFormat | undefined;
 }
 
-/**
- * `<32 hex>[_<w>x<h>].<ext>` with either side of the size possibly empty. The ext is always the
- * original's, whatever format is asked for, so the name alone finds the original.
- */
-const CDN_NAME = /^([0-9a-f]{32})(?:_(\d*)x(\d*))?\.(jpg|png|webp|gif|avif|jp2)$/;
 /** Far longer than any name the grammar can produce with a sane size; cheaper to refuse than to match. */
 const MAX_NAME_LENGTH = 80;
 
@@ -38,23 +34,26 @@ const EXTENSIONS: Readonly<Record<string, SniffedFormat>> = Object.fromEntries(O
  */
 export function parseVariantSpec(name: string, query: Readonly<Record<string, unknown>>, sizes: readonly number[]): VariantSpec | null {
   if (name.length > MAX_NAME_LENGTH) return null;
-  const match = CDN_NAME.exec(name);
+  // A URL name is a blob name without `_c` (crop is asked for in the query), with either side of the
+  // size possibly empty. Its ext is always the original's, whatever format is asked for, so the
+  // name alone finds the original.
+  const match = BLOB_NAME.exec(name);
   if (match === null) return null;
-  const [, hash = '', nameWidth = '', nameHeight = '', ext = ''] = match;
+  const [, hash = '', nameWidth = '', nameHeight = '', croppedName, ext = ''] = match;
   const source = EXTENSIONS[ext];
-  if (source === undefined) return null;
+  if (source === undefined || croppedName !== undefined) return null;
   // `_x.jpg` names no size at all: not a URL we give out.
   if (match[2] !== undefined && nameWidth === '' && nameHeight === '') return null;
 
-  const queryWidth = single(query, 'width');
-  const queryHeight = single(query, 'height');
+  const queryWidth = onlyQueryValue(query, 'width');
+  const queryHeight = onlyQueryValue(query, 'height');
   const fromQuery = queryWidth !== undefined || queryHeight !== undefined;
   const width = presetSize('width', fromQuery ? queryWidth : emptyAsAbsent(nameWidth), sizes);
   const height = presetSize('height', fromQuery ? queryHeight : emptyAsAbsent(nameHeight), sizes);
 
-  const crop = single(query, 'crop');
+  const crop = onlyQueryValue(query, 'crop');
   if (crop !== undefined && crop !== 'center') throw badRequest(`expected center for crop, got ${shown(crop)}`);
-  const format = single(query, 'format');
+  const format = onlyQueryValue(query, 'format');
   if (format !== undefined && !isRequestable(format)) {
     throw badRequest(`expected one of ${REQUESTABLE_FORMATS.join(', ')} for format, got ${shown(format)}`);
   }
@@ -93,7 +92,7 @@ function presetSize(label: string, raw: string | undefined, sizes: readonly numb
 }
 
 /** A query value given once; the default query parser turns a repeated key into an array. */
-function single(query: Readonly<Record<string, unknown>>, key: string): string | undefined {
+function onlyQueryValue(query: Readonly<Record<string, unknown>>, key: string): string | undefined {
   const value = query[key];
   if (value === undefined) return undefined;
   if (Array.isArray(value)) throw badRequest(`expected one value for ${key}, got ${value.length}`);

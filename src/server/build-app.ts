@@ -16,7 +16,7 @@ import type { Database } from '../storage/database.js';
 import { type FeedTiming, startChangeFeed } from '../storage/change-feed.js';
 import { ReadCache } from '../storage/read-cache.js';
 import { createRepositories } from '../storage/repositories.js';
-import { openBlobStore } from './open-blob-store.js';
+import { openBlobStore } from '../open-blob-store.js';
 import { Admission } from './admission.js';
 import { FastRead } from './fast-read/fast-read.js';
 import { registerApiVersion } from './operation-routes.js';

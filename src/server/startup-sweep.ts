@@ -1,11 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { BlobStore } from '../imaging/blob-store.js';
+import { type GarbageInputs, garbageSources } from '../garbage-sources.js';
 import { collectGarbage } from '../imaging/garbage-collector.js';
-import type { ImageFiles } from '../domain/image-files.js';
-import type { Database } from '../storage/database.js';
-import { distinctImagePaths, imageIdsUsingPath } from '../storage/image-file-queries.js';
 
-/** Temp files this old cannot belong to a write still under way (downloads are capped at 30 s). */
+/** Temp files this old cannot belong to a write still under way: a put only writes and syncs bytes already in memory. */
 const UNFINISHED_AGE_MS = 10 * 60 * 1000;
 
 /**
@@ -14,28 +11,17 @@ const UNFINISHED_AGE_MS = 10 * 60 * 1000;
  * leftovers of interrupted writes, and logs rows whose file is missing. Serving goes on meanwhile;
  * the removal protocol of ImageFiles keeps it safe against requests adopting a file at that moment.
  */
-export async function sweepOnStartup(deps: {
-  database: Database;
-  blobs: BlobStore;
-  files: ImageFiles;
-  isUsed: (path: string) => Promise<boolean>;
-  logger: FastifyBaseLogger;
-  /** Aborted when the server closes: a long sweep must not hold up a shutdown. */
-  signal: AbortSignal;
-}): Promise<void> {
-  const { database, blobs, logger } = deps;
+export async function sweepOnStartup(
+  deps: GarbageInputs & {
+    logger: FastifyBaseLogger;
+    /** Aborted when the server closes: a long sweep must not hold up a shutdown. */
+    signal: AbortSignal;
+  },
+): Promise<void> {
+  const { blobs, logger } = deps;
   const started = Date.now();
   const unfinished = (await blobs.sweepUnfinished?.(UNFINISHED_AGE_MS)) ?? 0;
-  const report = await collectGarbage(
-    {
-      blobs,
-      isUsed: deps.isUsed,
-      release: (paths) => deps.files.release(paths),
-      usedPaths: () => distinctImagePaths(database.db),
-      imagesUsing: (path) => imageIdsUsingPath(database.db, path),
-    },
-    { dryRun: false, signal: deps.signal },
-  );
+  const report = await collectGarbage(garbageSources(deps), { dryRun: false, signal: deps.signal });
   for (const { path, imageIds } of report.missing) logger.error({ path, imageIds }, 'startup sweep: image file missing');
   logger.info(
     { scanned: report.scanned, removed: report.removed.length, unfinished, missing: report.missing.length, ms: Date.now() - started },

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import { formatTimestamp } from '../domain/clock.js';
+import { systemClock } from '../domain/clock.js';
 import { assertBlobName, BLOB_HASH, type BlobStore } from '../imaging/blob-store.js';
 import type { Schema } from './schema.js';
 
@@ -17,7 +17,7 @@ export function createDatabaseBlobStore(db: Kysely<Schema>): BlobStore {
       assertBlobName(name);
       await db
         .insertInto('blobs')
-        .values({ name, hash: name.slice(0, 32), size: bytes.byteLength, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), created_at: formatTimestamp(new Date()) })
+        .values({ name, hash: name.slice(0, 32), size: bytes.byteLength, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), created_at: systemClock() })
         .onConflict((oc) => oc.column('name').doNothing())
         .execute();
     },

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { formatTimestamp } from '../domain/clock.js';
 import { handleFromTitle } from '../domain/handle.js';
 import { validation } from '../domain/errors.js';
 import type { Image, NewImage, NewProduct, Product, ProductImageEntry, ProductPatch, ProductWithImages } from '../domain/entities.js';
@@ -125,11 +124,11 @@ export class KyselyProductRepository implements ProductRepository {
     return found ? this.get(shopId, productId) : null;
   }
 
-  delete(shopId: string, productId: string): Promise<string[] | null> {
+  delete(shopId: string, productId: string, now: string): Promise<string[] | null> {
     return changeProduct(this.changes, productId, () => this.db.transaction().execute(async (trx) => {
       // Locking first makes the first statement a write (see lockProduct), which matters when
       // several processes share one SQLite file.
-      if (!(await lockProduct(trx, shopId, productId, formatTimestamp(new Date())))) return null;
+      if (!(await lockProduct(trx, shopId, productId, now))) return null;
       await this.changes.notify(trx, productId);
       const removed = await trx.deleteFrom('images').where('product_id', '=', productId).returning('path').execute();
       await trx.deleteFrom('products').where('id', '=', productId).execute();

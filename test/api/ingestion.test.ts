@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/imaging/blob-store.js';
-import { openBlobStore } from '../../src/server/open-blob-store.js';
+import { openBlobStore } from '../../src/open-blob-store.js';
 import { listAll } from '../imaging/blob-store-suite.js';
 import { htmlPage } from '../imaging/fixtures/hostile.js';
 import { makeJpeg, makePng, makeRotatedJpeg } from '../imaging/fixtures/images.js';

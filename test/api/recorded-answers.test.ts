@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBlobStore } from '../../src/server/open-blob-store.js';
+import { openBlobStore } from '../../src/open-blob-store.js';
 import { startApi, type TestApi, untilCaching } from '../support/api.js';
 import { DIALECTS } from '../support/databases.js';
 

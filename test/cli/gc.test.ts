@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/imaging/blob-store.js';
-import { openBlobStore } from '../../src/server/open-blob-store.js';
+import { openBlobStore } from '../../src/open-blob-store.js';
 import { listAll, nameFor } from '../imaging/blob-store-suite.js';
 import { makeJpeg, makePng } from '../imaging/fixtures/images.js';
 import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-server.js';

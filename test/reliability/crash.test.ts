@@ -5,7 +5,7 @@ import { systemClock } from '../../src/domain/clock.js';
 import { ShopService } from '../../src/domain/shop-service.js';
 import { isBlobName } from '../../src/imaging/blob-store.js';
 import { loadConfig } from '../../src/config.js';
-import { openBlobStore } from '../../src/server/open-blob-store.js';
+import { openBlobStore } from '../../src/open-blob-store.js';
 import { createRepositories } from '../../src/storage/repositories.js';
 import { type Origin, startOrigin } from '../imaging/fixtures/origin-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type fc from 'fast-check';
 import { expect } from 'vitest';
-import { openBlobStore } from '../../src/server/open-blob-store.js';
+import { openBlobStore } from '../../src/open-blob-store.js';
 import type { DialectName } from '../../src/storage/dialect-name.js';
 import { makeJpeg } from '../imaging/fixtures/images.js';
 import { startApi, type TestApi } from '../support/api.js';

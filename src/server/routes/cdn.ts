@@ -17,9 +17,9 @@ type CdnRoute = { Params: { '*': string }; Querystring: Record<string, unknown> 
 
 /**
  * `GET`/`HEAD /cdn/<name>`: originals and resized variants. A wildcard rather than `:name` so that
- * every path below `/cdn/` (slashes, encoded or not, and names beyond the router's 100-character
- * parameter limit, which would otherwise get Fastify's own 414) reaches the one name check and
- * gets the same 404.
+ * every path below `/cdn/` (slashes, encoded or not, and names beyond the router's parameter length
+ * limit, `maxParamLength` in build-app.ts, which would otherwise get Fastify's own 414) reaches the
+ * one name check and gets the same 404.
  */
 export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions): void {
   const cdn = createCdnService({
@@ -48,7 +48,7 @@ export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions
         accept: headers.accept,
         ifNoneMatch: headers['if-none-match'],
         range: headers.range,
-        ifRange: one(headers['if-range']),
+        ifRange: joinedHeader(headers['if-range']),
       });
       if (response === null) return reply.callNotFound();
       return reply.code(response.status).headers(response.headers).send(response.body ?? undefined);
@@ -56,6 +56,7 @@ export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions
   });
 }
 
-function one(value: string | string[] | undefined): string | undefined {
+/** A header as one string, joined with ', ' as Node itself joins most repeated headers (If-Range among them). */
+function joinedHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
