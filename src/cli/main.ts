@@ -28,6 +28,8 @@ Environment (checked at start; the default in brackets):
   PRODIMG_VARIANT_SIZES             the only widths/heights variants are made at, comma-separated
                                     [${DEFAULT_VARIANT_SIZES}]
   PRODIMG_AUTH_CACHE_MS             how long a checked token is trusted; 0 turns it off [1000]
+  PRODIMG_READ_CACHE                on: keep image reads in memory and answer repeated ones before
+                                    the router; off: every read from the database [on]
   PRODIMG_BLOB_CACHE_MB             memory for recently served files up to 1 MiB; 0 turns it off [64]
   PRODIMG_STARTUP_SWEEP             1: remove files a crash left unreferenced, in the background
                                     after start-up; 0: do not [1]

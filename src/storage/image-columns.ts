@@ -1,19 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Image, NewImage } from '../domain/entities.js';
+import { IMAGE_FIELDS, type Image, type NewImage } from '../domain/entities.js';
 
-/** The image columns in API field order, so rows come out ready to serialise. */
-export const IMAGE_COLUMNS = [
-  'id',
-  'product_id',
-  'position',
-  'src',
-  'path',
-  'width',
-  'height',
-  'alt',
-  'created_at',
-  'updated_at',
-] as const;
+/** The image columns: the image's fields in API order, so rows come out ready to serialise. */
+export const IMAGE_COLUMNS = IMAGE_FIELDS;
 
 /** A new image row, its fields in the same API order: a fresh id, created and updated `now`. */
 export function newImageRow(productId: string, position: number, image: NewImage & { path?: string }, now: string): Image {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { handleFromTitle } from '../domain/handle.js';
 import { validation } from '../domain/errors.js';
-import type { Image, NewImage, NewProduct, Product, ProductImageEntry, ProductPatch, ProductWithImages } from '../domain/entities.js';
+import { type Image, type NewImage, type NewProduct, PRODUCT_FIELDS, type Product, type ProductImageEntry, type ProductPatch, type ProductWithImages } from '../domain/entities.js';
 import type { ProductPage, ProductQuery, ProductRepository } from '../domain/ports.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { IMAGE_COLUMNS, newImageRow } from './image-columns.js';
@@ -11,18 +11,8 @@ import { lockProduct } from './product-lock.js';
 import type { ProductsTable, Schema } from './schema.js';
 
 /** The product columns in API field order (shop_id is implied by every query). */
-export const PRODUCT_COLUMNS = [
-  'id',
-  'title',
-  'handle',
-  'description',
-  'vendor',
-  'tags',
-  'published',
-  'published_at',
-  'created_at',
-  'updated_at',
-] as const;
+/** The product columns: the product's fields in API order. */
+export const PRODUCT_COLUMNS = PRODUCT_FIELDS;
 
 type ProductRow = Pick<ProductsTable, (typeof PRODUCT_COLUMNS)[number]>;
 type StoredImage = NewImage & { path?: string };

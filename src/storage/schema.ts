@@ -1,3 +1,5 @@
+import type { Image, Product } from '../domain/entities.js';
+
 /** Table shapes as Kysely sees them. Booleans are 0/1 integers so both dialects store them alike. */
 export interface ShopsTable {
   id: string;
@@ -15,33 +17,11 @@ export interface AccessTokensTable {
   created_at: string;
 }
 
-export interface ProductsTable {
-  id: string;
-  shop_id: string;
-  title: string;
-  handle: string;
-  description: string;
-  vendor: string;
-  tags: string;
-  published: number;
-  published_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
+/** A product row: its API fields (published as 0/1) and its store. */
+export type ProductsTable = Omit<Product, 'published'> & { shop_id: string; published: number };
 
-export interface ImagesTable {
-  id: string;
-  shop_id: string;
-  product_id: string;
-  position: number;
-  src: string;
-  path: string;
-  width: number;
-  height: number;
-  alt: string;
-  created_at: string;
-  updated_at: string;
-}
+/** An image row: exactly its API fields, and its store. */
+export type ImagesTable = Image & { shop_id: string };
 
 export interface BlobsTable {
   name: string;

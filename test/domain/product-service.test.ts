@@ -32,9 +32,9 @@ describe('ProductService.delete', () => {
     expect(released).toEqual([['a.jpg', 'b.png']]);
   });
 
-  it('is a NotFound when the product is missing, and releases nothing', async () => {
+  it('is a RecordNotFound when the product is missing, and releases nothing', async () => {
     const { service, released } = serviceWith(null);
-    await expect(service.delete('shop', 'missing')).rejects.toMatchObject({ kind: 'NotFound' });
+    await expect(service.delete('shop', 'missing')).rejects.toMatchObject({ code: 'RecordNotFound' });
     expect(released).toEqual([]);
   });
 });
