@@ -1,19 +1,13 @@
-import type { Static, TSchema } from '@sinclair/typebox';
+import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import type { Scope } from '../domain/entities.js';
 import type { ErrorCode } from '../domain/errors.js';
-
-/** What an operation's reader sees of a request, typed from its declared schemas. */
-export interface RawRequest<Params, Query> {
-  params: Params;
-  query: Query;
-  body: unknown;
-}
+import type { PathIds } from './uuid.js';
 
 /**
  * One API operation, declared once: everything the router, the fast read path and the API
- * reference need to know about it. The server binds a use case to it (server/operation-routes.ts).
+ * reference need to know about it. The server binds a use case to it (server/binding.ts).
  */
-export interface Operation<P extends TSchema = TSchema, Q extends TSchema = TSchema, R extends TSchema = TSchema, Input = unknown, Result = unknown> {
+export interface Operation<P extends TObject = TObject, R extends TSchema = TSchema, Input = unknown, Result = unknown> {
   /** A stable id (the OpenAPI operationId). */
   id: string;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -24,15 +18,16 @@ export interface Operation<P extends TSchema = TSchema, Q extends TSchema = TSch
   tag: string;
   summary: string;
   description: string;
-  params?: P;
-  query?: Q;
+  /** The path's ids, in path order; each is read as a UUID (contract/uuid.ts readPathIds). */
+  params: P;
+  query?: TSchema;
   body?: TSchema;
   /** The data of a 200 answer, as 2022-01 shows it; each version wraps it (versions.ts). */
   response: R;
-  /** Every error it can answer besides those every API operation can (API_ERRORS). */
+  /** The errors particular to it; errorsOf() adds those every operation, path id and body can answer. */
   errors: readonly ErrorCode[];
-  /** Checks and normalises the request with the platform's messages; throws DomainError. */
-  read(request: RawRequest<Static<P>, Static<Q>>): Input;
+  /** Checks and normalises the query and body with the platform's messages (after the path ids); throws DomainError. */
+  read?(request: { query: Readonly<Record<string, unknown>>; body: unknown }): Input;
   /** The answer's data for the use case's result. */
   answer(result: Result): Static<R>;
   /**
@@ -42,14 +37,27 @@ export interface Operation<P extends TSchema = TSchema, Q extends TSchema = TSch
   fastRead?: boolean;
 }
 
+export type AnyOperation = Operation<any, any, any, any>;
+
+/** What a bound use case gets: the path's ids and what the operation's reader made of the rest. */
+export interface OperationRequest<P extends TObject, Input> {
+  path: PathIds<Static<P>>;
+  input: Input;
+}
+
 /** Errors any API operation can answer: before it runs (token, store, scope) or whatever it does. */
-export const API_ERRORS: readonly ErrorCode[] = ['Unauthorized', 'StoreInactive', 'Forbidden', 'DatabaseUnavailable', 'ShuttingDown', 'Internal'];
-
+const API_ERRORS: readonly ErrorCode[] = ['Unauthorized', 'StoreInactive', 'Forbidden', 'DatabaseUnavailable', 'ShuttingDown', 'Internal'];
 /** Errors of every operation that reads a body. */
-export const BODY_ERRORS: readonly ErrorCode[] = ['BadRequest', 'PayloadTooLarge', 'Validation'];
+const BODY_ERRORS: readonly ErrorCode[] = ['BadRequest', 'PayloadTooLarge', 'Validation'];
 
-export function defineOperation<P extends TSchema, Q extends TSchema, R extends TSchema, Input, Result>(
-  operation: Operation<P, Q, R, Input, Result>,
-): Operation<P, Q, R, Input, Result> {
+/** Every error an operation can answer. */
+export function errorsOf(operation: AnyOperation): ErrorCode[] {
+  const pathIds: ErrorCode[] = Object.keys(operation.params.properties).length > 0 ? ['Validation'] : [];
+  return [...new Set([...API_ERRORS, ...pathIds, ...(operation.body ? BODY_ERRORS : []), ...operation.errors])];
+}
+
+export function defineOperation<P extends TObject, R extends TSchema, Input = undefined, Result = unknown>(
+  operation: Operation<P, R, Input, Result>,
+): Operation<P, R, Input, Result> {
   return operation;
 }

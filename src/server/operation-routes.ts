@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Operation } from '../contract/operation.js';
+import type { AnyOperation, OperationRequest } from '../contract/operation.js';
+import { readPathIds } from '../contract/uuid.js';
 import type { ApiVersion } from '../contract/versions.js';
 import type { Grant } from '../domain/entities.js';
 import { badRequest } from '../domain/errors.js';
@@ -14,7 +15,7 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     /** The declared operation a route serves; every API route has one. */
-    operation?: Operation<any, any, any, any, any>;
+    operation?: AnyOperation;
     version?: ApiVersion;
   }
 }
@@ -64,15 +65,14 @@ export async function registerApiVersion(app: FastifyInstance, version: ApiVersi
           url: operation.path,
           config: { operation, version },
           schema: {
-            ...(operation.params ? { params: operation.params } : {}),
+            params: operation.params,
             ...(operation.query ? { querystring: operation.query } : {}),
             ...(operation.body ? { body: operation.body } : {}),
             response: { 200: version.successSchema(operation.response) },
           },
           validatorCompiler: acceptAll,
           handler: async (request) => {
-            const input = operation.read({ params: request.params, query: request.query, body: request.body });
-            const result = await binding.run(input, request.grant);
+            const result = await binding.run(readRequest(operation, request.params, request.query, request.body), request.grant);
             if (operation.fastRead) request.fastReadSource = result as object;
             return version.success(operation.answer(result));
           },
@@ -91,4 +91,10 @@ function admit(request: FastifyRequest, raw: { setHeader(name: string, value: st
     const type = request.headers['content-type'] ?? '';
     if (!/^application\/json\s*(;|$)/i.test(type)) throw badRequest('Content-Type must be application/json');
   }
+}
+
+/** The request as a use case gets it: the path's ids, then the query and body read by the operation. */
+export function readRequest(operation: AnyOperation, params: unknown, query: unknown, body: unknown): OperationRequest<any, unknown> {
+  const path = readPathIds(operation.params, params as Record<string, unknown>);
+  return { path, input: operation.read?.({ query: query as Record<string, unknown>, body }) };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isImageUrl, readPositiveInt, readString } from '../../src/contract/fields.js';
-import { parsePathIds } from '../../src/contract/uuid.js';
+import { ImageParams } from '../../src/contract/schemas.js';
+import { readPathIds } from '../../src/contract/uuid.js';
 import { subdomainOf } from '../../src/domain/auth-service.js';
 
 describe('isImageUrl', () => {
@@ -59,18 +60,18 @@ describe('readString', () => {
   });
 });
 
-describe('parsePathIds', () => {
+describe('readPathIds', () => {
   const good = '91d032e7-bbc8-47e4-8668-9ba6fe714de6';
   it.each([
     [{ product_id: 'x', image_id: good }, ['ProductId must be a valid UUID']],
     [{ product_id: good, image_id: '' }, ['ImageId must be a valid UUID']],
     [{ product_id: '', image_id: 'nope' }, ['ProductId must be a valid UUID', 'ImageId must be a valid UUID']],
   ])('%j -> %j', (params, messages) => {
-    expect(() => parsePathIds(params, true)).toThrow(expect.objectContaining({ messages }));
+    expect(() => readPathIds(ImageParams, params)).toThrow(expect.objectContaining({ messages }));
   });
 
   it('normalises upper-case ids to lower case', () => {
-    expect(parsePathIds({ product_id: good.toUpperCase(), image_id: good }, true)).toEqual({ productId: good, imageId: good });
+    expect(readPathIds(ImageParams, { product_id: good.toUpperCase(), image_id: good })).toEqual({ productId: good, imageId: good });
   });
 });
 

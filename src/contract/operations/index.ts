@@ -1,4 +1,4 @@
-import type { Operation } from '../operation.js';
+import type { AnyOperation } from '../operation.js';
 import { countProductImages, createProductImage, deleteProductImage, getProductImage, listProductImages, updateProductImage } from './product-images.js';
 import { countProducts, createProduct, deleteProduct, getProduct, listProducts, updateProduct } from './products.js';
 
@@ -6,7 +6,7 @@ export * from './product-images.js';
 export * from './products.js';
 
 /** Every operation of the API, in the order the reference lists them. */
-export const OPERATIONS: readonly Operation<any, any, any, any, any>[] = [
+export const OPERATIONS: readonly AnyOperation[] = [
   listProductImages,
   countProductImages,
   getProductImage,

@@ -5,6 +5,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ApiVersion } from '../../contract/versions.js';
 import { type Admission, tokenOf } from '../admission.js';
 import type { Binding } from '../binding.js';
+import { readRequest } from '../operation-routes.js';
 import { logRequest } from '../request-log.js';
 import { AnswerStore, answerKey } from './answer-store.js';
 import { fastReadRoutes, type FastReadMatch } from './fast-read-routes.js';
@@ -74,8 +75,7 @@ export class FastRead {
     try {
       const admitted = this.options.admission.fromMemory({ token: tokenOf(headers['access-token']), host: headers.host }, binding.operation.scope);
       if (!admitted) return false;
-      const input = binding.operation.read({ params: match.params, query: {}, body: undefined });
-      const source = binding.peek!(input, admitted.grant);
+      const source = binding.peek!(readRequest(binding.operation, match.params, NO_QUERY, undefined), admitted.grant);
       body = source === undefined ? undefined : this.answers.get(source as object, answerKey(version.name, this.vary, headers));
       admittedHeaders = admitted.headers;
     } catch {
@@ -94,5 +94,7 @@ export class FastRead {
     return true;
   }
 }
+
+const NO_QUERY = {};
 
 export const JSON_TYPE = 'application/json; charset=utf-8';

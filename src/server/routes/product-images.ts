@@ -5,16 +5,16 @@ import { bind, type Binding } from '../binding.js';
 export function productImageBindings(images: ImageService): Binding[] {
   return [
     bind(op.listProductImages, {
-      run: (input, { shopId }) => images.list(shopId, input.productId),
-      peek: (input, { shopId }) => images.peekList(shopId, input.productId),
+      run: ({ path }, { shopId }) => images.list(shopId, path.productId),
+      peek: ({ path }, { shopId }) => images.peekList(shopId, path.productId),
     }),
-    bind(op.countProductImages, { run: (input, { shopId }) => images.count(shopId, input.productId) }),
+    bind(op.countProductImages, { run: ({ path }, { shopId }) => images.count(shopId, path.productId) }),
     bind(op.getProductImage, {
-      run: (input, { shopId }) => images.get(shopId, input.productId, input.imageId),
-      peek: (input, { shopId }) => images.peek(shopId, input.productId, input.imageId),
+      run: ({ path }, { shopId }) => images.get(shopId, path.productId, path.imageId),
+      peek: ({ path }, { shopId }) => images.peek(shopId, path.productId, path.imageId),
     }),
-    bind(op.createProductImage, { run: (input, { shopId }) => images.create(shopId, input.productId, input.image) }),
-    bind(op.updateProductImage, { run: (input, { shopId }) => images.update(shopId, input.productId, input.imageId, input.patch) }),
-    bind(op.deleteProductImage, { run: (input, { shopId }) => images.delete(shopId, input.productId, input.imageId) }),
+    bind(op.createProductImage, { run: ({ path, input }, { shopId }) => images.create(shopId, path.productId, input) }),
+    bind(op.updateProductImage, { run: ({ path, input }, { shopId }) => images.update(shopId, path.productId, path.imageId, input) }),
+    bind(op.deleteProductImage, { run: ({ path }, { shopId }) => images.delete(shopId, path.productId, path.imageId) }),
   ];
 }
