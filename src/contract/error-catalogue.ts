@@ -54,6 +54,8 @@ export const ERROR_CATALOGUE: Readonly<Record<WireErrorCode, Readonly<Record<Err
   RouteNotFound: { classic: fixed(404, 'Not Found') },
   Validation: { classic: { status: 422, body: (messages) => ({ errors: [...messages] }) } },
   PayloadTooLarge: { classic: prefixed(413, 'Payload Too Large: ') },
+  Overloaded: { classic: { ...prefixed(503, 'Service Unavailable: '), headers: { 'retry-after': '1' } } },
+  InsufficientStorage: { classic: prefixed(507, 'Insufficient Storage: ') },
   ShuttingDown: { classic: fixed(503, 'Service Unavailable: the server is shutting down') },
   DatabaseUnavailable: {
     classic: fixed(503, 'Service Unavailable: the database is not answering, retry shortly', { 'retry-after': '1' }),

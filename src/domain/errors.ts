@@ -20,6 +20,10 @@ export type ErrorCode =
   /** One message per problem with the request's values. */
   | 'Validation'
   | 'PayloadTooLarge'
+  /** The server is saturated (queues full): `messages[0]` says with what; retry shortly. */
+  | 'Overloaded'
+  /** The disk (or the database's) is full: `messages[0]` says where. */
+  | 'InsufficientStorage'
   | 'ShuttingDown'
   | 'DatabaseUnavailable'
   | 'Internal';
@@ -45,6 +49,8 @@ export const imageNotFound = () => new DomainError('ImageNotFound');
 export const routeNotFound = () => new DomainError('RouteNotFound');
 export const validation = (messages: readonly string[]) => new DomainError('Validation', messages);
 export const payloadTooLarge = (why: string) => new DomainError('PayloadTooLarge', [why]);
+export const overloaded = (why: string) => new DomainError('Overloaded', [why]);
+export const insufficientStorage = (why: string) => new DomainError('InsufficientStorage', [why]);
 export const shuttingDown = () => new DomainError('ShuttingDown');
 export const databaseUnavailable = () => new DomainError('DatabaseUnavailable');
 export const internal = () => new DomainError('Internal');
