@@ -55,7 +55,7 @@ const EXTENSIONS = Object.values(FORMATS).map((format) => format.ext);
  */
 export const BLOB_NAME = new RegExp(`^(${HASH})(?:_(\\d*)x(\\d*)(_c)?)?\\.(${EXTENSIONS.join('|')})$`);
 
-export const BLOB_HASH = new RegExp(`^${HASH}$`);
+const BLOB_HASH = new RegExp(`^${HASH}$`);
 
 export function isBlobName(name: string): boolean {
   return BLOB_NAME.test(name);

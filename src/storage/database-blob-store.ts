@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { systemClock } from '../domain/clock.js';
-import { assertBlobName, BLOB_HASH, type BlobStore } from '../imaging/blob-store.js';
+import { assertBlobHash, assertBlobName, blobHash, type BlobStore } from '../imaging/blob-store.js';
 import type { Schema } from './schema.js';
 
 const LIST_BATCH = 1000;
@@ -17,7 +17,7 @@ export function createDatabaseBlobStore(db: Kysely<Schema>): BlobStore {
       assertBlobName(name);
       await db
         .insertInto('blobs')
-        .values({ name, hash: name.slice(0, 32), size: bytes.byteLength, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), created_at: systemClock() })
+        .values({ name, hash: blobHash(name), size: bytes.byteLength, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), created_at: systemClock() })
         .onConflict((oc) => oc.column('name').doNothing())
         .execute();
     },
@@ -46,7 +46,7 @@ export function createDatabaseBlobStore(db: Kysely<Schema>): BlobStore {
     },
 
     async deleteFamily(hash) {
-      if (!BLOB_HASH.test(hash)) throw new Error(`expected 32 hex digits, got ${JSON.stringify(hash)}`);
+      assertBlobHash(hash);
       const result = await db.deleteFrom('blobs').where('hash', '=', hash).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
