@@ -41,12 +41,7 @@ async function admin(adminUrl, statement) {
   }
 }
 
+/** The URL without its password, for a message. */
 function redact(url) {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the configured URL';
-  }
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }
