@@ -3,76 +3,98 @@ import { type TSchema, Type } from '@sinclair/typebox';
 import type { ErrorCode } from '../domain/errors.js';
 
 /**
- * Every error prodimg answers, each with its status and body per API version family: the one table
- * that routes, framework errors, body parsing, bad URLs, refused downloads and the connection-level
- * answers all read. A family is the error style a group of versions shares (versions.ts).
+ * Every error prodimg answers: its words, and its status and body per API version family. The one
+ * table that routes, framework errors, body parsing, bad URLs, refused downloads and the
+ * connection-level answers all read. A family is the error style a group of versions shares
+ * (versions.ts):
+ * - classic (2020-07, 2022-01): `{"errors":[...]}`, or `{"error":"..."}` for the store check;
+ * - envelope (2025-06 and later): `{"code":"<Code>","message":"<the same words, joined by '; '>"}`,
+ *   with the statuses that family's overview groups errors under (400 store, token and request
+ *   problems; 403 a missing scope), other statuses kept as they are.
  */
-export type ErrorFamily = 'classic';
+export type ErrorFamily = 'classic' | 'envelope';
 
 /** Refusals made before a request exists (Node's HTTP parser), besides the domain's own codes. */
 export type WireErrorCode = ErrorCode | 'HeaderFieldsTooLarge' | 'RequestTimeout';
 
-export type ClassicErrorBody = { errors: string[] } | { error: string };
+export type ErrorBody = { errors: string[] } | { error: string } | { code: string; message: string };
 
-export interface ErrorRendering {
-  status: number;
-  /** The body for the error's messages (see DomainError.messages). */
-  body(messages: readonly string[]): ClassicErrorBody;
-  /** Headers the answer carries besides the usual ones. */
+interface CatalogueEntry {
+  /** The words a client reads, from the error's facts (DomainError.messages). */
+  text(messages: readonly string[]): string[];
+  /** Headers the answer carries besides the usual ones, in every family. */
   headers?: Readonly<Record<string, string>>;
+  classic: { status: number; singular?: true };
+  envelope: { status: number; code: string };
+}
+
+const words = (message: string) => () => [message];
+const prefixed = (prefix: string) => (messages: readonly string[]) => messages.map((message) => `${prefix}${message}`);
+const RETRY_SOON = { 'retry-after': '1' };
+
+export const ERROR_CATALOGUE: Readonly<Record<WireErrorCode, CatalogueEntry>> = {
+  BadRequest: { text: prefixed('Bad Request: '), classic: { status: 400 }, envelope: { status: 400, code: 'InvalidParameter' } },
+  Unauthorized: { text: words('Unauthorized'), classic: { status: 401 }, envelope: { status: 401, code: 'Unauthorized' } },
+  // The store check is the one error the classic family answers with a singular `error`.
+  StoreInactive: { text: words('store is not active'), classic: { status: 401, singular: true }, envelope: { status: 400, code: 'StoreNotActive' } },
+  Forbidden: {
+    text: ([scope]) => [`Forbidden: this action requires the ${scope} scope`],
+    classic: { status: 403 },
+    envelope: { status: 403, code: 'AccessDenied' },
+  },
+  // Reads and updates say "Record not found" for a missing product and a missing image alike.
+  RecordNotFound: { text: words('Record not found'), classic: { status: 422 }, envelope: { status: 404, code: 'NotFound' } },
+  ProductNotFound: { text: words('Product not found'), classic: { status: 404 }, envelope: { status: 404, code: 'NotFound' } },
+  ImageNotFound: { text: words('Image not found'), classic: { status: 404 }, envelope: { status: 404, code: 'NotFound' } },
+  RouteNotFound: { text: words('Not Found'), classic: { status: 404 }, envelope: { status: 404, code: 'NotFound' } },
+  Validation: { text: (messages) => [...messages], classic: { status: 422 }, envelope: { status: 400, code: 'InvalidParameter' } },
+  PayloadTooLarge: { text: prefixed('Payload Too Large: '), classic: { status: 413 }, envelope: { status: 413, code: 'PayloadTooLarge' } },
+  Overloaded: { text: prefixed('Service Unavailable: '), headers: RETRY_SOON, classic: { status: 503 }, envelope: { status: 503, code: 'ServiceUnavailable' } },
+  InsufficientStorage: { text: prefixed('Insufficient Storage: '), classic: { status: 507 }, envelope: { status: 507, code: 'InsufficientStorage' } },
+  ShuttingDown: {
+    text: words('Service Unavailable: the server is shutting down'),
+    classic: { status: 503 },
+    envelope: { status: 503, code: 'ServiceUnavailable' },
+  },
+  DatabaseUnavailable: {
+    text: words('Service Unavailable: the database is not answering, retry shortly'),
+    headers: RETRY_SOON,
+    classic: { status: 503 },
+    envelope: { status: 503, code: 'ServiceUnavailable' },
+  },
+  Internal: { text: words('Internal Server Error'), classic: { status: 500 }, envelope: { status: 500, code: 'InternalError' } },
+  HeaderFieldsTooLarge: {
+    text: words(`Request Header Fields Too Large: the headers exceed ${maxHeaderSize / 1024} KB`),
+    classic: { status: 431 },
+    envelope: { status: 431, code: 'RequestHeaderFieldsTooLarge' },
+  },
+  RequestTimeout: { text: words('Request Timeout: the request was not sent in time'), classic: { status: 408 }, envelope: { status: 408, code: 'RequestTimeout' } },
+};
+
+export interface ErrorAnswer {
+  status: number;
+  body: ErrorBody;
+  headers: Readonly<Record<string, string>>;
+}
+
+const NO_HEADERS = {};
+
+/** The one place an error becomes a status, headers and body. */
+export function errorAnswer(family: ErrorFamily, code: WireErrorCode, messages: readonly string[] = []): ErrorAnswer {
+  const entry = ERROR_CATALOGUE[code];
+  const text = entry.text(messages);
+  const headers = entry.headers ?? NO_HEADERS;
+  if (family === 'envelope') return { status: entry.envelope.status, body: { code: entry.envelope.code, message: text.join('; ') }, headers };
+  return { status: entry.classic.status, body: entry.classic.singular ? { error: text[0] ?? '' } : { errors: text }, headers };
 }
 
 const ClassicErrors = Type.Object({ errors: Type.Array(Type.String()) }, { additionalProperties: false });
 const ClassicError = Type.Object({ error: Type.String() }, { additionalProperties: false });
 
-/** The body schema of each error in a family, for the declarations' documented shapes. */
+/** The body schema of an error in a family, for the declarations' documented shapes. */
 export function errorBodySchema(family: ErrorFamily, code: WireErrorCode): TSchema {
-  void family;
-  return code === 'StoreInactive' ? ClassicError : ClassicErrors;
-}
-
-const fixed = (status: number, message: string, headers?: Record<string, string>): ErrorRendering => ({
-  status,
-  body: () => ({ errors: [message] }),
-  ...(headers ? { headers } : {}),
-});
-const prefixed = (status: number, prefix: string): ErrorRendering => ({
-  status,
-  body: (messages) => ({ errors: messages.map((message) => `${prefix}${message}`) }),
-});
-
-export const ERROR_CATALOGUE: Readonly<Record<WireErrorCode, Readonly<Record<ErrorFamily, ErrorRendering>>>> = {
-  BadRequest: { classic: prefixed(400, 'Bad Request: ') },
-  Unauthorized: { classic: fixed(401, 'Unauthorized') },
-  // The store check is the one error the platform answers with a singular `error`.
-  StoreInactive: { classic: { status: 401, body: () => ({ error: 'store is not active' }) } },
-  Forbidden: { classic: { status: 403, body: ([scope]) => ({ errors: [`Forbidden: this action requires the ${scope} scope`] }) } },
-  // Reads and updates say "Record not found" for a missing product and a missing image alike.
-  RecordNotFound: { classic: fixed(422, 'Record not found') },
-  ProductNotFound: { classic: fixed(404, 'Product not found') },
-  ImageNotFound: { classic: fixed(404, 'Image not found') },
-  RouteNotFound: { classic: fixed(404, 'Not Found') },
-  Validation: { classic: { status: 422, body: (messages) => ({ errors: [...messages] }) } },
-  PayloadTooLarge: { classic: prefixed(413, 'Payload Too Large: ') },
-  Overloaded: { classic: { ...prefixed(503, 'Service Unavailable: '), headers: { 'retry-after': '1' } } },
-  InsufficientStorage: { classic: prefixed(507, 'Insufficient Storage: ') },
-  ShuttingDown: { classic: fixed(503, 'Service Unavailable: the server is shutting down') },
-  DatabaseUnavailable: {
-    classic: fixed(503, 'Service Unavailable: the database is not answering, retry shortly', { 'retry-after': '1' }),
-  },
-  Internal: { classic: fixed(500, 'Internal Server Error') },
-  HeaderFieldsTooLarge: { classic: fixed(431, `Request Header Fields Too Large: the headers exceed ${maxHeaderSize / 1024} KB`) },
-  RequestTimeout: { classic: fixed(408, 'Request Timeout: the request was not sent in time') },
-};
-
-export interface ErrorAnswer {
-  status: number;
-  body: ClassicErrorBody;
-  headers: Readonly<Record<string, string>>;
-}
-
-/** The one place an error becomes a status, headers and body. */
-export function errorAnswer(family: ErrorFamily, code: WireErrorCode, messages: readonly string[] = []): ErrorAnswer {
-  const rendering = ERROR_CATALOGUE[code][family];
-  return { status: rendering.status, body: rendering.body(messages), headers: rendering.headers ?? {} };
+  if (family === 'envelope') {
+    return Type.Object({ code: Type.Literal(ERROR_CATALOGUE[code].envelope.code), message: Type.String() }, { additionalProperties: false });
+  }
+  return ERROR_CATALOGUE[code].classic.singular ? ClassicError : ClassicErrors;
 }

@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox';
+import { type TSchema, Type } from '@sinclair/typebox';
 import type { ErrorFamily } from './error-catalogue.js';
 
 /**
@@ -20,8 +20,18 @@ function classic(name: string): ApiVersion {
   return { name, errors: 'classic', success: (data) => data, successSchema: (data) => data };
 }
 
+/** 2025-06 and later: `{"code":"Success","data":<the data>}`, and errors `{"code":...,"message":...}`. */
+function enveloped(name: string): ApiVersion {
+  return {
+    name,
+    errors: 'envelope',
+    success: (data) => ({ code: 'Success', data }),
+    successSchema: (data) => Type.Object({ code: Type.Literal('Success'), data }),
+  };
+}
+
 /** Oldest first. Any other version segment is an unknown route (404). */
-export const API_VERSIONS: readonly ApiVersion[] = [classic('2020-07'), classic('2022-01')];
+export const API_VERSIONS: readonly ApiVersion[] = [classic('2020-07'), classic('2022-01'), enveloped('2025-06'), enveloped('2026-01')];
 
 /** The version whose shapes answer requests that name none (an unknown path, `/cdn`, a malformed request). */
 export const DEFAULT_VERSION: ApiVersion = API_VERSIONS[0]!;
@@ -32,4 +42,13 @@ const BY_PATH = /^\/openapi\/([^/?]+)/;
 export function versionOfUrl(url: string | undefined): ApiVersion {
   const name = url ? BY_PATH.exec(url)?.[1] : undefined;
   return API_VERSIONS.find((version) => version.name === name) ?? DEFAULT_VERSION;
+}
+
+// `/openapi/products/<id>/images.json`: the unversioned paths with a `.json` suffix that older clients call.
+const LEGACY = /^\/openapi\/(products(?:\/[^/?]+)*)\.json(\?.*)?$/;
+
+/** The versioned path an unversioned legacy path stands for (answered as the oldest served version), or undefined. */
+export function fromLegacyPath(url: string): string | undefined {
+  const match = url.startsWith('/openapi/products') ? LEGACY.exec(url) : null;
+  return match ? `/openapi/${DEFAULT_VERSION.name}/${match[1]}${match[2] ?? ''}` : undefined;
 }

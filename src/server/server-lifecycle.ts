@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
+import { fromLegacyPath } from '../contract/versions.js';
 import { badRequest, shuttingDown } from '../domain/errors.js';
 import { acceptBodies, answerClientError } from './body-parsers.js';
 import { registerErrorHandling, sendError } from './errors-plugin.js';
@@ -38,6 +39,8 @@ export function createHttpServer(options: ServerOptions): FastifyInstance {
     // Long ids must reach the UUID check (422) rather than the router's own length limit.
     routerOptions: { maxParamLength: 4096 },
     clientErrorHandler: answerClientError,
+    // Older clients' unversioned `.json` paths are served as the oldest version.
+    rewriteUrl: (req) => (req.url && fromLegacyPath(req.url)) || req.url || '/',
     // The server is set up as Fastify sets up its own, with the fast read path in front of it.
     serverFactory: (handler) => {
       const server = createServer(fastRead ? (req, res) => fastRead.answer(req, res) || handler(req, res) : handler);

@@ -246,7 +246,7 @@ describe.each(DIALECTS)('contract errors on %s', (dialect) => {
   });
 
   describe('routing', () => {
-    it.each(['/openapi/2019-01/products', '/openapi/2025-06/products', '/openapi/latest/products', '/nope', `${V}/nothing-here`])(
+    it.each(['/openapi/2019-01/products', '/openapi/2026-07/products', '/openapi/latest/products', '/nope', `${V}/nothing-here`])(
       '404 Not Found for %s',
       async (url) => {
         const res = await api.app.inject({ method: 'GET', url, headers: { 'access-token': api.token } });

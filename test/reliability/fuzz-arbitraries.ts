@@ -542,7 +542,7 @@ export function strayRequest(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
   const raw = fc.string({ unit: rawChar, maxLength: 60 });
   const knownPrefix = fc.constantFrom(...API_VERSIONS.map((v) => `/openapi/${v}`));
   const unknownPrefix = fc.oneof(
-    fc.constantFrom('/openapi/2019-01', '/openapi/2025-06', '/openapi/latest', '/openapi/2022-1', '/openapi/v1', '/openapi', '/api/2022-01', '/admin', '',
+    fc.constantFrom('/openapi/2019-01', '/openapi/2026-07', '/openapi/latest', '/openapi/2022-1', '/openapi/v1', '/openapi', '/api/2022-01', '/admin', '',
       '/OPENAPI/2022-01'),
     text(10).map((t) => `/openapi/${encodeURIComponent(t || 'x')}`),
   );

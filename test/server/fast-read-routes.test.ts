@@ -34,7 +34,7 @@ describe('fastReadRoutes', () => {
     [`/openapi/2022-01/products/${P}/images/`, 'an empty image id'],
     [`/openapi/2022-01/products//images/${I}`, 'an empty product id'],
     [`/openapi//2022-01/products/${P}/images/${I}`, 'a doubled slash'],
-    [`/openapi/2025-06/products/${P}/images/${I}`, 'a version not served'],
+    [`/openapi/2026-07/products/${P}/images/${I}`, 'a version not served'],
     [`/OPENAPI/2022-01/products/${P}/images/${I}`, 'another case'],
     [`/openapi/2022-01/products/${P}`, 'a product'],
     [`/openapi/2022-01/products/count`, 'the product count'],
