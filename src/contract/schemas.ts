@@ -32,7 +32,8 @@ export const ProductEnvelope = Type.Object({ product: ProductSchema });
 export const ProductsEnvelope = Type.Object({
   cursor: Type.String(),
   pre_cursor: Type.String(),
-  products: Type.Array(ProductSchema),
+  // Every field, or only those asked for with `fields`.
+  products: Type.Array(Type.Partial(Type.Object(ProductSchema.properties))),
 });
 export const EmptyEnvelope = Type.Object({}, { additionalProperties: false });
 
@@ -89,7 +90,20 @@ export const ProductUpdateBody = Type.Object({
     ),
   }),
 });
+const Time = Type.String({ format: 'date-time', examples: ['2018-10-01T16:15:47-04:00'] });
+const ProductFilterQuery = {
+  ids: Type.Optional(Type.String({ description: 'comma-separated product ids' })),
+  title: Type.Optional(Type.String({ description: 'part of the title, any case' })),
+  created_at_min: Type.Optional(Time),
+  created_at_max: Type.Optional(Time),
+  updated_at_min: Type.Optional(Time),
+  updated_at_max: Type.Optional(Time),
+  published_status: Type.Optional(Type.Union([Type.Literal('published'), Type.Literal('unpublished'), Type.Literal('any')], { default: 'any' })),
+};
+export const ProductCountQuery = Type.Object(ProductFilterQuery);
 export const ProductListQuery = Type.Object({
+  ...ProductFilterQuery,
+  fields: Type.Optional(Type.String({ description: 'comma-separated product fields to answer, e.g. id,title' })),
   per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: PER_PAGE_MAX, default: 20 })),
   cursor: Type.Optional(Type.String({ description: 'the `cursor` of the previous answer: the next page' })),
   pre_cursor: Type.Optional(Type.String({ description: 'the `pre_cursor` of the previous answer: the page before' })),

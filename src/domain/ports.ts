@@ -30,17 +30,30 @@ export interface ProductPage {
   preCursor: string;
 }
 
+/** Which products a list or count is about; every condition given must hold. Times are UTC, `2024-04-08T07:13:28Z`. */
+export interface ProductFilter {
+  ids?: readonly string[];
+  /** Part of the title, any case. */
+  title?: string;
+  createdAtMin?: string;
+  createdAtMax?: string;
+  updatedAtMin?: string;
+  updatedAtMax?: string;
+  published?: boolean;
+}
+
 export interface ProductQuery {
   perPage: number;
   cursor?: string;
   preCursor?: string;
+  filter: ProductFilter;
 }
 
 export interface ProductRepository {
   create(shopId: string, product: NewProduct, now: string): Promise<ProductWithImages>;
   get(shopId: string, productId: string): Promise<ProductWithImages | null>;
   list(shopId: string, query: ProductQuery): Promise<ProductPage>;
-  count(shopId: string): Promise<number>;
+  count(shopId: string, filter: ProductFilter): Promise<number>;
   /** Null when the product is missing; throws DomainError Validation for an unknown image id. */
   update(shopId: string, productId: string, patch: ProductPatch, now: string): Promise<ProductWithImages | null>;
   /** The paths of the deleted images, or null when the product is missing. */

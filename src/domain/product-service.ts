@@ -2,7 +2,7 @@ import { DomainError, recordNotFound, validation } from './errors.js';
 import type { NewProduct, ProductImageEntry, ProductPatch, ProductWithImages } from './entities.js';
 import type { ImageFiles } from './image-files.js';
 import type { ImageIngestor, IngestedImage } from './ingest.js';
-import type { Clock, ProductPage, ProductQuery, ProductRepository } from './ports.js';
+import type { Clock, ProductFilter, ProductPage, ProductQuery, ProductRepository } from './ports.js';
 
 /** Products, as far as a client of the image endpoints needs them. */
 export class ProductService {
@@ -36,8 +36,8 @@ export class ProductService {
     return this.products.list(shopId, query);
   }
 
-  count(shopId: string): Promise<number> {
-    return this.products.count(shopId);
+  count(shopId: string, filter: ProductFilter = {}): Promise<number> {
+    return this.products.count(shopId, filter);
   }
 
   async update(shopId: string, productId: string, patch: ProductPatch): Promise<ProductWithImages> {

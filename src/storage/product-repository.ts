@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { handleFromTitle } from '../domain/handle.js';
 import { validation } from '../domain/errors.js';
 import { type Image, type NewImage, type NewProduct, PRODUCT_FIELDS, type Product, type ProductImageEntry, type ProductPatch, type ProductWithImages } from '../domain/entities.js';
-import type { ProductPage, ProductQuery, ProductRepository } from '../domain/ports.js';
+import type { ProductFilter, ProductPage, ProductQuery, ProductRepository } from '../domain/ports.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { IMAGE_COLUMNS, newImageRow } from './image-columns.js';
 import { changeProduct, type ProductChanges } from './product-changes.js';
@@ -58,7 +58,7 @@ export class KyselyProductRepository implements ProductRepository {
   async list(shopId: string, query: ProductQuery): Promise<ProductPage> {
     const backwards = query.preCursor !== undefined;
     const key = query.preCursor !== undefined ? decodeCursor(query.preCursor, 'Pre cursor') : query.cursor ? decodeCursor(query.cursor, 'Cursor') : null;
-    let select = this.db.selectFrom('products').select(PRODUCT_COLUMNS).where('shop_id', '=', shopId);
+    let select = filtered(this.db.selectFrom('products').select(PRODUCT_COLUMNS).where('shop_id', '=', shopId), query.filter);
     if (key) {
       select = select.where((eb) =>
         eb(eb.refTuple('created_at', 'id'), backwards ? '<' : '>', eb.tuple(key.createdAt, key.id)),
@@ -81,11 +81,8 @@ export class KyselyProductRepository implements ProductRepository {
     };
   }
 
-  async count(shopId: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('products')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('shop_id', '=', shopId)
+  async count(shopId: string, filter: ProductFilter): Promise<number> {
+    const row = await filtered(this.db.selectFrom('products').select((eb) => eb.fn.countAll().as('n')).where('shop_id', '=', shopId), filter)
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
@@ -147,6 +144,22 @@ export class KyselyProductRepository implements ProductRepository {
     }
     return rows.map((row) => ({ ...toProduct(row), images: byProduct.get(row.id) ?? [] }));
   }
+}
+
+/** The filter's conditions on a query of products. */
+function filtered<Q extends SelectQueryBuilder<Schema, 'products', any>>(query: Q, filter: ProductFilter): Q {
+  let q: SelectQueryBuilder<Schema, 'products', any> = query;
+  if (filter.ids) q = filter.ids.length > 0 ? q.where('id', 'in', [...filter.ids]) : q.where(sql<boolean>`1 = 0`);
+  if (filter.title !== undefined) {
+    const pattern = `%${filter.title.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where(sql<boolean>`lower(title) like ${pattern} escape '\\'`);
+  }
+  if (filter.createdAtMin !== undefined) q = q.where('created_at', '>=', filter.createdAtMin);
+  if (filter.createdAtMax !== undefined) q = q.where('created_at', '<=', filter.createdAtMax);
+  if (filter.updatedAtMin !== undefined) q = q.where('updated_at', '>=', filter.updatedAtMin);
+  if (filter.updatedAtMax !== undefined) q = q.where('updated_at', '<=', filter.updatedAtMax);
+  if (filter.published !== undefined) q = q.where('published', '=', filter.published ? 1 : 0);
+  return q as Q;
 }
 
 function toProduct(row: ProductRow): Product {

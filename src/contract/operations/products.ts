@@ -3,9 +3,9 @@ import type { ProductWithImages } from '../../domain/entities.js';
 import type { ProductPage } from '../../domain/ports.js';
 import { defineOperation } from '../operation.js';
 import { parseProductCreate, parseProductUpdate } from '../product-body.js';
-import { productJson } from '../product-json.js';
-import { parseProductQuery } from '../product-query.js';
-import { CountEnvelope, EmptyEnvelope, ProductCreateBody, ProductEnvelope, ProductListQuery, ProductParams, ProductsEnvelope, ProductUpdateBody } from '../schemas.js';
+import { onlyFields, productJson } from '../product-json.js';
+import { parseProductCountQuery, parseProductQuery } from '../product-query.js';
+import { CountEnvelope, EmptyEnvelope, ProductCountQuery, ProductCreateBody, ProductEnvelope, ProductListQuery, ProductParams, ProductsEnvelope, ProductUpdateBody } from '../schemas.js';
 
 const tag = 'Product';
 const NoParams = Type.Object({});
@@ -18,13 +18,18 @@ export const listProducts = defineOperation({
     "Retrieves the products of the store with their images, oldest first, a page at a time: pass the answer's `cursor` (or `pre_cursor`) back for the next (or previous) page.",
   read: ({ query }) => parseProductQuery(query),
   response: ProductsEnvelope, errors: ['Validation'],
-  answer: (page: ProductPage) => ({ cursor: page.cursor, pre_cursor: page.preCursor, products: page.products.map(productJson) }),
+  answer: ({ page, fields }: { page: ProductPage; fields: readonly string[] | undefined }) => ({
+    cursor: page.cursor,
+    pre_cursor: page.preCursor,
+    products: page.products.map((product) => onlyFields(productJson(product), fields)),
+  }),
 });
 
 export const countProducts = defineOperation({
-  id: 'countProducts', method: 'GET', path: '/products/count', scope: 'read_product', tag, params: NoParams,
+  id: 'countProducts', method: 'GET', path: '/products/count', scope: 'read_product', tag, params: NoParams, query: ProductCountQuery,
   summary: 'Get Product Count',
-  description: 'Retrieves the number of products of the store.',
+  description: 'Retrieves the number of products of the store, or of those matching the same filters as the product list.',
+  read: ({ query }) => parseProductCountQuery(query),
   response: CountEnvelope, errors: [], answer: (count: number) => ({ count }),
 });
 
