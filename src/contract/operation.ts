@@ -13,7 +13,8 @@ export interface Operation<P extends TObject = TObject, R extends TSchema = TSch
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Below `/openapi/<version>`, in the router's syntax (`/products/:product_id/images`). */
   path: string;
-  scope: Scope;
+  /** The scope it needs; null: any valid token of an active store may call it. */
+  scope: Scope | null;
   /** The group it is listed under in the reference, e.g. "Product Image". */
   tag: string;
   summary: string;

@@ -29,17 +29,17 @@ export class Admission {
    * Decides from memory alone, without waiting on anything: the admission, or undefined when the
    * token must first be looked up (then call `admit`). Throws the refusal.
    */
-  fromMemory(request: AdmissionRequest, scope: Scope): Admitted | undefined {
+  fromMemory(request: AdmissionRequest, scope: Scope | null): Admitted | undefined {
     const grant = this.auth.cached(request.token, request.host);
     return grant && this.decide(grant, scope);
   }
 
-  async admit(request: AdmissionRequest, scope: Scope): Promise<Admitted> {
+  async admit(request: AdmissionRequest, scope: Scope | null): Promise<Admitted> {
     return this.decide(await this.auth.authenticate(request.token, request.host), scope);
   }
 
-  private decide(grant: Grant, scope: Scope): Admitted {
-    requireScope(grant, scope);
+  private decide(grant: Grant, scope: Scope | null): Admitted {
+    if (scope !== null) requireScope(grant, scope);
     return { grant, headers: NO_HEADERS };
   }
 }

@@ -21,6 +21,7 @@ import { Admission } from './admission.js';
 import { FastRead } from './fast-read/fast-read.js';
 import { registerApiVersion } from './operation-routes.js';
 import { logsRequests } from './request-log.js';
+import { accessScopeBindings } from './routes/access-scopes.js';
 import { registerCdnRoutes } from './routes/cdn.js';
 import { productImageBindings } from './routes/product-images.js';
 import { productBindings } from './routes/products.js';
@@ -66,6 +67,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const bindings = [
     ...productImageBindings(new ImageService(repositories.images, ingestor, files, clock)),
     ...productBindings(new ProductService(repositories.products, ingestor, files, clock)),
+    ...accessScopeBindings(),
   ];
   const fastRead = config.readCache
     ? new FastRead({ versions: API_VERSIONS, bindings, admission, ...(logsRequests(options.logger) ? { requestLog: options.logger } : {}) })

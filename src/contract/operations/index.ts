@@ -1,7 +1,9 @@
 import type { AnyOperation } from '../operation.js';
+import { listAccessScopes } from './access-scopes.js';
 import { countProductImages, createProductImage, deleteProductImage, getProductImage, listProductImages, updateProductImage } from './product-images.js';
 import { countProducts, createProduct, deleteProduct, getProduct, listProducts, updateProduct } from './products.js';
 
+export * from './access-scopes.js';
 export * from './product-images.js';
 export * from './products.js';
 
@@ -19,4 +21,5 @@ export const OPERATIONS: readonly AnyOperation[] = [
   createProduct,
   updateProduct,
   deleteProduct,
+  listAccessScopes,
 ];
