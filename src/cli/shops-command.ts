@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
-import { systemClock } from '../domain/clock.js';
-import { ShopService } from '../domain/shop-service.js';
-import { createRepositories } from '../storage/repositories.js';
+import type { ShopService } from '../domain/shop-service.js';
+import type { Database } from '../storage/database.js';
 import { withDatabase } from './context.js';
 
-function shopService(database: Parameters<typeof createRepositories>[0]): ShopService {
+async function shopService(database: Database): Promise<ShopService> {
+  const [{ systemClock }, { ShopService }, { createRepositories }] = await Promise.all([
+    import('../domain/clock.js'),
+    import('../domain/shop-service.js'),
+    import('../storage/repositories.js'),
+  ]);
   const repos = createRepositories(database);
   return new ShopService(repos.shops, repos.tokens, systemClock);
 }
@@ -19,21 +23,25 @@ export function shopsCommand(program: Command): void {
     .command('create <subdomain>')
     .description('create a store; prints it as JSON')
     .option('--name <name>', 'display name (default: the subdomain)')
-    .action((subdomain: string, opts: { name?: string }) =>
-      withDatabase(async ({ database }) => print(await shopService(database).create(subdomain, opts.name))),
+    .option('--if-not-exists', 'when the store exists already, print it and succeed (its name is left as it is)')
+    .action((subdomain: string, opts: { name?: string; ifNotExists?: boolean }) =>
+      withDatabase(async ({ database }) => {
+        const service = await shopService(database);
+        print(opts.ifNotExists ? await service.ensure(subdomain, opts.name) : await service.create(subdomain, opts.name));
+      }),
     );
   shops
     .command('list')
     .description('list all stores as JSON')
-    .action(() => withDatabase(async ({ database }) => print(await shopService(database).list())));
+    .action(() => withDatabase(async ({ database }) => print(await (await shopService(database)).list())));
   shops
     .command('deactivate <subdomain>')
     .description('deactivate a store: its tokens get 401 {"error":"store is not active"}')
-    .action((subdomain: string) => withDatabase(async ({ database }) => print(await shopService(database).setActive(subdomain, false))));
+    .action((subdomain: string) => withDatabase(async ({ database }) => print(await (await shopService(database)).setActive(subdomain, false))));
   shops
     .command('activate <subdomain>')
     .description('activate a store again')
-    .action((subdomain: string) => withDatabase(async ({ database }) => print(await shopService(database).setActive(subdomain, true))));
+    .action((subdomain: string) => withDatabase(async ({ database }) => print(await (await shopService(database)).setActive(subdomain, true))));
 }
 
 export function tokensCommand(program: Command): void {
@@ -46,7 +54,7 @@ export function tokensCommand(program: Command): void {
     .action((opts: { shop: string; scopes: string }) =>
       withDatabase(async ({ database }) => {
         const scopes = opts.scopes.split(',').map((s) => s.trim()).filter(Boolean);
-        const created = await shopService(database).createToken(opts.shop, scopes);
+        const created = await (await shopService(database)).createToken(opts.shop, scopes);
         process.stdout.write(`# access token for ${created.shop.subdomain} (${created.scopes.join(',')}); shown once, store it now\n`);
         process.stdout.write(`${created.token}\n`);
       }),

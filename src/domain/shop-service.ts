@@ -21,6 +21,11 @@ export class ShopService {
     return this.shops.create({ subdomain, name: name ?? subdomain }, this.clock());
   }
 
+  /** The store, created when missing: for set-up scripts that run more than once. */
+  async ensure(subdomain: string, name?: string): Promise<Shop> {
+    return (await this.shops.find(subdomain)) ?? this.create(subdomain, name);
+  }
+
   list(): Promise<Shop[]> {
     return this.shops.list();
   }
