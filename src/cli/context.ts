@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { DomainError } from '../domain/errors.js';
@@ -20,10 +20,24 @@ export function configFromEnv(): Config {
 export async function openFromEnv(config: Config = configFromEnv()): Promise<{ config: Config; database: Database }> {
   // Imported here, not at the top: a command that never opens the database (--help) starts faster.
   const { openDatabase } = await import('../storage/database.js');
+  // SQLite would say only "unable to open database file" (its WAL needs to write beside the file).
+  if (!config.databaseUrl && existsSync(config.dataDir) && !writable(config.dataDir)) throw readOnly(`PRODIMG_DATA_DIR (${config.dataDir})`);
   try {
     return { config, database: await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }) };
   } catch (err) {
     throw new UsageError(`cannot open the database from ${databaseSetting(config)}: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+const readOnly = (what: string) => new UsageError(`${what} is read-only; the server needs to write there`);
+
+/** access(2) reports a read-only mount even to root, whom file modes do not stop. */
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -37,15 +51,6 @@ function databaseSetting(config: Config): string {
  * read-only session or a standby.
  */
 export async function assertWritable(config: Config, database: Database): Promise<void> {
-  const readOnly = (what: string) => new UsageError(`${what} is read-only; the server needs to write there`);
-  const writable = (path: string) => {
-    try {
-      accessSync(path, constants.W_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   if (database.dialect === 'sqlite' && (!writable(config.dataDir) || !writable(database.location))) {
     throw readOnly(`PRODIMG_DATA_DIR (${config.dataDir})`);
   }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { BIN, BUILT, cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
+import { DIALECTS, freshDatabase } from '../support/databases.js';
 import { WAIT_MS, within } from '../support/waiting.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -88,6 +89,49 @@ describe.skipIf(!BUILT)('prodimg start and stop (needs `npm run build`)', () => 
       expect(res.stdout).not.toContain('startup sweep');
       expect(existsSync(fresh)).toBe(false);
     });
+  });
+
+  // Regression: with a read-only folder for image files the server started and answered every
+  // ingesting write with a 500; a read-only data directory got "unable to open database file".
+  for (const [name, mounted] of [
+    ['the data directory', (dir: string) => dir],
+    ['the image files folder', (dir: string) => join(dir, 'images')],
+  ] as const) {
+    it(`refuses to start when ${name} is read-only: one line, exit code 2`, (ctx) => {
+      const dir = join(dataDir, `read-only-${Math.random().toString(36).slice(2)}`);
+      const env = cliEnv({ dataDir: dir });
+      expect(run(env, 'shops', 'create', 'frozen').code).toBe(0);
+      mkdirSync(join(dir, 'images'), { recursive: true });
+      const target = mounted(dir);
+      // Tests run as root, which writes through file modes: only a read-only mount stops it.
+      const bind = spawnSync('mount', ['--bind', target, target], { encoding: 'utf8' });
+      if (bind.status !== 0) return ctx.skip(`cannot make a read-only mount here: ${(bind.stderr || bind.error?.message || '').trim()}`);
+      try {
+        const ro = spawnSync('mount', ['-o', 'remount,bind,ro', target], { encoding: 'utf8' });
+        if (ro.status !== 0) return ctx.skip(`cannot remount read-only here: ${ro.stderr.trim()}`);
+        const res = run({ ...env, PRODIMG_INGEST: 'fetch' }, 'serve', '--port', '0');
+        expect(res.code).toBe(2);
+        expect(res.stderr.trim().split('\n')).toEqual([`prodimg: PRODIMG_DATA_DIR (${target}) is read-only; the server needs to write there`]);
+        expect(res.stdout).not.toContain('prodimg listening');
+      } finally {
+        spawnSync('umount', [target]);
+      }
+    });
+  }
+
+  it.runIf(DIALECTS.includes('postgres'))('refuses to start on a read-only PostgreSQL session: one line, exit code 2', async () => {
+    const db = await freshDatabase('postgres');
+    await db.database.close();
+    try {
+      const url = new URL(db.databaseUrl!);
+      url.searchParams.set('options', '-c default_transaction_read_only=on');
+      const res = run(cliEnv({ dataDir: db.dataDir, databaseUrl: url.toString() }), 'serve', '--port', '0');
+      expect(res.code).toBe(2);
+      expect(res.stderr.trim().split('\n')).toHaveLength(1);
+      expect(res.stderr).toMatch(/DATABASE_URL.*read-only|read-only.*DATABASE_URL/);
+    } finally {
+      await db.drop();
+    }
   });
 
   it('shops create --if-not-exists succeeds again with the same store', () => {
