@@ -18,7 +18,7 @@ const print = (value: unknown): void => {
 };
 
 export function shopsCommand(program: Command): void {
-  const shops = program.command('shops').description('create, list, activate and deactivate stores');
+  const shops = program.command('shops').description('create, list, activate, deactivate and delete stores');
   shops
     .command('create <subdomain>')
     .description('create a store; prints it as JSON')
@@ -42,10 +42,26 @@ export function shopsCommand(program: Command): void {
     .command('activate <subdomain>')
     .description('activate a store again')
     .action((subdomain: string) => withDatabase(async ({ database }) => print(await (await shopService(database)).setActive(subdomain, true))));
+  shops
+    .command('delete <subdomain>')
+    .description('delete a store with its products, images and tokens; files no image uses any more are removed')
+    .action((subdomain: string) =>
+      withDatabase(async ({ config, database }) => {
+        const [{ createImageFiles }, { openBlobStore }, { createRepositories }] = await Promise.all([
+          import('../imaging/image-files.js'),
+          import('../open-blob-store.js'),
+          import('../storage/repositories.js'),
+        ]);
+        const images = createRepositories(database).images;
+        const files = createImageFiles(openBlobStore(config, database), (path) => images.isPathUsed(path));
+        const { images: removed } = await (await shopService(database)).delete(subdomain, files);
+        print({ deleted: subdomain, images: removed });
+      }),
+    );
 }
 
 export function tokensCommand(program: Command): void {
-  const tokens = program.command('tokens').description('create access tokens');
+  const tokens = program.command('tokens').description('create, list and revoke access tokens');
   tokens
     .command('create')
     .description('create an access token; it is printed once, alone on the last line (only its hash is kept)')
@@ -55,8 +71,22 @@ export function tokensCommand(program: Command): void {
       withDatabase(async ({ database }) => {
         const scopes = opts.scopes.split(',').map((s) => s.trim()).filter(Boolean);
         const created = await (await shopService(database)).createToken(opts.shop, scopes);
-        process.stdout.write(`# access token for ${created.shop.subdomain} (${created.scopes.join(',')}); shown once, store it now\n`);
+        process.stdout.write(`# access token ${created.id} for ${created.shop.subdomain} (${created.scopes.join(',')}); shown once, store it now\n`);
         process.stdout.write(`${created.token}\n`);
+      }),
+    );
+  tokens
+    .command('list')
+    .description("list a store's tokens as JSON: public id, scopes, creation time (never the token)")
+    .requiredOption('--shop <subdomain>', 'the store')
+    .action((opts: { shop: string }) => withDatabase(async ({ database }) => print(await (await shopService(database)).listTokens(opts.shop))));
+  tokens
+    .command('revoke <id>')
+    .description('revoke a token by its public id (from tokens list); running servers may accept it for PRODIMG_AUTH_CACHE_MS more')
+    .action((id: string) =>
+      withDatabase(async ({ database }) => {
+        await (await shopService(database)).revokeToken(id);
+        print({ revoked: id });
       }),
     );
 }
