@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { waitsTimeout } from './test/support/waiting.js';
 
 export default defineConfig({
   test: {
@@ -6,8 +7,10 @@ export default defineConfig({
     // Two cores: one fork per core keeps PostgreSQL and SQLite suites from starving each other.
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Derived from the one waiting bound (PRODIMG_TEST_WAIT_MS): a test waiting on a slow child
+    // process fails on the event it waited for, with its name, not on a shorter test timeout.
+    testTimeout: waitsTimeout(1),
+    hookTimeout: waitsTimeout(2),
     globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -86,10 +86,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fetchTimeoutMs: positiveInt(env, 'PRODIMG_FETCH_TIMEOUT_MS', 30_000, 3_600_000),
     blobStore,
     variantSizes: Object.freeze([...new Set(sizes.map(Number))].sort((a, b) => a - b)),
-    blobCacheBytes: (env.PRODIMG_BLOB_CACHE_MB === '0' ? 0 : positiveInt(env, 'PRODIMG_BLOB_CACHE_MB', 64, 65_536)) * 1024 * 1024,
+    blobCacheBytes: positiveInt(env, 'PRODIMG_BLOB_CACHE_MB', 64, 65_536, 0) * 1024 * 1024,
     readCache: oneOf(env, 'PRODIMG_READ_CACHE', ['on', 'off'] as const, 'on') === 'on',
     startupSweep: oneOf(env, 'PRODIMG_STARTUP_SWEEP', ['0', '1'] as const, '1') === '1',
-    authCacheMs: env.PRODIMG_AUTH_CACHE_MS === '0' ? 0 : positiveInt(env, 'PRODIMG_AUTH_CACHE_MS', 1000, 3_600_000),
+    authCacheMs: positiveInt(env, 'PRODIMG_AUTH_CACHE_MS', 1000, 3_600_000, 0),
   });
 }
 
@@ -101,9 +101,10 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: 
   return value as T;
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+/** `min` is 0 for the settings where 0 turns something off; the message names the range accepted. */
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number, min = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw new ConfigError(`${name} must be an integer from 1 to ${max}; got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}; got "${raw}"`);
   return Number(raw);
 }

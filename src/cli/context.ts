@@ -1,23 +1,73 @@
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { DomainError } from '../domain/errors.js';
-import { type Database, openDatabase } from '../storage/database.js';
+import type { Database } from '../storage/database.js';
 
 /** Thrown for anything the user must fix before the command can run: exit code 2, one line. */
 export class UsageError extends Error {}
 
-export async function openFromEnv(): Promise<{ config: Config; database: Database }> {
-  let config: Config;
+/** The settings from the environment, checked; touches no file. */
+export function configFromEnv(): Config {
   try {
-    config = loadConfig(process.env);
+    return loadConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+export async function openFromEnv(config: Config = configFromEnv()): Promise<{ config: Config; database: Database }> {
+  // Imported here, not at the top: a command that never opens the database (--help) starts faster.
+  const { openDatabase } = await import('../storage/database.js');
+  // SQLite would say only "unable to open database file" (its WAL needs to write beside the file).
+  if (!config.databaseUrl && existsSync(config.dataDir) && !writable(config.dataDir)) throw readOnly(`PRODIMG_DATA_DIR (${config.dataDir})`);
   try {
     return { config, database: await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }) };
   } catch (err) {
-    const where = config.databaseUrl ? 'DATABASE_URL' : `PRODIMG_DATA_DIR (${config.dataDir})`;
-    throw new UsageError(`cannot open the database from ${where}: ${(err as Error).message.split('\n')[0]}`);
+    throw new UsageError(`cannot open the database from ${databaseSetting(config)}: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+const readOnly = (what: string) => new UsageError(`${what} is read-only; the server needs to write there`);
+
+/** access(2) reports a read-only mount even to root, whom file modes do not stop. */
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function databaseSetting(config: Config): string {
+  return config.databaseUrl ? 'DATABASE_URL' : `PRODIMG_DATA_DIR (${config.dataDir})`;
+}
+
+/**
+ * A server that cannot write would answer every write with a 500: refuse to start instead. SQLite:
+ * the data directory and its database file; local image files: their folder; PostgreSQL: a
+ * read-only session or a standby.
+ */
+export async function assertWritable(config: Config, database: Database): Promise<void> {
+  if (database.dialect === 'sqlite' && (!writable(config.dataDir) || !writable(database.location))) {
+    throw readOnly(`PRODIMG_DATA_DIR (${config.dataDir})`);
+  }
+  if (config.blobStore === 'local') {
+    const images = join(config.dataDir, 'images');
+    try {
+      mkdirSync(images, { recursive: true });
+    } catch {
+      throw readOnly(`PRODIMG_DATA_DIR (${config.dataDir})`);
+    }
+    if (!writable(images)) throw readOnly(`PRODIMG_DATA_DIR (${images})`);
+  }
+  if (database.dialect === 'postgres') {
+    const { sql } = await import('kysely');
+    const { rows } = await sql<{ read_only: string; standby: boolean }>`
+      select current_setting('transaction_read_only') as read_only, pg_is_in_recovery() as standby`.execute(database.db);
+    if (rows[0]?.read_only === 'on' || rows[0]?.standby) throw readOnly('the database at DATABASE_URL');
   }
 }
 

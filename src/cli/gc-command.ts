@@ -1,9 +1,4 @@
 import type { Command } from 'commander';
-import { garbageSources } from '../garbage-sources.js';
-import { collectGarbage } from '../imaging/garbage-collector.js';
-import { createImageFiles } from '../imaging/image-files.js';
-import { openBlobStore } from '../open-blob-store.js';
-import { createRepositories } from '../storage/repositories.js';
 import { withDatabase } from './context.js';
 
 export function gcCommand(program: Command): void {
@@ -13,6 +8,13 @@ export function gcCommand(program: Command): void {
     .option('--dry-run', 'only report what would be removed')
     .action((opts: { dryRun?: boolean }) =>
       withDatabase(async ({ config, database }) => {
+        const [{ garbageSources }, { collectGarbage }, { createImageFiles }, { openBlobStore }, { createRepositories }] = await Promise.all([
+          import('../garbage-sources.js'),
+          import('../imaging/garbage-collector.js'),
+          import('../imaging/image-files.js'),
+          import('../open-blob-store.js'),
+          import('../storage/repositories.js'),
+        ]);
         const images = createRepositories(database).images;
         const blobs = openBlobStore(config, database);
         const isUsed = (path: string) => images.isPathUsed(path);

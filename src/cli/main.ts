@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_VARIANT_SIZES } from '../config.js';
 import { reportFailure } from './context.js';
@@ -35,9 +36,14 @@ Environment (checked at start; the default in brackets):
                                     after start-up; 0: do not [1]
 A bad value is reported in one line and the command exits with code 2.`;
 
+/** From package.json, which every install of the package has. */
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Each command imports what it runs only when it runs: `--help` or `tokens create` load no server. */
 export function createProgram(): Command {
   const program = new Command('prodimg')
     .description('Self-hosted product image service speaking the store platform admin OpenAPI')
+    .version(VERSION, '-V, --version', 'print the version')
     .addHelpText('after', ENVIRONMENT)
     .showHelpAfterError()
     .exitOverride();

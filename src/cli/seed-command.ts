@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { systemClock } from '../domain/clock.js';
-import { ShopService } from '../domain/shop-service.js';
-import { createRepositories } from '../storage/repositories.js';
-import { seedImages } from '../storage/seed.js';
 import { UsageError, withDatabase } from './context.js';
 
 function count(value: string, name: string, max: number): number {
@@ -21,9 +17,15 @@ export function seedCommand(program: Command): void {
       withDatabase(async ({ database }) => {
         const images = count(opts.images, '--images', 100_000_000);
         const perProduct = count(opts.perProduct, '--per-product', 250);
+        const [{ systemClock }, { ShopService }, { createRepositories }, { seedImages }] = await Promise.all([
+          import('../domain/clock.js'),
+          import('../domain/shop-service.js'),
+          import('../storage/repositories.js'),
+          import('../storage/seed.js'),
+        ]);
         const repos = createRepositories(database);
         const shops = new ShopService(repos.shops, repos.tokens, systemClock);
-        const shop = (await repos.shops.find(opts.shop)) ?? (await shops.create(opts.shop));
+        const shop = await shops.ensure(opts.shop);
         const { token } = await shops.createToken(shop.subdomain, ['read_product', 'write_product']);
         const started = Date.now();
         const seeded = await seedImages(database, shop.id, images, perProduct, systemClock(), (done) =>

@@ -1,14 +1,16 @@
 import cluster from 'node:cluster';
+import { createServer } from 'node:net';
 import type { Command } from 'commander';
-import pino from 'pino';
-import { buildApp } from '../server/build-app.js';
-import { openFromEnv, UsageError } from './context.js';
+import { assertWritable, configFromEnv, openFromEnv, UsageError } from './context.js';
 
 interface ServeOptions {
   port: string;
   host: string;
   workers: string;
 }
+
+/** How often a server started by npm (npm start, npx) checks that npm is still there. */
+const PARENT_CHECK_MS = 250;
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -31,14 +33,55 @@ export function serveCommand(program: Command): void {
     .action(async (opts: ServeOptions) => {
       const port = parsePort(opts.port);
       const workers = parseWorkers(opts.workers);
-      if (workers > 1 && cluster.isPrimary) return supervise(workers);
+      if (workers > 1 && cluster.isPrimary) return supervise(port, opts.host, workers);
       return serve(port, opts.host);
     });
 }
 
+/**
+ * Binds the address once and lets go of it, before anything is created or migrated: a port in use
+ * or a bad --host is reported in one line, with the data directory untouched.
+ */
+async function checkListen(port: number, host: string): Promise<void> {
+  const probe = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen({ port, host, exclusive: true }, resolve);
+    });
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    throw new UsageError(`cannot listen on ${host}:${port}: ${code ?? message}`);
+  }
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
+
+/**
+ * npm runs a script or `npx` command through `sh -c`, and on SIGTERM or SIGINT npm and that shell
+ * exit without passing the signal on. A server started under npm stops when npm is gone.
+ */
+function stopWithNpm(stop: (reason: string) => void): void {
+  if (!process.env.npm_lifecycle_event || !cluster.isPrimary) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) stop('parent exited');
+  }, PARENT_CHECK_MS);
+  timer.unref();
+}
+
 /** One server process: listens until SIGTERM/SIGINT, then finishes in-flight requests and closes the database. */
 async function serve(port: number, host: string): Promise<void> {
-  const { config, database } = await openFromEnv();
+  const settings = configFromEnv();
+  // A cluster worker's listen goes through the primary, which checked the address already.
+  if (cluster.isPrimary) await checkListen(port, host);
+  const { config, database } = await openFromEnv(settings);
+  const [{ default: pino }, { buildApp }] = await Promise.all([import('pino'), import('../server/build-app.js')]);
+  try {
+    await assertWritable(config, database);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
   const logger = pino({ level: config.logLevel });
   // Until PRODIMG_CDN_HOST says otherwise, stored images are served from this server's own /cdn.
   let publicAddress = `${host}:${port}`;
@@ -56,6 +99,7 @@ async function serve(port: number, host: string): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+  stopWithNpm((reason) => void shutdown(reason));
   const address = await app.listen({ port, host });
   const bound = app.server.address();
   if (bound && typeof bound === 'object') publicAddress = `${reachableHost(bound.address)}:${bound.port}`;
@@ -66,9 +110,16 @@ async function serve(port: number, host: string): Promise<void> {
  * The primary of `--workers N`: migrates once, forks the workers, replaces one that dies, and on
  * SIGTERM/SIGINT passes the signal on and waits for every worker to finish its requests.
  */
-async function supervise(workers: number): Promise<void> {
-  const { config, database } = await openFromEnv();
-  await database.close();
+async function supervise(port: number, host: string, workers: number): Promise<void> {
+  const settings = configFromEnv();
+  await checkListen(port, host);
+  const { config, database } = await openFromEnv(settings);
+  try {
+    await assertWritable(config, database);
+  } finally {
+    await database.close();
+  }
+  const { default: pino } = await import('pino');
   const logger = pino({ level: config.logLevel });
   let stopping = false;
   cluster.on('exit', (worker, code, signal) => {
@@ -84,6 +135,7 @@ async function supervise(workers: number): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  stopWithNpm(() => stop('SIGTERM'));
   for (let i = 0; i < workers; i++) cluster.fork();
   logger.info({ workers }, 'prodimg primary started');
 }

@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
-import { systemClock } from '../domain/clock.js';
-import { ShopService } from '../domain/shop-service.js';
-import { createRepositories } from '../storage/repositories.js';
+import type { ShopService } from '../domain/shop-service.js';
+import type { Database } from '../storage/database.js';
 import { withDatabase } from './context.js';
 
-function shopService(database: Parameters<typeof createRepositories>[0]): ShopService {
+async function shopService(database: Database): Promise<ShopService> {
+  const [{ systemClock }, { ShopService }, { createRepositories }] = await Promise.all([
+    import('../domain/clock.js'),
+    import('../domain/shop-service.js'),
+    import('../storage/repositories.js'),
+  ]);
   const repos = createRepositories(database);
   return new ShopService(repos.shops, repos.tokens, systemClock);
 }
@@ -14,30 +18,50 @@ const print = (value: unknown): void => {
 };
 
 export function shopsCommand(program: Command): void {
-  const shops = program.command('shops').description('create, list, activate and deactivate stores');
+  const shops = program.command('shops').description('create, list, activate, deactivate and delete stores');
   shops
     .command('create <subdomain>')
     .description('create a store; prints it as JSON')
     .option('--name <name>', 'display name (default: the subdomain)')
-    .action((subdomain: string, opts: { name?: string }) =>
-      withDatabase(async ({ database }) => print(await shopService(database).create(subdomain, opts.name))),
+    .option('--if-not-exists', 'when the store exists already, print it and succeed (its name is left as it is)')
+    .action((subdomain: string, opts: { name?: string; ifNotExists?: boolean }) =>
+      withDatabase(async ({ database }) => {
+        const service = await shopService(database);
+        print(opts.ifNotExists ? await service.ensure(subdomain, opts.name) : await service.create(subdomain, opts.name));
+      }),
     );
   shops
     .command('list')
     .description('list all stores as JSON')
-    .action(() => withDatabase(async ({ database }) => print(await shopService(database).list())));
+    .action(() => withDatabase(async ({ database }) => print(await (await shopService(database)).list())));
   shops
     .command('deactivate <subdomain>')
     .description('deactivate a store: its tokens get 401 {"error":"store is not active"}')
-    .action((subdomain: string) => withDatabase(async ({ database }) => print(await shopService(database).setActive(subdomain, false))));
+    .action((subdomain: string) => withDatabase(async ({ database }) => print(await (await shopService(database)).setActive(subdomain, false))));
   shops
     .command('activate <subdomain>')
     .description('activate a store again')
-    .action((subdomain: string) => withDatabase(async ({ database }) => print(await shopService(database).setActive(subdomain, true))));
+    .action((subdomain: string) => withDatabase(async ({ database }) => print(await (await shopService(database)).setActive(subdomain, true))));
+  shops
+    .command('delete <subdomain>')
+    .description('delete a store with its products, images and tokens; files no image uses any more are removed')
+    .action((subdomain: string) =>
+      withDatabase(async ({ config, database }) => {
+        const [{ createImageFiles }, { openBlobStore }, { createRepositories }] = await Promise.all([
+          import('../imaging/image-files.js'),
+          import('../open-blob-store.js'),
+          import('../storage/repositories.js'),
+        ]);
+        const images = createRepositories(database).images;
+        const files = createImageFiles(openBlobStore(config, database), (path) => images.isPathUsed(path));
+        const { images: removed } = await (await shopService(database)).delete(subdomain, files);
+        print({ deleted: subdomain, images: removed });
+      }),
+    );
 }
 
 export function tokensCommand(program: Command): void {
-  const tokens = program.command('tokens').description('create access tokens');
+  const tokens = program.command('tokens').description('create, list and revoke access tokens');
   tokens
     .command('create')
     .description('create an access token; it is printed once, alone on the last line (only its hash is kept)')
@@ -46,9 +70,23 @@ export function tokensCommand(program: Command): void {
     .action((opts: { shop: string; scopes: string }) =>
       withDatabase(async ({ database }) => {
         const scopes = opts.scopes.split(',').map((s) => s.trim()).filter(Boolean);
-        const created = await shopService(database).createToken(opts.shop, scopes);
-        process.stdout.write(`# access token for ${created.shop.subdomain} (${created.scopes.join(',')}); shown once, store it now\n`);
+        const created = await (await shopService(database)).createToken(opts.shop, scopes);
+        process.stdout.write(`# access token ${created.id} for ${created.shop.subdomain} (${created.scopes.join(',')}); shown once, store it now\n`);
         process.stdout.write(`${created.token}\n`);
+      }),
+    );
+  tokens
+    .command('list')
+    .description("list a store's tokens as JSON: public id, scopes, creation time (never the token)")
+    .requiredOption('--shop <subdomain>', 'the store')
+    .action((opts: { shop: string }) => withDatabase(async ({ database }) => print(await (await shopService(database)).listTokens(opts.shop))));
+  tokens
+    .command('revoke <id>')
+    .description('revoke a token by its public id (from tokens list); running servers may accept it for PRODIMG_AUTH_CACHE_MS more')
+    .action((id: string) =>
+      withDatabase(async ({ database }) => {
+        await (await shopService(database)).revokeToken(id);
+        print({ revoked: id });
       }),
     );
 }

@@ -1,4 +1,4 @@
-import type { Grant, Image, ImagePatch, NewImage, NewProduct, Product, ProductPatch, ProductWithImages, Shop } from './entities.js';
+import type { Grant, Image, ImagePatch, NewImage, NewProduct, Product, ProductPatch, ProductWithImages, Scope, Shop } from './entities.js';
 
 /**
  * What the domain needs from storage. Every method is scoped by shop id, so a record of another
@@ -65,10 +65,22 @@ export interface ShopRepository {
   find(subdomain: string): Promise<Shop | null>;
   list(): Promise<Shop[]>;
   setActive(subdomain: string, active: boolean, now: string): Promise<Shop | null>;
+  /** Removes the store with its products, images and tokens in one transaction; the paths its images used, or null when missing. */
+  delete(subdomain: string): Promise<string[] | null>;
+}
+
+/** What may be shown of a token: never the token, nor its hash. */
+export interface TokenSummary {
+  id: string;
+  scopes: Scope[];
+  created_at: string;
 }
 
 export interface TokenRepository {
-  create(shopId: string, tokenHash: string, scopes: readonly string[], now: string): Promise<void>;
+  create(shopId: string, tokenHash: string, scopes: readonly string[], now: string, publicId: string): Promise<void>;
+  list(shopId: string): Promise<TokenSummary[]>;
+  /** False when no token has this public id. */
+  revoke(publicId: string): Promise<boolean>;
   /** The grant behind a token hash, with the stored hash so the caller can compare in constant time. */
   findByHash(tokenHash: string): Promise<(Grant & { tokenHash: string }) | null>;
 }

@@ -1,7 +1,9 @@
 import { validation } from './errors.js';
 import { SCOPES, type Scope, type Shop } from './entities.js';
 import { generateToken, hashToken } from './auth-service.js';
-import type { Clock, ShopRepository, TokenRepository } from './ports.js';
+import type { ImageFiles } from './image-files.js';
+import type { Clock, ShopRepository, TokenRepository, TokenSummary } from './ports.js';
+import { newTokenPublicId, TOKEN_PUBLIC_ID } from './token-public-id.js';
 
 const SUBDOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -21,6 +23,11 @@ export class ShopService {
     return this.shops.create({ subdomain, name: name ?? subdomain }, this.clock());
   }
 
+  /** The store, created when missing: for set-up scripts that run more than once. */
+  async ensure(subdomain: string, name?: string): Promise<Shop> {
+    return (await this.shops.find(subdomain)) ?? this.create(subdomain, name);
+  }
+
   list(): Promise<Shop[]> {
     return this.shops.list();
   }
@@ -31,8 +38,33 @@ export class ShopService {
     return shop;
   }
 
+  /**
+   * Removes the store, its products, images and tokens in one transaction, then the files no image
+   * uses any more (through the same release as an image delete; a crash in between leaves files the
+   * start-up sweep or `prodimg gc` removes). Returns how many images went.
+   */
+  async delete(subdomain: string, files: ImageFiles): Promise<{ images: number }> {
+    const paths = await this.shops.delete(subdomain);
+    if (paths === null) throw validation([`No store with subdomain ${subdomain}`]);
+    await files.release(paths);
+    return { images: paths.length };
+  }
+
+  async listTokens(subdomain: string): Promise<TokenSummary[]> {
+    const shop = await this.shops.find(subdomain);
+    if (!shop) throw validation([`No store with subdomain ${subdomain}`]);
+    return this.tokens.list(shop.id);
+  }
+
+  /** Running servers may trust a token they checked for PRODIMG_AUTH_CACHE_MS more, as after a deactivation. */
+  async revokeToken(publicId: string): Promise<void> {
+    if (!TOKEN_PUBLIC_ID.test(publicId) || !(await this.tokens.revoke(publicId))) {
+      throw validation([`No token with id ${publicId}; \`prodimg tokens list --shop <subdomain>\` shows them`]);
+    }
+  }
+
   /** Returns the token in clear; only its hash is kept, so this is the one time it is shown. */
-  async createToken(subdomain: string, scopes: readonly string[]): Promise<{ token: string; shop: Shop; scopes: Scope[] }> {
+  async createToken(subdomain: string, scopes: readonly string[]): Promise<{ token: string; id: string; shop: Shop; scopes: Scope[] }> {
     const unknown = scopes.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
     if (unknown.length > 0 || scopes.length === 0) {
       throw validation([`Scopes must be a comma-separated list of ${SCOPES.join(', ')}; got "${scopes.join(',')}"`]);
@@ -41,7 +73,8 @@ export class ShopService {
     if (!shop) throw validation([`No store with subdomain ${subdomain}`]);
     const token = generateToken();
     const unique = [...new Set(scopes)] as Scope[];
-    await this.tokens.create(shop.id, hashToken(token), unique, this.clock());
-    return { token, shop, scopes: unique };
+    const id = newTokenPublicId();
+    await this.tokens.create(shop.id, hashToken(token), unique, this.clock(), id);
+    return { token, id, shop, scopes: unique };
   }
 }

@@ -19,6 +19,7 @@ import { createRepositories } from '../storage/repositories.js';
 import { openBlobStore } from '../open-blob-store.js';
 import { Admission } from './admission.js';
 import { FastRead } from './fast-read/fast-read.js';
+import { registerHealthRoutes } from './health-routes.js';
 import { registerApiVersion } from './operation-routes.js';
 import { logsRequests } from './request-log.js';
 import { accessScopeBindings } from './routes/access-scopes.js';
@@ -89,11 +90,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (fetching) app.addHook('onClose', () => fetching.close());
 
   registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels });
+  registerHealthRoutes(app, { database, blobs: stored });
   if (config.startupSweep) {
     let sweep: Promise<void> = Promise.resolve();
     const abort = new AbortController();
     const isUsed = (path: string) => repositories.images.isPathUsed(path);
-    app.addHook('onReady', async () => {
+    // After listening, not on ready: a failed listen must leave the files alone.
+    app.addHook('onListen', async () => {
       sweep = sweepOnStartup({ database, blobs, files, isUsed, logger: app.log, signal: abort.signal }).catch((err: unknown) => {
         if (!abort.signal.aborted) app.log.error({ err }, 'startup sweep failed');
       });

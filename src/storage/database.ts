@@ -1,8 +1,6 @@
 import type { DialectConnection } from './database-dialect.js';
 import type { DialectName } from './dialect-name.js';
 import { migrateToLatest } from './migrate.js';
-import { postgresDialect } from './postgres/postgres-dialect.js';
-import { sqliteDialect } from './sqlite/sqlite-dialect.js';
 
 /** An open, migrated database: its Kysely instance and its dialect's factories, named for messages. */
 export interface Database extends DialectConnection {
@@ -19,7 +17,10 @@ export interface DatabaseOptions {
 
 /** Opens the configured database and runs pending migrations. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const dialect = options.databaseUrl ? postgresDialect(options.databaseUrl, options.poolSize ?? 10) : sqliteDialect(options.dataDir);
+  // Only the driver in use is loaded: a CLI call on SQLite does not pay for pg's start-up, nor the reverse.
+  const dialect = options.databaseUrl
+    ? (await import('./postgres/postgres-dialect.js')).postgresDialect(options.databaseUrl, options.poolSize ?? 10)
+    : (await import('./sqlite/sqlite-dialect.js')).sqliteDialect(options.dataDir);
   const database: Database = { dialect: dialect.name, ...dialect.open() };
   try {
     await migrateToLatest(database.db, database.dialect);

@@ -14,7 +14,7 @@ export function createRepositories(database: Database, cache: ReadCache = new Re
   return {
     images: new KyselyImageRepository(db, hot, changes),
     products: new KyselyProductRepository(db, changes),
-    shops: new KyselyShopRepository(db),
+    shops: new KyselyShopRepository(db, database.notifyChange),
     tokens: new KyselyTokenRepository(db, hot),
   };
 }

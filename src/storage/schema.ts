@@ -15,6 +15,8 @@ export interface AccessTokensTable {
   shop_id: string;
   scopes: string;
   created_at: string;
+  /** Shown by `tokens list` and used by `tokens revoke` (003-token-public-id). */
+  public_id: string;
 }
 
 /** A product row: its API fields (published as 0/1) and its store. */

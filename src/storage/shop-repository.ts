@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { NotifyChange } from './database-dialect.js';
 import type { Shop } from '../domain/entities.js';
 import type { ShopRepository } from '../domain/ports.js';
 import type { Schema, ShopsTable } from './schema.js';
 
 export class KyselyShopRepository implements ShopRepository {
-  constructor(private readonly db: Kysely<Schema>) {}
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly notify: NotifyChange,
+  ) {}
 
   async create(shop: { subdomain: string; name: string }, now: string): Promise<Shop> {
     const row: ShopsTable = { id: randomUUID(), subdomain: shop.subdomain, name: shop.name, active: 1, created_at: now, updated_at: now };
@@ -21,6 +25,32 @@ export class KyselyShopRepository implements ShopRepository {
   async list(): Promise<Shop[]> {
     const rows = await this.db.selectFrom('shops').selectAll().orderBy('subdomain').execute();
     return rows.map(toShop);
+  }
+
+  delete(subdomain: string): Promise<string[] | null> {
+    return this.db.transaction().execute(async (trx) => {
+      // A write first (see lockProduct): on a shared SQLite file the transaction takes the write lock
+      // now. The store row goes last: its cascades would take the images before their paths are read.
+      const shop = await trx
+        .updateTable('shops')
+        .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+        .where('subdomain', '=', subdomain)
+        .returning('id')
+        .executeTakeFirst();
+      if (!shop) return null;
+      const products = await trx.selectFrom('products').select('id').where('shop_id', '=', shop.id).execute();
+      // Servers caching these products' reads drop them (PostgreSQL: NOTIFY, sent on commit).
+      for (const product of products) await this.notify(trx, product.id);
+      const removed = await trx
+        .deleteFrom('images')
+        .where('product_id', 'in', trx.selectFrom('products').select('id').where('shop_id', '=', shop.id))
+        .returning('path')
+        .execute();
+      await trx.deleteFrom('products').where('shop_id', '=', shop.id).execute();
+      await trx.deleteFrom('access_tokens').where('shop_id', '=', shop.id).execute();
+      await trx.deleteFrom('shops').where('id', '=', shop.id).execute();
+      return removed.flatMap((row) => (row.path ? [row.path] : []));
+    });
   }
 
   async setActive(subdomain: string, active: boolean, now: string): Promise<Shop | null> {

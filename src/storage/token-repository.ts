@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { SCOPES, type Grant, type Scope } from '../domain/entities.js';
-import type { TokenRepository } from '../domain/ports.js';
+import type { TokenRepository, TokenSummary } from '../domain/ports.js';
 import type { HotReads } from './hot-reads.js';
 import type { Schema } from './schema.js';
 
@@ -10,14 +10,36 @@ export class KyselyTokenRepository implements TokenRepository {
     private readonly hot: HotReads,
   ) {}
 
-  async create(shopId: string, tokenHash: string, scopes: readonly string[], now: string): Promise<void> {
-    await this.db.insertInto('access_tokens').values({ token_hash: tokenHash, shop_id: shopId, scopes: scopes.join(','), created_at: now }).execute();
+  async create(shopId: string, tokenHash: string, scopes: readonly string[], now: string, publicId: string): Promise<void> {
+    await this.db
+      .insertInto('access_tokens')
+      .values({ token_hash: tokenHash, shop_id: shopId, scopes: scopes.join(','), created_at: now, public_id: publicId })
+      .execute();
+  }
+
+  async list(shopId: string): Promise<TokenSummary[]> {
+    const rows = await this.db
+      .selectFrom('access_tokens')
+      .select(['public_id', 'scopes', 'created_at'])
+      .where('shop_id', '=', shopId)
+      .orderBy('created_at')
+      .orderBy('public_id')
+      .execute();
+    return rows.map((row) => ({ id: row.public_id, scopes: knownScopes(row.scopes), created_at: row.created_at }));
+  }
+
+  async revoke(publicId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('access_tokens').where('public_id', '=', publicId).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   async findByHash(tokenHash: string): Promise<(Grant & { tokenHash: string }) | null> {
     const row = await this.hot.grant(tokenHash);
     if (!row) return null;
-    const scopes = row.scopes.split(',').filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
-    return { tokenHash: row.token_hash, shopId: row.shop_id, subdomain: row.subdomain, active: row.active === 1, scopes };
+    return { tokenHash: row.token_hash, shopId: row.shop_id, subdomain: row.subdomain, active: row.active === 1, scopes: knownScopes(row.scopes) };
   }
+}
+
+function knownScopes(stored: string): Scope[] {
+  return stored.split(',').filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
 }

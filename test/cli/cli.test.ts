@@ -1,12 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
+import { WAIT_MS } from '../support/waiting.js';
 import { BIN, BUILT, cliEnv, startServe } from '../reliability/support-server.js';
 
 const env = (db: TestDatabase) => cliEnv({ dataDir: db.dataDir, databaseUrl: db.databaseUrl });
 
 function run(db: TestDatabase, ...args: string[]) {
-  const res = spawnSync(process.execPath, [BIN, ...args], { env: env(db), encoding: 'utf8', timeout: 20_000 });
+  const res = spawnSync(process.execPath, [BIN, ...args], { env: env(db), encoding: 'utf8', timeout: WAIT_MS });
+  if (res.error) throw new Error(`prodimg ${args.join(' ')}: ${res.error.message}`);
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -100,10 +102,10 @@ describe.skipIf(!BUILT)('the prodimg CLI (needs `npm run build`, which `npm test
   });
 
   it('answers a bad DATABASE_URL or data dir with one line and exit code 2', () => {
-    const bad = spawnSync(process.execPath, [BIN, 'shops', 'list'], { env: { ...process.env, DATABASE_URL: 'mysql://localhost/x' }, encoding: 'utf8', timeout: 20_000 });
+    const bad = spawnSync(process.execPath, [BIN, 'shops', 'list'], { env: { ...process.env, DATABASE_URL: 'mysql://localhost/x' }, encoding: 'utf8', timeout: WAIT_MS });
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toEqual(['prodimg: DATABASE_URL must be a PostgreSQL URL like postgres://user@host:5432/dbname']);
-    const dir = spawnSync(process.execPath, [BIN, 'shops', 'list'], { env: { ...process.env, DATABASE_URL: '', PRODIMG_DATA_DIR: '/etc/hostname/data' }, encoding: 'utf8', timeout: 20_000 });
+    const dir = spawnSync(process.execPath, [BIN, 'shops', 'list'], { env: { ...process.env, DATABASE_URL: '', PRODIMG_DATA_DIR: '/etc/hostname/data' }, encoding: 'utf8', timeout: WAIT_MS });
     expect(dir.status).toBe(2);
     expect(dir.stderr.trim().split('\n')).toHaveLength(1);
     expect(dir.stderr).toContain('PRODIMG_DATA_DIR');
@@ -112,16 +114,16 @@ describe.skipIf(!BUILT)('the prodimg CLI (needs `npm run build`, which `npm test
   });
 
   it('explains every command in --help', () => {
-    const top = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', timeout: 20_000 });
+    const top = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', timeout: WAIT_MS });
     expect(top.status).toBe(0);
     for (const word of ['serve', 'shops', 'tokens', 'PRODIMG_DATA_DIR', 'DATABASE_URL', 'PRODIMG_BASE_DOMAIN']) expect(top.stdout).toContain(word);
-    const serveHelp = spawnSync(process.execPath, [BIN, 'serve', '--help'], { encoding: 'utf8', timeout: 20_000 });
+    const serveHelp = spawnSync(process.execPath, [BIN, 'serve', '--help'], { encoding: 'utf8', timeout: WAIT_MS });
     expect(serveHelp.stdout).toContain('--port');
     expect(serveHelp.stdout).toContain('--host');
-    const tokens = spawnSync(process.execPath, [BIN, 'tokens', 'create', '--help'], { encoding: 'utf8', timeout: 20_000 });
+    const tokens = spawnSync(process.execPath, [BIN, 'tokens', 'create', '--help'], { encoding: 'utf8', timeout: WAIT_MS });
     expect(tokens.stdout).toContain('--scopes');
     expect(tokens.stdout).toContain('--shop');
-    const usage = spawnSync(process.execPath, [BIN, 'frobnicate'], { encoding: 'utf8', timeout: 20_000 });
+    const usage = spawnSync(process.execPath, [BIN, 'frobnicate'], { encoding: 'utf8', timeout: WAIT_MS });
     expect(usage.status).toBe(2);
   });
 });

@@ -9,6 +9,7 @@ import { makeJpeg, makePng } from '../imaging/fixtures/images.js';
 import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-server.js';
 import { startApi, type TestApi } from '../support/api.js';
 import { DIALECTS } from '../support/databases.js';
+import { WAIT_MS } from '../support/waiting.js';
 
 const BIN = fileURLToPath(new URL('../../bin/prodimg.js', import.meta.url));
 const BUILT = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
@@ -33,7 +34,7 @@ describe.skipIf(!BUILT)('prodimg gc (needs `npm run build`, which `npm test` run
       const res = spawnSync(process.execPath, [BIN, 'gc', ...args], {
         env: { ...env, PRODIMG_DATA_DIR: api.db.dataDir, ...(api.db.databaseUrl ? { DATABASE_URL: api.db.databaseUrl } : {}) },
         encoding: 'utf8',
-        timeout: 30_000,
+        timeout: WAIT_MS,
       });
       expect(res.status).toBe(0);
       return JSON.parse(res.stdout);

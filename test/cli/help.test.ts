@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { WAIT_MS } from '../support/waiting.js';
 import { BIN, BUILT } from '../reliability/support-server.js';
 
 const source = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
@@ -27,7 +28,7 @@ describe('settings listed where users look for them', () => {
   });
 
   it.skipIf(!BUILT)('prodimg --help names every setting config.ts reads (needs `npm run build`)', () => {
-    const res = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', timeout: 20_000 });
+    const res = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', timeout: WAIT_MS });
     expect(res.status).toBe(0);
     expect(SETTINGS.filter((name) => !mentions(res.stdout, name))).toEqual([]);
   });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/server/build-app.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
+import { WAIT_MS } from '../support/waiting.js';
 
 const BIN = fileURLToPath(new URL('../../bin/prodimg.js', import.meta.url));
 const BUILT = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
@@ -22,7 +23,7 @@ describe.skipIf(!BUILT)('prodimg seed (needs `npm run build`, which `npm test` r
       const res = spawnSync(process.execPath, [BIN, 'seed', '--images', '1234', '--per-product', '50'], {
         env: { ...env, PRODIMG_DATA_DIR: db.dataDir, ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}) },
         encoding: 'utf8',
-        timeout: 60_000,
+        timeout: WAIT_MS,
       });
       expect(res.status).toBe(0);
       const out = JSON.parse(res.stdout.trim().split('\n').at(-1)!);

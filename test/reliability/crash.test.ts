@@ -11,6 +11,7 @@ import { type Origin, startOrigin } from '../imaging/fixtures/origin-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { scale } from '../support/stress.js';
 import { BUILT, cliEnv, type ServeProcess, startServe } from './support-server.js';
+import { waitsTimeout } from '../support/waiting.js';
 
 /** Starts `serve` with ingestion on and waits for its start-up sweep to finish. */
 async function startServer(db: TestDatabase): Promise<ServeProcess> {
@@ -127,6 +128,6 @@ describe.skipIf(!BUILT)('crash safety: kill -9 during a burst of creates and del
       await last.exited;
       console.log(`crash (${dialect}): ${ROUNDS} kill -9 rounds, ${operations} operations completed, consistent after each restart`);
       expect(operations).toBeGreaterThan(ROUNDS);
-    }, 60_000 + ROUNDS * 10_000);
+    }, waitsTimeout(ROUNDS + 1));
   });
 });

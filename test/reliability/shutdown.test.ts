@@ -13,6 +13,7 @@ import { type Origin, type Route, send, startOrigin } from '../imaging/fixtures/
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { BUILT, cliEnv, createShopToken, type ServeProcess, startServe } from './support-server.js';
 import { sendJson, V } from './support-workload.js';
+import { WAIT_MS, waitsTimeout } from '../support/waiting.js';
 
 /**
  * SIGTERM while requests are in flight: a download-and-store ingestion, an update that re-ingests,
@@ -104,7 +105,7 @@ function rawConnection(base: string) {
   let received = '';
   socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
   const responses = new Promise<Array<{ status: number; headers: Record<string, string>; body: string }>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`connection still open after 15 s; got ${received}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`connection still open after ${WAIT_MS} ms; got ${received}`)), WAIT_MS);
     socket.on('error', () => {});
     socket.on('close', () => {
       clearTimeout(timer);
@@ -200,7 +201,7 @@ describe.skipIf(!BUILT)('graceful shutdown of `prodimg serve` (needs dist/)', ()
         const inflight = new Agent({ connections: 4 });
         const create = json(inflight, base, 'POST', `products/${product.id}/images`, token, { image: { src: origin.url('/slow-a.png'), alt: 'in flight' } });
         const update = json(inflight, base, 'PUT', `products/${product.id}/images/${first.body.image.id}`, token, { image: { src: origin.url('/slow-b.png') } });
-        const deadline = Date.now() + 5_000;
+        const deadline = Date.now() + WAIT_MS;
         while (origin.hits.slice(hitsBefore).filter((path) => path.startsWith('/slow-')).length < 2 && Date.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
@@ -315,14 +316,14 @@ describe.skipIf(!BUILT)('graceful shutdown of `prodimg serve` (needs dist/)', ()
       const inFlight = json(holder, server.base, 'POST', path, setup.token, { image: { src: origin.url('/slow-a.png') } });
       const pipe = rawConnection(server.base);
       pipe.send('POST', `${V}/${path}`, setup.token, JSON.stringify({ image: { src: origin.url('/slow-b.png') } }));
-      const deadline = Date.now() + 5_000;
+      const deadline = Date.now() + WAIT_MS;
       while (origin.hits.length - hitsBefore < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       signalledAt = Date.now();
       server.child.kill('SIGTERM');
       await server.waitForLog('shutting down: finishing in-flight requests');
       pipe.send('GET', `${V}/products/count`, setup.token);
       [held, piped] = await Promise.all([inFlight, pipe.responses]);
-    }, 30_000);
+    }, waitsTimeout(2));
     afterAll(async () => {
       await holder?.destroy();
       server?.kill();

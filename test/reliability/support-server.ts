@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'undici';
+import { WAIT_MS } from '../support/waiting.js';
 
 /** Helpers for the reliability suites that run `prodimg serve` as a real process. */
 
@@ -49,9 +50,11 @@ export interface ServeProcess {
   /** Every stdout line, parsed (non-JSON lines as `{ msg: <line> }`). */
   logs: LogEntry[];
   stderr: string[];
+  /** Resolves once every process holding the child's stdout (npm, its shell, the server) is gone. */
+  outputClosed: Promise<void>;
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves when a log line with this msg has appeared `count` times. */
+  /** Resolves when a log line with this msg has appeared `count` times; rejects if the process exits first, or after WAIT_MS. */
   waitForLog(msg: string, count?: number, timeoutMs?: number): Promise<void>;
   /** SIGKILL if still running (clean-up after a failed test). */
   kill(): void;
@@ -67,10 +70,17 @@ export async function startServe(
   env: NodeJS.ProcessEnv,
   args: string[] = [],
   listeners = 1,
-  options: { inspect?: boolean } = {},
+  options: {
+    inspect?: boolean;
+    /** Another start command (`npm start`, `npx prodimg serve`) instead of `node bin/prodimg.js serve`; `args` follow it. */
+    command?: { file: string; args: string[]; cwd: string };
+  } = {},
 ): Promise<ServeProcess> {
   const node = options.inspect ? ['--inspect=127.0.0.1:0'] : [];
-  const child = spawn(process.execPath, [...node, BIN, 'serve', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = options.command
+    ? spawn(options.command.file, [...options.command.args, '--port', '0', ...args], { env, cwd: options.command.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, [...node, BIN, 'serve', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const outputClosed = new Promise<void>((resolve) => child.stdout!.once('close', () => resolve()));
   const logs: LogEntry[] = [];
   const stderr: string[] = [];
   const waiters: Array<() => void> = [];
@@ -103,7 +113,7 @@ export async function startServe(
     gone = true;
   });
 
-  const waitForLog = (msg: string, count = 1, timeoutMs = 15_000) =>
+  const waitForLog = (msg: string, count = 1, timeoutMs = WAIT_MS) =>
     new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${count}x "${msg}" log line in ${timeoutMs} ms; stderr: ${stderr.join('')}`)), timeoutMs);
       const check = () => {
@@ -140,7 +150,7 @@ export async function startServe(
     if (!url) throw new Error('the server was not started with inspect');
     await inspectorCall(url, 'HeapProfiler.collectGarbage');
   };
-  return { child, pid: listening[0]!.pid ?? child.pid!, base: listening[0]!.address!, logs, stderr, exited, waitForLog, kill, collectGarbage };
+  return { child, pid: listening[0]!.pid ?? child.pid!, base: listening[0]!.address!, logs, stderr, outputClosed, exited, waitForLog, kill, collectGarbage };
 }
 
 /**

@@ -16,7 +16,7 @@ describe.each(DIALECTS)('the %s dialect', (dialect) => {
     db = await freshDatabase(dialect);
     const { database } = db;
     await database.db.insertInto('shops').values({ id: shopId, subdomain: 'dialect', name: 'Dialect', active: 1, created_at: NOW, updated_at: NOW }).execute();
-    await database.db.insertInto('access_tokens').values({ token_hash: 'hash', shop_id: shopId, scopes: 'read_product', created_at: NOW }).execute();
+    await database.db.insertInto('access_tokens').values({ token_hash: 'hash', shop_id: shopId, scopes: 'read_product', created_at: NOW, public_id: '0123456789ab' }).execute();
     const products = ['id', 'shop_id', 'title', 'handle', 'description', 'vendor', 'tags', 'published', 'published_at', 'created_at', 'updated_at'];
     const product = (id: string, n: number) => [id, shopId, `P${n}`, `p${n}`, '', '', '', 1, NOW, NOW, NOW];
     const images = ['id', 'shop_id', 'product_id', 'position', 'src', 'path', 'width', 'height', 'alt', 'created_at', 'updated_at'];

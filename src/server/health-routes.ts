@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { BlobStore } from '../imaging/blob-store.js';
+import type { Database } from '../storage/database.js';
+
+/** A check that has not answered in this time counts as failing: a probe must answer promptly. */
+const CHECK_TIMEOUT_MS = 2000;
+/** Any valid blob name: readiness asks the store a question, it does not need the answer. */
+const PROBE_BLOB = `${'0'.repeat(32)}.jpg`;
+
+type CheckResult = 'ok' | 'failing';
+
+async function check(run: () => Promise<unknown>): Promise<CheckResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<CheckResult>((resolve) => {
+    timer = setTimeout(() => resolve('failing'), CHECK_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([run().then((): CheckResult => 'ok', (): CheckResult => 'failing'), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * For process managers and load balancers, outside the API's paths and without a token:
+ * `/healthz` says the process answers (liveness); `/readyz` says whether it can serve requests now
+ * (the database answers a query, the file store answers a lookup), 200 or 503.
+ */
+export function registerHealthRoutes(app: FastifyInstance, deps: { database: Database; blobs: BlobStore }): void {
+  app.get('/healthz', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const [database, blobs] = await Promise.all([
+      check(() => sql`select 1`.execute(deps.database.db)),
+      check(() => deps.blobs.has(PROBE_BLOB)),
+    ]);
+    const ready = database === 'ok' && blobs === 'ok';
+    return reply
+      .code(ready ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: ready ? 'ok' : 'unavailable', checks: { database, blobs } });
+  });
+}

@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT, cliEnv, startServe } from '../reliability/support-server.js';
+import { WAIT_MS, within } from '../support/waiting.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const DOCKERFILE = readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8');
+const UNIT = readFileSync(join(ROOT, 'deploy/prodimg.service'), 'utf8');
+
+/** The Dockerfile's exec-form instruction (CMD, HEALTHCHECK ... CMD) as its argument list. */
+function execForm(instruction: RegExp): string[] {
+  const joined = DOCKERFILE.replace(/\\\n\s*/g, ' ');
+  const match = instruction.exec(joined);
+  if (!match) throw new Error(`no ${instruction} in deploy/Dockerfile`);
+  return JSON.parse(match[1]!) as string[];
+}
+
+/** `serve` and its options from a start command, with the port left to startServe (`--port 0`). */
+function serveArgs(command: string[]): string[] {
+  const at = command.indexOf('serve');
+  const args = command.slice(at + 1);
+  const port = args.indexOf('--port');
+  if (port >= 0) args.splice(port, 2);
+  return args;
+}
+
+describe('deploy/: the production examples', () => {
+  // Docker is not available here: the image is not built, but what it runs is run below.
+  it('the Dockerfile is multi-stage, runs as a non-root user, has a health check and runs the server itself', () => {
+    expect(DOCKERFILE.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(DOCKERFILE).toMatch(/^USER node$/m);
+    expect(execForm(/^HEALTHCHECK .*?CMD (\[.*\])$/m).join(' ')).toContain('/healthz');
+    expect(execForm(/^CMD (\[.*\])$/m).slice(0, 3)).toEqual(['node', 'bin/prodimg.js', 'serve']);
+  });
+
+  it('the systemd unit runs the server itself under its own user and stops it with SIGTERM', () => {
+    expect(UNIT).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/prodimg\/bin\/prodimg\.js serve /m);
+    expect(UNIT).toMatch(/^User=prodimg$/m);
+    expect(UNIT).toMatch(/^KillSignal=SIGTERM$/m);
+    expect(UNIT).toMatch(/^RestartPreventExitStatus=2$/m);
+  });
+
+  describe.skipIf(!BUILT)('their start commands, run here (needs `npm run build`)', () => {
+    let dataDir: string;
+    beforeAll(() => {
+      dataDir = mkdtempSync(join(tmpdir(), 'prodimg-deploy-'));
+    });
+    afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+    const commands = {
+      Dockerfile: () => execForm(/^CMD (\[.*\])$/m).slice(1),
+      'systemd unit': () => /^ExecStart=\S+ (.*)$/m.exec(UNIT)![1]!.replace('/opt/prodimg/', `${ROOT}/`).split(' '),
+    };
+    for (const [where, command] of Object.entries(commands)) {
+      it(`the ${where}'s command answers its health check and stops gracefully on SIGTERM`, async () => {
+        const args = command();
+        const server = await startServe(cliEnv({ dataDir: join(dataDir, where.replace(/\W/g, '')) }), serveArgs(args), 1, {
+          command: { file: process.execPath, args: args.slice(0, args.indexOf('serve') + 1), cwd: ROOT },
+        });
+        try {
+          if (where === 'Dockerfile') {
+            const probe = execForm(/^HEALTHCHECK .*?CMD (\[.*\])$/m).map((arg) => arg.replace('127.0.0.1:8080', server.base.replace('http://', '')));
+            const health = spawnSync(process.execPath, probe.slice(1), { encoding: 'utf8', timeout: WAIT_MS });
+            expect(health.status).toBe(0);
+          } else {
+            expect((await fetch(`${server.base}/healthz`)).status).toBe(200);
+          }
+          server.child.kill('SIGTERM');
+          expect(await within(server.exited, 'the server to exit after SIGTERM')).toEqual({ code: 0, signal: null });
+          expect(server.logs.some((entry) => entry.msg === 'stopped')).toBe(true);
+        } finally {
+          server.kill();
+        }
+      });
+    }
+  });
+});

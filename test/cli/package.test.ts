@@ -1,0 +1,86 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT, cliEnv, startServe } from '../reliability/support-server.js';
+import { WAIT_MS, within } from '../support/waiting.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The production dependencies as installed here (package-lock.json's entries that are not dev-only
+ * and are on disk): copied into the fresh folder, so `npm install <tarball> --offline` finds every
+ * dependency already there and needs neither the registry nor a native build.
+ */
+function copyProductionDependencies(into: string): void {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    const topLevel = /^node_modules\/(?:@[^/]+\/)?[^/]+$/.test(path);
+    if (!topLevel || entry.dev || !existsSync(join(ROOT, path))) continue;
+    cpSync(join(ROOT, path), join(into, path), { recursive: true, verbatimSymlinks: true });
+  }
+}
+
+function npm(cwd: string, ...args: string[]): string {
+  const res = spawnSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, encoding: 'utf8', timeout: WAIT_MS });
+  if (res.error || res.status !== 0) throw new Error(`npm ${args.join(' ')}: ${res.error?.message ?? `exit ${res.status}`}\n${res.stderr}`);
+  return res.stdout;
+}
+
+// Regression: without a `files` field npm packed by .gitignore, which leaves out dist/: an install
+// of the tarball answered every command with "not built yet".
+describe.skipIf(!BUILT)('the packed package, installed as a dependency (needs `npm run build`)', () => {
+  let work: string;
+  let app: string;
+  let tarball: string;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'prodimg-package-'));
+    // --ignore-scripts: pack what `npm run build` (pretest) made, without building again.
+    const packed = JSON.parse(npm(ROOT, 'pack', '--json', '--ignore-scripts', '--pack-destination', work)) as Array<{ filename: string }>;
+    tarball = join(work, packed[0]!.filename);
+    app = join(work, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
+    copyProductionDependencies(app);
+    npm(app, 'install', tarball, '--offline', '--ignore-scripts');
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('holds the built CLI and no tests or sources', () => {
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+    expect(files).toContain('package/dist/cli/main.js');
+    expect(files).toContain('package/bin/prodimg.js');
+    expect(files.filter((file) => file.startsWith('package/test/') || file.startsWith('package/src/'))).toEqual([]);
+  });
+
+  it('answers `npx prodimg --help` and `--version`', () => {
+    const help = spawnSync('npx', ['prodimg', '--help'], { cwd: app, encoding: 'utf8', timeout: WAIT_MS });
+    expect(help.stderr).not.toContain('not built yet');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: prodimg');
+    const version = spawnSync('npx', ['prodimg', '--version'], { cwd: app, encoding: 'utf8', timeout: WAIT_MS });
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
+  // Regression: npx ran the bin through `sh -c`; on SIGTERM npx and the shell exited, the server stayed.
+  it('serves through `npx prodimg serve` and stops gracefully on SIGTERM to npx', async () => {
+    const server = await startServe(cliEnv({ dataDir: join(work, 'data') }), [], 1, { command: { file: 'npx', args: ['prodimg', 'serve'], cwd: app } });
+    try {
+      const health = await fetch(`${server.base}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      server.child.kill('SIGTERM');
+      await within(server.outputClosed, `the server (pid ${server.pid}) to exit after SIGTERM to npx`);
+      expect(server.logs.some((entry) => entry.msg === 'stopped')).toBe(true);
+    } finally {
+      try {
+        process.kill(server.pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+      server.kill();
+    }
+  });
+});
