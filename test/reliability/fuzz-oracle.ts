@@ -56,6 +56,10 @@ const CATALOGUE: Record<number, RegExp> = {
         'Per page must be (an integer|greater than or equal to 1|less than or equal to 250)',
         '(Cursor|Pre cursor) is invalid',
         'Cursor and pre cursor cannot be used together',
+        'Ids must be a comma-separated list of valid UUIDs',
+        'Ids is too long \\(maximum is 250 ids\\)',
+        '(Created|Updated) at (min|max) must be an ISO 8601 time like 2018-10-01T16:15:47-04:00',
+        'Published status must be one of published, unpublished, any',
       ].join('|') +
       ')$',
   ),
