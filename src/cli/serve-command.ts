@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { buildApp } from '../server/build-app.js';
+import { LOG_REDACTION } from '../server/request-log.js';
 import { openFromEnv, UsageError } from './context.js';
 
 interface ServeOptions {
@@ -39,7 +40,7 @@ export function serveCommand(program: Command): void {
 /** One server process: listens until SIGTERM/SIGINT, then finishes in-flight requests and closes the database. */
 async function serve(port: number, host: string): Promise<void> {
   const { config, database } = await openFromEnv();
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({ level: config.logLevel, redact: LOG_REDACTION });
   // Until PRODIMG_CDN_HOST says otherwise, stored images are served from this server's own /cdn.
   let publicAddress = `${host}:${port}`;
   const app = await buildApp({ config, database, logger, publicAddress: () => publicAddress });
