@@ -9,8 +9,11 @@ import type { ErrorCode } from '../domain/errors.js';
  */
 export type ErrorFamily = 'classic';
 
-/** Refusals made before a request exists (Node's HTTP parser), besides the domain's own codes. */
-export type WireErrorCode = ErrorCode | 'HeaderFieldsTooLarge' | 'RequestTimeout';
+/**
+ * Refusals made before a request reaches the router (Node's HTTP parser and server events: an
+ * `Expect` other than 100-continue, a `CONNECT`), besides the domain's own codes.
+ */
+export type WireErrorCode = ErrorCode | 'HeaderFieldsTooLarge' | 'RequestTimeout' | 'ExpectationFailed' | 'NotImplemented';
 
 export type ClassicErrorBody = { errors: string[] } | { error: string };
 
@@ -63,6 +66,8 @@ export const ERROR_CATALOGUE: Readonly<Record<WireErrorCode, Readonly<Record<Err
   Internal: { classic: fixed(500, 'Internal Server Error') },
   HeaderFieldsTooLarge: { classic: fixed(431, `Request Header Fields Too Large: the headers exceed ${maxHeaderSize / 1024} KB`) },
   RequestTimeout: { classic: fixed(408, 'Request Timeout: the request was not sent in time') },
+  ExpectationFailed: { classic: prefixed(417, 'Expectation Failed: ') },
+  NotImplemented: { classic: prefixed(501, 'Not Implemented: ') },
 };
 
 export interface ErrorAnswer {
