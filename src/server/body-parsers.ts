@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { errorAnswer, type WireErrorCode } from '../contract/error-catalogue.js';
 import { badRequest } from '../domain/errors.js';
-import { DEFAULT_VERSION } from '../contract/versions.js';
+import { DEFAULT_VERSION, versionOfUrl } from '../contract/versions.js';
 
 /**
  * Bodies: JSON is parsed (POST and PUT must send one; the auth plugin refuses other types for them
@@ -73,6 +73,62 @@ export function answerExpectation(request: IncomingMessage, response: ServerResp
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * `Expect: 100-continue`: a client announcing a body over the limit gets its 413 at once and never
+ * sends the body (Node would send the 100 unasked, the client would send it all, and a closing
+ * connection would often cut the 413 off). Any other request gets its 100 and goes on as usual.
+ */
+export function continueOrRefuse(bodyLimit: number, handle: (request: IncomingMessage, response: ServerResponse) => void) {
+  return (request: IncomingMessage, response: ServerResponse): void => {
+    const announced = Number(request.headers['content-length']);
+    if (!(announced > bodyLimit)) {
+      response.writeContinue();
+      return handle(request, response);
+    }
+    const answer = errorAnswer(versionOfUrl(request.url ?? '/').errors, 'PayloadTooLarge', [`the body exceeds ${binarySize(bodyLimit)}`]);
+    const body = JSON.stringify(answer.body);
+    response.shouldKeepAlive = false;
+    response.writeHead(answer.status, ['Request-Id', randomUUID(), 'Content-Type', JSON_TYPE, 'Content-Length', String(Buffer.byteLength(body)), 'Connection', 'close']);
+    response.end(body);
+  };
+}
+
+/** `1 MiB` for 1048576: the body limit as the 413 names it. */
+export function binarySize(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
+}
+
+/** At most this much of a refused body is read and thrown away so the client gets to read the 413. */
+export const DISCARD_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * Reads and discards what is left of a request's body, up to `limit` bytes, then resolves: answering
+ * (and closing) while the client is still sending makes the kernel reset the connection, and most
+ * clients then report EPIPE instead of the answer. A body longer than that is cut off all the same.
+ */
+export function discardBody(request: IncomingMessage, limit = DISCARD_LIMIT): Promise<void> {
+  if (request.complete || request.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let read = 0;
+    const done = () => {
+      request.off('data', onData);
+      request.off('end', done);
+      request.off('close', done);
+      request.off('error', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > limit) done();
+    };
+    request.on('data', onData);
+    request.once('end', done);
+    request.once('close', done);
+    request.once('error', done);
+    request.resume();
+  });
+}
 
 /** Writes an error answer straight to a connection that has no request object, then closes it. */
 function answerOnSocket(socket: Duplex, code: WireErrorCode, messages: readonly string[]): void {

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { errorAnswer } from '../contract/error-catalogue.js';
 import { versionOfUrl } from '../contract/versions.js';
 import { badRequest, databaseUnavailable, DomainError, internal, payloadTooLarge, routeNotFound } from '../domain/errors.js';
+import { binarySize, discardBody } from './body-parsers.js';
 
 /** Fastify's own request errors, as domain errors. */
 function fromFastify(error: FastifyError, bodyLimit: string): DomainError | null {
@@ -41,10 +42,6 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: D
   return reply.code(answer.status).headers(answer.headers).send(answer.body);
 }
 
-/** `1 MiB` for 1048576: the body limit as the 413 names it. */
-export function binarySize(bytes: number): string {
-  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
-}
 
 /** One error handler for the whole app: domain errors through the catalogue, anything unknown as a bare 500. */
 export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: number): void {
@@ -53,6 +50,11 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: numb
     // Fastify reads the body even for a path or method that does not exist: that is still a 404.
     if (request.is404) return sendError(request, reply, routeNotFound());
     const known = error instanceof DomainError ? error : fromFastify(error, bodyLimit);
+    if (known?.code === 'PayloadTooLarge' && !request.raw.complete) {
+      // The client is still sending: let it finish (up to a bound) so it can read the 413.
+      void discardBody(request.raw).then(() => sendError(request, reply, known));
+      return reply;
+    }
     if (known) return sendError(request, reply, known);
     if (isDatabaseUnreachable(error)) {
       request.log.error({ err: error }, 'database not answering');

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { badRequest, shuttingDown } from '../domain/errors.js';
-import { acceptBodies, answerClientError, answerConnect, answerExpectation } from './body-parsers.js';
+import { acceptBodies, answerClientError, answerConnect, answerExpectation, continueOrRefuse } from './body-parsers.js';
 import { registerErrorHandling, sendError } from './errors-plugin.js';
 import type { FastRead } from './fast-read/fast-read.js';
 import { hostFault } from './host-header.js';
@@ -41,7 +41,9 @@ export function createHttpServer(options: ServerOptions): FastifyInstance {
     clientErrorHandler: answerClientError,
     // The server is set up as Fastify sets up its own, with the fast read path in front of it.
     serverFactory: (handler) => {
-      const server = createServer(fastRead ? (req, res) => fastRead.answer(req, res) || handler(req, res) : handler);
+      const handle = fastRead ? (req: IncomingMessage, res: ServerResponse) => fastRead.answer(req, res) || handler(req, res) : handler;
+      const server = createServer(handle);
+      server.on('checkContinue', continueOrRefuse(options.bodyLimit, handle));
       server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
       server.requestTimeout = REQUEST_TIMEOUT_MS;
       // Without these listeners Node drops a CONNECT unanswered and answers other expectations with an empty 417.
