@@ -14,16 +14,12 @@ const BATCH = 500;
 export function librarySrc(): Migration {
   return {
     async up(db: Kysely<any>) {
-      let after = '';
+      // Pages by id (a uuid on PostgreSQL, text on SQLite; either orders), so memory stays flat.
+      let after: string | undefined;
       for (;;) {
-        const rows: Array<{ id: string; src: string; path: string }> = await db
-          .selectFrom('images')
-          .select(['id', 'src', 'path'])
-          .where('src', 'like', '//%')
-          .where('id', '>', after)
-          .orderBy('id')
-          .limit(BATCH)
-          .execute();
+        let page = db.selectFrom('images').select(['id', 'src', 'path']).where('src', 'like', '//%');
+        if (after !== undefined) page = page.where('id', '>', after);
+        const rows: Array<{ id: string; src: string; path: string }> = await page.orderBy('id').limit(BATCH).execute();
         if (rows.length === 0) return;
         after = rows[rows.length - 1]!.id;
         const ours = rows.filter((row) => ORIGINAL_NAME.test(row.path) && row.src.endsWith(`/${row.path}`)).map((row) => row.id);
