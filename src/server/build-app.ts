@@ -59,7 +59,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const stored = openBlobStore(config, database);
   const blobs =
     config.blobCacheBytes > 0 ? createMemoryCachedBlobStore(stored, { maxBytes: config.blobCacheBytes, maxItemBytes: 1024 * 1024 }) : stored;
-  const wire = wireContexts({ cdnHost: config.cdnHost, listenAddress: options.publicAddress });
+  const wire = wireContexts({ cdnHost: config.cdnHost, publicUrl: config.publicUrl, listenAddress: options.publicAddress });
   // Own CDN URLs sent back as a src resolve through the CDN itself, made below.
   let cdn: CdnService | undefined;
   const renderOwn = (name: string, query: Readonly<Record<string, string>>) => (cdn ? cdnBytes(cdn, name, query) : Promise.resolve(null));
