@@ -48,8 +48,8 @@ export interface OperationRequest<P extends TObject, Input> {
 
 /** Errors any API operation can answer: before it runs (token, store, scope) or whatever it does. */
 const API_ERRORS: readonly ErrorCode[] = ['Unauthorized', 'StoreInactive', 'Forbidden', 'DatabaseUnavailable', 'ShuttingDown', 'Internal'];
-/** Errors of every operation that reads a body. */
-const BODY_ERRORS: readonly ErrorCode[] = ['BadRequest', 'PayloadTooLarge', 'Validation'];
+/** Errors of every operation that reads a body (all of them write: a full disk is a 507). */
+const BODY_ERRORS: readonly ErrorCode[] = ['BadRequest', 'PayloadTooLarge', 'Validation', 'InsufficientStorage'];
 
 /** Every error an operation can answer. */
 export function errorsOf(operation: AnyOperation): ErrorCode[] {
