@@ -63,9 +63,9 @@ export function createMemoryCachedBlobStore(inner: BlobStore, options: MemoryCac
       remember(name, bytes);
       return blobFromBytes(bytes);
     },
-    // Whether a file is kept is asked of the store itself: a copy in memory may outlive a deletion
-    // made by another process, and a file believed kept would then never be written back.
-    has: (name) => inner.has(name),
+    async has(name) {
+      return cache.has(name) || inner.has(name);
+    },
     async delete(name) {
       forget(name);
       return inner.delete(name);

@@ -67,7 +67,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const fetching = !options.ingestor && config.ingest === 'fetch' ? fetchIngestor(config, stored, renderOwn) : null;
   const ingestor = options.ingestor ?? fetching ?? passthroughIngestor;
   // Also with ingestion off: files stored while it was on are still released when their images go.
-  const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path));
+  const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path), stored);
   const admission = new Admission(new AuthService(repositories.tokens, config.baseDomain, new GrantCache(config.authCacheMs)));
   const bindings = [
     ...productImageBindings(new ImageService(repositories.images, ingestor, files, clock)),
