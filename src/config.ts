@@ -11,6 +11,11 @@ export interface Config {
   readonly ingest: 'fetch' | 'off';
   /** Host (and optional path) that stored files are served from; unset: this server's own /cdn. */
   readonly cdnHost: string | undefined;
+  /**
+   * Where clients reach this server (`https://prodimg.example.com`), as `//host[:port][/path]`: the
+   * base of `src` URLs made without a request's Host, when PRODIMG_CDN_HOST is unset.
+   */
+  readonly publicUrl: string | undefined;
   readonly allowPrivateSources: boolean;
   readonly maxSourceBytes: number;
   readonly maxPixels: number;
@@ -64,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (cdnHost !== undefined && !/^[a-z0-9.-]+(:\d{1,5})?(\/[\w./-]*)?$/i.test(cdnHost)) {
     throw new ConfigError(`PRODIMG_CDN_HOST must be a host name with an optional port and path, like cdn.example.com or 127.0.0.1:8080/cdn; got "${cdnHost}"`);
   }
+  const publicUrl = checkedPublicUrl(env.PRODIMG_PUBLIC_URL || undefined);
   const allowPrivateSources = oneOf(env, 'PRODIMG_ALLOW_PRIVATE_SOURCES', ['0', '1'] as const, '0') === '1';
   const blobStore = oneOf(env, 'PRODIMG_BLOB_STORE', ['local', 'database'] as const, databaseUrl ? 'database' : 'local');
   const sizes = (env.PRODIMG_VARIANT_SIZES ?? DEFAULT_VARIANT_SIZES).split(',').map((part) => part.trim());
@@ -79,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: 1024 * 1024,
     ingest,
     cdnHost: cdnHost?.replace(/\/+$/, ''),
+    publicUrl,
     allowPrivateSources,
     maxSourceBytes: positiveInt(env, 'PRODIMG_MAX_SOURCE_MB', 20, 4096) * 1024 * 1024,
     maxPixels: positiveInt(env, 'PRODIMG_MAX_MEGAPIXELS', 50, 1000) * 1_000_000,
@@ -94,6 +101,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export const DEFAULT_VARIANT_SIZES = '100,160,240,320,400,480,600,800,1024,1200,1600,2048';
+
+function checkedPublicUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username) {
+    throw new ConfigError(`PRODIMG_PUBLIC_URL must be an http(s) URL without query, like https://prodimg.example.com; got "${raw}"`);
+  }
+  return `//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
   const value = env[name] || fallback;

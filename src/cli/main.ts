@@ -18,7 +18,10 @@ Environment (checked at start; the default in brackets):
   PRODIMG_INGEST                    fetch: download, check, measure and store each src; off: keep
                                     src and sizes as sent [fetch]
   PRODIMG_CDN_HOST                  host[:port][/path] stored images are served from
-                                    [unset: this server's /cdn]
+                                    [unset: the request's Host + /cdn]
+  PRODIMG_PUBLIC_URL                where clients reach this server, e.g. https://prodimg.example.com:
+                                    src URLs made without a request's Host use it [unset: the
+                                    listen address]
   PRODIMG_ALLOW_PRIVATE_SOURCES     1 lets src point at private addresses, for local development [0]
   PRODIMG_MAX_SOURCE_MB             largest download, in MiB [20]
   PRODIMG_MAX_MEGAPIXELS            largest image, in megapixels [50]

@@ -75,14 +75,18 @@ async function serve(port: number, host: string): Promise<void> {
   // A cluster worker's listen goes through the primary, which checked the address already.
   if (cluster.isPrimary) await checkListen(port, host);
   const { config, database } = await openFromEnv(settings);
-  const [{ default: pino }, { buildApp }] = await Promise.all([import('pino'), import('../server/build-app.js')]);
+  const [{ default: pino }, { buildApp }, { LOG_REDACTION }] = await Promise.all([
+    import('pino'),
+    import('../server/build-app.js'),
+    import('../server/request-log.js'),
+  ]);
   try {
     await assertWritable(config, database);
   } catch (err) {
     await database.close();
     throw err;
   }
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({ level: config.logLevel, redact: LOG_REDACTION });
   // Until PRODIMG_CDN_HOST says otherwise, stored images are served from this server's own /cdn.
   let publicAddress = `${host}:${port}`;
   const app = await buildApp({ config, database, logger, publicAddress: () => publicAddress });

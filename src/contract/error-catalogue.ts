@@ -14,8 +14,11 @@ import type { ErrorCode } from '../domain/errors.js';
  */
 export type ErrorFamily = 'classic' | 'envelope';
 
-/** Refusals made before a request exists (Node's HTTP parser), besides the domain's own codes. */
-export type WireErrorCode = ErrorCode | 'HeaderFieldsTooLarge' | 'RequestTimeout';
+/**
+ * Refusals made before a request reaches the router (Node's HTTP parser and server events: an
+ * `Expect` other than 100-continue, a `CONNECT`), besides the domain's own codes.
+ */
+export type WireErrorCode = ErrorCode | 'HeaderFieldsTooLarge' | 'RequestTimeout' | 'ExpectationFailed' | 'NotImplemented';
 
 export type ErrorBody = { errors: string[] } | { error: string } | { code: string; message: string };
 
@@ -69,6 +72,8 @@ export const ERROR_CATALOGUE: Readonly<Record<WireErrorCode, CatalogueEntry>> = 
     envelope: { status: 431, code: 'RequestHeaderFieldsTooLarge' },
   },
   RequestTimeout: { text: words('Request Timeout: the request was not sent in time'), classic: { status: 408 }, envelope: { status: 408, code: 'RequestTimeout' } },
+  ExpectationFailed: { text: prefixed('Expectation Failed: '), classic: { status: 417 }, envelope: { status: 417, code: 'ExpectationFailed' } },
+  NotImplemented: { text: prefixed('Not Implemented: '), classic: { status: 501 }, envelope: { status: 501, code: 'NotImplemented' } },
 };
 
 export interface ErrorAnswer {

@@ -1,6 +1,7 @@
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import type { Scope } from '../domain/entities.js';
 import type { ErrorCode } from '../domain/errors.js';
+import type { WireContext } from './library-src.js';
 import type { PathIds } from './uuid.js';
 
 /**
@@ -28,9 +29,9 @@ export interface Operation<P extends TObject = TObject, R extends TSchema = TSch
   /** The errors particular to it; errorsOf() adds those every operation, path id and body can answer. */
   errors: readonly ErrorCode[];
   /** Checks and normalises the query and body with the platform's messages (after the path ids); throws DomainError. */
-  read?(request: { query: Readonly<Record<string, unknown>>; body: unknown }): Input;
-  /** The answer's data for the use case's result. */
-  answer(result: Result): Static<R>;
+  read?(request: { query: Readonly<Record<string, unknown>>; body: unknown; context?: WireContext }): Input;
+  /** The answer's data for the use case's result; `context` gives this request's CDN base for `src`. */
+  answer(result: Result, context: WireContext): Static<R>;
   /**
    * Whether a repeated plain GET may be answered before the router from the bytes the router sent
    * for the same result (server/fast-read). The bound use case must then also offer a `peek`.
@@ -48,8 +49,8 @@ export interface OperationRequest<P extends TObject, Input> {
 
 /** Errors any API operation can answer: before it runs (token, store, scope) or whatever it does. */
 const API_ERRORS: readonly ErrorCode[] = ['Unauthorized', 'StoreInactive', 'Forbidden', 'DatabaseUnavailable', 'ShuttingDown', 'Internal'];
-/** Errors of every operation that reads a body. */
-const BODY_ERRORS: readonly ErrorCode[] = ['BadRequest', 'PayloadTooLarge', 'Validation'];
+/** Errors of every operation that reads a body (all of them write: a full disk is a 507). */
+const BODY_ERRORS: readonly ErrorCode[] = ['BadRequest', 'PayloadTooLarge', 'Validation', 'InsufficientStorage'];
 
 /** Every error an operation can answer. */
 export function errorsOf(operation: AnyOperation): ErrorCode[] {

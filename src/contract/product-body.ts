@@ -2,6 +2,7 @@ import { validation } from '../domain/errors.js';
 import type { NewImage, NewProduct, ProductImageEntry, ProductPatch } from '../domain/entities.js';
 import { type Fields, isPlainObject, type Problems, readBoolean, readPositiveInt, readString, readUrl } from './fields.js';
 import { ALT_MAX, dropUndefined, readNewImage, unwrap } from './image-body.js';
+import { type WireContext, withLibrarySrc } from './library-src.js';
 import { isUuid } from '../domain/uuid.js';
 
 export const TITLE_MAX = 255;
@@ -39,7 +40,7 @@ function readImageList<T>(fields: Fields, problems: Problems, read: (image: Fiel
   return out;
 }
 
-export function parseProductCreate(body: unknown): NewProduct {
+export function parseProductCreate(body: unknown, context?: WireContext): NewProduct {
   const fields = unwrap(body, 'product');
   const problems: Problems = [];
   const product = readProductFields(fields, problems, true);
@@ -56,11 +57,11 @@ export function parseProductCreate(body: unknown): NewProduct {
     vendor: product.vendor ?? '',
     tags: product.tags ?? '',
     published: product.published ?? true,
-    images: images ?? [],
+    images: (images ?? []).map((image) => withLibrarySrc(image, context)),
   };
 }
 
-export function parseProductUpdate(body: unknown): ProductPatch {
+export function parseProductUpdate(body: unknown, context?: WireContext): ProductPatch {
   const fields = unwrap(body, 'product');
   const problems: Problems = [];
   const product = readProductFields(fields, problems, false);
@@ -87,5 +88,5 @@ export function parseProductUpdate(body: unknown): ProductPatch {
     for (const id of repeated) problems.push(`Image ${id} is listed more than once`);
   }
   if (problems.length > 0) throw validation(problems);
-  return dropUndefined({ ...product, images });
+  return dropUndefined({ ...product, images: images?.map((image) => withLibrarySrc(image, context)) });
 }

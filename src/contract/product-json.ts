@@ -1,11 +1,14 @@
 import type { ProductWithImages } from '../domain/entities.js';
+import { imageJson, type WireContext } from './library-src.js';
 import type { ProductJson } from './schemas.js';
 
 /** The product as the API shows it: `image` is the first image in short form, or null. */
-export function productJson(product: ProductWithImages): ProductJson {
-  const first = product.images[0];
+export function productJson(product: ProductWithImages, context: WireContext): ProductJson {
+  const images = product.images.map((image) => imageJson(image, context));
+  const first = images[0];
   return {
     ...product,
+    images,
     image: first ? { src: first.src, width: first.width, height: first.height, alt: first.alt, path: first.path } : null,
   };
 }

@@ -62,7 +62,7 @@ export function requireScope(grant: Grant, scope: Scope): void {
 /** `store123` for `store123.myshoplaza.localhost:8080`; null when the host is not under the base domain. */
 export function subdomainOf(host: string | undefined, baseDomain: string): string | null {
   if (!host) return null;
-  const name = host.replace(/:\d+$/, '').toLowerCase().replace(/\.$/, '');
+  const name = host.replace(/:[^:\]]*$/, '').toLowerCase().replace(/\.$/, '');
   const suffix = `.${baseDomain.toLowerCase()}`;
   if (!name.endsWith(suffix)) return null;
   const sub = name.slice(0, -suffix.length);

@@ -39,7 +39,15 @@ export class ImageService {
     // Refuse an unknown product before fetching anything on its behalf.
     found(await this.images.count(shopId, productId));
     const { bytes, ...stored } = await this.ingestor.ingest(input.src, input);
-    const created = await this.images.create(shopId, productId, { ...input, ...stored }, this.clock());
+    let created: Image | null;
+    try {
+      created = await this.images.create(shopId, productId, { ...input, ...stored }, this.clock());
+    } catch (error) {
+      // Nothing was written (a full disk, say): the file just stored may belong to nobody. The
+      // client must see the first failure; a file a failed release leaves behind is found by gc.
+      await this.files.release([stored.path]).catch(() => undefined);
+      throw error;
+    }
     if (created === null) {
       // The product went away while we downloaded: the file may now belong to nobody.
       await this.files.release([stored.path]);

@@ -1,4 +1,5 @@
 export interface IngestedImage {
+  /** What the row stores: a URL as sent, or (for a file of our library) the file name alone. */
   src: string;
   path: string;
   width: number;
@@ -9,8 +10,9 @@ export interface IngestedImage {
 
 /**
  * Turns a client's `src` into what the image record stores. The default (PRODIMG_INGEST=fetch,
- * imaging/fetch-ingestor.ts) downloads, checks, measures and stores the file and answers with our
- * CDN URL; passthroughIngestor (off) keeps the URL and sizes as sent.
+ * imaging/fetch-ingestor.ts) downloads, checks, measures and stores the file and keeps its file name
+ * (the answer makes the URL); passthroughIngestor (off) keeps the URL and sizes as sent. A `src` the
+ * contract recognised as one of our own CDN's URLs arrives as a library reference (see below).
  */
 export interface ImageIngestor {
   ingest(src: string, sent: { width: number; height: number }): Promise<IngestedImage>;
@@ -31,6 +33,15 @@ export function fileNameOf(src: string): string {
 /** PRODIMG_INGEST=off: a stand-in for test suites that must not fetch anything. */
 export const passthroughIngestor: ImageIngestor = {
   async ingest(src, sent) {
-    return { src, path: fileNameOf(src), width: sent.width, height: sent.height };
+    return { src, path: isLibraryReference(src) ? src.split('?', 1)[0]! : fileNameOf(src), width: sent.width, height: sent.height };
   },
 };
+
+/**
+ * Whether a `src` is a reference into our own library (`<md5>.jpg`, `<md5>_400x.jpg`,
+ * `<md5>.jpg?width=400`) rather than a URL: every URL a client may send starts with `http:`, `https:`
+ * or `//` (contract/fields.ts), and the contract turns our own CDN's URLs into references.
+ */
+export function isLibraryReference(src: string): boolean {
+  return !/^(https?:)?\/\//i.test(src);
+}

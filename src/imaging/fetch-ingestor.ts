@@ -1,19 +1,20 @@
 import { createHash } from 'node:crypto';
 import { validation } from '../domain/errors.js';
-import type { ImageIngestor, IngestedImage } from '../domain/ingest.js';
-import { type BlobStore, isBlobName } from './blob-store.js';
+import { type ImageIngestor, type IngestedImage, isLibraryReference } from '../domain/ingest.js';
+import { type BlobStore, isBlobName, isVariantName } from './blob-store.js';
 import { failureMessage } from './failure-message.js';
 import { FetchFailure } from './fetch-failure.js';
 import { DEFAULT_MAX_PIXELS, ProbeFailure, probeImage } from './probe.js';
 import { createSafeFetcher } from './safe-fetch.js';
 
 export interface FetchIngestorOptions {
+  /** The durable store itself, never a memory cache in front of it: what is reused must be on disk. */
   blobs: BlobStore;
   /**
-   * Public base of stored files without a trailing slash, e.g. `//cdn.example.com` or
-   * `//127.0.0.1:8080/cdn`; a function when it is only known once the server listens.
+   * The bytes our CDN serves for a variant reference (`<md5>_400x.jpg`, `<md5>.jpg?width=400`),
+   * rendered if need be; null when it serves nothing there. Without it only stored variants resolve.
    */
-  cdnBase: string | (() => string);
+  renderOwn?: (name: string, query: Readonly<Record<string, string>>) => Promise<Buffer | null>;
   /** Lifts the private-address guard: local development and tests only. */
   allowPrivate?: boolean;
   /** Default 20 MiB. */
@@ -28,9 +29,11 @@ export interface FetchIngestorOptions {
 
 /**
  * The real ImageIngestor: downloads `src`, keeps it only if it is a whole image of a supported
- * format within the limits, stores it under the md5 of its bytes and answers with our CDN URL and the
- * measured size (what the client sent is ignored: the file decides). Every refusal is a Validation
- * error with one message; nothing is stored unless every check passed.
+ * format within the limits, stores it under the md5 of its bytes and answers with that file name and
+ * the measured size (what the client sent is ignored: the file decides). A reference into our own
+ * library is resolved against the store instead: a stored original is reused as it is, a variant
+ * becomes an original of its own, and a name that is not stored is refused. Every refusal is a
+ * Validation error with one message; nothing is stored unless every check passed.
  */
 export interface FetchIngestor extends ImageIngestor {
   /** Closes the kept-alive connections to origins. */
@@ -39,8 +42,6 @@ export interface FetchIngestor extends ImageIngestor {
 
 export function createFetchIngestor(options: FetchIngestorOptions): FetchIngestor {
   const { blobs } = options;
-  const cdnBaseOf = () => checkedCdnBase(typeof options.cdnBase === 'function' ? options.cdnBase() : options.cdnBase);
-  if (typeof options.cdnBase === 'string') cdnBaseOf();
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const fetcher = createSafeFetcher({
     allowPrivate: options.allowPrivate ?? false,
@@ -48,57 +49,55 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
     connectTimeoutMs: options.connectTimeoutMs,
     totalTimeoutMs: options.totalTimeoutMs,
   });
-  const stored = (name: string, size: { width: number; height: number }): IngestedImage => ({
-    src: `${cdnBaseOf()}/${name}`,
+  const stored = (name: string, size: { width: number; height: number }, bytes: Buffer): IngestedImage => ({
+    src: name,
     path: name,
     width: size.width,
     height: size.height,
+    // The bytes go back with the answer so ImageFiles.ensure can restore the file if need be.
+    bytes,
   });
+  const keep = async (bytes: Buffer, contentType: string | undefined) => {
+    const image = await probeImage(bytes, contentType, maxPixels).catch(refuse);
+    const name = `${createHash('md5').update(bytes).digest('hex')}.${image.format.ext}`;
+    await blobs.put(name, bytes);
+    return stored(name, image, bytes);
+  };
+
+  /** Re-saving a product sends back the URLs we gave out: they name files, never downloads from ourselves. */
+  async function fromLibrary(reference: string): Promise<IngestedImage> {
+    const [name = '', search = ''] = reference.split(/\?(.*)/s, 2);
+    const query = Object.fromEntries(new URLSearchParams(search));
+    const original = search === '' && isBlobName(name) && !isVariantName(name);
+    if (original) {
+      const bytes = await blobs.get(name);
+      if (bytes === null) throw notInLibrary(name);
+      return stored(name, await probeImage(bytes, undefined, maxPixels).catch(refuse), bytes);
+    }
+    // A variant is a file of its own: it is kept as an original, so it counts as used by its image.
+    const bytes = (options.renderOwn ? await options.renderOwn(name, query).catch(() => null) : null) ?? (search === '' && isBlobName(name) ? await blobs.get(name) : null);
+    if (bytes === null) throw notInLibrary(name);
+    return keep(bytes, undefined);
+  }
 
   return {
     async ingest(src) {
-      // Re-saving a product sends back the URLs we gave out; downloading them from ourselves again
-      // would be wasted work (and, on a private network, refused by the guard).
-      const own = ownBlobName(src, cdnBaseOf());
-      const kept = own === null ? null : await blobs.get(own);
-      if (own !== null && kept !== null) return { ...stored(own, await probeImage(kept, undefined, maxPixels).catch(refuse)), bytes: kept };
-
+      if (isLibraryReference(src)) return fromLibrary(src);
       const fetched = await fetcher.fetch(absolute(src)).catch(refuse);
-      const image = await probeImage(fetched.bytes, fetched.contentType, maxPixels).catch(refuse);
-      const name = `${createHash('md5').update(fetched.bytes).digest('hex')}.${image.format.ext}`;
-      await blobs.put(name, fetched.bytes);
-      // The bytes go back with the answer so ImageFiles.ensure can restore the file if need be.
-      return { ...stored(name, image), bytes: fetched.bytes };
+      return keep(fetched.bytes, fetched.contentType);
     },
     close: () => fetcher.close(),
   };
 }
 
-/** The blob name when `src` is a file under our own CDN base (with or without a scheme), else null. */
-export function ownBlobName(src: string, cdnBase: string): string | null {
-  const withoutScheme = (url: string) => url.replace(/^https?:/i, '');
-  const prefix = `${withoutScheme(cdnBase)}/`;
-  const candidate = withoutScheme(src);
-  if (!candidate.toLowerCase().startsWith(prefix.toLowerCase())) return null;
-  const name = candidate.slice(prefix.length);
-  return isBlobName(name) ? name : null;
+function notInLibrary(name: string) {
+  const shown = name.length > 80 ? `${name.slice(0, 80)}...` : name;
+  return validation([`Src names a file that is not in the image library (${shown})`]);
 }
 
 /** A protocol-relative `src` is fetched over HTTPS, as a browser on an HTTPS page would. */
 function absolute(src: string): string {
   return src.startsWith('//') ? `https:${src}` : src;
-}
-
-function checkedCdnBase(cdnBase: string): string {
-  const base = cdnBase.replace(/\/+$/, '');
-  let ok = false;
-  try {
-    ok = /^(https?:)?\/\/[^/]/i.test(base) && new URL(absolute(base)).hostname !== '';
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new Error(`expected cdnBase like //cdn.example.com or https://cdn.example.com/images, got ${JSON.stringify(cdnBase)}`);
-  return base;
 }
 
 function refuse(error: unknown): never {

@@ -9,11 +9,20 @@ import { blobHash, type BlobStore, isBlobName } from './blob-store.js';
  * Whichever of the two looks last sees the other's change, so a committed row never ends up without
  * its file. Variants are deleted with their original and remade on demand.
  */
-export function createImageFiles(blobs: BlobStore, isUsed: (path: string) => Promise<boolean>): ImageFiles {
+export function createImageFiles(
+  blobs: BlobStore,
+  isUsed: (path: string) => Promise<boolean>,
+  /**
+   * The store itself, when `blobs` is a memory cache in front of it: whether a file is still there
+   * is asked of it, as a copy in memory outlives a deletion made by another process, and a file
+   * believed kept would never be written back.
+   */
+  durable: Pick<BlobStore, 'has'> = blobs,
+): ImageFiles {
   return {
     async ensure(image) {
       if (!image.bytes || !isBlobName(image.path)) return;
-      if (!(await blobs.has(image.path))) await blobs.put(image.path, image.bytes);
+      if (!(await durable.has(image.path))) await blobs.put(image.path, image.bytes);
     },
 
     async release(paths) {

@@ -46,10 +46,28 @@ async function measureWithSharp(bytes: Buffer, format: SniffedFormat, maxPixels:
   const { width, height } = meta;
   if (!width || !height || meta.format !== SHARP_NAMES[format.format]) throw new ProbeFailure({ kind: 'corrupt' });
   if (width * height > maxPixels) throw new ProbeFailure({ kind: 'too-many-pixels', maxPixels });
-  // A small thumbnail still makes the decoder read every byte, without holding the full bitmap.
-  // Only the first frame of an animation is decoded, matching the frame size reported above.
-  await sharp(bytes, options).resize(64, 64, { fit: 'inside' }).raw().toBuffer().catch(refusal(maxPixels));
+  await decodeCheck(bytes, options, maxPixels);
   return orientedSize(width, height, meta.orientation);
+}
+
+/** libvips reports data that ends before the header's size is filled only as a warning. */
+const ENDS_EARLY = /premature end|unexpected end|truncated/i;
+
+/**
+ * A small thumbnail still makes the decoder read every byte, without holding the full bitmap. Only the
+ * first frame of an animation is decoded, matching the frame size reported above. The first pass fails
+ * on warnings too, because a JPEG whose header claims 7000x7000 over a few hundred bytes decodes (into
+ * grey) with only a warning; warnings that do not say the data ends early (many cameras write harmless
+ * ones) get a second, tolerant pass.
+ */
+async function decodeCheck(bytes: Buffer, options: sharp.SharpOptions, maxPixels: number): Promise<void> {
+  const thumbnail = (failOn: sharp.SharpOptions['failOn']) => sharp(bytes, { ...options, failOn }).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
+  try {
+    await thumbnail('warning');
+  } catch (error) {
+    if (error instanceof Error && ENDS_EARLY.test(error.message)) throw new ProbeFailure({ kind: 'corrupt' });
+    await thumbnail(options.failOn).catch(refusal(maxPixels));
+  }
 }
 
 function measureJp2(bytes: Buffer, maxPixels: number) {

@@ -7,7 +7,8 @@ import { GrantCache } from '../domain/grant-cache.js';
 import { ImageService } from '../domain/image-service.js';
 import { type ImageIngestor, passthroughIngestor } from '../domain/ingest.js';
 import type { BlobStore } from '../imaging/blob-store.js';
-import { createFetchIngestor, type FetchIngestor } from '../imaging/fetch-ingestor.js';
+import type { CdnService } from '../imaging/cdn-service.js';
+import { createFetchIngestor, type FetchIngestor, type FetchIngestorOptions } from '../imaging/fetch-ingestor.js';
 import { createImageFiles } from '../imaging/image-files.js';
 import { createMemoryCachedBlobStore } from '../imaging/memory-cached-blob-store.js';
 import type { Clock } from '../domain/ports.js';
@@ -23,11 +24,12 @@ import { registerHealthRoutes } from './health-routes.js';
 import { registerApiVersion } from './operation-routes.js';
 import { logsRequests } from './request-log.js';
 import { accessScopeBindings } from './routes/access-scopes.js';
-import { registerCdnRoutes } from './routes/cdn.js';
+import { cdnBytes, registerCdnRoutes } from './routes/cdn.js';
 import { productImageBindings } from './routes/product-images.js';
 import { productBindings } from './routes/products.js';
 import { createHttpServer } from './server-lifecycle.js';
 import { sweepOnStartup } from './startup-sweep.js';
+import { wireContexts } from './wire-context.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -44,7 +46,7 @@ export interface AppOptions {
   /** Replaces the one chosen by config (PRODIMG_INGEST). */
   ingestor?: ImageIngestor;
   clock?: Clock;
-  /** host:port this server is reached at, once known; the default CDN base is `//<it>/cdn`. */
+  /** host:port this server listens at, once known: the CDN base `//<it>/cdn` of a request without Host. */
   publicAddress?: () => string;
   /** PostgreSQL only: how soon a lone server turns its read cache on (tests shorten it). */
   feedTiming?: FeedTiming;
@@ -59,11 +61,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const stored = openBlobStore(config, database);
   const blobs =
     config.blobCacheBytes > 0 ? createMemoryCachedBlobStore(stored, { maxBytes: config.blobCacheBytes, maxItemBytes: 1024 * 1024 }) : stored;
-  const cdnBase = () => (config.cdnHost ? `//${config.cdnHost}` : `//${options.publicAddress?.() ?? 'localhost'}/cdn`);
-  const fetching = !options.ingestor && config.ingest === 'fetch' ? fetchIngestor(config, blobs, cdnBase) : null;
+  const wire = wireContexts({ cdnHost: config.cdnHost, publicUrl: config.publicUrl, listenAddress: options.publicAddress });
+  // Own CDN URLs sent back as a src resolve through the CDN itself, made below.
+  let cdn: CdnService | undefined;
+  const renderOwn = (name: string, query: Readonly<Record<string, string>>) => (cdn ? cdnBytes(cdn, name, query) : Promise.resolve(null));
+  // The durable store, not the memory cache: a file is reused only if it is really there.
+  const fetching = !options.ingestor && config.ingest === 'fetch' ? fetchIngestor(config, stored, renderOwn) : null;
   const ingestor = options.ingestor ?? fetching ?? passthroughIngestor;
   // Also with ingestion off: files stored while it was on are still released when their images go.
-  const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path));
+  const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path), stored);
   const admission = new Admission(new AuthService(repositories.tokens, config.baseDomain, new GrantCache(config.authCacheMs)));
   const bindings = [
     ...productImageBindings(new ImageService(repositories.images, ingestor, files, clock)),
@@ -71,7 +77,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...accessScopeBindings(),
   ];
   const fastRead = config.readCache
-    ? new FastRead({ versions: API_VERSIONS, bindings, admission, ...(logsRequests(options.logger) ? { requestLog: options.logger } : {}) })
+    ? new FastRead({
+        versions: API_VERSIONS,
+        bindings,
+        admission,
+        // Answers' src URLs are made from the Host unless PRODIMG_CDN_HOST fixes them.
+        ...(config.cdnHost === undefined ? { vary: ['host'] } : {}),
+        ...(logsRequests(options.logger) ? { requestLog: options.logger } : {}),
+      })
     : undefined;
 
   const app = createHttpServer({ ...(options.logger ? { logger: options.logger } : {}), bodyLimit: config.bodyLimit, ...(fastRead ? { fastRead } : {}) });
@@ -89,7 +102,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   if (fetching) app.addHook('onClose', () => fetching.close());
 
-  registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels });
+  cdn = registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels });
   registerHealthRoutes(app, { database, blobs: stored });
   if (config.startupSweep) {
     let sweep: Promise<void> = Promise.resolve();
@@ -107,14 +120,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await sweep;
     });
   }
-  for (const version of API_VERSIONS) await registerApiVersion(app, version, bindings, admission);
+  for (const version of API_VERSIONS) await registerApiVersion(app, version, bindings, admission, wire);
   return app;
 }
 
-function fetchIngestor(config: Config, blobs: BlobStore, cdnBase: () => string): FetchIngestor {
+function fetchIngestor(config: Config, blobs: BlobStore, renderOwn: FetchIngestorOptions['renderOwn']): FetchIngestor {
   return createFetchIngestor({
     blobs,
-    cdnBase,
+    ...(renderOwn ? { renderOwn } : {}),
     allowPrivate: config.allowPrivateSources,
     maxBytes: config.maxSourceBytes,
     maxPixels: config.maxPixels,

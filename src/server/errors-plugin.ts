@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorAnswer } from '../contract/error-catalogue.js';
 import { versionOfUrl } from '../contract/versions.js';
-import { badRequest, databaseUnavailable, DomainError, internal, payloadTooLarge, routeNotFound } from '../domain/errors.js';
+import { badRequest, databaseUnavailable, DomainError, insufficientStorage, internal, payloadTooLarge, routeNotFound } from '../domain/errors.js';
+import { binarySize, discardBody } from './body-parsers.js';
 
 /** Fastify's own request errors, as domain errors. */
 function fromFastify(error: FastifyError, bodyLimit: string): DomainError | null {
@@ -35,16 +36,22 @@ function isDatabaseUnreachable(error: Error): boolean {
   return UNREACHABLE.has(code) || code.startsWith('08') || /Connection terminated|connection timeout|not queryable/i.test(error.message);
 }
 
+/** A full disk (ENOSPC, a quota) or a full database (SQLite's SQLITE_FULL, PostgreSQL's 53100): what ran out. */
+function exhaustedStorage(error: Error): string | null {
+  const code = String((error as { code?: unknown }).code ?? '');
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'no space is left on the disk that holds the images; retry once space is freed';
+  if (code === 'SQLITE_FULL' || code === '53100' || /database or disk is full|could not extend file/i.test(error.message)) {
+    return 'no space is left for the database; retry once space is freed';
+  }
+  return null;
+}
+
 /** Sends a domain error in the shape of the version the request's URL names. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: DomainError): FastifyReply {
   const answer = errorAnswer(versionOfUrl(request.url).errors, error.code, error.messages);
   return reply.code(answer.status).headers(answer.headers).send(answer.body);
 }
 
-/** `1 MiB` for 1048576: the body limit as the 413 names it. */
-export function binarySize(bytes: number): string {
-  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
-}
 
 /** One error handler for the whole app: domain errors through the catalogue, anything unknown as a bare 500. */
 export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: number): void {
@@ -53,7 +60,17 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: numb
     // Fastify reads the body even for a path or method that does not exist: that is still a 404.
     if (request.is404) return sendError(request, reply, routeNotFound());
     const known = error instanceof DomainError ? error : fromFastify(error, bodyLimit);
+    if (known?.code === 'PayloadTooLarge' && !request.raw.complete) {
+      // The client is still sending: let it finish (up to a bound) so it can read the 413.
+      void discardBody(request.raw).then(() => sendError(request, reply, known));
+      return reply;
+    }
     if (known) return sendError(request, reply, known);
+    const exhausted = exhaustedStorage(error);
+    if (exhausted !== null) {
+      request.log.error({ err: error }, 'storage full');
+      return sendError(request, reply, insufficientStorage(exhausted));
+    }
     if (isDatabaseUnreachable(error)) {
       request.log.error({ err: error }, 'database not answering');
       return sendError(request, reply, databaseUnavailable());

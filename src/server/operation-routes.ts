@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WireContext } from '../contract/library-src.js';
 import type { AnyOperation, OperationRequest } from '../contract/operation.js';
 import { readPathIds } from '../contract/uuid.js';
 import type { ApiVersion } from '../contract/versions.js';
@@ -29,7 +30,14 @@ const acceptAll = () => () => true;
  * its request read by the operation's reader, its answer wrapped by the version and serialised from
  * the declared schema.
  */
-export async function registerApiVersion(app: FastifyInstance, version: ApiVersion, bindings: readonly Binding[], admission: Admission): Promise<void> {
+export async function registerApiVersion(
+  app: FastifyInstance,
+  version: ApiVersion,
+  bindings: readonly Binding[],
+  admission: Admission,
+  /** The request's CDN base for `src` (server/wire-context.ts), from its Host. */
+  wire: (host: string | undefined) => WireContext,
+): Promise<void> {
   await app.register(
     async (api) => {
       api.addHook('onRequest', (request, reply, done) => {
@@ -72,9 +80,10 @@ export async function registerApiVersion(app: FastifyInstance, version: ApiVersi
           },
           validatorCompiler: acceptAll,
           handler: async (request) => {
-            const result = await binding.run(readRequest(operation, request.params, request.query, request.body), request.grant);
+            const context = wire(request.headers.host);
+            const result = await binding.run(readRequest(operation, request.params, request.query, request.body, context), request.grant);
             if (operation.fastRead) request.fastReadSource = result as object;
-            return version.success(operation.answer(result));
+            return version.success(operation.answer(result, context));
           },
         });
       }
@@ -94,7 +103,7 @@ function admit(request: FastifyRequest, raw: { setHeader(name: string, value: st
 }
 
 /** The request as a use case gets it: the path's ids, then the query and body read by the operation. */
-export function readRequest(operation: AnyOperation, params: unknown, query: unknown, body: unknown): OperationRequest<any, unknown> {
+export function readRequest(operation: AnyOperation, params: unknown, query: unknown, body: unknown, context?: WireContext): OperationRequest<any, unknown> {
   const path = readPathIds(operation.params, params as Record<string, unknown>);
-  return { path, input: operation.read?.({ query: query as Record<string, unknown>, body }) };
+  return { path, input: operation.read?.({ query: query as Record<string, unknown>, body, ...(context ? { context } : {}) }) };
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { fromLegacyPath } from '../contract/versions.js';
 import { badRequest, shuttingDown } from '../domain/errors.js';
-import { acceptBodies, answerClientError } from './body-parsers.js';
+import { acceptBodies, answerClientError, answerConnect, answerExpectation, continueOrRefuse } from './body-parsers.js';
 import { registerErrorHandling, sendError } from './errors-plugin.js';
 import type { FastRead } from './fast-read/fast-read.js';
+import { hostFault } from './host-header.js';
 import { logRequest, logsRequests } from './request-log.js';
 
 /** A client gets a minute to send its whole request (slowloris protection; Fastify's default is none). */
@@ -43,9 +44,14 @@ export function createHttpServer(options: ServerOptions): FastifyInstance {
     rewriteUrl: (req) => (req.url && fromLegacyPath(req.url)) || req.url || '/',
     // The server is set up as Fastify sets up its own, with the fast read path in front of it.
     serverFactory: (handler) => {
-      const server = createServer(fastRead ? (req, res) => fastRead.answer(req, res) || handler(req, res) : handler);
+      const handle = fastRead ? (req: IncomingMessage, res: ServerResponse) => fastRead.answer(req, res) || handler(req, res) : handler;
+      const server = createServer(handle);
+      server.on('checkContinue', continueOrRefuse(options.bodyLimit, handle));
       server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
       server.requestTimeout = REQUEST_TIMEOUT_MS;
+      // Without these listeners Node drops a CONNECT unanswered and answers other expectations with an empty 417.
+      server.on('connect', answerConnect);
+      server.on('checkExpectation', answerExpectation);
       return server;
     },
     // A URL that cannot be decoded (`/cdn/%zz`) is answered in the contract's shape, not Fastify's.
@@ -67,8 +73,10 @@ export function createHttpServer(options: ServerOptions): FastifyInstance {
   app.addHook('onRequest', (request, reply, done) => {
     // Set on the raw response so the header keeps the platform's spelling on the wire.
     reply.raw.setHeader('Request-Id', request.id);
-    if (!draining) return done();
-    sendError(request, reply, shuttingDown());
+    if (draining) return sendError(request, reply, shuttingDown());
+    const fault = hostFault(request.raw.rawHeaders);
+    if (fault !== null) return sendError(request, reply, badRequest(fault));
+    done();
   });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) reply.header('connection', 'close');

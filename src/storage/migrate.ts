@@ -3,9 +3,15 @@ import type { DialectName } from './dialect-name.js';
 import { initial } from './migrations/001-initial.js';
 import { imageFiles } from './migrations/002-image-files.js';
 import { tokenPublicId } from './migrations/003-token-public-id.js';
+import { librarySrc } from './migrations/004-library-src.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
-  return { '001-initial': initial(dialect), '002-image-files': imageFiles(dialect), '003-token-public-id': tokenPublicId(dialect) };
+  return {
+    '001-initial': initial(dialect),
+    '002-image-files': imageFiles(dialect),
+    '003-token-public-id': tokenPublicId(dialect),
+    '004-library-src': librarySrc(),
+  };
 }
 
 /** Brings the schema up to date; reports what ran, and throws one clear error if a step failed. */

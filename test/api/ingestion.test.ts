@@ -143,3 +143,94 @@ describe('the private-address guard', () => {
     }
   });
 });
+
+describe.each(DIALECTS)('own CDN URLs as src, and src made per request, on %s', (dialect) => {
+  let api: TestApi;
+  let blobs: BlobStore;
+  let origin: Origin;
+  let jpeg: Buffer;
+  let cdn: string;
+  beforeAll(async () => {
+    jpeg = await makeJpeg(64, 48);
+    origin = await startOrigin({ '/photo.jpg': send(jpeg, 'image/jpeg') });
+    // No PRODIMG_CDN_HOST: URLs are made from the Host of each request.
+    api = await startApi(dialect, { env: { PRODIMG_INGEST: 'fetch', PRODIMG_ALLOW_PRIVATE_SOURCES: '1', PRODIMG_VARIANT_SIZES: '16,32' } });
+    blobs = openBlobStore(api.config, api.db.database);
+    cdn = `${api.base.replace(/^http:/, '')}/cdn`;
+  });
+  afterAll(async () => {
+    await api.close();
+    await origin.close();
+  });
+
+  const create = async (productId: string, src: string) => api.call('POST', `products/${productId}/images`, { image: { src } });
+
+  it('stores the file name and makes src from the Host each client used', async () => {
+    const { id } = await api.product();
+    const image = (await create(id, origin.url('/photo.jpg'))).json().image;
+    const name = `${md5(jpeg)}.jpg`;
+    expect(image.src).toBe(`${cdn}/${name}`);
+    const row = await api.db.database.db.selectFrom('images').select('src').where('id', '=', image.id).executeTakeFirstOrThrow();
+    expect(row.src).toBe(name);
+    const remote = await api.call('GET', `products/${id}/images/${image.id}`, undefined, { host: 'prodimg.internal:8080' });
+    expect(remote.json().image.src).toBe(`//prodimg.internal:8080/cdn/${name}`);
+    const product = await api.call('GET', `products/${id}`, undefined, { host: 'prodimg.internal:8080' });
+    expect(product.json().product.image.src).toBe(`//prodimg.internal:8080/cdn/${name}`);
+  });
+
+  it('reuses an original named by its own CDN URL (any Host we answered with), counted as used by the new image', async () => {
+    const { id } = await api.product();
+    const first = (await create(id, origin.url('/photo.jpg'))).json().image;
+    const hits = origin.hits.length;
+    const again = await api.call('POST', `products/${id}/images`, { image: { src: `https://prodimg.internal:8080/cdn/${first.path}` } }, { host: 'prodimg.internal:8080' });
+    expect(again.json().image).toMatchObject({ path: first.path, width: 64, height: 48 });
+    expect(origin.hits.length).toBe(hits);
+    await api.call('DELETE', `products/${id}/images/${first.id}`);
+    expect(await blobs.has(first.path)).toBe(true);
+  });
+
+  it('stores a variant URL as an original of its own, which outlives the original', async () => {
+    const { id } = await api.product();
+    const original = (await create(id, origin.url('/photo.jpg'))).json().image;
+    const fromVariant = await create(id, `${cdn}/${original.path.replace('.jpg', '_32x.jpg')}`);
+    expect(fromVariant.statusCode).toBe(200);
+    const variant = fromVariant.json().image;
+    expect(variant).toMatchObject({ width: 32, height: 24 });
+    expect(variant.path).not.toBe(original.path);
+    expect(variant.path).toMatch(/^[0-9a-f]{32}\.jpg$/);
+    const fromQuery = (await create(id, `${cdn}/${original.path}?width=16`)).json().image;
+    expect(fromQuery).toMatchObject({ width: 16, height: 12 });
+    await api.call('DELETE', `products/${id}/images/${original.id}`);
+    for (const path of [variant.path, fromQuery.path]) {
+      expect(await blobs.has(path)).toBe(true);
+      expect((await api.call('GET', `/cdn/${path}`)).statusCode).toBe(200);
+    }
+  });
+
+  it('refuses with a clear 422 a src on our CDN naming a file that is not stored', async () => {
+    const { id } = await api.product();
+    for (const name of [`${'9'.repeat(32)}.jpg`, `${'9'.repeat(32)}_32x.jpg`, 'nothing.jpg']) {
+      const res = await create(id, `${cdn}/${name}`);
+      expect({ status: res.statusCode, body: res.json() }).toEqual({
+        status: 422,
+        body: { errors: [`Src names a file that is not in the image library (${name})`] },
+      });
+    }
+  });
+
+  it('decides against the store, not the memory cache: a file deleted by another process is not reused', async () => {
+    const lonely = await makeJpeg(37, 37);
+    const lonelyOrigin = await startOrigin({ '/lonely.jpg': send(lonely, 'image/jpeg') });
+    try {
+      const { id } = await api.product();
+      const image = (await create(id, lonelyOrigin.url('/lonely.jpg'))).json().image;
+      // Served once, so this server keeps it in memory; then another process removes it from the store.
+      expect((await api.call('GET', `/cdn/${image.path}`)).statusCode).toBe(200);
+      await blobs.delete(image.path);
+      const res = await create(id, `${cdn}/${image.path}`);
+      expect(res.json()).toEqual({ errors: [`Src names a file that is not in the image library (${image.path})`] });
+    } finally {
+      await lonelyOrigin.close();
+    }
+  });
+});

@@ -30,6 +30,8 @@ const ENVELOPE_ERRORS: Record<WireErrorCode, [number, string]> = {
   Internal: [500, 'InternalError'],
   HeaderFieldsTooLarge: [431, 'RequestHeaderFieldsTooLarge'],
   RequestTimeout: [408, 'RequestTimeout'],
+  ExpectationFailed: [417, 'ExpectationFailed'],
+  NotImplemented: [501, 'NotImplemented'],
 };
 
 /** The classic statuses, as the 2022-01 contract answers them. */
@@ -51,6 +53,8 @@ const CLASSIC_STATUS: Record<WireErrorCode, number> = {
   Internal: 500,
   HeaderFieldsTooLarge: 431,
   RequestTimeout: 408,
+  ExpectationFailed: 417,
+  NotImplemented: 501,
 };
 
 describe('the error catalogue, for every version and every error', () => {

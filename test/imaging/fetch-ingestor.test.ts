@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
 import type { BlobStore } from '../../src/imaging/blob-store.js';
-import { createFetchIngestor, ownBlobName } from '../../src/imaging/fetch-ingestor.js';
+import { createFetchIngestor } from '../../src/imaging/fetch-ingestor.js';
 import { createLocalBlobStore } from '../../src/imaging/local-blob-store.js';
 import { listAll } from './blob-store-suite.js';
 import { htmlPage, jp2File, pixelBombPng, svgImage, truncatedJpeg } from './fixtures/hostile.js';
@@ -22,7 +22,6 @@ import {
 import { type Origin, type Route, redirect, send, startOrigin, trickle } from './fixtures/origin-server.js';
 
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
-const CDN = '//cdn.test/images';
 const ignoredSize = { width: 1, height: 1 };
 
 async function messagesOf(promise: Promise<unknown>): Promise<readonly string[]> {
@@ -76,7 +75,7 @@ describe('createFetchIngestor', () => {
     return () => rm(root, { recursive: true, force: true });
   });
 
-  const ingestor = () => createFetchIngestor({ blobs, cdnBase: CDN, allowPrivate: true, maxBytes: 256 * 1024, totalTimeoutMs: 500 });
+  const ingestor = () => createFetchIngestor({ blobs, allowPrivate: true, maxBytes: 256 * 1024, totalTimeoutMs: 500 });
 
   it.each([
     ['jpeg', 'jpg', 40, 20],
@@ -92,7 +91,7 @@ describe('createFetchIngestor', () => {
     const bytes = files[file]!;
     const name = `${md5(bytes)}.${ext}`;
     const result = await ingestor().ingest(origin.url(`/files/${file}`), ignoredSize);
-    expect(result).toEqual({ src: `${CDN}/${name}`, path: name, width, height, bytes });
+    expect(result).toEqual({ src: name, path: name, width, height, bytes });
     expect(await blobs.get(name)).toEqual(bytes);
     expect(await listAll(blobs)).toEqual([name]);
   });
@@ -109,25 +108,44 @@ describe('createFetchIngestor', () => {
     expect(await listAll(blobs)).toEqual([first.path]);
   });
 
-  it.each([
-    ['as given back', (src: string) => src],
-    ['with https:', (src: string) => `https:${src}`],
-  ])('does not download again a src on our own CDN that we hold (%s)', async (_what, spell) => {
+  it('reuses a stored original named by a library reference, without downloading it', async () => {
     const first = await ingestor().ingest(origin.url('/files/rotated'), ignoredSize);
     const hits = origin.hits.length;
-    const again = await ingestor().ingest(spell(first.src), { width: 5, height: 5 });
+    const again = await ingestor().ingest(first.path, { width: 5, height: 5 });
     expect(again).toEqual(first);
     expect(origin.hits.length).toBe(hits);
   });
 
-  it('downloads a src on our CDN base whose blob we do not hold like any other URL', async () => {
-    const cdnBase = `//127.0.0.1:${origin.port}/files`;
-    const name = `${md5(files.png!)}.png`;
-    const own = createFetchIngestor({ blobs, cdnBase, allowPrivate: true });
-    // The origin has no such path, so the download is attempted and answered 404.
-    expect(await messagesOf(own.ingest(`http:${cdnBase}/${name}`, ignoredSize))).toEqual([
-      'Src could not be downloaded: the server answered 404',
-    ]);
+  it('stores a variant named by a library reference as an original of its own', async () => {
+    const variant = files.png!;
+    const variantName = `${'b'.repeat(32)}_40x.png`;
+    await blobs.put(variantName, variant);
+    const result = await ingestor().ingest(variantName, ignoredSize);
+    expect(result).toEqual({ src: `${md5(variant)}.png`, path: `${md5(variant)}.png`, width: 40, height: 20, bytes: variant });
+    expect(await blobs.get(`${md5(variant)}.png`)).toEqual(variant);
+  });
+
+  it('asks the CDN for a variant it has not stored yet (a query or a size never requested)', async () => {
+    const asked: unknown[] = [];
+    const rendering = createFetchIngestor({
+      blobs,
+      renderOwn: async (name, query) => {
+        asked.push([name, query]);
+        return files.gif!;
+      },
+    });
+    const result = await rendering.ingest(`${'c'.repeat(32)}.png?width=100`, ignoredSize);
+    expect(asked).toEqual([[`${'c'.repeat(32)}.png`, { width: '100' }]]);
+    expect(result.path).toBe(`${md5(files.gif!)}.gif`);
+  });
+
+  it.each([
+    ['an original', `${'d'.repeat(32)}.png`],
+    ['a variant', `${'d'.repeat(32)}_100x.png`],
+    ['a name outside the grammar', 'sub/x.png'],
+  ])('refuses a library reference to %s that is not stored, with a clear message', async (_what, name) => {
+    expect(await messagesOf(ingestor().ingest(name, ignoredSize))).toEqual([`Src names a file that is not in the image library (${name})`]);
+    expect(await readdir(root)).toEqual([]);
   });
 
   describe('refusals store nothing', () => {
@@ -147,7 +165,7 @@ describe('createFetchIngestor', () => {
     });
 
     it('a private address, with the guard on by default', async () => {
-      const guarded = createFetchIngestor({ blobs, cdnBase: CDN });
+      const guarded = createFetchIngestor({ blobs });
       const hits = origin.hits.length;
       expect(await messagesOf(guarded.ingest(origin.url('/files/png', 'localhost'), ignoredSize))).toEqual([
         'Src points to a private address',
@@ -157,33 +175,11 @@ describe('createFetchIngestor', () => {
     });
 
     it('a configured pixel limit', async () => {
-      const small = createFetchIngestor({ blobs, cdnBase: CDN, allowPrivate: true, maxPixels: 500 });
+      const small = createFetchIngestor({ blobs, allowPrivate: true, maxPixels: 500 });
       expect(await messagesOf(small.ingest(origin.url('/files/png'), ignoredSize))).toEqual([
         'Src image is too large (maximum is 500 pixels)',
       ]);
       expect(await readdir(root)).toEqual([]);
     });
-  });
-
-  it.each([['cdn.test'], ['ftp://cdn.test'], [''], ['//']])('refuses the cdnBase %j at construction', (cdnBase) => {
-    expect(() => createFetchIngestor({ blobs, cdnBase })).toThrow(/expected cdnBase/);
-  });
-});
-
-describe('ownBlobName', () => {
-  const name = `${'a'.repeat(32)}.png`;
-  it.each([
-    [`//cdn.test/images/${name}`, name],
-    [`https://cdn.test/images/${name}`, name],
-    [`http://CDN.test/images/${name}`, name],
-    [`//cdn.test/images/${'a'.repeat(32)}_100x200.png`, `${'a'.repeat(32)}_100x200.png`],
-    [`//cdn.test/images/sub/${name}`, null],
-    [`//cdn.test/images/${name}?v=2`, null],
-    [`//cdn.test/images/../${name}`, null],
-    [`//cdn.test/imagesx/${name}`, null],
-    [`//cdn.test.evil/images/${name}`, null],
-    [`//other.test/images/${name}`, null],
-  ])('%s -> %s', (src, expected) => {
-    expect(ownBlobName(src, '//cdn.test/images')).toBe(expected);
   });
 });

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/imaging/blob-store.js';
 import { createImageFiles } from '../../src/imaging/image-files.js';
 import { createLocalBlobStore } from '../../src/imaging/local-blob-store.js';
+import { createMemoryCachedBlobStore } from '../../src/imaging/memory-cached-blob-store.js';
 import { listAll, nameFor } from './blob-store-suite.js';
 
 describe('image files kept in step with their rows', () => {
@@ -50,6 +51,15 @@ describe('image files kept in step with their rows', () => {
     await files.ensure({ src: `//cdn/${name}`, path: name, width: 1, height: 1, bytes });
     expect(await blobs.get(name)).toEqual(bytes);
     await files.ensure({ src: `//cdn/${name}`, path: name, width: 1, height: 1, bytes: Buffer.from('other') });
+    expect(await blobs.get(name)).toEqual(bytes);
+  });
+
+  it('ensure asks the store, not a memory cache in front of it, whether the file is still there', async () => {
+    // This process served the file (so it is in memory); another process then removed it from the store.
+    const cached = createMemoryCachedBlobStore(blobs, { maxBytes: 1024 * 1024, maxItemBytes: 1024 * 1024 });
+    expect(await cached.get(name)).toEqual(bytes);
+    await blobs.deleteFamily(name.slice(0, 32));
+    await createImageFiles(cached, async () => true, blobs).ensure({ src: name, path: name, width: 1, height: 1, bytes });
     expect(await blobs.get(name)).toEqual(bytes);
   });
 });

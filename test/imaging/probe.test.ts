@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ProbeFailure, type ProbeFailureReason, probeImage } from '../../src/imaging/probe.js';
-import { htmlPage, jp2File, jpegMagicThenGarbage, pixelBombPng, svgImage, truncatedJpeg, truncatedPng } from './fixtures/hostile.js';
+import { htmlPage, jp2File, jpegClaiming7000Square, jpegMagicThenGarbage, pixelBombPng, svgImage, truncatedJpeg, truncatedPng } from './fixtures/hostile.js';
 import { makeAnimatedGif, makeAvif, makeCmykJpeg, makeGif, makeJpeg, makePng, makeRotatedJpeg, makeWebp } from './fixtures/images.js';
 
 // sharp's typings call it `jp2`; at run time the entry is `jp2k`.
@@ -68,6 +68,7 @@ describe('probeImage', () => {
     it.each([
       ['a truncated JPEG', truncatedJpeg],
       ['a truncated PNG', truncatedPng],
+      ['a JPEG claiming 7000x7000 over a few hundred bytes (libvips only warns)', jpegClaiming7000Square],
       ['a JPEG signature followed by garbage', async () => jpegMagicThenGarbage()],
       ['a JP2 file without its end marker', async () => jp2File({ complete: false })],
       ['a JP2 file cut inside its header', async () => jp2File().subarray(0, 40)],

@@ -38,16 +38,23 @@ describe('logs', () => {
         { method: 'GET' as const, url: `${V}/products`, headers: { 'access-token': 'not-the-token' } },
         { method: 'GET' as const, url: '/nowhere' },
         { method: 'POST' as const, url: `${V}/products`, payload: '{broken' },
+        // A token sent in the query string (as some clients do) must not reach the log either.
+        { method: 'GET' as const, url: `${V}/products/count?access_token=${token}&per_page=2`, headers: {} },
+        { method: 'GET' as const, url: `/cdn/x.jpg?Signature=${token}#${token}`, headers: {} },
       ]) {
         const res = await app.inject({ headers, ...request });
         ids.add(String(res.headers['request-id']));
       }
       const requestLines = lines.filter((line) => line.msg === 'request');
-      expect(requestLines).toHaveLength(5);
+      expect(requestLines).toHaveLength(7);
       for (const line of requestLines) expect(ids.has(String(line.reqId))).toBe(true);
       const everything = JSON.stringify(lines);
       expect(everything).not.toContain(token);
       expect(everything.toLowerCase()).not.toContain('access-token');
+      expect(requestLines.map((line) => line.url).slice(5)).toEqual([
+        `${V}/products/count?access_token=[REDACTED]&per_page=2`,
+        '/cdn/x.jpg?Signature=[REDACTED]',
+      ]);
     } finally {
       await app.close();
       await db.drop();

@@ -1,18 +1,19 @@
 import type { Image } from '../../domain/entities.js';
 import { parseImageCreate, parseImageUpdate } from '../image-body.js';
+import { imageJson, type WireContext, withLibrarySrc } from '../library-src.js';
 import { defineOperation } from '../operation.js';
 import { CountEnvelope, EmptyEnvelope, ImageCreateBody, ImageEnvelope, ImageParams, ImagesEnvelope, ImageUpdateBody, ProductParams } from '../schemas.js';
 
 const tag = 'Product Image';
 const images = '/products/:product_id/images';
 const image = `${images}/:image_id`;
-const oneImage = (image: Image) => ({ image });
+const oneImage = (image: Image, context: WireContext) => ({ image: imageJson(image, context) });
 
 export const listProductImages = defineOperation({
   id: 'listProductImages', method: 'GET', path: images, scope: 'read_product', tag, params: ProductParams,
   summary: 'Get Product Images',
   description: "Retrieves all images of a product, ordered by position: each image's source, dimensions, position and alternative text.",
-  response: ImagesEnvelope, errors: ['RecordNotFound'], answer: (images: Image[]) => ({ images }), fastRead: true,
+  response: ImagesEnvelope, errors: ['RecordNotFound'], answer: (images: Image[], context: WireContext) => ({ images: images.map((image) => imageJson(image, context)) }), fastRead: true,
 });
 
 export const countProductImages = defineOperation({
@@ -35,7 +36,7 @@ export const createProductImage = defineOperation({
   summary: 'Create Product Image',
   description:
     'Adds an image to a product from an external URL. The image is downloaded into the library, measured and served from the CDN. Without a position it is added last; at a position, the images from there on move down by one.',
-  read: ({ body }) => parseImageCreate(body),
+  read: ({ body, context }) => withLibrarySrc(parseImageCreate(body), context),
   response: ImageEnvelope, errors: ['RecordNotFound'], answer: oneImage,
 });
 
@@ -43,7 +44,7 @@ export const updateProductImage = defineOperation({
   id: 'updateProductImage', method: 'PUT', path: image, scope: 'write_product', tag, params: ImageParams, body: ImageUpdateBody,
   summary: 'Update Product Image',
   description: "Changes an image's source, position (the other images move to keep positions 1..n) or alternative text.",
-  read: ({ body }) => parseImageUpdate(body),
+  read: ({ body, context }) => withLibrarySrc(parseImageUpdate(body), context),
   response: ImageEnvelope, errors: ['RecordNotFound'], answer: oneImage,
 });
 
@@ -51,5 +52,5 @@ export const deleteProductImage = defineOperation({
   id: 'deleteProductImage', method: 'DELETE', path: image, scope: 'write_product', tag, params: ImageParams,
   summary: 'Delete Product Image',
   description: 'Removes an image from a product; the images after it move up by one.',
-  response: EmptyEnvelope, errors: ['ProductNotFound', 'ImageNotFound'], answer: () => ({}),
+  response: EmptyEnvelope, errors: ['ProductNotFound', 'ImageNotFound', 'InsufficientStorage'], answer: () => ({}),
 });

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { ProductWithImages } from '../../domain/entities.js';
 import type { ProductPage } from '../../domain/ports.js';
+import type { WireContext } from '../library-src.js';
 import { defineOperation } from '../operation.js';
 import { parseProductCreate, parseProductUpdate } from '../product-body.js';
 import { onlyFields, productJson } from '../product-json.js';
@@ -9,7 +10,7 @@ import { CountEnvelope, EmptyEnvelope, ProductCountQuery, ProductCreateBody, Pro
 
 const tag = 'Product';
 const NoParams = Type.Object({});
-const oneProduct = (product: ProductWithImages) => ({ product: productJson(product) });
+const oneProduct = (product: ProductWithImages, context: WireContext) => ({ product: productJson(product, context) });
 
 export const listProducts = defineOperation({
   id: 'listProducts', method: 'GET', path: '/products', scope: 'read_product', tag, params: NoParams, query: ProductListQuery,
@@ -18,10 +19,10 @@ export const listProducts = defineOperation({
     "Retrieves the products of the store with their images, oldest first, a page at a time: pass the answer's `cursor` (or `pre_cursor`) back for the next (or previous) page.",
   read: ({ query }) => parseProductQuery(query),
   response: ProductsEnvelope, errors: ['Validation'],
-  answer: ({ page, fields }: { page: ProductPage; fields: readonly string[] | undefined }) => ({
+  answer: ({ page, fields }: { page: ProductPage; fields: readonly string[] | undefined }, context: WireContext) => ({
     cursor: page.cursor,
     pre_cursor: page.preCursor,
-    products: page.products.map((product) => onlyFields(productJson(product), fields)),
+    products: page.products.map((product) => onlyFields(productJson(product, context), fields)),
   }),
 });
 
@@ -44,7 +45,7 @@ export const createProduct = defineOperation({
   id: 'createProduct', method: 'POST', path: '/products', scope: 'write_product', tag, params: NoParams, body: ProductCreateBody,
   summary: 'Create Product',
   description: 'Creates a product, with its images in the order given (each downloaded into the library as an image create does).',
-  read: ({ body }) => parseProductCreate(body),
+  read: ({ body, context }) => parseProductCreate(body, context),
   response: ProductEnvelope, errors: [], answer: oneProduct,
 });
 
@@ -52,7 +53,7 @@ export const updateProduct = defineOperation({
   id: 'updateProduct', method: 'PUT', path: '/products/:product_id', scope: 'write_product', tag, params: ProductParams, body: ProductUpdateBody,
   summary: 'Update Product',
   description: "Changes a product's fields; with `images`, the list is the product's whole gallery in order.",
-  read: ({ body }) => parseProductUpdate(body),
+  read: ({ body, context }) => parseProductUpdate(body, context),
   response: ProductEnvelope, errors: ['RecordNotFound'], answer: oneProduct,
 });
 
@@ -60,5 +61,5 @@ export const deleteProduct = defineOperation({
   id: 'deleteProduct', method: 'DELETE', path: '/products/:product_id', scope: 'write_product', tag, params: ProductParams,
   summary: 'Delete Product',
   description: 'Deletes a product and all its images.',
-  response: EmptyEnvelope, errors: ['RecordNotFound'], answer: () => ({}),
+  response: EmptyEnvelope, errors: ['RecordNotFound', 'InsufficientStorage'], answer: () => ({}),
 });

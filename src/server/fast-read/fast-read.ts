@@ -6,6 +6,7 @@ import type { ApiVersion } from '../../contract/versions.js';
 import { type Admission, tokenOf } from '../admission.js';
 import type { Binding } from '../binding.js';
 import { readRequest } from '../operation-routes.js';
+import { hostFault } from '../host-header.js';
 import { logRequest } from '../request-log.js';
 import { AnswerStore, answerKey } from './answer-store.js';
 import { fastReadRoutes, type FastReadMatch } from './fast-read-routes.js';
@@ -67,6 +68,8 @@ export class FastRead {
     if (!this.open || req.method !== 'GET' || !req.url) return false;
     const headers = req.headers;
     if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
+    // A doubtful Host is refused by the router, before any store is chosen by it.
+    if (hostFault(req.rawHeaders) !== null) return false;
     const match = this.match(req.url);
     if (match === null) return false;
     const { binding, version } = match;

@@ -1,6 +1,7 @@
+import { buffer } from 'node:stream/consumers';
 import type { FastifyInstance } from 'fastify';
 import type { BlobStore } from '../../imaging/blob-store.js';
-import { createCdnService } from '../../imaging/cdn-service.js';
+import { type CdnService, createCdnService } from '../../imaging/cdn-service.js';
 import { createSharpTransform, type ImageTransform } from '../../imaging/image-transform.js';
 
 export interface CdnRouteOptions {
@@ -21,7 +22,7 @@ type CdnRoute = { Params: { '*': string }; Querystring: Record<string, unknown> 
  * limit, `maxParamLength` in build-app.ts, which would otherwise get Fastify's own 414) reaches the
  * one name check and gets the same 404.
  */
-export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions): void {
+export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions): CdnService {
   const cdn = createCdnService({
     blobs: options.blobs,
     sizes: options.sizes,
@@ -54,6 +55,14 @@ export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions
       return reply.code(response.status).headers(response.headers).send(response.body ?? undefined);
     },
   });
+  return cdn;
+}
+
+/** The whole file a plain GET of `/cdn/<name>?<query>` answers, or null when that is not a 200. */
+export async function cdnBytes(cdn: CdnService, name: string, query: Readonly<Record<string, string>>): Promise<Buffer | null> {
+  const response = await cdn.serve({ name, query, method: 'GET', accept: undefined, ifNoneMatch: undefined, range: undefined, ifRange: undefined });
+  if (response === null || response.status !== 200 || response.body === null) return null;
+  return Buffer.isBuffer(response.body) ? response.body : buffer(response.body);
 }
 
 /** A header as one string, joined with ', ' as Node itself joins most repeated headers (If-Range among them). */

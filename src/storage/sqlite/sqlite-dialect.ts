@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { type Driver, Kysely, SqliteDialect } from 'kysely';
 import type { DatabaseDialect } from '../database-dialect.js';
 import type { Schema } from '../schema.js';
 import { createSqliteBulkWriter } from './sqlite-bulk-writer.js';
@@ -25,7 +25,7 @@ export function sqliteDialect(dataDir: string): DatabaseDialect {
       sqlite.pragma('busy_timeout = 5000');
       sqlite.pragma('foreign_keys = ON');
       // Kysely writes through `sqlite`; inside a transaction that connection sees uncommitted rows.
-      const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+      const db = new Kysely<Schema>({ dialect: new RollbackOnlyOpenDialect(sqlite) });
       // A second connection for hot reads and the change feed. In WAL mode it reads the last committed
       // snapshot, so a reader never sees the half-shifted positions of a transaction still running.
       let reader: SQLite.Database | null = null;
@@ -50,4 +50,24 @@ export function sqliteDialect(dataDir: string): DatabaseDialect {
       };
     },
   };
+}
+
+/**
+ * SQLite rolls a transaction back by itself on some failures (SQLITE_FULL: the disk is full, among
+ * them); Kysely's own ROLLBACK then fails with "cannot rollback - no transaction is active", and that
+ * error replaces the one that says what happened. Rolling back only an open transaction keeps it.
+ */
+class RollbackOnlyOpenDialect extends SqliteDialect {
+  constructor(private readonly sqlite: SQLite.Database) {
+    super({ database: sqlite });
+  }
+
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection) => {
+      if (this.sqlite.inTransaction) await rollback(connection);
+    };
+    return driver;
+  }
 }
