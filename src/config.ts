@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 /** Settings read once at start-up from the environment, checked, then frozen. */
@@ -28,6 +29,13 @@ export interface Config {
   readonly startupSweep: boolean;
   /** Memory for recently served small files (originals and variants), in bytes. */
   readonly blobCacheBytes: number;
+  /** Variant renders at once, and how many may wait for a slot before a 503. */
+  readonly renderConcurrency: number;
+  readonly renderQueue: number;
+  /** Downloads (with their check and decode) at once, for all requests together; how many may wait; how long. */
+  readonly ingestConcurrency: number;
+  readonly ingestQueue: number;
+  readonly ingestQueueWaitMs: number;
 }
 
 export class ConfigError extends Error {
@@ -89,6 +97,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     blobCacheBytes: (env.PRODIMG_BLOB_CACHE_MB === '0' ? 0 : positiveInt(env, 'PRODIMG_BLOB_CACHE_MB', 64, 65_536)) * 1024 * 1024,
     readCache: oneOf(env, 'PRODIMG_READ_CACHE', ['on', 'off'] as const, 'on') === 'on',
     startupSweep: oneOf(env, 'PRODIMG_STARTUP_SWEEP', ['0', '1'] as const, '1') === '1',
+    renderConcurrency: positiveInt(env, 'PRODIMG_RENDER_CONCURRENCY', availableParallelism(), 256),
+    renderQueue: positiveInt(env, 'PRODIMG_RENDER_QUEUE', 64, 100_000),
+    ingestConcurrency: positiveInt(env, 'PRODIMG_INGEST_CONCURRENCY', availableParallelism(), 256),
+    ingestQueue: positiveInt(env, 'PRODIMG_INGEST_QUEUE', 512, 100_000),
+    ingestQueueWaitMs: positiveInt(env, 'PRODIMG_INGEST_QUEUE_WAIT_MS', 15_000, 3_600_000),
     authCacheMs: env.PRODIMG_AUTH_CACHE_MS === '0' ? 0 : positiveInt(env, 'PRODIMG_AUTH_CACHE_MS', 1000, 3_600_000),
   });
 }

@@ -13,7 +13,8 @@ export interface IngestedImage {
  * CDN URL; passthroughIngestor (off) keeps the URL and sizes as sent.
  */
 export interface ImageIngestor {
-  ingest(src: string, sent: { width: number; height: number }): Promise<IngestedImage>;
+  /** `signal` aborts work not yet begun (the request already failed). */
+  ingest(src: string, sent: { width: number; height: number }, signal?: AbortSignal): Promise<IngestedImage>;
 }
 
 /** The file name a URL points at: its last path segment, or '' when it has none. */

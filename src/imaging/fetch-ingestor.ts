@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { validation } from '../domain/errors.js';
 import type { ImageIngestor, IngestedImage } from '../domain/ingest.js';
 import { type BlobStore, isBlobName } from './blob-store.js';
@@ -6,6 +7,7 @@ import { failureMessage } from './failure-message.js';
 import { FetchFailure } from './fetch-failure.js';
 import { DEFAULT_MAX_PIXELS, ProbeFailure, probeImage } from './probe.js';
 import { createSafeFetcher } from './safe-fetch.js';
+import { WorkQueue } from './work-queue.js';
 
 export interface FetchIngestorOptions {
   blobs: BlobStore;
@@ -22,8 +24,10 @@ export interface FetchIngestorOptions {
   maxPixels?: number;
   /** Default 10 s. */
   connectTimeoutMs?: number;
-  /** Default 30 s. */
+  /** Default 30 s, counted from when the download leaves the queue. */
   totalTimeoutMs?: number;
+  /** Every download, check and decode waits here: bounded concurrency (so bytes in flight), bounded wait. */
+  downloads?: WorkQueue;
 }
 
 /**
@@ -55,23 +59,29 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
     height: size.height,
   });
 
-  return {
-    async ingest(src) {
-      // Re-saving a product sends back the URLs we gave out; downloading them from ourselves again
-      // would be wasted work (and, on a private network, refused by the guard).
-      const own = ownBlobName(src, cdnBaseOf());
-      const kept = own === null ? null : await blobs.get(own);
-      if (own !== null && kept !== null) return { ...stored(own, await probeImage(kept, undefined, maxPixels).catch(refuse)), bytes: kept };
+  const downloads = options.downloads ?? new WorkQueue({ concurrency: availableParallelism(), maxWaiting: 512, what: 'image downloads' });
 
-      const fetched = await fetcher.fetch(absolute(src)).catch(refuse);
-      const image = await probeImage(fetched.bytes, fetched.contentType, maxPixels).catch(refuse);
-      const name = `${createHash('md5').update(fetched.bytes).digest('hex')}.${image.format.ext}`;
-      await blobs.put(name, fetched.bytes);
-      // The bytes go back with the answer so ImageFiles.ensure can restore the file if need be.
-      return { ...stored(name, image), bytes: fetched.bytes };
-    },
+  return {
+    // The queue's wait is its own: the origin's timeouts start once the download leaves it, and a
+    // wait too long is the server's saturation (503), never blamed on the origin.
+    ingest: (src, _sent, signal) => downloads.run(() => ingestNow(src), signal),
     close: () => fetcher.close(),
   };
+
+  async function ingestNow(src: string): Promise<IngestedImage> {
+    // Re-saving a product sends back the URLs we gave out; downloading them from ourselves again
+    // would be wasted work (and, on a private network, refused by the guard).
+    const own = ownBlobName(src, cdnBaseOf());
+    const kept = own === null ? null : await blobs.get(own);
+    if (own !== null && kept !== null) return { ...stored(own, await probeImage(kept, undefined, maxPixels).catch(refuse)), bytes: kept };
+
+    const fetched = await fetcher.fetch(absolute(src)).catch(refuse);
+    const image = await probeImage(fetched.bytes, fetched.contentType, maxPixels).catch(refuse);
+    const name = `${createHash('md5').update(fetched.bytes).digest('hex')}.${image.format.ext}`;
+    await blobs.put(name, fetched.bytes);
+    // The bytes go back with the answer so ImageFiles.ensure can restore the file if need be.
+    return { ...stored(name, image), bytes: fetched.bytes };
+  }
 }
 
 /** The blob name when `src` is a file under our own CDN base (with or without a scheme), else null. */

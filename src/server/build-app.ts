@@ -9,7 +9,9 @@ import { type ImageIngestor, passthroughIngestor } from '../domain/ingest.js';
 import type { BlobStore } from '../imaging/blob-store.js';
 import { createFetchIngestor, type FetchIngestor } from '../imaging/fetch-ingestor.js';
 import { createImageFiles } from '../imaging/image-files.js';
+import { configureSharp } from '../imaging/image-transform.js';
 import { createMemoryCachedBlobStore } from '../imaging/memory-cached-blob-store.js';
+import { WorkQueue } from '../imaging/work-queue.js';
 import type { Clock } from '../domain/ports.js';
 import { ProductService } from '../domain/product-service.js';
 import type { Database } from '../storage/database.js';
@@ -20,6 +22,7 @@ import { openBlobStore } from '../open-blob-store.js';
 import { Admission } from './admission.js';
 import { FastRead } from './fast-read/fast-read.js';
 import { registerApiVersion } from './operation-routes.js';
+import { registerMetrics } from './metrics.js';
 import { logsRequests } from './request-log.js';
 import { registerCdnRoutes } from './routes/cdn.js';
 import { productImageBindings } from './routes/product-images.js';
@@ -58,7 +61,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const blobs =
     config.blobCacheBytes > 0 ? createMemoryCachedBlobStore(stored, { maxBytes: config.blobCacheBytes, maxItemBytes: 1024 * 1024 }) : stored;
   const cdnBase = () => (config.cdnHost ? `//${config.cdnHost}` : `//${options.publicAddress?.() ?? 'localhost'}/cdn`);
-  const fetching = !options.ingestor && config.ingest === 'fetch' ? fetchIngestor(config, blobs, cdnBase) : null;
+  configureSharp();
+  const downloads = new WorkQueue({
+    concurrency: config.ingestConcurrency,
+    maxWaiting: config.ingestQueue,
+    maxWaitMs: config.ingestQueueWaitMs,
+    what: 'image downloads',
+  });
+  const renders = new WorkQueue({ concurrency: config.renderConcurrency, maxWaiting: config.renderQueue, what: 'image renders' });
+  const fetching = !options.ingestor && config.ingest === 'fetch' ? fetchIngestor(config, blobs, cdnBase, downloads) : null;
   const ingestor = options.ingestor ?? fetching ?? passthroughIngestor;
   // Also with ingestion off: files stored while it was on are still released when their images go.
   const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path));
@@ -86,7 +97,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   if (fetching) app.addHook('onClose', () => fetching.close());
 
-  registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels });
+  const cdn = registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels, renders });
+  registerMetrics(app, { renders, downloads, cdn });
   if (config.startupSweep) {
     let sweep: Promise<void> = Promise.resolve();
     const abort = new AbortController();
@@ -106,8 +118,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
-function fetchIngestor(config: Config, blobs: BlobStore, cdnBase: () => string): FetchIngestor {
+function fetchIngestor(config: Config, blobs: BlobStore, cdnBase: () => string, downloads: WorkQueue): FetchIngestor {
   return createFetchIngestor({
+    downloads,
     blobs,
     cdnBase,
     allowPrivate: config.allowPrivateSources,

@@ -1,7 +1,9 @@
+import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { BlobStore } from '../../imaging/blob-store.js';
-import { createCdnService } from '../../imaging/cdn-service.js';
+import { type CdnService, createCdnService } from '../../imaging/cdn-service.js';
 import { createSharpTransform, type ImageTransform } from '../../imaging/image-transform.js';
+import { WorkQueue } from '../../imaging/work-queue.js';
 
 export interface CdnRouteOptions {
   blobs: BlobStore;
@@ -11,6 +13,8 @@ export interface CdnRouteOptions {
   maxPixels: number;
   /** Replaces sharp; tests use it to count renders. */
   transform?: ImageTransform;
+  /** The render queue (build-app.ts makes it from the settings and reads it for /metrics); default: cores, 64 waiting. */
+  renders?: WorkQueue;
 }
 
 type CdnRoute = { Params: { '*': string }; Querystring: Record<string, unknown> };
@@ -21,9 +25,10 @@ type CdnRoute = { Params: { '*': string }; Querystring: Record<string, unknown> 
  * limit, `maxParamLength` in build-app.ts, which would otherwise get Fastify's own 414) reaches the
  * one name check and gets the same 404.
  */
-export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions): void {
+export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions): CdnService {
   const cdn = createCdnService({
     blobs: options.blobs,
+    renders: options.renders ?? new WorkQueue({ concurrency: availableParallelism(), maxWaiting: 64, what: 'image renders' }),
     sizes: options.sizes,
     transform: options.transform ?? createSharpTransform({ maxPixels: options.maxPixels }),
     onStoreError: (err, name) => app.log.warn({ err, name }, 'a rendered variant could not be stored; it will be rendered again'),
@@ -41,6 +46,11 @@ export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions
     },
     handler: async (request, reply) => {
       const { headers } = request;
+      // The response closing before it finished means the client went away.
+      const gone = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) gone.abort(new Error('the client went away'));
+      });
       const response = await cdn.serve({
         name: request.params['*'],
         query: request.query,
@@ -49,11 +59,18 @@ export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions
         ifNoneMatch: headers['if-none-match'],
         range: headers.range,
         ifRange: joinedHeader(headers['if-range']),
+        signal: gone.signal,
+      }).catch((err: unknown) => {
+        // Nobody is left to answer: no error to render, no failure to log.
+        if (gone.signal.aborted) return undefined;
+        throw err;
       });
+      if (response === undefined) return reply.hijack();
       if (response === null) return reply.callNotFound();
       return reply.code(response.status).headers(response.headers).send(response.body ?? undefined);
     },
   });
+  return cdn;
 }
 
 /** A header as one string, joined with ', ' as Node itself joins most repeated headers (If-Range among them). */
