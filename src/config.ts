@@ -29,9 +29,10 @@ export interface Config {
   readonly startupSweep: boolean;
   /** Memory for recently served small files (originals and variants), in bytes. */
   readonly blobCacheBytes: number;
-  /** Variant renders at once, and how many may wait for a slot before a 503. */
+  /** sharp work at once (variant renders; separately, decode checks of downloads), and how many renders may wait before a 503. */
   readonly renderConcurrency: number;
   readonly renderQueue: number;
+  readonly renderQueueWaitMs: number;
   /** Downloads (with their check and decode) at once, for all requests together; how many may wait; how long. */
   readonly ingestConcurrency: number;
   readonly ingestQueue: number;
@@ -99,7 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     startupSweep: oneOf(env, 'PRODIMG_STARTUP_SWEEP', ['0', '1'] as const, '1') === '1',
     renderConcurrency: positiveInt(env, 'PRODIMG_RENDER_CONCURRENCY', availableParallelism(), 256),
     renderQueue: positiveInt(env, 'PRODIMG_RENDER_QUEUE', 64, 100_000),
-    ingestConcurrency: positiveInt(env, 'PRODIMG_INGEST_CONCURRENCY', availableParallelism(), 256),
+    renderQueueWaitMs: positiveInt(env, 'PRODIMG_RENDER_QUEUE_WAIT_MS', 10_000, 3_600_000),
+    ingestConcurrency: positiveInt(env, 'PRODIMG_INGEST_CONCURRENCY', 8, 256),
     ingestQueue: positiveInt(env, 'PRODIMG_INGEST_QUEUE', 512, 100_000),
     ingestQueueWaitMs: positiveInt(env, 'PRODIMG_INGEST_QUEUE_WAIT_MS', 15_000, 3_600_000),
     authCacheMs: env.PRODIMG_AUTH_CACHE_MS === '0' ? 0 : positiveInt(env, 'PRODIMG_AUTH_CACHE_MS', 1000, 3_600_000),

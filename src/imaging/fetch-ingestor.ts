@@ -26,8 +26,10 @@ export interface FetchIngestorOptions {
   connectTimeoutMs?: number;
   /** Default 30 s, counted from when the download leaves the queue. */
   totalTimeoutMs?: number;
-  /** Every download, check and decode waits here: bounded concurrency (so bytes in flight), bounded wait. */
+  /** Every download waits here for a slot it keeps until stored: bounded concurrency (so bytes in flight), bounded wait. */
   downloads?: WorkQueue;
+  /** Within a download's slot, its decode check waits here: sharp work at once, about the number of cores. */
+  decodes?: WorkQueue;
 }
 
 /**
@@ -59,7 +61,9 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
     height: size.height,
   });
 
-  const downloads = options.downloads ?? new WorkQueue({ concurrency: availableParallelism(), maxWaiting: 512, what: 'image downloads' });
+  const downloads = options.downloads ?? new WorkQueue({ concurrency: 8, maxWaiting: 512, what: 'image downloads' });
+  const decodes = options.decodes ?? new WorkQueue({ concurrency: availableParallelism(), maxWaiting: 512, what: 'image decodes' });
+  const probe = (bytes: Buffer, contentType: string | undefined) => decodes.run(() => probeImage(bytes, contentType, maxPixels)).catch(refuse);
 
   return {
     // The queue's wait is its own: the origin's timeouts start once the download leaves it, and a
@@ -73,10 +77,10 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
     // would be wasted work (and, on a private network, refused by the guard).
     const own = ownBlobName(src, cdnBaseOf());
     const kept = own === null ? null : await blobs.get(own);
-    if (own !== null && kept !== null) return { ...stored(own, await probeImage(kept, undefined, maxPixels).catch(refuse)), bytes: kept };
+    if (own !== null && kept !== null) return { ...stored(own, await probe(kept, undefined)), bytes: kept };
 
     const fetched = await fetcher.fetch(absolute(src)).catch(refuse);
-    const image = await probeImage(fetched.bytes, fetched.contentType, maxPixels).catch(refuse);
+    const image = await probe(fetched.bytes, fetched.contentType);
     const name = `${createHash('md5').update(fetched.bytes).digest('hex')}.${image.format.ext}`;
     await blobs.put(name, fetched.bytes);
     // The bytes go back with the answer so ImageFiles.ensure can restore the file if need be.

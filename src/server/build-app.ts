@@ -68,8 +68,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxWaitMs: config.ingestQueueWaitMs,
     what: 'image downloads',
   });
-  const renders = new WorkQueue({ concurrency: config.renderConcurrency, maxWaiting: config.renderQueue, what: 'image renders' });
-  const fetching = !options.ingestor && config.ingest === 'fetch' ? fetchIngestor(config, blobs, cdnBase, downloads) : null;
+  // A decode waits inside its download's slot, so its list never holds more than the downloads running.
+  const decodes = new WorkQueue({ concurrency: config.renderConcurrency, maxWaiting: config.ingestConcurrency, what: 'image decodes' });
+  const renders = new WorkQueue({
+    concurrency: config.renderConcurrency,
+    maxWaiting: config.renderQueue,
+    maxWaitMs: config.renderQueueWaitMs,
+    what: 'image renders',
+  });
+  const fetching = !options.ingestor && config.ingest === 'fetch' ? fetchIngestor(config, blobs, cdnBase, { downloads, decodes }) : null;
   const ingestor = options.ingestor ?? fetching ?? passthroughIngestor;
   // Also with ingestion off: files stored while it was on are still released when their images go.
   const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path));
@@ -98,7 +105,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (fetching) app.addHook('onClose', () => fetching.close());
 
   const cdn = registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels, renders });
-  registerMetrics(app, { renders, downloads, cdn });
+  registerMetrics(app, { renders, downloads, decodes, cdn });
   if (config.startupSweep) {
     let sweep: Promise<void> = Promise.resolve();
     const abort = new AbortController();
@@ -118,9 +125,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
-function fetchIngestor(config: Config, blobs: BlobStore, cdnBase: () => string, downloads: WorkQueue): FetchIngestor {
+function fetchIngestor(config: Config, blobs: BlobStore, cdnBase: () => string, queues: { downloads: WorkQueue; decodes: WorkQueue }): FetchIngestor {
   return createFetchIngestor({
-    downloads,
+    ...queues,
     blobs,
     cdnBase,
     allowPrivate: config.allowPrivateSources,

@@ -6,6 +6,7 @@ import type { WorkQueue } from '../imaging/work-queue.js';
 export interface MetricsSources {
   renders: WorkQueue;
   downloads: WorkQueue;
+  decodes: WorkQueue;
   cdn: CdnService;
 }
 
@@ -16,7 +17,7 @@ export interface MetricsSources {
  */
 export function registerMetrics(app: FastifyInstance, sources: MetricsSources): void {
   const registry = new Registry();
-  const queues = { render: sources.renders, download: sources.downloads } as const;
+  const queues = { render: sources.renders, download: sources.downloads, decode: sources.decodes } as const;
   const byQueue = (read: (queue: WorkQueue) => number) =>
     function (this: Gauge<'queue'> | Counter<'queue'>) {
       // A counter cannot be set: it is reset and raised to the queue's own total, which only grows.
