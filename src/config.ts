@@ -101,7 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     renderConcurrency: positiveInt(env, 'PRODIMG_RENDER_CONCURRENCY', availableParallelism(), 256),
     renderQueue: positiveInt(env, 'PRODIMG_RENDER_QUEUE', 64, 100_000),
     renderQueueWaitMs: positiveInt(env, 'PRODIMG_RENDER_QUEUE_WAIT_MS', 10_000, 3_600_000),
-    ingestConcurrency: positiveInt(env, 'PRODIMG_INGEST_CONCURRENCY', 8, 256),
+    ingestConcurrency: positiveInt(env, 'PRODIMG_INGEST_CONCURRENCY', 4, 256),
     ingestQueue: positiveInt(env, 'PRODIMG_INGEST_QUEUE', 512, 100_000),
     ingestQueueWaitMs: positiveInt(env, 'PRODIMG_INGEST_QUEUE_WAIT_MS', 15_000, 3_600_000),
     authCacheMs: env.PRODIMG_AUTH_CACHE_MS === '0' ? 0 : positiveInt(env, 'PRODIMG_AUTH_CACHE_MS', 1000, 3_600_000),

@@ -36,7 +36,7 @@ Environment (checked at start; the default in brackets):
   PRODIMG_RENDER_QUEUE              renders that may wait for a slot; one more is a 503 [64]
   PRODIMG_RENDER_QUEUE_WAIT_MS      longest wait for a render slot before a 503 [10000]
   PRODIMG_INGEST_CONCURRENCY        src downloads at once, all requests together; each may hold
-                                    PRODIMG_MAX_SOURCE_MB in memory [8]
+                                    PRODIMG_MAX_SOURCE_MB in memory [4]
   PRODIMG_INGEST_QUEUE              downloads that may wait for a slot; one more is a 503 [512]
   PRODIMG_INGEST_QUEUE_WAIT_MS      longest wait for a download slot before a 503 [15000]
   PRODIMG_STARTUP_SWEEP             1: remove files a crash left unreferenced, in the background

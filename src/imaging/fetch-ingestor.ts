@@ -28,7 +28,7 @@ export interface FetchIngestorOptions {
   totalTimeoutMs?: number;
   /** Every download waits here for a slot it keeps until stored: bounded concurrency (so bytes in flight), bounded wait. */
   downloads?: WorkQueue;
-  /** Within a download's slot, its decode check waits here: sharp work at once, about the number of cores. */
+  /** Within a download's slot, its decode check and store wait here: about the number of cores at once. */
   decodes?: WorkQueue;
 }
 
@@ -61,9 +61,9 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
     height: size.height,
   });
 
-  const downloads = options.downloads ?? new WorkQueue({ concurrency: 8, maxWaiting: 512, what: 'image downloads' });
+  const downloads = options.downloads ?? new WorkQueue({ concurrency: 4, maxWaiting: 512, what: 'image downloads' });
   const decodes = options.decodes ?? new WorkQueue({ concurrency: availableParallelism(), maxWaiting: 512, what: 'image decodes' });
-  const probe = (bytes: Buffer, contentType: string | undefined) => decodes.run(() => probeImage(bytes, contentType, maxPixels)).catch(refuse);
+  const probe = (bytes: Buffer, contentType: string | undefined) => probeImage(bytes, contentType, maxPixels).catch(refuse);
 
   return {
     // The queue's wait is its own: the origin's timeouts start once the download leaves it, and a
@@ -77,14 +77,21 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
     // would be wasted work (and, on a private network, refused by the guard).
     const own = ownBlobName(src, cdnBaseOf());
     const kept = own === null ? null : await blobs.get(own);
-    if (own !== null && kept !== null) return { ...stored(own, await probe(kept, undefined)), bytes: kept };
+    if (own !== null && kept !== null) return { ...stored(own, await decodes.run(() => probe(kept, undefined))), bytes: kept };
 
     const fetched = await fetcher.fetch(absolute(src)).catch(refuse);
-    const image = await probe(fetched.bytes, fetched.contentType);
-    const name = `${createHash('md5').update(fetched.bytes).digest('hex')}.${image.format.ext}`;
-    await blobs.put(name, fetched.bytes);
+    const hash = createHash('md5').update(fetched.bytes).digest('hex');
+    const name = (ext: string) => `${hash}.${ext}`;
+    // The check and the durable write both use libuv's threads (sharp, fsync): few at once leaves
+    // threads for serving stored files. A file already stored under its content address is not
+    // written again; should it go before this image's row lands, ImageFiles.ensure puts it back.
+    const image = await decodes.run(async () => {
+      const probed = await probe(fetched.bytes, fetched.contentType);
+      if (!(await blobs.has(name(probed.format.ext)))) await blobs.put(name(probed.format.ext), fetched.bytes);
+      return probed;
+    });
     // The bytes go back with the answer so ImageFiles.ensure can restore the file if need be.
-    return { ...stored(name, image), bytes: fetched.bytes };
+    return { ...stored(name(image.format.ext), image), bytes: fetched.bytes };
   }
 }
 
