@@ -63,6 +63,19 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
 
   const downloads = options.downloads ?? new WorkQueue({ concurrency: 4, maxWaiting: 512, what: 'image downloads' });
   const decodes = options.decodes ?? new WorkQueue({ concurrency: availableParallelism(), maxWaiting: 512, what: 'image decodes' });
+  // Downloaded bytes stay with their answer until the request's rows commit (ImageFiles.ensure), so a
+  // body of 50 copies of one photo would hold 50 copies: equal content shares one buffer instead.
+  const alive = new Map<string, WeakRef<Buffer>>();
+  const forget = new FinalizationRegistry<string>((hash) => {
+    if (alive.get(hash)?.deref() === undefined) alive.delete(hash);
+  });
+  const shared = (hash: string, bytes: Buffer): Buffer => {
+    const kept = alive.get(hash)?.deref();
+    if (kept !== undefined) return kept;
+    alive.set(hash, new WeakRef(bytes));
+    forget.register(bytes, hash);
+    return bytes;
+  };
   const probe = (bytes: Buffer, contentType: string | undefined) => probeImage(bytes, contentType, maxPixels).catch(refuse);
 
   return {
@@ -91,7 +104,7 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
       return probed;
     });
     // The bytes go back with the answer so ImageFiles.ensure can restore the file if need be.
-    return { ...stored(name(image.format.ext), image), bytes: fetched.bytes };
+    return { ...stored(name(image.format.ext), image), bytes: shared(hash, fetched.bytes) };
   }
 }
 
