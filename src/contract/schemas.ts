@@ -68,7 +68,8 @@ export const ProductCreateBody = Type.Object({
   product: Type.Object({
     title: Title,
     ...ProductTextFields,
-    images: Type.Optional(Type.Array(Type.Object({ src: Src, alt: Type.Optional(Alt), width: Type.Optional(PositiveInt), height: Type.Optional(PositiveInt) }), {
+    images: Type.Optional(
+      Type.Array(Type.Object({ src: Src, alt: Type.Optional(Alt), width: Type.Optional(PositiveInt), height: Type.Optional(PositiveInt) }), {
         maxItems: IMAGES_PER_REQUEST,
         description: `each src is downloaded before the answer: at most ${IMAGES_PER_REQUEST} per request (the platform allows ${IMAGES_MAX})`,
       }),
