@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 /** Settings read once at start-up from the environment, checked, then frozen. */
@@ -33,6 +34,14 @@ export interface Config {
   readonly startupSweep: boolean;
   /** Memory for recently served small files (originals and variants), in bytes. */
   readonly blobCacheBytes: number;
+  /** sharp work at once (variant renders; separately, decode checks of downloads), and how many renders may wait before a 503. */
+  readonly renderConcurrency: number;
+  readonly renderQueue: number;
+  readonly renderQueueWaitMs: number;
+  /** Downloads (with their check and decode) at once, for all requests together; how many may wait; how long. */
+  readonly ingestConcurrency: number;
+  readonly ingestQueue: number;
+  readonly ingestQueueWaitMs: number;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +105,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     blobCacheBytes: positiveInt(env, 'PRODIMG_BLOB_CACHE_MB', 64, 65_536, 0) * 1024 * 1024,
     readCache: oneOf(env, 'PRODIMG_READ_CACHE', ['on', 'off'] as const, 'on') === 'on',
     startupSweep: oneOf(env, 'PRODIMG_STARTUP_SWEEP', ['0', '1'] as const, '1') === '1',
+    renderConcurrency: positiveInt(env, 'PRODIMG_RENDER_CONCURRENCY', availableParallelism(), 256),
+    renderQueue: positiveInt(env, 'PRODIMG_RENDER_QUEUE', 64, 100_000),
+    renderQueueWaitMs: positiveInt(env, 'PRODIMG_RENDER_QUEUE_WAIT_MS', 10_000, 3_600_000),
+    ingestConcurrency: positiveInt(env, 'PRODIMG_INGEST_CONCURRENCY', 4, 256),
+    ingestQueue: positiveInt(env, 'PRODIMG_INGEST_QUEUE', 512, 100_000),
+    ingestQueueWaitMs: positiveInt(env, 'PRODIMG_INGEST_QUEUE_WAIT_MS', 15_000, 3_600_000),
     authCacheMs: positiveInt(env, 'PRODIMG_AUTH_CACHE_MS', 1000, 3_600_000, 0),
   });
 }

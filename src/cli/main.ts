@@ -35,6 +35,14 @@ Environment (checked at start; the default in brackets):
   PRODIMG_READ_CACHE                on: keep image reads in memory and answer repeated ones before
                                     the router; off: every read from the database [on]
   PRODIMG_BLOB_CACHE_MB             memory for recently served files up to 1 MiB; 0 turns it off [64]
+  PRODIMG_RENDER_CONCURRENCY        variant renders at once, and decode checks of downloads at once
+                                    [the number of cores]
+  PRODIMG_RENDER_QUEUE              renders that may wait for a slot; one more is a 503 [64]
+  PRODIMG_RENDER_QUEUE_WAIT_MS      longest wait for a render slot before a 503 [10000]
+  PRODIMG_INGEST_CONCURRENCY        src downloads at once, all requests together; each may hold
+                                    PRODIMG_MAX_SOURCE_MB in memory [4]
+  PRODIMG_INGEST_QUEUE              downloads that may wait for a slot; one more is a 503 [512]
+  PRODIMG_INGEST_QUEUE_WAIT_MS      longest wait for a download slot before a 503 [15000]
   PRODIMG_STARTUP_SWEEP             1: remove files a crash left unreferenced, in the background
                                     after start-up; 0: do not [1]
 A bad value is reported in one line and the command exits with code 2.`;

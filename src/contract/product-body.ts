@@ -6,7 +6,13 @@ import { type WireContext, withLibrarySrc } from './library-src.js';
 import { isUuid } from '../domain/uuid.js';
 
 export const TITLE_MAX = 255;
+/** The platform's own cap on a product's `images` array, with its own message. */
 export const IMAGES_MAX = 250;
+/**
+ * prodimg downloads, checks and decodes every `src` of a body before answering: more than this many
+ * entries with a `src` in one body is refused at once, so one 40 KB body cannot queue 250 downloads.
+ */
+export const IMAGES_PER_REQUEST = 50;
 
 function readProductFields(fields: Fields, problems: Problems, creating: boolean) {
   return {
@@ -29,6 +35,11 @@ function readImageList<T>(fields: Fields, problems: Problems, read: (image: Fiel
   }
   if (raw.length > IMAGES_MAX) {
     problems.push(`Images is too long (maximum is ${IMAGES_MAX} images)`);
+    return undefined;
+  }
+  const bringing = raw.filter((image) => isPlainObject(image) && image.src !== undefined && image.src !== null).length;
+  if (bringing > IMAGES_PER_REQUEST) {
+    problems.push(`Images has too many sources for one request (maximum is ${IMAGES_PER_REQUEST} images with a src; send the rest in another request)`);
     return undefined;
   }
   const out: T[] = [];

@@ -2,7 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ImageFields, ProductFields } from '../domain/entities.js';
 import { SRC_MAX } from './fields.js';
 import { ALT_MAX } from './image-body.js';
-import { IMAGES_MAX, TITLE_MAX } from './product-body.js';
+import { IMAGES_MAX, IMAGES_PER_REQUEST, TITLE_MAX } from './product-body.js';
 import { PER_PAGE_MAX } from './product-query.js';
 
 /**
@@ -69,7 +69,12 @@ export const ProductCreateBody = Type.Object({
   product: Type.Object({
     title: Title,
     ...ProductTextFields,
-    images: Type.Optional(Type.Array(Type.Object({ src: Src, alt: Type.Optional(Alt), width: Type.Optional(PositiveInt), height: Type.Optional(PositiveInt) }), { maxItems: IMAGES_MAX })),
+    images: Type.Optional(
+      Type.Array(Type.Object({ src: Src, alt: Type.Optional(Alt), width: Type.Optional(PositiveInt), height: Type.Optional(PositiveInt) }), {
+        maxItems: IMAGES_PER_REQUEST,
+        description: `each src is downloaded before the answer: at most ${IMAGES_PER_REQUEST} per request (the platform allows ${IMAGES_MAX})`,
+      }),
+    ),
   }),
 });
 export const ProductUpdateBody = Type.Object({
@@ -85,7 +90,10 @@ export const ProductUpdateBody = Type.Object({
           width: Type.Optional(PositiveInt),
           height: Type.Optional(PositiveInt),
         }),
-        { maxItems: IMAGES_MAX, description: 'the whole gallery in order: entries with an id are kept, others created (src required), unlisted images deleted' },
+        {
+          maxItems: IMAGES_MAX,
+          description: `the whole gallery in order: entries with an id are kept, others created (src required), unlisted images deleted; at most ${IMAGES_PER_REQUEST} entries with a src per request`,
+        },
       ),
     ),
   }),

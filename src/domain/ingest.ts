@@ -15,7 +15,8 @@ export interface IngestedImage {
  * contract recognised as one of our own CDN's URLs arrives as a library reference (see below).
  */
 export interface ImageIngestor {
-  ingest(src: string, sent: { width: number; height: number }): Promise<IngestedImage>;
+  /** `signal` aborts work not yet begun (the request already failed). */
+  ingest(src: string, sent: { width: number; height: number }, signal?: AbortSignal): Promise<IngestedImage>;
 }
 
 /** The file name a URL points at: its last path segment, or '' when it has none. */

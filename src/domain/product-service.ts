@@ -70,12 +70,19 @@ export class ProductService {
     await this.files.release(paths);
   }
 
-  /** Fetches every listed source at once; if any fails, the files of the others are released. */
+  /**
+   * Fetches every listed source at once; if any fails, the files of the others are released. A
+   * failure other than the source's own (the server saturated) stops the others: the body fails anyway.
+   */
   private async ingestAll(entries: ReadonlyArray<{ src?: string; width?: number; height?: number } | null>): Promise<Array<IngestedImage | null>> {
+    const stop = new AbortController();
+    const ingest = (src: string, sent: { width: number; height: number }) =>
+      this.ingestor.ingest(src, sent, stop.signal).catch((err: unknown) => {
+        if (!(err instanceof DomainError && err.code === 'Validation')) stop.abort(err);
+        throw err;
+      });
     const results = await Promise.allSettled(
-      entries.map((entry) =>
-        entry?.src === undefined ? Promise.resolve(null) : this.ingestor.ingest(entry.src, { width: entry.width ?? 0, height: entry.height ?? 0 }),
-      ),
+      entries.map((entry) => (entry?.src === undefined ? Promise.resolve(null) : ingest(entry.src, { width: entry.width ?? 0, height: entry.height ?? 0 }))),
     );
     const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{ index: i, reason: result.reason as unknown }] : []));
     if (failures.length > 0) {

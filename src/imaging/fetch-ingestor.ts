@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { validation } from '../domain/errors.js';
 import { type ImageIngestor, type IngestedImage, isLibraryReference } from '../domain/ingest.js';
 import { type BlobStore, isBlobName, isVariantName } from './blob-store.js';
@@ -6,6 +7,7 @@ import { failureMessage } from './failure-message.js';
 import { FetchFailure } from './fetch-failure.js';
 import { DEFAULT_MAX_PIXELS, ProbeFailure, probeImage } from './probe.js';
 import { createSafeFetcher } from './safe-fetch.js';
+import { WorkQueue } from './work-queue.js';
 
 export interface FetchIngestorOptions {
   /** The durable store itself, never a memory cache in front of it: what is reused must be on disk. */
@@ -23,8 +25,12 @@ export interface FetchIngestorOptions {
   maxPixels?: number;
   /** Default 10 s. */
   connectTimeoutMs?: number;
-  /** Default 30 s. */
+  /** Default 30 s, counted from when the download leaves the queue. */
   totalTimeoutMs?: number;
+  /** Every download waits here for a slot it keeps until stored: bounded concurrency (so bytes in flight), bounded wait. */
+  downloads?: WorkQueue;
+  /** Within a download's slot, its decode check and store wait here: about the number of cores at once. */
+  decodes?: WorkQueue;
 }
 
 /**
@@ -57,11 +63,38 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
     // The bytes go back with the answer so ImageFiles.ensure can restore the file if need be.
     bytes,
   });
+  const downloads = options.downloads ?? new WorkQueue({ concurrency: 4, maxWaiting: 512, what: 'image downloads' });
+  const decodes = options.decodes ?? new WorkQueue({ concurrency: availableParallelism(), maxWaiting: 512, what: 'image decodes' });
+  // Checked bytes stay with their answer until the request's rows commit (ImageFiles.ensure), so a
+  // body of 50 copies of one photo would hold 50 copies: equal content shares one buffer instead.
+  const alive = new Map<string, WeakRef<Buffer>>();
+  const forget = new FinalizationRegistry<string>((hash) => {
+    if (alive.get(hash)?.deref() === undefined) alive.delete(hash);
+  });
+  const shared = (hash: string, bytes: Buffer): Buffer => {
+    const kept = alive.get(hash)?.deref();
+    if (kept !== undefined) return kept;
+    alive.set(hash, new WeakRef(bytes));
+    forget.register(bytes, hash);
+    return bytes;
+  };
+  const probe = (bytes: Buffer, contentType: string | undefined) => probeImage(bytes, contentType, maxPixels).catch(refuse);
+
+  /**
+   * Checks the bytes and stores them under their content address. The check and the durable write
+   * both use libuv's threads (sharp, fsync): few at once leaves threads for serving stored files. A
+   * file already stored is not written again; should it go before this image's row lands,
+   * ImageFiles.ensure puts it back.
+   */
   const keep = async (bytes: Buffer, contentType: string | undefined) => {
-    const image = await probeImage(bytes, contentType, maxPixels).catch(refuse);
-    const name = `${createHash('md5').update(bytes).digest('hex')}.${image.format.ext}`;
-    await blobs.put(name, bytes);
-    return stored(name, image, bytes);
+    const hash = createHash('md5').update(bytes).digest('hex');
+    const image = await decodes.run(async () => {
+      const probed = await probe(bytes, contentType);
+      const name = `${hash}.${probed.format.ext}`;
+      if (!(await blobs.has(name))) await blobs.put(name, bytes);
+      return probed;
+    });
+    return stored(`${hash}.${image.format.ext}`, image, shared(hash, bytes));
   };
 
   /** Re-saving a product sends back the URLs we gave out: they name files, never downloads from ourselves. */
@@ -72,7 +105,7 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
     if (original) {
       const bytes = await blobs.get(name);
       if (bytes === null) throw notInLibrary(name);
-      return stored(name, await probeImage(bytes, undefined, maxPixels).catch(refuse), bytes);
+      return stored(name, await decodes.run(() => probe(bytes, undefined)), bytes);
     }
     // A variant is a file of its own: it is kept as an original, so it counts as used by its image.
     const bytes = (options.renderOwn ? await options.renderOwn(name, query).catch(() => null) : null) ?? (search === '' && isBlobName(name) ? await blobs.get(name) : null);
@@ -80,12 +113,15 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
     return keep(bytes, undefined);
   }
 
+  async function download(src: string): Promise<IngestedImage> {
+    const fetched = await fetcher.fetch(absolute(src)).catch(refuse);
+    return keep(fetched.bytes, fetched.contentType);
+  }
+
   return {
-    async ingest(src) {
-      if (isLibraryReference(src)) return fromLibrary(src);
-      const fetched = await fetcher.fetch(absolute(src)).catch(refuse);
-      return keep(fetched.bytes, fetched.contentType);
-    },
+    // The queue's wait is its own: the origin's timeouts start once the download leaves it, and a
+    // wait too long is the server's saturation (503), never blamed on the origin.
+    ingest: (src, _sent, signal) => (isLibraryReference(src) ? fromLibrary(src) : downloads.run(() => download(src), signal)),
     close: () => fetcher.close(),
   };
 }

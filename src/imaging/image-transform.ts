@@ -20,6 +20,17 @@ export interface ImageTransform {
 }
 
 /**
+ * sharp's process-wide settings, chosen for bounded memory rather than speed: no libvips operation
+ * cache (it keeps decoded images between calls, hundreds of MiB after a burst of renders of one
+ * large original), and one libvips thread per image (parallelism comes from the render and download
+ * queues instead, each about the number of cores). Idempotent.
+ */
+export function configureSharp(): void {
+  sharp.cache(false);
+  sharp.concurrency(1);
+}
+
+/**
  * The sharp ImageTransform. EXIF orientation is applied first and the size worked out on the image as
  * displayed, so a portrait photo stored sideways gives a portrait variant. Only the first frame of an
  * animation is read (sharp's default), so a resized GIF is a still of its first frame: animated

@@ -10,7 +10,9 @@ import type { BlobStore } from '../imaging/blob-store.js';
 import type { CdnService } from '../imaging/cdn-service.js';
 import { createFetchIngestor, type FetchIngestor, type FetchIngestorOptions } from '../imaging/fetch-ingestor.js';
 import { createImageFiles } from '../imaging/image-files.js';
+import { configureSharp } from '../imaging/image-transform.js';
 import { createMemoryCachedBlobStore } from '../imaging/memory-cached-blob-store.js';
+import { WorkQueue } from '../imaging/work-queue.js';
 import type { Clock } from '../domain/ports.js';
 import { ProductService } from '../domain/product-service.js';
 import type { Database } from '../storage/database.js';
@@ -22,6 +24,7 @@ import { Admission } from './admission.js';
 import { FastRead } from './fast-read/fast-read.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerApiVersion } from './operation-routes.js';
+import { registerMetrics } from './metrics.js';
 import { logsRequests } from './request-log.js';
 import { accessScopeBindings } from './routes/access-scopes.js';
 import { cdnBytes, registerCdnRoutes } from './routes/cdn.js';
@@ -65,8 +68,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Own CDN URLs sent back as a src resolve through the CDN itself, made below.
   let cdn: CdnService | undefined;
   const renderOwn = (name: string, query: Readonly<Record<string, string>>) => (cdn ? cdnBytes(cdn, name, query) : Promise.resolve(null));
+  configureSharp();
+  const downloads = new WorkQueue({
+    concurrency: config.ingestConcurrency,
+    maxWaiting: config.ingestQueue,
+    maxWaitMs: config.ingestQueueWaitMs,
+    what: 'image downloads',
+  });
+  // A decode waits inside its download's slot, so its list never holds more than the downloads running.
+  const decodes = new WorkQueue({ concurrency: config.renderConcurrency, maxWaiting: config.ingestConcurrency, what: 'image decodes' });
+  const renders = new WorkQueue({
+    concurrency: config.renderConcurrency,
+    maxWaiting: config.renderQueue,
+    maxWaitMs: config.renderQueueWaitMs,
+    what: 'image renders',
+  });
   // The durable store, not the memory cache: a file is reused only if it is really there.
-  const fetching = !options.ingestor && config.ingest === 'fetch' ? fetchIngestor(config, stored, renderOwn) : null;
+  const fetching = !options.ingestor && config.ingest === 'fetch' ? fetchIngestor(config, stored, renderOwn, { downloads, decodes }) : null;
   const ingestor = options.ingestor ?? fetching ?? passthroughIngestor;
   // Also with ingestion off: files stored while it was on are still released when their images go.
   const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path), stored);
@@ -102,8 +120,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   if (fetching) app.addHook('onClose', () => fetching.close());
 
-  cdn = registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels });
+  cdn = registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels, renders });
   registerHealthRoutes(app, { database, blobs: stored });
+  registerMetrics(app, { renders, downloads, decodes, cdn });
   if (config.startupSweep) {
     let sweep: Promise<void> = Promise.resolve();
     const abort = new AbortController();
@@ -124,8 +143,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
-function fetchIngestor(config: Config, blobs: BlobStore, renderOwn: FetchIngestorOptions['renderOwn']): FetchIngestor {
+function fetchIngestor(
+  config: Config,
+  blobs: BlobStore,
+  renderOwn: FetchIngestorOptions['renderOwn'],
+  queues: { downloads: WorkQueue; decodes: WorkQueue },
+): FetchIngestor {
   return createFetchIngestor({
+    ...queues,
     blobs,
     ...(renderOwn ? { renderOwn } : {}),
     allowPrivate: config.allowPrivateSources,

@@ -125,6 +125,64 @@ describe.each(DIALECTS)('ingestion through the API on %s', (dialect) => {
   });
 });
 
+describe('bounded ingestion: a download queue shared by all requests and a per-request image limit', () => {
+  let origin: Origin;
+  let api: TestApi;
+  let releaseHeld!: () => void;
+  let heldStarted!: () => void;
+  const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+  const heldRequested = new Promise<void>((resolve) => (heldStarted = resolve));
+
+  beforeAll(async () => {
+    const jpeg = await makeJpeg(40, 30);
+    origin = await startOrigin({
+      '/photo.jpg': send(jpeg, 'image/jpeg'),
+      // Answers only once released: a download that keeps the queue's one slot busy.
+      '/held.jpg': (request, response) => {
+        heldStarted();
+        void held.then(() => send(jpeg, 'image/jpeg')(request, response));
+      },
+    });
+    api = await startApi('sqlite', {
+      env: { PRODIMG_INGEST: 'fetch', PRODIMG_ALLOW_PRIVATE_SOURCES: '1', PRODIMG_INGEST_CONCURRENCY: '1', PRODIMG_INGEST_QUEUE_WAIT_MS: '100' },
+    });
+  });
+  afterAll(async () => {
+    releaseHeld();
+    await api?.close();
+    await origin?.close();
+  });
+
+  it('refuses a body bringing more than 50 images at once with a 422 naming the limit, downloading nothing (regression: 250 were queued)', async () => {
+    const images = Array.from({ length: 51 }, () => ({ src: origin.url('/photo.jpg') }));
+    const res = await api.call('POST', 'products', { product: { title: 'Many', images } });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toEqual({ errors: ['Images has too many sources for one request (maximum is 50 images with a src; send the rest in another request)'] });
+    expect(origin.hits).toEqual([]);
+  });
+
+  it('answers 503 with Retry-After when no download slot frees up in time, without blaming or asking the origin (regression: the wait counted as the origin being slow)', async () => {
+    const hits = origin.hits.length;
+    const slow = api.call('POST', 'products', { product: { title: 'Slow', images: [{ src: origin.url('/held.jpg') }] } });
+    await heldRequested;
+    const shed = await api.call('POST', 'products', { product: { title: 'Shed', images: [{ src: origin.url('/photo.jpg') }] } });
+    expect(shed.statusCode).toBe(503);
+    expect(shed.headers['retry-after']).toBe('1');
+    expect(shed.json()).toEqual({ errors: ['Service Unavailable: image downloads are saturated (no free slot within 0.1s), retry shortly'] });
+    expect(origin.hits.slice(hits)).toEqual(['/held.jpg']);
+
+    const metrics = await api.call('GET', '/metrics');
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(metrics.body).toMatch(/^prodimg_queue_running\{queue="download"\} 1$/m);
+    expect(metrics.body).toMatch(/^prodimg_queue_shed_total\{queue="download"\} 1$/m);
+    expect(metrics.body).toMatch(/^prodimg_queue_waiting\{queue="render"\} 0$/m);
+
+    releaseHeld();
+    expect((await slow).statusCode).toBe(200);
+  });
+});
+
 describe('the private-address guard', () => {
   it('is closed by default: a src on 127.0.0.1 is refused and never requested', async () => {
     const origin = await startOrigin({ '/x.png': send(await makePng(), 'image/png') });

@@ -96,6 +96,13 @@ describe('createFetchIngestor', () => {
     expect(await listAll(blobs)).toEqual([name]);
   });
 
+  it('keeps one buffer for the same bytes downloaded several times at once (regression: a body of 50 copies held 50 copies until it committed)', async () => {
+    const one = ingestor();
+    const results = await Promise.all(Array.from({ length: 5 }, () => one.ingest(origin.url('/files/jpeg'), ignoredSize)));
+    expect(results.map((result) => result.bytes)).toEqual(Array.from({ length: 5 }, () => files.jpeg));
+    for (const result of results) expect(result.bytes).toBe(results[0]!.bytes);
+  });
+
   it('follows redirects to the image', async () => {
     const result = await ingestor().ingest(origin.url('/moved'), ignoredSize);
     expect(result.path).toBe(`${md5(files.png!)}.png`);

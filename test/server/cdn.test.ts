@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/imaging/blob-store.js';
 import { createSharpTransform, type ImageTransform, type RenderRequest } from '../../src/imaging/image-transform.js';
 import { createLocalBlobStore } from '../../src/imaging/local-blob-store.js';
+import { WorkQueue } from '../../src/imaging/work-queue.js';
 import { registerCdnRoutes } from '../../src/server/routes/cdn.js';
 import { registerErrorHandling } from '../../src/server/errors-plugin.js';
 import { listAll } from '../imaging/blob-store-suite.js';
@@ -503,5 +504,90 @@ describe('storing a rendered variant, after its first answer', () => {
     release();
     await app.close();
     expect(await listAll(store)).toEqual([]);
+  });
+});
+
+describe('bounded rendering: a queue, one read of the original, cancellation, 503 when full', () => {
+  /** Resolves once `check()` holds, looking again after each turn of the event loop. */
+  async function until(check: () => boolean): Promise<void> {
+    while (!check()) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+
+  /** A /cdn app whose renders wait until `release()`, in a queue of the given size. */
+  async function gatedCdn(queue: { concurrency: number; maxWaiting: number }) {
+    const { store, calls } = recorded(createLocalBlobStore(root));
+    const sharpTransform = createSharpTransform({ maxPixels: 50_000_000 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const widths: Array<number | undefined> = [];
+    const transform: ImageTransform = {
+      reads: (format) => sharpTransform.reads(format),
+      render: async (bytes, request) => {
+        widths.push(request.width);
+        await gate;
+        return sharpTransform.render(bytes, request);
+      },
+    };
+    const renders = new WorkQueue({ ...queue, what: 'image renders' });
+    const app = Fastify();
+    registerErrorHandling(app, 1024 * 1024);
+    const service = registerCdnRoutes(app, { blobs: store, sizes: SIZES, maxPixels: 50_000_000, transform, renders });
+    await app.ready();
+    const original = await bigJpeg();
+    const name = `${createHash('md5').update(original).digest('hex')}.jpg`;
+    await store.put(name, original);
+    calls.length = 0;
+    return { app, service, renders, calls, widths, release, name };
+  }
+
+  it('reads the original once for a burst of different variants of it (regression: each render read it again)', async () => {
+    const { app, renders, calls, widths, release, name } = await gatedCdn({ concurrency: 1, maxWaiting: 10 });
+    const sizes = ['100x', '200x', '300x', 'x100'];
+    const answers = Promise.all(sizes.map((size) => app.inject({ method: 'GET', url: `/cdn/${withSize(name, size)}` })));
+    await until(() => widths.length === 1 && renders.stats().waiting === 3);
+    release();
+    expect((await answers).map((res) => res.statusCode)).toEqual([200, 200, 200, 200]);
+    expect(calls.filter((call) => call === `get ${name}`)).toHaveLength(1);
+    await app.close();
+  });
+
+  it('answers 503 with Retry-After when the wait list is full, while stored files are served at once (regression: every render was queued without bound)', async () => {
+    const { app, renders, widths, release, name } = await gatedCdn({ concurrency: 1, maxWaiting: 1 });
+    const first = app.inject({ method: 'GET', url: `/cdn/${withSize(name, '100x')}` });
+    const second = app.inject({ method: 'GET', url: `/cdn/${withSize(name, '200x')}` });
+    await until(() => widths.length === 1 && renders.stats().waiting === 1);
+
+    const shed = await app.inject({ method: 'GET', url: `/cdn/${withSize(name, '300x')}` });
+    expect(shed.statusCode).toBe(503);
+    expect(shed.headers).toMatchObject({ 'retry-after': '1', 'cache-control': 'no-store' });
+    expect(shed.json()).toEqual({ errors: ['Service Unavailable: too many image renders are waiting, retry shortly'] });
+    const stored = await app.inject({ method: 'GET', url: `/cdn/${name}` });
+    expect(stored.statusCode).toBe(200);
+
+    release();
+    expect([(await first).statusCode, (await second).statusCode]).toEqual([200, 200]);
+    expect(renders.stats()).toMatchObject({ started: 2, shed: 1 });
+    await app.close();
+  });
+
+  it('cancels a queued render once every client waiting for it has gone, and keeps one someone still waits for (regression: renders ran for nobody)', async () => {
+    const { app, service, renders, widths, release, name } = await gatedCdn({ concurrency: 1, maxWaiting: 10 });
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const get = (size: string, signal?: AbortSignal) => fetch(`${base}/cdn/${withSize(name, size)}`, signal ? { signal } : {});
+    const running = get('100x');
+    await until(() => widths.length === 1);
+    const leaving = [new AbortController(), new AbortController()];
+    const staying = get('200x');
+    const gone = [get('200x', leaving[0]!.signal), get('300x', leaving[1]!.signal)].map((res) => res.catch((err: unknown) => err));
+    await until(() => renders.stats().waiting === 2 && service.stats().coalesced === 1);
+
+    for (const controller of leaving) controller.abort();
+    await Promise.all(gone);
+    await until(() => service.stats().cancelled === 1 && renders.stats().waiting === 1);
+    release();
+    expect([(await running).status, (await staying).status]).toEqual([200, 200]);
+    expect(widths).toEqual([100, 200]);
+    expect(service.stats()).toEqual({ rendered: 2, coalesced: 1, cancelled: 1 });
+    await app.close();
   });
 });

@@ -1,8 +1,10 @@
 import { buffer } from 'node:stream/consumers';
+import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { BlobStore } from '../../imaging/blob-store.js';
 import { type CdnService, createCdnService } from '../../imaging/cdn-service.js';
 import { createSharpTransform, type ImageTransform } from '../../imaging/image-transform.js';
+import { WorkQueue } from '../../imaging/work-queue.js';
 
 export interface CdnRouteOptions {
   blobs: BlobStore;
@@ -12,6 +14,8 @@ export interface CdnRouteOptions {
   maxPixels: number;
   /** Replaces sharp; tests use it to count renders. */
   transform?: ImageTransform;
+  /** The render queue (build-app.ts makes it from the settings and reads it for /metrics); default: cores, 64 waiting. */
+  renders?: WorkQueue;
 }
 
 type CdnRoute = { Params: { '*': string }; Querystring: Record<string, unknown> };
@@ -25,6 +29,7 @@ type CdnRoute = { Params: { '*': string }; Querystring: Record<string, unknown> 
 export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions): CdnService {
   const cdn = createCdnService({
     blobs: options.blobs,
+    renders: options.renders ?? new WorkQueue({ concurrency: availableParallelism(), maxWaiting: 64, what: 'image renders' }),
     sizes: options.sizes,
     transform: options.transform ?? createSharpTransform({ maxPixels: options.maxPixels }),
     onStoreError: (err, name) => app.log.warn({ err, name }, 'a rendered variant could not be stored; it will be rendered again'),
@@ -42,6 +47,11 @@ export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions
     },
     handler: async (request, reply) => {
       const { headers } = request;
+      // The response closing before it finished means the client went away.
+      const gone = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) gone.abort(new Error('the client went away'));
+      });
       const response = await cdn.serve({
         name: request.params['*'],
         query: request.query,
@@ -50,7 +60,13 @@ export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions
         ifNoneMatch: headers['if-none-match'],
         range: headers.range,
         ifRange: joinedHeader(headers['if-range']),
+        signal: gone.signal,
+      }).catch((err: unknown) => {
+        // Nobody is left to answer: no error to render, no failure to log.
+        if (gone.signal.aborted) return undefined;
+        throw err;
       });
+      if (response === undefined) return reply.hijack();
       if (response === null) return reply.callNotFound();
       return reply.code(response.status).headers(response.headers).send(response.body ?? undefined);
     },

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { CdnService } from '../imaging/cdn-service.js';
+import type { WorkQueue } from '../imaging/work-queue.js';
+
+export interface MetricsSources {
+  renders: WorkQueue;
+  downloads: WorkQueue;
+  decodes: WorkQueue;
+  cdn: CdnService;
+}
+
+/**
+ * `GET /metrics` in Prometheus text format: queue depths, renders, downloads and sheds, plus the
+ * process's memory. One registry per app (buildApp runs many times in one test process); every value
+ * is read from its source when scraped, so nothing is counted twice.
+ */
+export function registerMetrics(app: FastifyInstance, sources: MetricsSources): void {
+  const registry = new Registry();
+  const queues = { render: sources.renders, download: sources.downloads, decode: sources.decodes } as const;
+  const byQueue = (read: (queue: WorkQueue) => number) =>
+    function (this: Gauge<'queue'> | Counter<'queue'>) {
+      // A counter cannot be set: it is reset and raised to the queue's own total, which only grows.
+      this.reset();
+      for (const [name, queue] of Object.entries(queues)) {
+        if (this instanceof Gauge) this.set({ queue: name }, read(queue));
+        else this.inc({ queue: name }, read(queue));
+      }
+    };
+  new Gauge({ name: 'prodimg_queue_running', help: 'jobs running now', labelNames: ['queue'], registers: [registry], collect: byQueue((q) => q.stats().running) });
+  new Gauge({ name: 'prodimg_queue_waiting', help: 'jobs waiting for a slot now', labelNames: ['queue'], registers: [registry], collect: byQueue((q) => q.stats().waiting) });
+  new Counter({ name: 'prodimg_queue_started_total', help: 'jobs started', labelNames: ['queue'], registers: [registry], collect: byQueue((q) => q.stats().started) });
+  new Counter({ name: 'prodimg_queue_shed_total', help: 'jobs refused with a 503: the wait list was full or the wait too long', labelNames: ['queue'], registers: [registry], collect: byQueue((q) => q.stats().shed) });
+  const cdnCounter = (name: string, help: string, read: (stats: ReturnType<CdnService['stats']>) => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read(sources.cdn.stats()));
+      },
+    });
+  cdnCounter('prodimg_renders_total', 'variant renders begun', (s) => s.rendered);
+  cdnCounter('prodimg_renders_coalesced_total', 'variant requests that joined a render already under way', (s) => s.coalesced);
+  cdnCounter('prodimg_renders_cancelled_total', 'variant renders cancelled because every client waiting for them had gone', (s) => s.cancelled);
+  new Gauge({
+    name: 'prodimg_process_resident_memory_bytes',
+    help: 'resident set size',
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', registry.contentType);
+    return registry.metrics();
+  });
+}
