@@ -1,6 +1,7 @@
 import { badRequest, validation } from '../domain/errors.js';
 import type { ImagePatch, NewImage } from '../domain/entities.js';
 import { type Fields, isPlainObject, type Problems, readPositiveInt, readString, readUrl } from './fields.js';
+import { readVariantIds } from './variant-body.js';
 
 export const ALT_MAX = 512;
 
@@ -26,9 +27,11 @@ export function readNewImage(fields: Fields, problems: Problems, prefix = ''): N
 
 export function parseImageCreate(body: unknown): NewImage {
   const problems: Problems = [];
-  const image = readNewImage(unwrap(body, 'image'), problems);
+  const fields = unwrap(body, 'image');
+  const image = readNewImage(fields, problems);
+  const variantIds = readVariantIds(fields, problems);
   if (problems.length > 0) throw validation(problems);
-  return image;
+  return variantIds ? { ...image, variant_ids: variantIds } : image;
 }
 
 export function parseImageUpdate(body: unknown): ImagePatch {
@@ -40,6 +43,7 @@ export function parseImageUpdate(body: unknown): ImagePatch {
     alt: readString(fields, 'alt', 'Alt', problems, { max: ALT_MAX, nullAs: '' }),
     width: readPositiveInt(fields, 'width', 'Width', problems),
     height: readPositiveInt(fields, 'height', 'Height', problems),
+    variant_ids: readVariantIds(fields, problems),
   };
   if (problems.length > 0) throw validation(problems);
   return dropUndefined(patch);

@@ -3,6 +3,7 @@ import type { NewImage, NewProduct, ProductImageEntry, ProductPatch } from '../d
 import { type Fields, isPlainObject, type Problems, readBoolean, readPositiveInt, readString, readUrl } from './fields.js';
 import { ALT_MAX, dropUndefined, readNewImage, unwrap } from './image-body.js';
 import { isUuid } from '../domain/uuid.js';
+import { readOptionList, readVariantList } from './variant-body.js';
 
 export const TITLE_MAX = 255;
 export const IMAGES_MAX = 250;
@@ -15,6 +16,9 @@ function readProductFields(fields: Fields, problems: Problems, creating: boolean
     vendor: readString(fields, 'vendor', 'Vendor', problems, { max: 100, nullAs: '' }),
     tags: readString(fields, 'tags', 'Tags', problems, { max: 4096, nullAs: '' }),
     published: readBoolean(fields, 'published', 'Published', problems),
+    need_variant_image: readBoolean(fields, 'need_variant_image', 'Need variant image', problems),
+    options: readOptionList(fields, problems),
+    variants: readVariantList(fields, problems, creating),
   };
 }
 
@@ -57,6 +61,7 @@ export function parseProductCreate(body: unknown): NewProduct {
     tags: product.tags ?? '',
     published: product.published ?? true,
     images: images ?? [],
+    ...dropUndefined({ need_variant_image: product.need_variant_image, options: product.options, variants: product.variants }),
   };
 }
 

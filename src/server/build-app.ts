@@ -12,6 +12,7 @@ import { createImageFiles } from '../imaging/image-files.js';
 import { createMemoryCachedBlobStore } from '../imaging/memory-cached-blob-store.js';
 import type { Clock } from '../domain/ports.js';
 import { ProductService } from '../domain/product-service.js';
+import { VariantService } from '../domain/variant-service.js';
 import type { Database } from '../storage/database.js';
 import { type FeedTiming, startChangeFeed } from '../storage/change-feed.js';
 import { ReadCache } from '../storage/read-cache.js';
@@ -25,6 +26,7 @@ import { accessScopeBindings } from './routes/access-scopes.js';
 import { registerCdnRoutes } from './routes/cdn.js';
 import { productImageBindings } from './routes/product-images.js';
 import { productBindings } from './routes/products.js';
+import { variantBindings } from './routes/variants.js';
 import { createHttpServer } from './server-lifecycle.js';
 import { sweepOnStartup } from './startup-sweep.js';
 
@@ -67,6 +69,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const bindings = [
     ...productImageBindings(new ImageService(repositories.images, ingestor, files, clock)),
     ...productBindings(new ProductService(repositories.products, ingestor, files, clock)),
+    ...variantBindings(new VariantService(repositories.variants, clock)),
     ...accessScopeBindings(),
   ];
   const fastRead = config.readCache

@@ -2,9 +2,10 @@ import { type Kysely, type Migration, type MigrationResultSet, Migrator } from '
 import type { DialectName } from './dialect-name.js';
 import { initial } from './migrations/001-initial.js';
 import { imageFiles } from './migrations/002-image-files.js';
+import { variantsAndOptions } from './migrations/003-variants-and-options.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
-  return { '001-initial': initial(dialect), '002-image-files': imageFiles(dialect) };
+  return { '001-initial': initial(dialect), '002-image-files': imageFiles(dialect), '003-variants-and-options': variantsAndOptions(dialect) };
 }
 
 /** Brings the schema up to date; reports what ran, and throws one clear error if a step failed. */

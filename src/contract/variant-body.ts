@@ -1,0 +1,179 @@
+import { validation } from '../domain/errors.js';
+import { type NewOption, type ProductVariantEntry, type VariantInput, WEIGHT_UNITS } from '../domain/entities.js';
+import { isUuid } from '../domain/uuid.js';
+import { OPTIONS_MAX } from '../domain/variant-rules.js';
+import { type Fields, INT_MAX, isPlainObject, type Problems, readPositiveInt, readString } from './fields.js';
+import { dropUndefined, unwrap } from './image-body.js';
+
+export const VARIANTS_MAX = 250;
+export const PRICE_MAX = 999_999_999.99;
+const TEXT_MAX = 255;
+const DECIMAL = /^\d+(?:\.(\d+))?$/;
+
+/** A price: a number or numeric string, 0 or more, at most 2 decimals; answered as "19.90". */
+function readPrice(fields: Fields, key: string, label: string, problems: Problems, required = false): string | undefined {
+  const raw = fields[key];
+  if (raw === undefined || raw === null || raw === '') {
+    if (required) problems.push(`${label} can't be blank`);
+    return undefined;
+  }
+  const text = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+  const negative = text.startsWith('-') && DECIMAL.test(text.slice(1));
+  const match = DECIMAL.exec(text);
+  if (negative) problems.push(`${label} must be greater than or equal to 0`);
+  else if (!match) problems.push(`${label} must be a number`);
+  else if ((match[1]?.length ?? 0) > 2) problems.push(`${label} must have at most 2 decimal places`);
+  else if (Number(text) > PRICE_MAX) problems.push(`${label} must be less than or equal to ${PRICE_MAX}`);
+  else return Number(text).toFixed(2);
+  return undefined;
+}
+
+/** A weight: a number or numeric string, 0 or more; answered in its shortest form ("0.5"). */
+function readWeight(fields: Fields, problems: Problems, prefix: string): string | undefined {
+  const raw = fields.weight;
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const text = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+  if (text.startsWith('-') && DECIMAL.test(text.slice(1))) problems.push(`${prefix}Weight must be greater than or equal to 0`);
+  else if (!DECIMAL.test(text)) problems.push(`${prefix}Weight must be a number`);
+  else return String(Number(text));
+  return undefined;
+}
+
+function readOption(fields: Fields, key: string, label: string, problems: Problems): string | null | undefined {
+  if (fields[key] === null || fields[key] === '') return null;
+  return readString(fields, key, label, problems, { max: TEXT_MAX });
+}
+
+function readInteger(fields: Fields, key: string, label: string, problems: Problems): number | undefined {
+  const raw = fields[key];
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const value = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value)) problems.push(`${label} must be an integer`);
+  else if (Math.abs(value) > INT_MAX) problems.push(`${label} must be between -${INT_MAX} and ${INT_MAX}`);
+  else return value;
+  return undefined;
+}
+
+/** The fields of one variant, with `prefix` before each message (`Variant 2: ` in product bodies). */
+export function readVariantFields(fields: Fields, problems: Problems, prefix: string, creating: boolean): VariantInput {
+  const unit = fields.weight_unit;
+  let weightUnit: string | undefined;
+  if (unit !== undefined && unit !== null && unit !== '') {
+    if (typeof unit === 'string' && (WEIGHT_UNITS as readonly string[]).includes(unit)) weightUnit = unit;
+    else problems.push(`${prefix}Weight unit must be one of ${WEIGHT_UNITS.join(', ')}`);
+  }
+  const imageId = fields.image_id;
+  let image: string | undefined;
+  if (imageId === null || imageId === '') image = '';
+  else if (imageId !== undefined) {
+    if (isUuid(imageId)) image = imageId.toLowerCase();
+    else problems.push(`${prefix}Image id must be a valid UUID`);
+  }
+  return dropUndefined({
+    option1: readOption(fields, 'option1', `${prefix}Option1`, problems),
+    option2: readOption(fields, 'option2', `${prefix}Option2`, problems),
+    option3: readOption(fields, 'option3', `${prefix}Option3`, problems),
+    price: readPrice(fields, 'price', `${prefix}Price`, problems, creating),
+    compare_at_price: readPrice(fields, 'compare_at_price', `${prefix}Compare at price`, problems),
+    sku: readString(fields, 'sku', `${prefix}Sku`, problems, { max: TEXT_MAX, nullAs: '' }),
+    barcode: readString(fields, 'barcode', `${prefix}Barcode`, problems, { max: TEXT_MAX, nullAs: '' }),
+    position: readPositiveInt(fields, 'position', `${prefix}Position`, problems, { clampAbove: true }),
+    weight: readWeight(fields, problems, prefix),
+    weight_unit: weightUnit,
+    inventory_quantity: readInteger(fields, 'inventory_quantity', `${prefix}Inventory quantity`, problems),
+    image_id: image,
+  });
+}
+
+export function parseVariantCreate(body: unknown): VariantInput {
+  const problems: Problems = [];
+  const variant = readVariantFields(unwrap(body, 'variant'), problems, '', true);
+  if (problems.length > 0) throw validation(problems);
+  return variant;
+}
+
+export function parseVariantUpdate(body: unknown): VariantInput {
+  const problems: Problems = [];
+  const variant = readVariantFields(unwrap(body, 'variant'), problems, '', false);
+  if (problems.length > 0) throw validation(problems);
+  return variant;
+}
+
+/** A product body's `options`: at most 3, each a name and a non-empty list of distinct values. */
+export function readOptionList(fields: Fields, problems: Problems): NewOption[] | undefined {
+  const raw = fields.options;
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) {
+    problems.push('Options must be an array');
+    return undefined;
+  }
+  if (raw.length > OPTIONS_MAX) {
+    problems.push(`Options is too long (maximum is ${OPTIONS_MAX} options)`);
+    return undefined;
+  }
+  const options: NewOption[] = [];
+  raw.forEach((option, index) => {
+    const prefix = `Option ${index + 1}: `;
+    if (!isPlainObject(option)) {
+      problems.push(`${prefix}must be an object`);
+      return;
+    }
+    const name = readString(option, 'name', `${prefix}Name`, problems, { max: TEXT_MAX, required: true });
+    if (name !== undefined && options.some((other) => other.name === name)) problems.push(`${prefix}Name is already taken`);
+    const values = option.values;
+    if (!Array.isArray(values) || values.some((value) => typeof value !== 'string' || value === '' || [...value].length > TEXT_MAX)) {
+      problems.push(`${prefix}Values must be an array of non-blank strings of at most ${TEXT_MAX} characters`);
+    } else if (values.length === 0) problems.push(`${prefix}Values can't be blank`);
+    else if (name !== undefined) options.push({ name, values: [...new Set(values as string[])] });
+  });
+  return options;
+}
+
+/** A product body's `variants`: each entry read as one variant, with a 1-based prefix; on update, ids may name kept ones. */
+export function readVariantList(fields: Fields, problems: Problems, creating: boolean): ProductVariantEntry[] | undefined {
+  const raw = fields.variants;
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) {
+    problems.push('Variants must be an array');
+    return undefined;
+  }
+  if (raw.length > VARIANTS_MAX) {
+    problems.push(`Variants is too long (maximum is ${VARIANTS_MAX} variants)`);
+    return undefined;
+  }
+  const entries: ProductVariantEntry[] = [];
+  const seen = new Set<string>();
+  raw.forEach((variant, index) => {
+    const prefix = `Variant ${index + 1}: `;
+    if (!isPlainObject(variant)) {
+      problems.push(`${prefix}must be an object`);
+      return;
+    }
+    const id = creating ? undefined : variant.id;
+    const known = id !== undefined && id !== null;
+    if (known && !isUuid(id)) problems.push(`${prefix}Id must be a valid UUID`);
+    const { position: _ignored, ...fields } = readVariantFields(variant, problems, prefix, !known);
+    const entry: ProductVariantEntry = isUuid(id) ? { id: id.toLowerCase(), ...fields } : fields;
+    if (entry.id !== undefined) {
+      if (seen.has(entry.id)) problems.push(`${prefix}Variant ${entry.id} is listed more than once`);
+      seen.add(entry.id);
+    }
+    entries.push(entry);
+  });
+  return entries;
+}
+
+/** Extension on image create and update: `variant_ids`, the product's variants to show the image. */
+export function readVariantIds(fields: Fields, problems: Problems): string[] | undefined {
+  const raw = fields.variant_ids;
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw) || !raw.every(isUuid)) {
+    problems.push('Variant ids must be an array of valid UUIDs');
+    return undefined;
+  }
+  if (raw.length > VARIANTS_MAX) {
+    problems.push(`Variant ids is too long (maximum is ${VARIANTS_MAX} ids)`);
+    return undefined;
+  }
+  return [...new Set(raw.map((id) => id.toLowerCase()))];
+}
