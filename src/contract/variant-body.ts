@@ -56,19 +56,6 @@ function readInteger(fields: Fields, key: string, label: string, problems: Probl
 
 /** The fields of one variant, with `prefix` before each message (`Variant 2: ` in product bodies). */
 export function readVariantFields(fields: Fields, problems: Problems, prefix: string, creating: boolean): VariantInput {
-  const unit = fields.weight_unit;
-  let weightUnit: string | undefined;
-  if (unit !== undefined && unit !== null && unit !== '') {
-    if (typeof unit === 'string' && (WEIGHT_UNITS as readonly string[]).includes(unit)) weightUnit = unit;
-    else problems.push(`${prefix}Weight unit must be one of ${WEIGHT_UNITS.join(', ')}`);
-  }
-  const imageId = fields.image_id;
-  let image: string | undefined;
-  if (imageId === null || imageId === '') image = '';
-  else if (imageId !== undefined) {
-    if (isUuid(imageId)) image = imageId.toLowerCase();
-    else problems.push(`${prefix}Image id must be a valid UUID`);
-  }
   return dropUndefined({
     option1: readOption(fields, 'option1', `${prefix}Option1`, problems),
     option2: readOption(fields, 'option2', `${prefix}Option2`, problems),
@@ -79,10 +66,28 @@ export function readVariantFields(fields: Fields, problems: Problems, prefix: st
     barcode: readString(fields, 'barcode', `${prefix}Barcode`, problems, { max: TEXT_MAX, nullAs: '' }),
     position: readPositiveInt(fields, 'position', `${prefix}Position`, problems, { clampAbove: true }),
     weight: readWeight(fields, problems, prefix),
-    weight_unit: weightUnit,
+    weight_unit: readWeightUnit(fields, problems, prefix),
     inventory_quantity: readInteger(fields, 'inventory_quantity', `${prefix}Inventory quantity`, problems),
-    image_id: image,
+    image_id: readImageId(fields, problems, prefix),
   });
+}
+
+function readWeightUnit(fields: Fields, problems: Problems, prefix: string): string | undefined {
+  const unit = fields.weight_unit;
+  if (unit === undefined || unit === null || unit === '') return undefined;
+  if (typeof unit === 'string' && (WEIGHT_UNITS as readonly string[]).includes(unit)) return unit;
+  problems.push(`${prefix}Weight unit must be one of ${WEIGHT_UNITS.join(', ')}`);
+  return undefined;
+}
+
+/** One of the product's images, or '' (also for null) to unlink. */
+function readImageId(fields: Fields, problems: Problems, prefix: string): string | undefined {
+  const id = fields.image_id;
+  if (id === null || id === '') return '';
+  if (id === undefined) return undefined;
+  if (isUuid(id)) return id.toLowerCase();
+  problems.push(`${prefix}Image id must be a valid UUID`);
+  return undefined;
 }
 
 export function parseVariantCreate(body: unknown): VariantInput {
