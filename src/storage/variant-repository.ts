@@ -4,7 +4,7 @@ import { validation } from '../domain/errors.js';
 import { VARIANT_FIELDS, type NewOption, type ProductOption, type ProductVariantEntry, type Variant, type VariantImage, type VariantInput, type VariantRow } from '../domain/entities.js';
 import type { VariantRepository } from '../domain/ports.js';
 import { insertPosition, movePosition } from '../domain/positions.js';
-import { optionValues, VARIANT_DEFAULTS, variantProblems, variantTitle } from '../domain/variant-rules.js';
+import { DEFAULT_TITLE, optionValues, VARIANT_DEFAULTS, variantProblems, variantTitle } from '../domain/variant-rules.js';
 import { changeProduct, type ProductChanges } from './product-changes.js';
 import { lockProduct } from './product-lock.js';
 import type { Schema } from './schema.js';
@@ -13,6 +13,11 @@ import type { Schema } from './schema.js';
 export const VARIANT_COLUMNS = VARIANT_FIELDS;
 
 type Db = Kysely<Schema> | Transaction<Schema>;
+
+/** The one variant of a product made without any (seeding and the migration make it the same way). */
+export function defaultVariantRow(productId: string, now: string): VariantRow {
+  return { id: randomUUID(), product_id: productId, title: DEFAULT_TITLE, ...VARIANT_DEFAULTS, position: 1, created_at: now, updated_at: now };
+}
 type ImageLike = { id: string } & VariantImage;
 
 export interface ProductCatalogue {
