@@ -1,6 +1,6 @@
 import { validation } from '../domain/errors.js';
 import type { NewImage, NewProduct, ProductImageEntry, ProductPatch } from '../domain/entities.js';
-import { type Fields, isPlainObject, type Problems, readBoolean, readPositiveInt, readString, readUrl } from './fields.js';
+import { type Fields, type Problems, readBoolean, readObjectList, readPositiveInt, readString, readUrl } from './fields.js';
 import { ALT_MAX, dropUndefined, readNewImage, unwrap } from './image-body.js';
 import { isUuid } from '../domain/uuid.js';
 import { readOptionList, readVariantList } from './variant-body.js';
@@ -24,23 +24,7 @@ function readProductFields(fields: Fields, problems: Problems, creating: boolean
 
 /** `images` must be an array of objects; calls `read` on each with a 1-based label prefix. */
 function readImageList<T>(fields: Fields, problems: Problems, read: (image: Fields, prefix: string) => T): T[] | undefined {
-  const raw = fields.images;
-  if (raw === undefined || raw === null) return undefined;
-  if (!Array.isArray(raw)) {
-    problems.push('Images must be an array');
-    return undefined;
-  }
-  if (raw.length > IMAGES_MAX) {
-    problems.push(`Images is too long (maximum is ${IMAGES_MAX} images)`);
-    return undefined;
-  }
-  const out: T[] = [];
-  raw.forEach((image, index) => {
-    const prefix = `Image ${index + 1}: `;
-    if (!isPlainObject(image)) problems.push(`${prefix}must be an object`);
-    else out.push(read(image, prefix));
-  });
-  return out;
+  return readObjectList(fields, 'images', { label: 'Images', item: 'Image', unit: 'images', max: IMAGES_MAX }, problems, read);
 }
 
 export function parseProductCreate(body: unknown): NewProduct {

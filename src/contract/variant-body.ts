@@ -2,7 +2,7 @@ import { validation } from '../domain/errors.js';
 import { type NewOption, type ProductVariantEntry, type VariantInput, WEIGHT_UNITS } from '../domain/entities.js';
 import { isUuid } from '../domain/uuid.js';
 import { OPTIONS_MAX } from '../domain/variant-rules.js';
-import { type Fields, INT_MAX, isPlainObject, type Problems, readPositiveInt, readString } from './fields.js';
+import { type Fields, INT_MAX, type Problems, readObjectList, readPositiveInt, readString } from './fields.js';
 import { dropUndefined, unwrap } from './image-body.js';
 
 export const VARIANTS_MAX = 250;
@@ -106,23 +106,9 @@ export function parseVariantUpdate(body: unknown): VariantInput {
 
 /** A product body's `options`: at most 3, each a name and a non-empty list of distinct values. */
 export function readOptionList(fields: Fields, problems: Problems): NewOption[] | undefined {
-  const raw = fields.options;
-  if (raw === undefined || raw === null) return undefined;
-  if (!Array.isArray(raw)) {
-    problems.push('Options must be an array');
-    return undefined;
-  }
-  if (raw.length > OPTIONS_MAX) {
-    problems.push(`Options is too long (maximum is ${OPTIONS_MAX} options)`);
-    return undefined;
-  }
+  const names = { label: 'Options', item: 'Option', unit: 'options', max: OPTIONS_MAX };
   const options: NewOption[] = [];
-  raw.forEach((option, index) => {
-    const prefix = `Option ${index + 1}: `;
-    if (!isPlainObject(option)) {
-      problems.push(`${prefix}must be an object`);
-      return;
-    }
+  readObjectList(fields, 'options', names, problems, (option, prefix) => {
     const name = readString(option, 'name', `${prefix}Name`, problems, { max: TEXT_MAX, required: true });
     if (name !== undefined && options.some((other) => other.name === name)) problems.push(`${prefix}Name is already taken`);
     const values = option.values;
@@ -130,42 +116,27 @@ export function readOptionList(fields: Fields, problems: Problems): NewOption[] 
       problems.push(`${prefix}Values must be an array of non-blank strings of at most ${TEXT_MAX} characters`);
     } else if (values.length === 0) problems.push(`${prefix}Values can't be blank`);
     else if (name !== undefined) options.push({ name, values: [...new Set(values as string[])] });
+    return undefined;
   });
-  return options;
+  return fields.options === undefined || fields.options === null ? undefined : options;
 }
 
 /** A product body's `variants`: each entry read as one variant, with a 1-based prefix; on update, ids may name kept ones. */
 export function readVariantList(fields: Fields, problems: Problems, creating: boolean): ProductVariantEntry[] | undefined {
-  const raw = fields.variants;
-  if (raw === undefined || raw === null) return undefined;
-  if (!Array.isArray(raw)) {
-    problems.push('Variants must be an array');
-    return undefined;
-  }
-  if (raw.length > VARIANTS_MAX) {
-    problems.push(`Variants is too long (maximum is ${VARIANTS_MAX} variants)`);
-    return undefined;
-  }
-  const entries: ProductVariantEntry[] = [];
+  const names = { label: 'Variants', item: 'Variant', unit: 'variants', max: VARIANTS_MAX };
   const seen = new Set<string>();
-  raw.forEach((variant, index) => {
-    const prefix = `Variant ${index + 1}: `;
-    if (!isPlainObject(variant)) {
-      problems.push(`${prefix}must be an object`);
-      return;
-    }
+  return readObjectList(fields, 'variants', names, problems, (variant, prefix) => {
     const id = creating ? undefined : variant.id;
     const known = id !== undefined && id !== null;
     if (known && !isUuid(id)) problems.push(`${prefix}Id must be a valid UUID`);
-    const { position: _ignored, ...fields } = readVariantFields(variant, problems, prefix, !known);
-    const entry: ProductVariantEntry = isUuid(id) ? { id: id.toLowerCase(), ...fields } : fields;
+    const { position: _ignored, ...rest } = readVariantFields(variant, problems, prefix, !known);
+    const entry: ProductVariantEntry = isUuid(id) ? { id: id.toLowerCase(), ...rest } : rest;
     if (entry.id !== undefined) {
       if (seen.has(entry.id)) problems.push(`${prefix}Variant ${entry.id} is listed more than once`);
       seen.add(entry.id);
     }
-    entries.push(entry);
+    return entry;
   });
-  return entries;
 }
 
 /** Extension on image create and update: `variant_ids`, the product's variants to show the image. */

@@ -50,23 +50,10 @@ describe.each(DIALECTS)('variants on %s', (dialect) => {
         classic ? { status, body: { errors: messages } } : { status: envelopeStatus, body: { code, message: messages.join('; ') } },
       );
     };
+    // A variant as answered: the defaults of a new one, and `fields`.
     const variant = (fields: Record<string, unknown>) => ({
-      title: 'Default Title',
-      option1: null,
-      option2: null,
-      option3: null,
-      price: '0.00',
-      compare_at_price: '0.00',
-      sku: '',
-      barcode: '',
-      position: 1,
-      weight: '0',
-      weight_unit: 'kg',
-      inventory_quantity: 0,
-      image_id: '',
-      image: null,
-      created_at: T,
-      updated_at: T,
+      ...{ title: 'Default Title', option1: null, option2: null, option3: null, price: '0.00', compare_at_price: '0.00', sku: '', barcode: '' },
+      ...{ position: 1, weight: '0', weight_unit: 'kg', inventory_quantity: 0, image_id: '', image: null, created_at: T, updated_at: T },
       ...fields,
     });
     const keys = (value: object) => Object.keys(value);

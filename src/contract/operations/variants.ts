@@ -1,11 +1,13 @@
 import type { Variant } from '../../domain/entities.js';
+import type { ErrorCode } from '../../domain/errors.js';
 import { defineOperation } from '../operation.js';
 import { CountEnvelope, EmptyEnvelope, ProductParams, ProductVariantParams, VariantCreateBody, VariantEnvelope, VariantParams, VariantsEnvelope, VariantUpdateBody } from '../schemas.js';
 import { parseVariantCreate, parseVariantUpdate } from '../variant-body.js';
 
 const tag = 'Product Variant';
 const variants = '/products/:product_id/variants';
-const oneVariant = (variant: Variant) => ({ variant });
+/** What the operations answering one variant answer, and the not-found they share. */
+const oneVariant = { response: VariantEnvelope, errors: ['RecordNotFound'] as ErrorCode[], answer: (variant: Variant) => ({ variant }) };
 
 export const listVariants = defineOperation({
   id: 'listVariants', method: 'GET', path: variants, scope: 'read_product', tag, params: ProductParams,
@@ -27,14 +29,14 @@ export const createVariant = defineOperation({
   description:
     "Adds a variant to a product. It needs a value for each of the product's options, a combination no other variant has, and a price; `image_id` may name one of the product's images. Without a position it is added last.",
   read: ({ body }) => parseVariantCreate(body),
-  response: VariantEnvelope, errors: ['RecordNotFound'], answer: oneVariant,
+  ...oneVariant,
 });
 
 export const getVariant = defineOperation({
   id: 'getVariant', method: 'GET', path: '/variants/:variant_id', scope: 'read_product', tag, params: VariantParams,
   summary: 'Get Variant Details',
   description: 'Retrieves one variant by its id.',
-  response: VariantEnvelope, errors: ['RecordNotFound'], answer: oneVariant,
+  ...oneVariant,
 });
 
 export const updateVariant = defineOperation({
@@ -43,7 +45,7 @@ export const updateVariant = defineOperation({
   description:
     "Changes a variant's fields. `image_id` links it to one of the same product's images (`\"\"` or null unlinks); a position moves it among the product's variants.",
   read: ({ body }) => parseVariantUpdate(body),
-  response: VariantEnvelope, errors: ['RecordNotFound'], answer: oneVariant,
+  ...oneVariant,
 });
 
 export const deleteVariant = defineOperation({
