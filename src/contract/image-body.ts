@@ -1,7 +1,8 @@
 import { badRequest, validation } from '../domain/errors.js';
 import type { ImagePatch, NewImage } from '../domain/entities.js';
 import { type Fields, isPlainObject, type Problems, readPositiveInt, readString, readUrl } from './fields.js';
-import { readVariantIds } from './variant-body.js';
+import { isUuid } from '../domain/uuid.js';
+import { VARIANTS_MAX } from '../domain/variant-rules.js';
 
 export const ALT_MAX = 512;
 
@@ -51,4 +52,19 @@ export function parseImageUpdate(body: unknown): ImagePatch {
 
 export function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Extension on image create and update: `variant_ids`, the product's variants to show the image. */
+export function readVariantIds(fields: Fields, problems: Problems): string[] | undefined {
+  const raw = fields.variant_ids;
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw) || !raw.every(isUuid)) {
+    problems.push('Variant ids must be an array of valid UUIDs');
+    return undefined;
+  }
+  if (raw.length > VARIANTS_MAX) {
+    problems.push(`Variant ids is too long (maximum is ${VARIANTS_MAX} ids)`);
+    return undefined;
+  }
+  return [...new Set(raw.map((id) => id.toLowerCase()))];
 }

@@ -4,7 +4,7 @@ import { SRC_MAX } from './fields.js';
 import { ALT_MAX } from './image-body.js';
 import { IMAGES_MAX, TITLE_MAX } from './product-body.js';
 import { PER_PAGE_MAX } from './product-query.js';
-import { VARIANTS_MAX } from './variant-body.js';
+import { VARIANTS_MAX } from '../domain/variant-rules.js';
 
 /**
  * The shapes of the API as 2022-01 shows them. Responses are serialised from these (field order is

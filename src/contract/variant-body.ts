@@ -1,11 +1,10 @@
 import { validation } from '../domain/errors.js';
 import { type NewOption, type ProductVariantEntry, type VariantInput, WEIGHT_UNITS } from '../domain/entities.js';
 import { isUuid } from '../domain/uuid.js';
-import { OPTIONS_MAX } from '../domain/variant-rules.js';
+import { OPTIONS_MAX, VARIANTS_MAX } from '../domain/variant-rules.js';
 import { type Fields, INT_MAX, type Problems, readObjectList, readPositiveInt, readString } from './fields.js';
 import { dropUndefined, unwrap } from './image-body.js';
 
-export const VARIANTS_MAX = 250;
 export const PRICE_MAX = 999_999_999.99;
 const TEXT_MAX = 255;
 const DECIMAL = /^\d+(?:\.(\d+))?$/;
@@ -137,19 +136,4 @@ export function readVariantList(fields: Fields, problems: Problems, creating: bo
     }
     return entry;
   });
-}
-
-/** Extension on image create and update: `variant_ids`, the product's variants to show the image. */
-export function readVariantIds(fields: Fields, problems: Problems): string[] | undefined {
-  const raw = fields.variant_ids;
-  if (raw === undefined || raw === null) return undefined;
-  if (!Array.isArray(raw) || !raw.every(isUuid)) {
-    problems.push('Variant ids must be an array of valid UUIDs');
-    return undefined;
-  }
-  if (raw.length > VARIANTS_MAX) {
-    problems.push(`Variant ids is too long (maximum is ${VARIANTS_MAX} ids)`);
-    return undefined;
-  }
-  return [...new Set(raw.map((id) => id.toLowerCase()))];
 }

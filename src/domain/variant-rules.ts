@@ -6,6 +6,7 @@ import type { NewOption, ProductVariantEntry, VariantRow } from './entities.js';
  */
 
 export const OPTIONS_MAX = 3;
+export const VARIANTS_MAX = 250;
 export const DEFAULT_TITLE = 'Default Title';
 
 /** A variant's title: its option values joined by " / ", or "Default Title" when it has none. */

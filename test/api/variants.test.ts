@@ -309,6 +309,17 @@ describe.each(DIALECTS)('variants on %s', (dialect) => {
     });
   });
 
+  it('keeps option combinations unique when the same variant is created many times at once', async () => {
+    const product = (await api.call('POST', 'products', { product: { title: 'Race', options: [{ name: 'Size', values: ['S'] }] } })).json().product;
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => api.call('POST', `products/${product.id}/variants`, { variant: { option1: 'M', price: '1' } })),
+    );
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 422, 422, 422, 422, 422, 422, 422]);
+    for (const answer of answers.filter((a) => a.statusCode === 422)) expect(answer.json()).toEqual({ errors: ['Option values M are already taken by another variant'] });
+    const list = (await api.call('GET', `products/${product.id}/variants`)).json().variants;
+    expect(list.map((v: { title: string; position: number }) => [v.position, v.title])).toEqual([[1, 'S'], [2, 'M']]);
+  });
+
   it('serves the unversioned legacy .json paths of variants as 2020-07', async () => {
     const product = (await api.call('POST', 'products', { product: { title: 'Legacy' } })).json().product;
     const [variant] = product.variants;
