@@ -87,9 +87,11 @@ export async function writeCatalogue(
     const base: VariantRow = existing ?? { id: randomUUID(), product_id: productId, title: '', ...VARIANT_DEFAULTS, position: 0, created_at: now, updated_at: now };
     const next: VariantRow = { ...base, ...fields, position: index + 1 };
     next.title = variantTitle(next);
-    const changed = existing !== undefined && (change.touched?.has(index) ?? Object.keys(fields).length > 0);
-    if (changed) next.updated_at = now;
-    rows.push({ ...next, isNew: existing === undefined, changed: changed || next.position !== existing?.position || next.title !== existing.title });
+    // Only a variant the request is about gets a new updated_at; one that just moves or is retitled keeps its own.
+    const edited = existing !== undefined && (change.touched?.has(index) ?? Object.keys(fields).length > 0);
+    if (edited) next.updated_at = now;
+    const shifted = existing !== undefined && (next.position !== existing.position || next.title !== existing.title);
+    rows.push({ ...next, isNew: existing === undefined, changed: edited || shifted });
   });
   if (problems.length === 0) problems.push(...variantProblems(options.length, rows, label));
   if (rows.length === 0 && problems.length === 0) problems.push('A product must have at least one variant');
