@@ -112,3 +112,37 @@ export function readUrl(fields: Fields, key: string, label: string, problems: Pr
   }
   return value;
 }
+
+/**
+ * A list of objects (`images`, `options`, `variants` of a product body): absent or null is undefined;
+ * not an array or longer than `max` is one message; each entry is read by `read` with its 1-based
+ * prefix (`Image 2: `), and an entry that is not an object is reported as such.
+ */
+export function readObjectList<T>(
+  fields: Fields,
+  key: string,
+  names: { label: string; item: string; unit: string; max: number },
+  problems: Problems,
+  read: (entry: Fields, prefix: string) => T | undefined,
+): T[] | undefined {
+  const raw = fields[key];
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) {
+    problems.push(`${names.label} must be an array`);
+    return undefined;
+  }
+  if (raw.length > names.max) {
+    problems.push(`${names.label} is too long (maximum is ${names.max} ${names.unit})`);
+    return undefined;
+  }
+  const out: T[] = [];
+  raw.forEach((entry, index) => {
+    const prefix = `${names.item} ${index + 1}: `;
+    if (!isPlainObject(entry)) problems.push(`${prefix}must be an object`);
+    else {
+      const value = read(entry, prefix);
+      if (value !== undefined) out.push(value);
+    }
+  });
+  return out;
+}

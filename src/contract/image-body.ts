@@ -1,6 +1,8 @@
 import { badRequest, validation } from '../domain/errors.js';
 import type { ImagePatch, NewImage } from '../domain/entities.js';
 import { type Fields, isPlainObject, type Problems, readPositiveInt, readString, readUrl } from './fields.js';
+import { isUuid } from '../domain/uuid.js';
+import { VARIANTS_MAX } from '../domain/variant-rules.js';
 
 export const ALT_MAX = 512;
 
@@ -26,9 +28,11 @@ export function readNewImage(fields: Fields, problems: Problems, prefix = ''): N
 
 export function parseImageCreate(body: unknown): NewImage {
   const problems: Problems = [];
-  const image = readNewImage(unwrap(body, 'image'), problems);
+  const fields = unwrap(body, 'image');
+  const image = readNewImage(fields, problems);
+  const variantIds = readVariantIds(fields, problems);
   if (problems.length > 0) throw validation(problems);
-  return image;
+  return variantIds ? { ...image, variant_ids: variantIds } : image;
 }
 
 export function parseImageUpdate(body: unknown): ImagePatch {
@@ -40,6 +44,7 @@ export function parseImageUpdate(body: unknown): ImagePatch {
     alt: readString(fields, 'alt', 'Alt', problems, { max: ALT_MAX, nullAs: '' }),
     width: readPositiveInt(fields, 'width', 'Width', problems),
     height: readPositiveInt(fields, 'height', 'Height', problems),
+    variant_ids: readVariantIds(fields, problems),
   };
   if (problems.length > 0) throw validation(problems);
   return dropUndefined(patch);
@@ -47,4 +52,19 @@ export function parseImageUpdate(body: unknown): ImagePatch {
 
 export function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Extension on image create and update: `variant_ids`, the product's variants to show the image. */
+export function readVariantIds(fields: Fields, problems: Problems): string[] | undefined {
+  const raw = fields.variant_ids;
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw) || !raw.every(isUuid)) {
+    problems.push('Variant ids must be an array of valid UUIDs');
+    return undefined;
+  }
+  if (raw.length > VARIANTS_MAX) {
+    problems.push(`Variant ids is too long (maximum is ${VARIANTS_MAX} ids)`);
+    return undefined;
+  }
+  return [...new Set(raw.map((id) => id.toLowerCase()))];
 }

@@ -1,4 +1,4 @@
-import type { Image } from '../domain/entities.js';
+import type { Image, Variant } from '../domain/entities.js';
 import { isLibraryReference } from '../domain/ingest.js';
 
 /**
@@ -46,3 +46,8 @@ export function withLibrarySrc<T extends { src?: string }>(image: T, context: Wi
 }
 
 const withoutScheme = (url: string) => url.replace(/^https?:/i, '');
+
+/** A variant as the API shows it: the src of its image made for this request like an image's. */
+export function variantJson(variant: Variant, context: WireContext): Variant {
+  return variant.image && isLibraryReference(variant.image.src) ? { ...variant, image: { ...variant.image, src: wireSrc(variant.image.src, context) } } : variant;
+}

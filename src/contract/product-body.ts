@@ -1,9 +1,10 @@
 import { validation } from '../domain/errors.js';
 import type { NewImage, NewProduct, ProductImageEntry, ProductPatch } from '../domain/entities.js';
-import { type Fields, isPlainObject, type Problems, readBoolean, readPositiveInt, readString, readUrl } from './fields.js';
+import { type Fields, isPlainObject, type Problems, readBoolean, readObjectList, readPositiveInt, readString, readUrl } from './fields.js';
 import { ALT_MAX, dropUndefined, readNewImage, unwrap } from './image-body.js';
 import { type WireContext, withLibrarySrc } from './library-src.js';
 import { isUuid } from '../domain/uuid.js';
+import { readOptionList, readVariantList } from './variant-body.js';
 
 export const TITLE_MAX = 255;
 /** The platform's own cap on a product's `images` array, with its own message. */
@@ -22,33 +23,24 @@ function readProductFields(fields: Fields, problems: Problems, creating: boolean
     vendor: readString(fields, 'vendor', 'Vendor', problems, { max: 100, nullAs: '' }),
     tags: readString(fields, 'tags', 'Tags', problems, { max: 4096, nullAs: '' }),
     published: readBoolean(fields, 'published', 'Published', problems),
+    need_variant_image: readBoolean(fields, 'need_variant_image', 'Need variant image', problems),
+    options: readOptionList(fields, problems),
+    variants: readVariantList(fields, problems, creating),
   };
 }
 
 /** `images` must be an array of objects; calls `read` on each with a 1-based label prefix. */
 function readImageList<T>(fields: Fields, problems: Problems, read: (image: Fields, prefix: string) => T): T[] | undefined {
   const raw = fields.images;
-  if (raw === undefined || raw === null) return undefined;
-  if (!Array.isArray(raw)) {
-    problems.push('Images must be an array');
-    return undefined;
+  // Each src is downloaded before the answer: a body may bring only so many (after the platform's own cap).
+  if (Array.isArray(raw) && raw.length <= IMAGES_MAX) {
+    const bringing = raw.filter((image) => isPlainObject(image) && image.src !== undefined && image.src !== null).length;
+    if (bringing > IMAGES_PER_REQUEST) {
+      problems.push(`Images has too many sources for one request (maximum is ${IMAGES_PER_REQUEST} images with a src; send the rest in another request)`);
+      return undefined;
+    }
   }
-  if (raw.length > IMAGES_MAX) {
-    problems.push(`Images is too long (maximum is ${IMAGES_MAX} images)`);
-    return undefined;
-  }
-  const bringing = raw.filter((image) => isPlainObject(image) && image.src !== undefined && image.src !== null).length;
-  if (bringing > IMAGES_PER_REQUEST) {
-    problems.push(`Images has too many sources for one request (maximum is ${IMAGES_PER_REQUEST} images with a src; send the rest in another request)`);
-    return undefined;
-  }
-  const out: T[] = [];
-  raw.forEach((image, index) => {
-    const prefix = `Image ${index + 1}: `;
-    if (!isPlainObject(image)) problems.push(`${prefix}must be an object`);
-    else out.push(read(image, prefix));
-  });
-  return out;
+  return readObjectList(fields, 'images', { label: 'Images', item: 'Image', unit: 'images', max: IMAGES_MAX }, problems, read);
 }
 
 export function parseProductCreate(body: unknown, context?: WireContext): NewProduct {
@@ -69,6 +61,7 @@ export function parseProductCreate(body: unknown, context?: WireContext): NewPro
     tags: product.tags ?? '',
     published: product.published ?? true,
     images: (images ?? []).map((image) => withLibrarySrc(image, context)),
+    ...dropUndefined({ need_variant_image: product.need_variant_image, options: product.options, variants: product.variants }),
   };
 }
 

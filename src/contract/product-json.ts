@@ -1,14 +1,19 @@
 import type { ProductWithImages } from '../domain/entities.js';
-import { imageJson, type WireContext } from './library-src.js';
+import { imageJson, variantJson, type WireContext } from './library-src.js';
 import type { ProductJson } from './schemas.js';
 
-/** The product as the API shows it: `image` is the first image in short form, or null. */
+/**
+ * The product as the API shows it: `image` is the first image in short form, or null;
+ * `has_only_default_variant` while it has no options (then its one variant is the default one).
+ */
 export function productJson(product: ProductWithImages, context: WireContext): ProductJson {
   const images = product.images.map((image) => imageJson(image, context));
   const first = images[0];
   return {
     ...product,
+    has_only_default_variant: product.options.length === 0,
     images,
+    variants: product.variants.map((variant) => variantJson(variant, context)),
     image: first ? { src: first.src, width: first.width, height: first.height, alt: first.alt, path: first.path } : null,
   };
 }

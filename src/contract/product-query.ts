@@ -86,7 +86,7 @@ export function parseProductQuery(query: Query): { query: ProductQuery; fields: 
   return { query: { perPage, ...(cursor ? { cursor } : {}), ...(preCursor ? { preCursor } : {}), filter }, fields: parseFields(lastValue(query, 'fields')) };
 }
 
-const ANSWERED_FIELDS: readonly string[] = [...PRODUCT_FIELDS, 'image', 'images'];
+const ANSWERED_FIELDS: readonly string[] = [...PRODUCT_FIELDS, 'has_only_default_variant', 'need_variant_image', 'image', 'images', 'options', 'variants'];
 
 /** `fields=id,title`: only those fields in each product; names it does not know are ignored. */
 function parseFields(raw: string | undefined): readonly string[] | undefined {

@@ -1,9 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ImageFields, ProductFields } from '../domain/entities.js';
+import { ImageFields, ProductFields, VariantFields, WEIGHT_UNITS } from '../domain/entities.js';
 import { SRC_MAX } from './fields.js';
 import { ALT_MAX } from './image-body.js';
 import { IMAGES_MAX, IMAGES_PER_REQUEST, TITLE_MAX } from './product-body.js';
 import { PER_PAGE_MAX } from './product-query.js';
+import { VARIANTS_MAX } from '../domain/variant-rules.js';
 
 /**
  * The shapes of the API as 2022-01 shows them. Responses are serialised from these (field order is
@@ -19,8 +20,31 @@ const MainImageSchema = Type.Union([
   Type.Null(),
 ]);
 
+const Timestamp = ImageFields.properties.created_at;
+export const VariantSchema = Type.Object(
+  {
+    ...VariantFields.properties,
+    image: Type.Union([Type.Object({ src: Type.String(), width: Type.Integer(), height: Type.Integer(), alt: Type.String() }), Type.Null()]),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: 'Variant', additionalProperties: false },
+);
+export const OptionSchema = Type.Object(
+  { id: ImageFields.properties.id, product_id: ImageFields.properties.id, position: Type.Integer(), name: Type.String(), values: Type.Array(Type.String()) },
+  { $id: 'Option', additionalProperties: false },
+);
+
 export const ProductSchema = Type.Object(
-  { ...ProductFields.properties, image: MainImageSchema, images: Type.Array(ImageSchema) },
+  {
+    ...ProductFields.properties,
+    has_only_default_variant: Type.Boolean(),
+    need_variant_image: Type.Boolean(),
+    image: MainImageSchema,
+    images: Type.Array(ImageSchema),
+    options: Type.Array(OptionSchema),
+    variants: Type.Array(VariantSchema),
+  },
   { $id: 'Product', additionalProperties: false },
 );
 export type ProductJson = Static<typeof ProductSchema>;
@@ -35,12 +59,16 @@ export const ProductsEnvelope = Type.Object({
   // Every field, or only those asked for with `fields`.
   products: Type.Array(Type.Partial(Type.Object(ProductSchema.properties))),
 });
+export const VariantEnvelope = Type.Object({ variant: VariantSchema });
+export const VariantsEnvelope = Type.Object({ variants: Type.Array(VariantSchema) });
 export const EmptyEnvelope = Type.Object({}, { additionalProperties: false });
 
 // Requests.
 const PathUuid = Type.String({ format: 'uuid', examples: ['3fa2cd3e-5f3b-4b7a-9d41-0a1c2b3d4e5f'] });
 export const ProductParams = Type.Object({ product_id: PathUuid });
 export const ImageParams = Type.Object({ product_id: PathUuid, image_id: PathUuid });
+export const VariantParams = Type.Object({ variant_id: PathUuid });
+export const ProductVariantParams = Type.Object({ product_id: PathUuid, variant_id: PathUuid });
 
 /** A positive integer, as a number or a numeric string; null or "" count as not sent. */
 const PositiveInt = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\d+$' }), Type.Null(), Type.Literal('')]);
@@ -53,6 +81,7 @@ const NewImageFields = {
   alt: Type.Optional(Alt),
   width: Type.Optional(PositiveInt),
   height: Type.Optional(PositiveInt),
+  variant_ids: Type.Optional(Type.Array(PathUuid, { description: 'extension: variants of the same product to show this image' })),
 };
 export const ImageCreateBody = Type.Object({ image: Type.Object(NewImageFields) });
 export const ImageUpdateBody = Type.Object({ image: Type.Partial(Type.Object(NewImageFields)) });
@@ -65,6 +94,28 @@ const ProductTextFields = {
   published: Type.Optional(Type.Boolean()),
 };
 const Title = Type.String({ minLength: 1, maxLength: TITLE_MAX });
+const Decimal = Type.Union([Type.String({ pattern: '^\\d+(\\.\\d{1,2})?$' }), Type.Number({ minimum: 0 })]);
+const OptionValue = Type.Union([Type.String({ maxLength: 255 }), Type.Null()]);
+const VariantBodyFields = {
+  option1: Type.Optional(OptionValue),
+  option2: Type.Optional(OptionValue),
+  option3: Type.Optional(OptionValue),
+  price: Decimal,
+  compare_at_price: Type.Optional(Decimal),
+  sku: Type.Optional(Type.String({ maxLength: 255 })),
+  barcode: Type.Optional(Type.String({ maxLength: 255 })),
+  position: Type.Optional(PositiveInt),
+  weight: Type.Optional(Type.Union([Type.String(), Type.Number({ minimum: 0 })])),
+  weight_unit: Type.Optional(Type.Union(WEIGHT_UNITS.map((unit) => Type.Literal(unit)))),
+  inventory_quantity: Type.Optional(Type.Union([Type.Integer(), Type.String({ pattern: '^-?\\d+$' })])),
+  image_id: Type.Optional(Type.Union([PathUuid, Type.Literal(''), Type.Null()], { description: "one of the same product's images; '' or null unlinks" })),
+};
+export const VariantCreateBody = Type.Object({ variant: Type.Object(VariantBodyFields) });
+export const VariantUpdateBody = Type.Object({ variant: Type.Partial(Type.Object(VariantBodyFields)) });
+const ProductCatalogueFields = {
+  need_variant_image: Type.Optional(Type.Boolean()),
+  options: Type.Optional(Type.Array(Type.Object({ name: Type.String({ maxLength: 255 }), values: Type.Array(Type.String({ maxLength: 255 }), { minItems: 1 }) }), { maxItems: 3 })),
+};
 export const ProductCreateBody = Type.Object({
   product: Type.Object({
     title: Title,
@@ -75,6 +126,8 @@ export const ProductCreateBody = Type.Object({
         description: `each src is downloaded before the answer: at most ${IMAGES_PER_REQUEST} per request (the platform allows ${IMAGES_MAX})`,
       }),
     ),
+    ...ProductCatalogueFields,
+    variants: Type.Optional(Type.Array(Type.Object(VariantBodyFields), { maxItems: VARIANTS_MAX, description: 'none: one default variant' })),
   }),
 });
 export const ProductUpdateBody = Type.Object({
@@ -95,6 +148,13 @@ export const ProductUpdateBody = Type.Object({
           description: `the whole gallery in order: entries with an id are kept, others created (src required), unlisted images deleted; at most ${IMAGES_PER_REQUEST} entries with a src per request`,
         },
       ),
+    ),
+    ...ProductCatalogueFields,
+    variants: Type.Optional(
+      Type.Array(Type.Object({ id: Type.Optional(PathUuid), ...Type.Partial(Type.Object(VariantBodyFields)).properties }), {
+        maxItems: VARIANTS_MAX,
+        description: 'all the variants in order: entries with an id are kept, others created (price required), unlisted variants deleted',
+      }),
     ),
   }),
 });

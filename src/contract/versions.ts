@@ -44,11 +44,11 @@ export function versionOfUrl(url: string | undefined): ApiVersion {
   return API_VERSIONS.find((version) => version.name === name) ?? DEFAULT_VERSION;
 }
 
-// `/openapi/products/<id>/images.json`: the unversioned paths with a `.json` suffix that older clients call.
-const LEGACY = /^\/openapi\/(products(?:\/[^/?]+)*)\.json(\?.*)?$/;
+// `/openapi/products/<id>/images.json`, `/openapi/variants/<id>.json`: the unversioned paths with a `.json` suffix that older clients call.
+const LEGACY = /^\/openapi\/((?:products|variants)(?:\/[^/?]+)*)\.json(\?.*)?$/;
 
 /** The versioned path an unversioned legacy path stands for (answered as the oldest served version), or undefined. */
 export function fromLegacyPath(url: string): string | undefined {
-  const match = url.startsWith('/openapi/products') ? LEGACY.exec(url) : null;
+  const match = url.startsWith('/openapi/products') || url.startsWith('/openapi/variants') ? LEGACY.exec(url) : null;
   return match ? `/openapi/${DEFAULT_VERSION.name}/${match[1]}${match[2] ?? ''}` : undefined;
 }

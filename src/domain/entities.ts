@@ -47,6 +47,83 @@ export const PRODUCT_FIELDS = Object.keys(ProductFields.properties) as ReadonlyA
 
 export interface ProductWithImages extends Product {
   images: Image[];
+  /** When true, deleting an image that a variant shows is refused (contract.md, Variants). */
+  need_variant_image: boolean;
+  options: ProductOption[];
+  variants: Variant[];
+}
+
+/** One of a product's options (at most 3): its name and the values its variants may take. */
+export interface ProductOption {
+  id: string;
+  product_id: string;
+  position: number;
+  name: string;
+  values: string[];
+}
+
+/** What a variant shows of its image. */
+export interface VariantImage {
+  src: string;
+  width: number;
+  height: number;
+  alt: string;
+}
+
+/** A variant's own fields, in the API's order; `image_id` is '' when it has no image. */
+export const VariantFields = Type.Object(
+  {
+    id: Uuid,
+    product_id: Uuid,
+    title: Type.String(),
+    option1: Type.Union([Type.String(), Type.Null()]),
+    option2: Type.Union([Type.String(), Type.Null()]),
+    option3: Type.Union([Type.String(), Type.Null()]),
+    price: Type.String({ examples: ['0.00'] }),
+    compare_at_price: Type.String({ examples: ['0.00'] }),
+    sku: Type.String(),
+    barcode: Type.String(),
+    position: Type.Integer({ minimum: 1 }),
+    weight: Type.String({ examples: ['0'] }),
+    weight_unit: Type.String({ examples: ['kg'] }),
+    inventory_quantity: Type.Integer(),
+    image_id: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type VariantRow = Static<typeof VariantFields> & { created_at: string; updated_at: string };
+export const VARIANT_FIELDS = [...Object.keys(VariantFields.properties), 'created_at', 'updated_at'] as ReadonlyArray<keyof VariantRow>;
+
+/** A variant as answered: its fields, with its image (or null) after image_id. */
+export type Variant = Static<typeof VariantFields> & { image: VariantImage | null; created_at: string; updated_at: string };
+
+export const WEIGHT_UNITS = ['kg', 'g', 'lb', 'oz'] as const;
+
+/** Variant fields a client may set; absent ones keep their value (or take the default on create). */
+export interface VariantInput {
+  option1?: string | null;
+  option2?: string | null;
+  option3?: string | null;
+  price?: string;
+  compare_at_price?: string;
+  sku?: string;
+  barcode?: string;
+  position?: number;
+  weight?: string;
+  weight_unit?: string;
+  inventory_quantity?: number;
+  /** '' unlinks. */
+  image_id?: string;
+}
+
+/** One entry of a product's variant list on update: an existing variant (by id) or a new one. */
+export interface ProductVariantEntry extends VariantInput {
+  id?: string;
+}
+
+export interface NewOption {
+  name: string;
+  values: string[];
 }
 
 export interface Shop {
@@ -76,6 +153,8 @@ export interface NewImage {
   width: number;
   height: number;
   position?: number;
+  /** Extension: variants of the same product to show this image. */
+  variant_ids?: string[];
 }
 
 export interface ImagePatch {
@@ -84,6 +163,8 @@ export interface ImagePatch {
   width?: number;
   height?: number;
   position?: number;
+  /** Extension: variants of the same product to show this image. */
+  variant_ids?: string[];
 }
 
 export interface NewProduct {
@@ -94,6 +175,10 @@ export interface NewProduct {
   tags: string;
   published: boolean;
   images: NewImage[];
+  need_variant_image?: boolean;
+  options?: NewOption[];
+  /** None: one default variant. */
+  variants?: VariantInput[];
 }
 
 export interface ProductPatch {
@@ -105,6 +190,11 @@ export interface ProductPatch {
   published?: boolean;
   /** When present, the complete ordered image list: entries with an id are kept, others created. */
   images?: ProductImageEntry[];
+  need_variant_image?: boolean;
+  /** When present, the product's whole option list. */
+  options?: NewOption[];
+  /** When present, the complete ordered variant list: entries with an id are kept, others created. */
+  variants?: ProductVariantEntry[];
 }
 
 /** One entry of a product's image list on update: an existing image (by id) or a new one (src). */

@@ -1,4 +1,4 @@
-import type { Grant, Image, ImagePatch, NewImage, NewProduct, Product, ProductPatch, ProductWithImages, Scope, Shop } from './entities.js';
+import type { Grant, Image, ImagePatch, NewImage, NewProduct, Product, ProductPatch, ProductWithImages, Scope, Shop, Variant, VariantInput } from './entities.js';
 
 /**
  * What the domain needs from storage. Every method is scoped by shop id, so a record of another
@@ -17,7 +17,10 @@ export interface ImageRepository {
   create(shopId: string, productId: string, image: NewImage, now: string): Promise<Image | null>;
   /** 'no-product' / 'no-image' when either is missing. */
   update(shopId: string, productId: string, imageId: string, patch: ImagePatch, now: string): Promise<Image | 'no-product' | 'no-image'>;
-  /** The deleted image's path, so its file can be released. */
+  /**
+   * The deleted image's path, so its file can be released; its variants lose it in the same
+   * transaction. Throws DomainError Validation when the product needs variant images and a variant shows it.
+   */
   delete(shopId: string, productId: string, imageId: string, now: string): Promise<{ path: string } | 'no-product' | 'no-image'>;
   /** Whether any image of any store names this file. */
   isPathUsed(path: string): Promise<boolean>;
@@ -60,6 +63,17 @@ export interface ProductRepository {
   delete(shopId: string, productId: string, now: string): Promise<string[] | null>;
 }
 
+/** A product's variants. Changes lock the product row, as image changes do; refusals throw DomainError Validation. */
+export interface VariantRepository {
+  /** Null when the product is missing. */
+  list(shopId: string, productId: string): Promise<Variant[] | null>;
+  count(shopId: string, productId: string): Promise<number | null>;
+  get(shopId: string, variantId: string): Promise<Variant | null>;
+  create(shopId: string, productId: string, input: VariantInput, now: string): Promise<Variant | null>;
+  update(shopId: string, variantId: string, input: VariantInput, now: string): Promise<Variant | null>;
+  delete(shopId: string, productId: string, variantId: string, now: string): Promise<'deleted' | 'no-product' | 'no-variant'>;
+}
+
 export interface ShopRepository {
   create(shop: { subdomain: string; name: string }, now: string): Promise<Shop>;
   find(subdomain: string): Promise<Shop | null>;
@@ -88,6 +102,7 @@ export interface TokenRepository {
 export interface Repositories {
   images: ImageRepository;
   products: ProductRepository;
+  variants: VariantRepository;
   shops: ShopRepository;
   tokens: TokenRepository;
 }

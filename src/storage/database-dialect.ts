@@ -49,7 +49,7 @@ export interface FeedTiming {
 
 /** Rows for one table, each an array of values in `columns` order. */
 export interface BulkInsert {
-  table: 'products' | 'images';
+  table: 'products' | 'images' | 'variants';
   columns: readonly string[];
   rows: unknown[][];
 }

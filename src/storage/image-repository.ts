@@ -7,6 +7,7 @@ import type { HotReads } from './hot-reads.js';
 import { changeProduct, type ProductChanges } from './product-changes.js';
 import { lockProduct } from './product-lock.js';
 import type { Schema } from './schema.js';
+import { linkVariants, unlinkImages } from './variant-repository.js';
 
 export class KyselyImageRepository implements ImageRepository {
   constructor(
@@ -80,6 +81,7 @@ export class KyselyImageRepository implements ImageRepository {
       }
       const row = newImageRow(productId, position, image, now);
       await trx.insertInto('images').values({ ...row, shop_id: shopId }).execute();
+      await linkVariants(trx, productId, row.id, image.variant_ids ?? [], now);
       return row;
     });
     return result === 'no-product' ? null : result;
@@ -121,6 +123,7 @@ export class KyselyImageRepository implements ImageRepository {
       }
       const { id: _id, product_id: _product, created_at: _created, ...changes } = next;
       await trx.updateTable('images').set(changes).where('id', '=', imageId).execute();
+      await linkVariants(trx, productId, imageId, patch.variant_ids ?? [], now);
       return next;
     });
   }
@@ -132,6 +135,7 @@ export class KyselyImageRepository implements ImageRepository {
 
   delete(shopId: string, productId: string, imageId: string, now: string): Promise<{ path: string } | 'no-product' | 'no-image'> {
     return this.change(shopId, productId, now, async (trx) => {
+      await unlinkImages(trx, productId, [imageId], now);
       const removed = await trx
         .deleteFrom('images')
         .where('id', '=', imageId)

@@ -4,6 +4,7 @@ import { initial } from './migrations/001-initial.js';
 import { imageFiles } from './migrations/002-image-files.js';
 import { tokenPublicId } from './migrations/003-token-public-id.js';
 import { librarySrc } from './migrations/004-library-src.js';
+import { variantsAndOptions } from './migrations/005-variants-and-options.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
   return {
@@ -11,6 +12,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '002-image-files': imageFiles(dialect),
     '003-token-public-id': tokenPublicId(dialect),
     '004-library-src': librarySrc(),
+    '005-variants-and-options': variantsAndOptions(dialect),
   };
 }
 

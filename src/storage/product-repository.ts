@@ -9,12 +9,17 @@ import { IMAGE_COLUMNS, newImageRow } from './image-columns.js';
 import { changeProduct, type ProductChanges } from './product-changes.js';
 import { lockProduct } from './product-lock.js';
 import type { ProductsTable, Schema } from './schema.js';
+import { loadCatalogues, unlinkImages, writeCatalogue } from './variant-repository.js';
+import { defaultVariants } from '../domain/variant-rules.js';
 
 /** The product columns in API field order (shop_id is implied by every query). */
 /** The product columns: the product's fields in API order. */
 export const PRODUCT_COLUMNS = PRODUCT_FIELDS;
 
-type ProductRow = Pick<ProductsTable, (typeof PRODUCT_COLUMNS)[number]>;
+type ProductRow = Pick<ProductsTable, (typeof PRODUCT_COLUMNS)[number] | 'need_variant_image'>;
+/** Product columns read for an answer. */
+const SELECTED = [...PRODUCT_COLUMNS, 'need_variant_image'] as const;
+const variantLabel = (index: number) => `Variant ${index + 1}: `;
 type StoredImage = NewImage & { path?: string };
 
 export class KyselyProductRepository implements ProductRepository {
@@ -36,17 +41,22 @@ export class KyselyProductRepository implements ProductRepository {
         published_at: input.published ? now : null,
         created_at: now,
         updated_at: now,
+        need_variant_image: input.need_variant_image ? 1 : 0,
       };
       await trx.insertInto('products').values({ ...row, shop_id: shopId }).execute();
       const images = await insertImages(trx, shopId, row.id, input.images, 1, now);
-      return { ...toProduct(row), images };
+      const options = input.options ?? [];
+      const entries = input.variants && input.variants.length > 0 ? input.variants : defaultVariants(options);
+      await writeCatalogue(trx, shopId, row.id, { entries, options }, now, variantLabel);
+      const catalogue = (await loadCatalogues(trx, [row.id], images)).get(row.id)!;
+      return { ...toProduct(row), images, ...catalogue };
     });
   }
 
   async get(shopId: string, productId: string): Promise<ProductWithImages | null> {
     const row = await this.db
       .selectFrom('products')
-      .select(PRODUCT_COLUMNS)
+      .select(SELECTED)
       .where('id', '=', productId)
       .where('shop_id', '=', shopId)
       .executeTakeFirst();
@@ -58,7 +68,7 @@ export class KyselyProductRepository implements ProductRepository {
   async list(shopId: string, query: ProductQuery): Promise<ProductPage> {
     const backwards = query.preCursor !== undefined;
     const key = query.preCursor !== undefined ? decodeCursor(query.preCursor, 'Pre cursor') : query.cursor ? decodeCursor(query.cursor, 'Cursor') : null;
-    let select = filtered(this.db.selectFrom('products').select(PRODUCT_COLUMNS).where('shop_id', '=', shopId), query.filter);
+    let select = filtered(this.db.selectFrom('products').select(SELECTED).where('shop_id', '=', shopId), query.filter);
     if (key) {
       select = select.where((eb) =>
         eb(eb.refTuple('created_at', 'id'), backwards ? '<' : '>', eb.tuple(key.createdAt, key.id)),
@@ -96,8 +106,9 @@ export class KyselyProductRepository implements ProductRepository {
         .select(['published', 'published_at'])
         .where('id', '=', productId)
         .executeTakeFirstOrThrow();
-      const { images, published, ...fields } = patch;
+      const { images, published, options, variants, need_variant_image, ...fields } = patch;
       const changes: Partial<ProductsTable> = { ...fields };
+      if (need_variant_image !== undefined) changes.need_variant_image = need_variant_image ? 1 : 0;
       if (published !== undefined) {
         changes.published = published ? 1 : 0;
         changes.published_at = published ? (current.published_at ?? now) : null;
@@ -106,6 +117,12 @@ export class KyselyProductRepository implements ProductRepository {
         await trx.updateTable('products').set(changes).where('id', '=', productId).execute();
       }
       if (images) await replaceImages(trx, shopId, productId, images, now);
+      if (variants || options) {
+        const entries =
+          variants ??
+          (await trx.selectFrom('variants').select('id').where('product_id', '=', productId).orderBy('position').execute()).map((row) => ({ id: row.id }));
+        await writeCatalogue(trx, shopId, productId, { entries, options }, now, variantLabel);
+      }
       return true;
     }));
     return found ? this.get(shopId, productId) : null;
@@ -118,6 +135,8 @@ export class KyselyProductRepository implements ProductRepository {
       if (!(await lockProduct(trx, shopId, productId, now))) return null;
       await this.changes.notify(trx, productId);
       const removed = await trx.deleteFrom('images').where('product_id', '=', productId).returning('path').execute();
+      await trx.deleteFrom('variants').where('product_id', '=', productId).execute();
+      await trx.deleteFrom('product_options').where('product_id', '=', productId).execute();
       await trx.deleteFrom('products').where('id', '=', productId).execute();
       return removed.map((row) => row.path);
     }));
@@ -142,7 +161,8 @@ export class KyselyProductRepository implements ProductRepository {
       if (list) list.push(image);
       else byProduct.set(image.product_id, [image]);
     }
-    return rows.map((row) => ({ ...toProduct(row), images: byProduct.get(row.id) ?? [] }));
+    const catalogues = await loadCatalogues(this.db, rows.map((row) => row.id), images);
+    return rows.map((row) => ({ ...toProduct(row), images: byProduct.get(row.id) ?? [], ...catalogues.get(row.id)! }));
   }
 }
 
@@ -162,8 +182,9 @@ function filtered<Q extends SelectQueryBuilder<Schema, 'products', any>>(query: 
   return q as Q;
 }
 
-function toProduct(row: ProductRow): Product {
-  return { ...row, published: row.published === 1 };
+function toProduct(row: ProductRow): Product & { need_variant_image: boolean } {
+  const { need_variant_image, ...product } = row;
+  return { ...product, published: row.published === 1, need_variant_image: need_variant_image === 1 };
 }
 
 async function insertImages(
@@ -198,6 +219,7 @@ async function replaceImages(
   }
   const kept = new Set(images.flatMap((image) => (image.id ? [image.id] : [])));
   const removed = [...existing].filter((id) => !kept.has(id));
+  await unlinkImages(trx, productId, removed, now);
   if (removed.length > 0) await trx.deleteFrom('images').where('id', 'in', removed).execute();
   for (const [index, image] of images.entries()) {
     const { id, ...fields } = image;

@@ -5,6 +5,7 @@ import type { Database } from './database.js';
 import { ReadCache } from './read-cache.js';
 import { KyselyShopRepository } from './shop-repository.js';
 import { KyselyTokenRepository } from './token-repository.js';
+import { KyselyVariantRepository } from './variant-repository.js';
 
 /** `cache` stays off until a change feed (startChangeFeed) is live for it. */
 export function createRepositories(database: Database, cache: ReadCache = new ReadCache()): Repositories {
@@ -14,6 +15,7 @@ export function createRepositories(database: Database, cache: ReadCache = new Re
   return {
     images: new KyselyImageRepository(db, hot, changes),
     products: new KyselyProductRepository(db, changes),
+    variants: new KyselyVariantRepository(db, changes),
     shops: new KyselyShopRepository(db, database.notifyChange),
     tokens: new KyselyTokenRepository(db, hot),
   };

@@ -1,4 +1,4 @@
-import type { Image, Product } from '../domain/entities.js';
+import type { Image, Product, VariantRow } from '../domain/entities.js';
 
 /** Table shapes as Kysely sees them. Booleans are 0/1 integers so both dialects store them alike. */
 export interface ShopsTable {
@@ -20,7 +20,20 @@ export interface AccessTokensTable {
 }
 
 /** A product row: its API fields (published as 0/1) and its store. */
-export type ProductsTable = Omit<Product, 'published'> & { shop_id: string; published: number };
+export type ProductsTable = Omit<Product, 'published'> & { shop_id: string; published: number; need_variant_image?: number };
+
+/** An option row: `value_list` is the option's values as a JSON array of strings. */
+export interface ProductOptionsTable {
+  id: string;
+  shop_id: string;
+  product_id: string;
+  position: number;
+  name: string;
+  value_list: string;
+}
+
+/** A variant row: its fields as answered (image_id '' for none), and its store. */
+export type VariantsTable = VariantRow & { shop_id: string };
 
 /** An image row: exactly its API fields, and its store. */
 export type ImagesTable = Image & { shop_id: string };
@@ -38,5 +51,7 @@ export interface Schema {
   access_tokens: AccessTokensTable;
   products: ProductsTable;
   images: ImagesTable;
+  product_options: ProductOptionsTable;
+  variants: VariantsTable;
   blobs: BlobsTable;
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from './database.js';
 import { IMAGE_COLUMNS, newImageRow } from './image-columns.js';
 import { PRODUCT_COLUMNS } from './product-repository.js';
-import type { ImagesTable, ProductsTable } from './schema.js';
+import type { ImagesTable, ProductsTable, VariantsTable } from './schema.js';
+import { defaultVariantRow, VARIANT_COLUMNS } from './variant-repository.js';
 
 export interface SeedResult {
   products: number;
@@ -15,6 +16,7 @@ export interface SeedResult {
 const BATCH = 20_000;
 const PRODUCT_ROW = ['shop_id', ...PRODUCT_COLUMNS] as const;
 const IMAGE_ROW = ['shop_id', ...IMAGE_COLUMNS] as const;
+const VARIANT_ROW = ['shop_id', ...VARIANT_COLUMNS] as const;
 
 const valuesOf = <T>(columns: readonly (keyof T)[], row: T): unknown[] => columns.map((column) => row[column]);
 
@@ -34,13 +36,17 @@ export async function seedImages(
   const writer = database.createBulkWriter();
   let products: unknown[][] = [];
   let images: unknown[][] = [];
+  let variants: unknown[][] = [];
   const flush = async () => {
     await writer.write([
       { table: 'products', columns: PRODUCT_ROW, rows: products },
       { table: 'images', columns: IMAGE_ROW, rows: images },
+      // Every product has its default variant, as product create makes it.
+      { table: 'variants', columns: VARIANT_ROW, rows: variants },
     ]);
     products = [];
     images = [];
+    variants = [];
   };
   while (result.images < total) {
     const n = result.products + 1;
@@ -58,6 +64,8 @@ export async function seedImages(
       updated_at: now,
     };
     products.push(valuesOf(PRODUCT_ROW, product));
+    const variant: VariantsTable = { shop_id: shopId, ...defaultVariantRow(product.id, now) };
+    variants.push(valuesOf(VARIANT_ROW, variant));
     const count = Math.min(perProduct, total - result.images);
     for (let position = 1; position <= count; position++) {
       const m = result.images + position;

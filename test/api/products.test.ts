@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type TestApi } from '../support/api.js';
 import { DIALECTS } from '../support/databases.js';
 
-const PRODUCT_FIELDS = ['id', 'title', 'handle', 'description', 'vendor', 'tags', 'published', 'published_at', 'created_at', 'updated_at', 'image', 'images'];
+const PRODUCT_FIELDS = ['id', 'title', 'handle', 'description', 'vendor', 'tags', 'published', 'published_at', 'created_at', 'updated_at', 'has_only_default_variant', 'need_variant_image', 'image', 'images', 'options', 'variants'];
 
 describe.each(DIALECTS)('products on %s', (dialect) => {
   let api: TestApi;

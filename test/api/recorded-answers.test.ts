@@ -15,7 +15,9 @@ import { DIALECTS } from '../support/databases.js';
  *   re-record:  PRODIMG_RECORD=1 npx vitest run test/api/recorded-answers.test.ts   (then read the diff)
  *
  * What varies per run is normalised: UUIDs become <uuid-N> numbered by first appearance in the
- * scenario's answers (requests name them the same way, `<UUID-N>` for the upper-case form), cursors
+ * scenario's answers (requests name them the same way, `<UUID-N>` for the upper-case form), except
+ * the ids of variants and options, numbered apart as <variant-N> and <option-N> (so the default
+ * variant every product has does not renumber the ids the scenario names), cursors
  * are decoded to <cursor:[...]>, the Request-Id value becomes <request-id> (its position is kept), and
  * Date and Keep-Alive keep their names only. Timestamps come from a clock that reads T0 + n seconds at
  * the n-th request, however often the server asks it. Every GET and HEAD is sent three times (repeated
@@ -265,6 +267,7 @@ const ONLY_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a
 /** Sends rows over node:http (new connection each, keep-alive asked) and turns answers into entries. */
 class Recorder {
   private readonly seen: string[] = [];
+  private readonly apart: Record<'variant' | 'option', string[]> = { variant: [], option: [] };
   private readonly cursors: Record<string, string> = {};
 
   constructor(
@@ -323,6 +326,11 @@ class Recorder {
   /** Cursors decoded, then every UUID as <uuid-N>, numbered by first appearance. */
   private normalise(text: string): string {
     return text
+      .replace(/\{"id":"([0-9a-f-]{36})","product_id":"[^"]*","(title|position":\d+,"name)"/g, (all, id: string, after: string) => {
+        const seen = this.apart[after === 'title' ? 'variant' : 'option'];
+        if (!seen.includes(id)) seen.push(id);
+        return all.replace(id, `<${after === 'title' ? 'variant' : 'option'}-${seen.indexOf(id) + 1}>`);
+      })
       .replace(/"([A-Za-z0-9_-]{20,})"/g, (all, token: string) => {
         const key = decodeCursor(token);
         return key ? `"<cursor:${JSON.stringify([key[0], this.normalise(key[1])])}>"` : all;

@@ -2,10 +2,12 @@ import type { AnyOperation } from '../operation.js';
 import { listAccessScopes } from './access-scopes.js';
 import { countProductImages, createProductImage, deleteProductImage, getProductImage, listProductImages, updateProductImage } from './product-images.js';
 import { countProducts, createProduct, deleteProduct, getProduct, listProducts, updateProduct } from './products.js';
+import { countVariants, createVariant, deleteVariant, getVariant, listVariants, updateVariant } from './variants.js';
 
 export * from './access-scopes.js';
 export * from './product-images.js';
 export * from './products.js';
+export * from './variants.js';
 
 /** Every operation of the API, in the order the reference lists them. */
 export const OPERATIONS: readonly AnyOperation[] = [
@@ -21,5 +23,11 @@ export const OPERATIONS: readonly AnyOperation[] = [
   createProduct,
   updateProduct,
   deleteProduct,
+  listVariants,
+  countVariants,
+  getVariant,
+  createVariant,
+  updateVariant,
+  deleteVariant,
   listAccessScopes,
 ];
