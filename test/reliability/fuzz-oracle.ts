@@ -54,6 +54,7 @@ const CATALOGUE: Record<number, RegExp> = {
         'Published must be true or false',
         'Images must be an array',
         'Images is too long \\(maximum is 250 images\\)',
+        'Images has too many sources for one request \\(maximum is 50 images with a src; send the rest in another request\\)',
         'Image \\d+: (must be an object|Id must be a valid UUID)',
         'Image [0-9a-f-]{36} (does not belong to this product|is listed more than once)',
         'Per page must be (an integer|greater than or equal to 1|less than or equal to 250)',
