@@ -29,8 +29,11 @@ export interface CdnRequest {
   ifNoneMatch: string | undefined;
   range: string | undefined;
   ifRange: string | undefined;
-  /** Aborted when the client has gone: a render nobody else waits for is cancelled. */
-  signal?: AbortSignal;
+  /**
+   * A signal aborted when the client has gone (a render nobody else waits for is then cancelled).
+   * Asked for only when a render is needed, so a stored file's answer never pays for one.
+   */
+  clientGone?: () => AbortSignal;
 }
 
 export interface CdnResponse {
@@ -172,7 +175,7 @@ export function createCdnService(options: CdnServiceOptions): CdnService {
         if (!convertible) throw badRequest(`expected a jpg, png, webp, gif or avif original to resize or convert, got ${spec.source.ext}`);
         blob = await blobs.stream(variant);
         if (blob === null) {
-          const bytes = await renderShared(spec, variant, format, request.signal);
+          const bytes = await renderShared(spec, variant, format, request.clientGone?.());
           if (bytes !== null) blob = blobFromBytes(bytes);
         }
       }

@@ -47,11 +47,17 @@ export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions
     },
     handler: async (request, reply) => {
       const { headers } = request;
-      // The response closing before it finished means the client went away.
-      const gone = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) gone.abort(new Error('the client went away'));
-      });
+      // The response closing before it finished means the client went away; watched only once a
+      // render is needed.
+      let gone: AbortController | undefined;
+      const clientGone = () => {
+        if (gone) return gone.signal;
+        const watching = (gone = new AbortController());
+        const leave = () => watching.abort(new Error('the client went away'));
+        if (reply.raw.destroyed) leave();
+        else reply.raw.once('close', () => reply.raw.writableFinished || leave());
+        return watching.signal;
+      };
       const response = await cdn.serve({
         name: request.params['*'],
         query: request.query,
@@ -60,10 +66,10 @@ export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions
         ifNoneMatch: headers['if-none-match'],
         range: headers.range,
         ifRange: joinedHeader(headers['if-range']),
-        signal: gone.signal,
+        clientGone,
       }).catch((err: unknown) => {
         // Nobody is left to answer: no error to render, no failure to log.
-        if (gone.signal.aborted) return undefined;
+        if (gone?.signal.aborted) return undefined;
         throw err;
       });
       if (response === undefined) return reply.hijack();
