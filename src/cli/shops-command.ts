@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ShopService } from '../domain/shop-service.js';
+import type { NewShop, ShopService } from '../domain/shop-service.js';
 import type { Database } from '../storage/database.js';
 import { withDatabase } from './context.js';
 
@@ -23,11 +23,15 @@ export function shopsCommand(program: Command): void {
     .command('create <subdomain>')
     .description('create a store; prints it as JSON')
     .option('--name <name>', 'display name (default: the subdomain)')
-    .option('--if-not-exists', 'when the store exists already, print it and succeed (its name is left as it is)')
-    .action((subdomain: string, opts: { name?: string; ifNotExists?: boolean }) =>
+    .option('--email <address>', "the store's contact address (default: none)")
+    .option('--currency <code>', 'ISO 4217 currency code (default: USD)')
+    .option('--timezone <offset>', 'UTC offset such as +0800 or -05:30 (default: +0000)')
+    .option('--if-not-exists', 'when the store exists already, print it and succeed (it is left as it is)')
+    .action((subdomain: string, opts: NewShop & { ifNotExists?: boolean }) =>
       withDatabase(async ({ database }) => {
         const service = await shopService(database);
-        print(opts.ifNotExists ? await service.ensure(subdomain, opts.name) : await service.create(subdomain, opts.name));
+        const { ifNotExists, ...given } = opts;
+        print(ifNotExists ? await service.ensure(subdomain, given) : await service.create(subdomain, given));
       }),
     );
   shops
@@ -66,7 +70,7 @@ export function tokensCommand(program: Command): void {
     .command('create')
     .description('create an access token; it is printed once, alone on the last line (only its hash is kept)')
     .requiredOption('--shop <subdomain>', 'the store the token belongs to')
-    .option('--scopes <list>', 'comma-separated scopes: read_product, write_product', 'read_product,write_product')
+    .option('--scopes <list>', 'comma-separated scopes: read_product, write_product, read_shop', 'read_product,write_product,read_shop')
     .action((opts: { shop: string; scopes: string }) =>
       withDatabase(async ({ database }) => {
         const scopes = opts.scopes.split(',').map((s) => s.trim()).filter(Boolean);

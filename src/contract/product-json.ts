@@ -17,9 +17,3 @@ export function productJson(product: ProductWithImages, context: WireContext): P
     image: first ? { src: first.src, width: first.width, height: first.height, alt: first.alt, path: first.path } : null,
   };
 }
-
-/** The product with only the fields asked for (`fields=`), or whole when none were asked for. */
-export function onlyFields(product: ProductJson, fields: readonly string[] | undefined): Partial<ProductJson> {
-  if (fields === undefined) return product;
-  return Object.fromEntries(fields.map((name) => [name, product[name as keyof ProductJson]]));
-}

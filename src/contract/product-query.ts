@@ -3,18 +3,14 @@ import { PRODUCT_FIELDS } from '../domain/entities.js';
 import { validation } from '../domain/errors.js';
 import type { ProductFilter, ProductQuery } from '../domain/ports.js';
 import { isUuid } from '../domain/uuid.js';
+import { parseFieldsParameter } from './field-filter.js';
+import { lastValue } from './query-value.js';
 
 export const PER_PAGE_DEFAULT = 20;
 export const PER_PAGE_MAX = 250;
 export const IDS_MAX = 250;
 
 type Query = Readonly<Record<string, unknown>>;
-
-/** A query parameter's value; a repeated one counts by its last value, as most servers read it. */
-function lastValue(query: Query, key: string): string | undefined {
-  const value = query[key];
-  return Array.isArray(value) ? String(value[value.length - 1]) : value === undefined ? undefined : String(value);
-}
 
 // ISO 8601 with a time and a zone, as the platform documents them: 2018-10-01T16:15:47-04:00.
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/i;
@@ -83,14 +79,9 @@ export function parseProductQuery(query: Query): { query: ProductQuery; fields: 
   if (cursor && preCursor) problems.push('Cursor and pre cursor cannot be used together');
   const filter = parseProductFilter(query, problems);
   if (problems.length > 0) throw validation(problems);
-  return { query: { perPage, ...(cursor ? { cursor } : {}), ...(preCursor ? { preCursor } : {}), filter }, fields: parseFields(lastValue(query, 'fields')) };
+  return { query: { perPage, ...(cursor ? { cursor } : {}), ...(preCursor ? { preCursor } : {}), filter }, fields: parseFieldsParameter(lastValue(query, 'fields'), ANSWERED_FIELDS) };
 }
 
+/** What `fields` may name: every field a product answer has. */
 const ANSWERED_FIELDS: readonly string[] = [...PRODUCT_FIELDS, 'has_only_default_variant', 'need_variant_image', 'image', 'images', 'options', 'variants'];
 
-/** `fields=id,title`: only those fields in each product; names it does not know are ignored. */
-function parseFields(raw: string | undefined): readonly string[] | undefined {
-  if (!raw) return undefined;
-  const asked = new Set(raw.split(',').map((name) => name.trim()));
-  return ANSWERED_FIELDS.filter((name) => asked.has(name));
-}

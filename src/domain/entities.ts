@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import type { ShopDetails } from './shop-details.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Timestamp = Type.String({ examples: ['2024-04-08T07:13:28Z'] });
@@ -126,7 +127,7 @@ export interface NewOption {
   values: string[];
 }
 
-export interface Shop {
+export interface Shop extends ShopDetails {
   id: string;
   subdomain: string;
   name: string;
@@ -135,7 +136,7 @@ export interface Shop {
   updated_at: string;
 }
 
-export const SCOPES = ['read_product', 'write_product'] as const;
+export const SCOPES = ['read_product', 'write_product', 'read_shop'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** What a valid access token grants: the store it belongs to and its scopes. */

@@ -1,4 +1,5 @@
 import type { Grant, Image, ImagePatch, NewImage, NewProduct, Product, ProductPatch, ProductWithImages, Scope, Shop, Variant, VariantInput } from './entities.js';
+import type { ShopDetails } from './shop-details.js';
 
 /**
  * What the domain needs from storage. Every method is scoped by shop id, so a record of another
@@ -75,8 +76,9 @@ export interface VariantRepository {
 }
 
 export interface ShopRepository {
-  create(shop: { subdomain: string; name: string }, now: string): Promise<Shop>;
+  create(shop: { subdomain: string; name: string } & ShopDetails, now: string): Promise<Shop>;
   find(subdomain: string): Promise<Shop | null>;
+  findById(id: string): Promise<Shop | null>;
   list(): Promise<Shop[]>;
   setActive(subdomain: string, active: boolean, now: string): Promise<Shop | null>;
   /** Removes the store with its products, images and tokens in one transaction; the paths its images used, or null when missing. */

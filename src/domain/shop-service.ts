@@ -1,9 +1,13 @@
-import { validation } from './errors.js';
+import { unauthorized, validation } from './errors.js';
+import { readShopDetails, type ShopDetails } from './shop-details.js';
 import { SCOPES, type Scope, type Shop } from './entities.js';
 import { generateToken, hashToken } from './auth-service.js';
 import type { ImageFiles } from './image-files.js';
 import type { Clock, ShopRepository, TokenRepository, TokenSummary } from './ports.js';
 import { newTokenPublicId, TOKEN_PUBLIC_ID } from './token-public-id.js';
+
+/** What `prodimg shops create` may set; the rest is made from these or from defaults. */
+export type NewShop = Partial<ShopDetails> & { name?: string };
 
 const SUBDOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -15,17 +19,27 @@ export class ShopService {
     private readonly clock: Clock,
   ) {}
 
-  async create(subdomain: string, name?: string): Promise<Shop> {
+  /** `details` not given take SHOP_DEFAULTS; every bad value is reported at once. */
+  async create(subdomain: string, given: NewShop = {}): Promise<Shop> {
     if (!SUBDOMAIN.test(subdomain)) {
       throw validation(['Subdomain must be 1-63 lowercase letters, digits or hyphens, not starting or ending with a hyphen']);
     }
+    const details = readShopDetails(given);
     if (await this.shops.find(subdomain)) throw validation([`Subdomain ${subdomain} is already taken`]);
-    return this.shops.create({ subdomain, name: name ?? subdomain }, this.clock());
+    return this.shops.create({ subdomain, name: given.name ?? subdomain, ...details }, this.clock());
   }
 
-  /** The store, created when missing: for set-up scripts that run more than once. */
-  async ensure(subdomain: string, name?: string): Promise<Shop> {
-    return (await this.shops.find(subdomain)) ?? this.create(subdomain, name);
+  /** The store, created when missing: for set-up scripts that run more than once (an existing one is left as it is). */
+  async ensure(subdomain: string, given: NewShop = {}): Promise<Shop> {
+    return (await this.shops.find(subdomain)) ?? this.create(subdomain, given);
+  }
+
+  /** The store a token belongs to, for the shop endpoint. */
+  async get(shopId: string): Promise<Shop> {
+    const shop = await this.shops.findById(shopId);
+    // A token goes with its store (one transaction); a server trusting it from memory may still ask.
+    if (!shop) throw unauthorized();
+    return shop;
   }
 
   list(): Promise<Shop[]> {

@@ -15,6 +15,7 @@ import { createMemoryCachedBlobStore } from '../imaging/memory-cached-blob-store
 import { WorkQueue } from '../imaging/work-queue.js';
 import type { Clock } from '../domain/ports.js';
 import { ProductService } from '../domain/product-service.js';
+import { ShopService } from '../domain/shop-service.js';
 import { VariantService } from '../domain/variant-service.js';
 import type { Database } from '../storage/database.js';
 import { type FeedTiming, startChangeFeed } from '../storage/change-feed.js';
@@ -31,6 +32,7 @@ import { accessScopeBindings } from './routes/access-scopes.js';
 import { cdnBytes, registerCdnRoutes } from './routes/cdn.js';
 import { productImageBindings } from './routes/product-images.js';
 import { productBindings } from './routes/products.js';
+import { shopBindings } from './routes/shop.js';
 import { variantBindings } from './routes/variants.js';
 import { createHttpServer } from './server-lifecycle.js';
 import { sweepOnStartup } from './startup-sweep.js';
@@ -96,6 +98,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...productBindings(new ProductService(repositories.products, ingestor, files, clock)),
     ...variantBindings(new VariantService(repositories.variants, clock)),
     ...accessScopeBindings(),
+    ...shopBindings(new ShopService(repositories.shops, repositories.tokens, clock), config.baseDomain),
   ];
   const fastRead = config.readCache
     ? new FastRead({

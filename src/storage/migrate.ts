@@ -5,6 +5,7 @@ import { imageFiles } from './migrations/002-image-files.js';
 import { tokenPublicId } from './migrations/003-token-public-id.js';
 import { librarySrc } from './migrations/004-library-src.js';
 import { variantsAndOptions } from './migrations/005-variants-and-options.js';
+import { shopDetails } from './migrations/006-shop-details.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
   return {
@@ -13,6 +14,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '003-token-public-id': tokenPublicId(dialect),
     '004-library-src': librarySrc(),
     '005-variants-and-options': variantsAndOptions(dialect),
+    '006-shop-details': shopDetails(),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { Image, Product, VariantRow } from '../domain/entities.js';
 
 /** Table shapes as Kysely sees them. Booleans are 0/1 integers so both dialects store them alike. */
@@ -6,6 +7,10 @@ export interface ShopsTable {
   subdomain: string;
   name: string;
   active: number;
+  /** Defaults (SHOP_DEFAULTS) fill rows written before migration 006. */
+  email: Generated<string>;
+  currency: Generated<string>;
+  timezone: Generated<string>;
   created_at: string;
   updated_at: string;
 }

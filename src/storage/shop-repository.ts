@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { NotifyChange } from './database-dialect.js';
 import type { Shop } from '../domain/entities.js';
+import type { ShopDetails } from '../domain/shop-details.js';
 import type { ShopRepository } from '../domain/ports.js';
 import type { Schema, ShopsTable } from './schema.js';
 
@@ -11,14 +12,20 @@ export class KyselyShopRepository implements ShopRepository {
     private readonly notify: NotifyChange,
   ) {}
 
-  async create(shop: { subdomain: string; name: string }, now: string): Promise<Shop> {
-    const row: ShopsTable = { id: randomUUID(), subdomain: shop.subdomain, name: shop.name, active: 1, created_at: now, updated_at: now };
+  async create(shop: { subdomain: string; name: string } & ShopDetails, now: string): Promise<Shop> {
+    const { subdomain, name, email, currency, timezone } = shop;
+    const row: Selectable<ShopsTable> = { id: randomUUID(), subdomain, name, active: 1, email, currency, timezone, created_at: now, updated_at: now };
     await this.db.insertInto('shops').values(row).execute();
     return toShop(row);
   }
 
   async find(subdomain: string): Promise<Shop | null> {
     const row = await this.db.selectFrom('shops').selectAll().where('subdomain', '=', subdomain).executeTakeFirst();
+    return row ? toShop(row) : null;
+  }
+
+  async findById(id: string): Promise<Shop | null> {
+    const row = await this.db.selectFrom('shops').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toShop(row) : null;
   }
 
@@ -59,6 +66,7 @@ export class KyselyShopRepository implements ShopRepository {
   }
 }
 
-function toShop(row: ShopsTable): Shop {
-  return { id: row.id, subdomain: row.subdomain, name: row.name, active: row.active === 1, created_at: row.created_at, updated_at: row.updated_at };
+function toShop(row: Selectable<ShopsTable>): Shop {
+  const { id, subdomain, name, email, currency, timezone, created_at, updated_at } = row;
+  return { id, subdomain, name, active: row.active === 1, email, currency, timezone, created_at, updated_at };
 }

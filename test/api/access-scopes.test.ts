@@ -12,7 +12,7 @@ describe.each(DIALECTS)('GET /oauth/access_scopes on %s', (dialect) => {
   it("lists the calling token's scopes, whatever they are, in each version's envelope", async () => {
     const { token: readOnly } = await api.shops.createToken('alpha', ['read_product']);
     const full = await api.call('GET', '/openapi/2022-01/oauth/access_scopes');
-    expect(full.body).toBe('{"access_scopes":[{"handle":"read_product"},{"handle":"write_product"}]}');
+    expect(full.body).toBe('{"access_scopes":[{"handle":"read_product"},{"handle":"write_product"},{"handle":"read_shop"}]}');
     const narrow = await api.call('GET', '/openapi/2020-07/oauth/access_scopes', undefined, { 'access-token': readOnly });
     expect(narrow.json()).toEqual({ access_scopes: [{ handle: 'read_product' }] });
     const enveloped = await api.call('GET', '/openapi/2025-06/oauth/access_scopes', undefined, { 'access-token': readOnly });

@@ -380,7 +380,7 @@ describe.each(DIALECTS)('recorded answers on %s', (dialect) => {
       const clock = () => new Date(now).toISOString().slice(0, 19) + 'Z';
       // Short feed timing: on PostgreSQL the read cache (and so the answers before the router) goes on within 0.2 s.
       api = await startApi(dialect, { clock, feedTiming: { heartbeatMs: 50, quietMs: 150 } });
-      await api.shops.create('sleepy', 'Sleepy');
+      await api.shops.create('sleepy', { name: 'Sleepy' });
       tokens = {
         token: api.token,
         read: (await api.shops.createToken('alpha', ['read_product'])).token,

@@ -33,7 +33,7 @@ describe.each(DIALECTS)('variants on %s', (dialect) => {
   beforeAll(async () => {
     api = await startApi(dialect, { clock: () => T });
     readOnly = (await api.shops.createToken('alpha', ['read_product'])).token;
-    await api.shops.create('beta', 'Beta');
+    await api.shops.create('beta', { name: 'Beta' });
     otherStore = (await api.shops.createToken('beta', ['read_product', 'write_product'])).token;
   });
   afterAll(() => api.close());

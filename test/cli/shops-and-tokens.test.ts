@@ -54,6 +54,19 @@ describe.skipIf(!BUILT).each(DIALECTS)('shops delete and token ids through the C
     expect(again.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('shops create takes the details GET /shop answers, and the default token can read them', async () => {
+    const made = run('shops', 'create', 'detailed', '--name', 'Detailed Co', '--email', 'hi@detailed.example', '--currency', 'gbp', '--timezone', '-05:30');
+    expect(made.code).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({ subdomain: 'detailed', name: 'Detailed Co', email: 'hi@detailed.example', currency: 'GBP', timezone: '-0530' });
+    const token = run('tokens', 'create', '--shop', 'detailed').stdout.trim().split('\n').at(-1)!;
+    const shop = (await api.call('GET', 'shop?fields=name,email,currency,timezone', undefined, { 'access-token': token })).json();
+    expect(shop).toEqual({ shop: { name: 'Detailed Co', email: 'hi@detailed.example', currency: 'GBP', timezone: '-0530' } });
+    const bad = run('shops', 'create', 'baddetails', '--currency', 'dollars', '--timezone', 'Asia/Shanghai');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('Currency must be an ISO 4217 code');
+    expect(bad.stderr).toContain('Timezone must be a UTC offset');
+  });
+
   it('a revoked token is refused by the API once the auth cache has let go of it', async () => {
     run('shops', 'create', 'revoked');
     const created = run('tokens', 'create', '--shop', 'revoked');

@@ -5,11 +5,12 @@ import { OPERATIONS } from '../../src/contract/operations/index.js';
 import { accessScopeBindings } from '../../src/server/routes/access-scopes.js';
 import { productImageBindings } from '../../src/server/routes/product-images.js';
 import { productBindings } from '../../src/server/routes/products.js';
+import { shopBindings } from '../../src/server/routes/shop.js';
 import { variantBindings } from '../../src/server/routes/variants.js';
 
 // Only the declarations matter here; the use cases are never run.
 const unused = null as never;
-const bound = [...productImageBindings(unused), ...productBindings(unused), ...variantBindings(unused), ...accessScopeBindings()];
+const bound = [...productImageBindings(unused), ...productBindings(unused), ...variantBindings(unused), ...accessScopeBindings(), ...shopBindings(unused, 'unused')];
 
 describe('the operation declarations', () => {
   it('lists every operation once, each with its own id and method + path', () => {

@@ -66,7 +66,7 @@ describe.each(DIALECTS)('protocol corners on %s', (dialect) => {
   });
 
   it('a Host with a non-numeric port is a 400, not a way around the store check', async () => {
-    await api.shops.create('storeb', 'B');
+    await api.shops.create('storeb', { name: 'B' });
     const res = await api.call('GET', 'products/count', undefined, { host: 'storeb.myshoplaza.localhost:abc' });
     expect({ status: res.statusCode, body: res.json() }).toEqual({
       status: 400,

@@ -20,7 +20,7 @@ describe.each(DIALECTS)('every product has its default variant, on %s', (dialect
     await kysely.schema.dropTable('product_options').execute();
     await kysely.schema.alterTable('products').dropColumn('need_variant_image').execute();
     const repos = createRepositories(db.database);
-    const shop = await new ShopService(repos.shops, repos.tokens, () => T).create('alpha', 'Alpha');
+    const shop = await new ShopService(repos.shops, repos.tokens, () => T).create('alpha', { name: 'Alpha' });
     const old = { id: '11111111-1111-4111-8111-111111111111', title: 'Old', handle: 'old', description: '', vendor: '', tags: '', published: 1, published_at: T, created_at: T, updated_at: T };
     await sql`INSERT INTO products (id, shop_id, title, handle, description, vendor, tags, published, published_at, created_at, updated_at)
       VALUES (${old.id}, ${shop.id}, ${old.title}, ${old.handle}, '', '', '', 1, ${T}, ${T}, ${T})`.execute(kysely);
@@ -41,7 +41,7 @@ describe.each(DIALECTS)('every product has its default variant, on %s', (dialect
   it('seeds products with their default variant', async () => {
     db = await freshDatabase(dialect);
     const repos = createRepositories(db.database);
-    const shop = await new ShopService(repos.shops, repos.tokens, () => T).create('alpha', 'Alpha');
+    const shop = await new ShopService(repos.shops, repos.tokens, () => T).create('alpha', { name: 'Alpha' });
     const seeded = await seedImages(db.database, shop.id, 5, 2, T);
     expect(await repos.variants.count(shop.id, seeded.productId)).toBe(1);
     const row = await db.database.db.selectFrom('variants').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();

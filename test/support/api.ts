@@ -26,7 +26,7 @@ export interface TestApi {
   config: Config;
   db: TestDatabase;
   shops: ShopService;
-  /** A read+write token of store "alpha". */
+  /** A token of store "alpha" with read_product, write_product and read_shop. */
   token: string;
   close(): Promise<void>;
   /** The server's own address, `http://127.0.0.1:<port>`. */
@@ -74,8 +74,8 @@ export async function startApi(
   });
   const repos = createRepositories(db.database);
   const shops = new ShopService(repos.shops, repos.tokens, systemClock);
-  await shops.create('alpha', 'Alpha');
-  const { token } = await shops.createToken('alpha', ['read_product', 'write_product']);
+  await shops.create('alpha', { name: 'Alpha' });
+  const { token } = await shops.createToken('alpha', ['read_product', 'write_product', 'read_shop']);
 
   options.beforeListen?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -11,6 +11,6 @@ import { createRepositories } from '../../src/storage/repositories.js';
 export async function createShopToken(database: Database, shop: string): Promise<string> {
   const repos = createRepositories(database);
   const shops = new ShopService(repos.shops, repos.tokens, systemClock);
-  await shops.create(shop, shop);
+  await shops.create(shop, { name: shop });
   return (await shops.createToken(shop, ['read_product', 'write_product'])).token;
 }

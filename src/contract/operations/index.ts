@@ -1,12 +1,14 @@
 import type { AnyOperation } from '../operation.js';
 import { listAccessScopes } from './access-scopes.js';
 import { countProductImages, createProductImage, deleteProductImage, getProductImage, listProductImages, updateProductImage } from './product-images.js';
+import { getShop } from './shop.js';
 import { countProducts, createProduct, deleteProduct, getProduct, listProducts, updateProduct } from './products.js';
 import { countVariants, createVariant, deleteVariant, getVariant, listVariants, updateVariant } from './variants.js';
 
 export * from './access-scopes.js';
 export * from './product-images.js';
 export * from './products.js';
+export * from './shop.js';
 export * from './variants.js';
 
 /** Every operation of the API, in the order the reference lists them. */
@@ -29,5 +31,6 @@ export const OPERATIONS: readonly AnyOperation[] = [
   createVariant,
   updateVariant,
   deleteVariant,
+  getShop,
   listAccessScopes,
 ];

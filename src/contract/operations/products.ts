@@ -4,7 +4,8 @@ import type { ProductPage } from '../../domain/ports.js';
 import type { WireContext } from '../library-src.js';
 import { defineOperation } from '../operation.js';
 import { parseProductCreate, parseProductUpdate } from '../product-body.js';
-import { onlyFields, productJson } from '../product-json.js';
+import { onlyFields } from '../field-filter.js';
+import { productJson } from '../product-json.js';
 import { parseProductCountQuery, parseProductQuery } from '../product-query.js';
 import { CountEnvelope, EmptyEnvelope, ProductCountQuery, ProductCreateBody, ProductEnvelope, ProductListQuery, ProductParams, ProductsEnvelope, ProductUpdateBody } from '../schemas.js';
 
