@@ -9,7 +9,7 @@ export const ALT_MAX = 512;
 /** Unwraps `{"<root>": {...}}`; anything else is a malformed request, not a validation problem. */
 export function unwrap(body: unknown, root: string): Fields {
   if (!isPlainObject(body) || !isPlainObject(body[root])) {
-    throw badRequest(`body must be a JSON object with an "${root}" object`);
+    throw badRequest(`body must be a JSON object with ${/^[aeiou]/.test(root) ? 'an' : 'a'} "${root}" object`);
   }
   return body[root] as Fields;
 }

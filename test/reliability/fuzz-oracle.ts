@@ -31,7 +31,7 @@ const CATALOGUE: Record<number, RegExp> = {
         'body must not contain a "__proto__" key, or a "constructor" key with a "prototype"',
         'the Host header is not valid \\(expected a host name and an optional numeric port\\)',
         'the request has more than one Host header',
-        'body must be a JSON object with an "(image|product)" object',
+        'body must be a JSON object with (an "image"|a "product"|a "variant") object',
         'Content-Length does not match the body',
         'the URL is not valid',
         // The CDN's size and option messages: "expected one of 16, 32 for width, got 100".

@@ -48,7 +48,7 @@ export async function startApi(
     env?: Record<string, string>;
     publicAddress?: () => string;
     feedTiming?: FeedTiming;
-    /** The app's clock, `2024-04-08T07:13:28Z` style (timestamps of products and images); the system clock when omitted. */
+    /** The app's clock, `2024-04-08T07:13:28Z` style (timestamps of stores, products and images); the system clock when omitted. */
     clock?: () => string;
     /** Runs before the app listens: the last moment hooks can be added. */
     beforeListen?: (app: FastifyInstance) => void;
@@ -73,7 +73,7 @@ export async function startApi(
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const repos = createRepositories(db.database);
-  const shops = new ShopService(repos.shops, repos.tokens, systemClock);
+  const shops = new ShopService(repos.shops, repos.tokens, options.clock ?? systemClock);
   await shops.create('alpha', { name: 'Alpha' });
   const { token } = await shops.createToken('alpha', ['read_product', 'write_product', 'read_shop']);
 
