@@ -39,7 +39,9 @@ export function parseProductFilter(query: Query, problems: string[] = []): Produ
     else filter.ids = list.map((id) => id.toLowerCase());
   }
   const title = lastValue(query, 'title');
-  if (title) filter.title = title;
+  // No title holds U+0000 (PostgreSQL cannot even compare with it): the same refusal as a body's text.
+  if (title?.includes('\u0000')) problems.push('Title contains an invalid character');
+  else if (title) filter.title = title;
   for (const [key, label, field] of TIMES) {
     const raw = lastValue(query, key);
     if (!raw) continue;

@@ -279,7 +279,7 @@ describe.each(DIALECTS)('variants on %s', (dialect) => {
       fails(await call('DELETE', 'products/x/variants/y'), 'Validation', ['ProductId must be a valid UUID', 'VariantId must be a valid UUID']);
 
       fails(await call('POST', `products/${product.id}/variants`, '{"variant":'), 'BadRequest', ['Bad Request: body is not valid JSON']);
-      fails(await call('PUT', `variants/${red.id}`, { variants: {} }), 'BadRequest', ['Bad Request: body must be a JSON object with an "variant" object']);
+      fails(await call('PUT', `variants/${red.id}`, { variants: {} }), 'BadRequest', ['Bad Request: body must be a JSON object with a "variant" object']);
       fails(await call('PUT', `variants/${red.id}`, '{}', { 'content-type': 'text/plain' }), 'BadRequest', ['Bad Request: Content-Type must be application/json']);
       fails(await call('POST', `products/${product.id}/variants`, { variant: { sku: 'x'.repeat(1024 * 1024) } }), 'PayloadTooLarge', ['Payload Too Large: the body exceeds 1 MiB']);
     });

@@ -62,7 +62,7 @@ export const text = (maxLength = 40): fc.Arbitrary<string> =>
   );
 
 /** Text for JSON string fields: also lone surrogates ("\ud800" is valid JSON; neither database keeps it). */
-const fieldText = (maxLength = 40): fc.Arbitrary<string> =>
+export const fieldText = (maxLength = 40): fc.Arbitrary<string> =>
   fc.oneof(
     { weight: 6, arbitrary: text(maxLength) },
     { weight: 1, arbitrary: fc.tuple(text(5), fc.integer({ min: 0xd800, max: 0xdfff }), text(5)).map(([a, c, b]) => `${a}${String.fromCharCode(c)}${b}`) },
@@ -103,7 +103,7 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(null, true, false, '', [], {}) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
 );
-const field = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 6, arbitrary: valid }, { weight: 1, arbitrary: anyJson });
+export const field = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 6, arbitrary: valid }, { weight: 1, arbitrary: anyJson });
 
 // ---------------------------------------------------------------------------------------------
 // Ids, tokens, hosts
