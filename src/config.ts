@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { parseRateLimits, type RateLimitSettings } from './server/rate-limits/buckets.js';
 
 /** Settings read once at start-up from the environment, checked, then frozen. */
 export interface Config {
@@ -42,6 +43,10 @@ export interface Config {
   readonly ingestConcurrency: number;
   readonly ingestQueue: number;
   readonly ingestQueueWaitMs: number;
+  /** The leaky buckets of app tokens and `--rate-limited` CLI tokens; null: off. */
+  readonly rateLimits: RateLimitSettings | null;
+  /** redis://...: rate-limit buckets shared by every server using it; unset: in each server's memory. */
+  readonly redisUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +91,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('PRODIMG_VARIANT_SIZES must be a comma-separated list of sizes from 1 to 8192');
   }
 
+  let rateLimits: RateLimitSettings | null;
+  try {
+    rateLimits = parseRateLimits(env.PRODIMG_RATE_LIMIT || 'app:40/2,store:80/20');
+  } catch (error) {
+    throw new ConfigError(`PRODIMG_RATE_LIMIT must be "off" or like app:40/2,store:80/20 (capacity/leak per second): ${(error as Error).message}`);
+  }
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) throw new ConfigError(`REDIS_URL must be a Redis URL like redis://127.0.0.1:6379; got "${redisUrl}"`);
+
   return Object.freeze({
     dataDir: resolve(dataDir),
     databaseUrl,
@@ -112,6 +126,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingestQueue: positiveInt(env, 'PRODIMG_INGEST_QUEUE', 512, 100_000),
     ingestQueueWaitMs: positiveInt(env, 'PRODIMG_INGEST_QUEUE_WAIT_MS', 15_000, 3_600_000),
     authCacheMs: positiveInt(env, 'PRODIMG_AUTH_CACHE_MS', 1000, 3_600_000, 0),
+    rateLimits,
+    redisUrl,
   });
 }
 

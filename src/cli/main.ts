@@ -45,6 +45,10 @@ Environment (checked at start; the default in brackets):
   PRODIMG_INGEST_QUEUE_WAIT_MS      longest wait for a download slot before a 503 [15000]
   PRODIMG_STARTUP_SWEEP             1: remove files a crash left unreferenced, in the background
                                     after start-up; 0: do not [1]
+  PRODIMG_RATE_LIMIT                leaky buckets of --rate-limited tokens, capacity/leak per
+                                    second, or off [app:40/2,store:80/20]
+  REDIS_URL                         redis://host:port: rate-limit buckets shared by every server
+                                    using it [unset: in each server's memory]
 A bad value is reported in one line and the command exits with code 2.`;
 
 /** From package.json, which every install of the package has. */

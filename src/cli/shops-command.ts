@@ -71,11 +71,13 @@ export function tokensCommand(program: Command): void {
     .description('create an access token; it is printed once, alone on the last line (only its hash is kept)')
     .requiredOption('--shop <subdomain>', 'the store the token belongs to')
     .option('--scopes <list>', 'comma-separated scopes: read_product, write_product, read_shop', 'read_product,write_product,read_shop')
-    .action((opts: { shop: string; scopes: string }) =>
+    .option('--rate-limited', "its requests fill the rate-limit buckets (PRODIMG_RATE_LIMIT), as an app's do")
+    .action((opts: { shop: string; scopes: string; rateLimited?: boolean }) =>
       withDatabase(async ({ database }) => {
         const scopes = opts.scopes.split(',').map((s) => s.trim()).filter(Boolean);
-        const created = await (await shopService(database)).createToken(opts.shop, scopes);
-        process.stdout.write(`# access token ${created.id} for ${created.shop.subdomain} (${created.scopes.join(',')}); shown once, store it now\n`);
+        const created = await (await shopService(database)).createToken(opts.shop, scopes, { rateLimited: opts.rateLimited ?? false });
+        const limited = opts.rateLimited ? ', rate limited' : '';
+        process.stdout.write(`# access token ${created.id} for ${created.shop.subdomain} (${created.scopes.join(',')}${limited}); shown once, store it now\n`);
         process.stdout.write(`${created.token}\n`);
       }),
     );

@@ -25,8 +25,8 @@ export type ErrorBody = { errors: string[] } | { error: string } | { code: strin
 interface CatalogueEntry {
   /** The words a client reads, from the error's facts (DomainError.messages). */
   text(messages: readonly string[]): string[];
-  /** Headers the answer carries besides the usual ones, in every family. */
-  headers?: Readonly<Record<string, string>>;
+  /** Headers the answer carries besides the usual ones, in every family (from the error's facts, or fixed). */
+  headers?: Readonly<Record<string, string>> | ((messages: readonly string[]) => Readonly<Record<string, string>>);
   classic: { status: number; singular?: true };
   envelope: { status: number; code: string };
 }
@@ -52,6 +52,12 @@ export const ERROR_CATALOGUE: Readonly<Record<WireErrorCode, CatalogueEntry>> = 
   RouteNotFound: { text: words('Not Found'), classic: { status: 404 }, envelope: { status: 404, code: 'NotFound' } },
   Validation: { text: (messages) => [...messages], classic: { status: 422 }, envelope: { status: 400, code: 'InvalidParameter' } },
   PayloadTooLarge: { text: prefixed('Payload Too Large: '), classic: { status: 413 }, envelope: { status: 413, code: 'PayloadTooLarge' } },
+  RateLimited: {
+    text: ([, why]) => [`Too Many Requests: ${why}`],
+    headers: ([seconds = '1']) => ({ 'retry-after': seconds }),
+    classic: { status: 429 },
+    envelope: { status: 429, code: 'TooManyRequests' },
+  },
   Overloaded: { text: prefixed('Service Unavailable: '), headers: RETRY_SOON, classic: { status: 503 }, envelope: { status: 503, code: 'ServiceUnavailable' } },
   InsufficientStorage: { text: prefixed('Insufficient Storage: '), classic: { status: 507 }, envelope: { status: 507, code: 'InsufficientStorage' } },
   ShuttingDown: {
@@ -88,7 +94,7 @@ const NO_HEADERS = {};
 export function errorAnswer(family: ErrorFamily, code: WireErrorCode, messages: readonly string[] = []): ErrorAnswer {
   const entry = ERROR_CATALOGUE[code];
   const text = entry.text(messages);
-  const headers = entry.headers ?? NO_HEADERS;
+  const headers = typeof entry.headers === 'function' ? entry.headers(messages) : (entry.headers ?? NO_HEADERS);
   if (family === 'envelope') return { status: entry.envelope.status, body: { code: entry.envelope.code, message: text.join('; ') }, headers };
   return { status: entry.classic.status, body: entry.classic.singular ? { error: text[0] ?? '' } : { errors: text }, headers };
 }

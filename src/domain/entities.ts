@@ -145,6 +145,8 @@ export interface Grant {
   subdomain: string;
   active: boolean;
   scopes: readonly Scope[];
+  /** The app whose rate-limit bucket (for this store) the token fills; absent: not rate limited. */
+  rateLimitKey?: string;
 }
 
 /** Image fields a client may set; width/height are 0 when unknown. */

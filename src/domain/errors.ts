@@ -20,6 +20,8 @@ export type ErrorCode =
   /** One message per problem with the request's values. */
   | 'Validation'
   | 'PayloadTooLarge'
+  /** The caller's rate-limit bucket is full: `messages[0]` is the seconds to wait, `messages[1]` which bucket. */
+  | 'RateLimited'
   /** The server is saturated (queues full): `messages[0]` says with what; retry shortly. */
   | 'Overloaded'
   /** The disk (or the database's) is full: `messages[0]` says where. */
@@ -49,6 +51,7 @@ export const imageNotFound = () => new DomainError('ImageNotFound');
 export const routeNotFound = () => new DomainError('RouteNotFound');
 export const validation = (messages: readonly string[]) => new DomainError('Validation', messages);
 export const payloadTooLarge = (why: string) => new DomainError('PayloadTooLarge', [why]);
+export const rateLimited = (retryAfterSeconds: number, why: string) => new DomainError('RateLimited', [String(retryAfterSeconds), why]);
 export const overloaded = (why: string) => new DomainError('Overloaded', [why]);
 export const insufficientStorage = (why: string) => new DomainError('InsufficientStorage', [why]);
 export const shuttingDown = () => new DomainError('ShuttingDown');

@@ -90,10 +90,12 @@ export interface TokenSummary {
   id: string;
   scopes: Scope[];
   created_at: string;
+  /** Its requests fill the rate-limit buckets. */
+  rate_limited: boolean;
 }
 
 export interface TokenRepository {
-  create(shopId: string, tokenHash: string, scopes: readonly string[], now: string, publicId: string): Promise<void>;
+  create(shopId: string, tokenHash: string, scopes: readonly string[], now: string, publicId: string, rateLimited?: boolean): Promise<void>;
   list(shopId: string): Promise<TokenSummary[]>;
   /** False when no token has this public id. */
   revoke(publicId: string): Promise<boolean>;

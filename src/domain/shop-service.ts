@@ -78,7 +78,11 @@ export class ShopService {
   }
 
   /** Returns the token in clear; only its hash is kept, so this is the one time it is shown. */
-  async createToken(subdomain: string, scopes: readonly string[]): Promise<{ token: string; id: string; shop: Shop; scopes: Scope[] }> {
+  async createToken(
+    subdomain: string,
+    scopes: readonly string[],
+    options: { rateLimited?: boolean } = {},
+  ): Promise<{ token: string; id: string; shop: Shop; scopes: Scope[] }> {
     const unknown = scopes.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
     if (unknown.length > 0 || scopes.length === 0) {
       throw validation([`Scopes must be a comma-separated list of ${SCOPES.join(', ')}; got "${scopes.join(',')}"`]);
@@ -88,7 +92,7 @@ export class ShopService {
     const token = generateToken();
     const unique = [...new Set(scopes)] as Scope[];
     const id = newTokenPublicId();
-    await this.tokens.create(shop.id, hashToken(token), unique, this.clock(), id);
+    await this.tokens.create(shop.id, hashToken(token), unique, this.clock(), id, options.rateLimited ?? false);
     return { token, id, shop, scopes: unique };
   }
 }

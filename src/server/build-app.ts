@@ -32,6 +32,7 @@ import { accessScopeBindings } from './routes/access-scopes.js';
 import { cdnBytes, registerCdnRoutes } from './routes/cdn.js';
 import { productImageBindings } from './routes/product-images.js';
 import { productBindings } from './routes/products.js';
+import { openRateLimits } from './rate-limits/open-rate-limits.js';
 import { shopBindings } from './routes/shop.js';
 import { variantBindings } from './routes/variants.js';
 import { createHttpServer } from './server-lifecycle.js';
@@ -92,7 +93,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const ingestor = options.ingestor ?? fetching ?? passthroughIngestor;
   // Also with ingestion off: files stored while it was on are still released when their images go.
   const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path), stored);
-  const admission = new Admission(new AuthService(repositories.tokens, config.baseDomain, new GrantCache(config.authCacheMs)));
+  const rateLimits = openRateLimits(config, options.logger);
+  const admission = new Admission(new AuthService(repositories.tokens, config.baseDomain, new GrantCache(config.authCacheMs)), rateLimits);
   const bindings = [
     ...productImageBindings(new ImageService(repositories.images, ingestor, files, clock)),
     ...productBindings(new ProductService(repositories.products, ingestor, files, clock)),
@@ -125,6 +127,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.addHook('onClose', () => feed.close());
   }
   if (fetching) app.addHook('onClose', () => fetching.close());
+  if (rateLimits) app.addHook('onClose', () => rateLimits.close());
 
   cdn = registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels, renders });
   registerHealthRoutes(app, { database, blobs: stored });

@@ -5,7 +5,7 @@ import { readPathIds } from '../contract/uuid.js';
 import type { ApiVersion } from '../contract/versions.js';
 import type { Grant } from '../domain/entities.js';
 import { badRequest } from '../domain/errors.js';
-import { type Admission, type Admitted, tokenOf } from './admission.js';
+import { type Admission, type Admitted, tokenOf, withAnswerHeaders } from './admission.js';
 import type { Binding } from './binding.js';
 
 declare module 'fastify' {
@@ -52,7 +52,7 @@ export async function registerApiVersion(
             return done();
           }
         } catch (err) {
-          return done(err as Error);
+          return done(withAnswerHeaders(reply.raw, err as Error));
         }
         admission.admit(asked, operation.scope).then(
           (later) => {
@@ -63,7 +63,7 @@ export async function registerApiVersion(
               done(err as Error);
             }
           },
-          (err: Error) => done(err),
+          (err: Error) => done(withAnswerHeaders(reply.raw, err)),
         );
       });
       for (const binding of bindings) {

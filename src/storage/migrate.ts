@@ -6,6 +6,7 @@ import { tokenPublicId } from './migrations/003-token-public-id.js';
 import { librarySrc } from './migrations/004-library-src.js';
 import { variantsAndOptions } from './migrations/005-variants-and-options.js';
 import { shopDetails } from './migrations/006-shop-details.js';
+import { rateLimitedTokens } from './migrations/007-rate-limited-tokens.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
   return {
@@ -15,6 +16,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '004-library-src': librarySrc(),
     '005-variants-and-options': variantsAndOptions(dialect),
     '006-shop-details': shopDetails(),
+    '007-rate-limited-tokens': rateLimitedTokens(),
   };
 }
 

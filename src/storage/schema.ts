@@ -22,6 +22,8 @@ export interface AccessTokensTable {
   created_at: string;
   /** Shown by `tokens list` and used by `tokens revoke` (003-token-public-id). */
   public_id: string;
+  /** 1: its requests fill the rate-limit buckets (007-rate-limited-tokens). */
+  rate_limited: Generated<number>;
 }
 
 /** A product row: its API fields (published as 0/1) and its store. */

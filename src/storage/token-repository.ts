@@ -10,22 +10,22 @@ export class KyselyTokenRepository implements TokenRepository {
     private readonly hot: HotReads,
   ) {}
 
-  async create(shopId: string, tokenHash: string, scopes: readonly string[], now: string, publicId: string): Promise<void> {
+  async create(shopId: string, tokenHash: string, scopes: readonly string[], now: string, publicId: string, rateLimited = false): Promise<void> {
     await this.db
       .insertInto('access_tokens')
-      .values({ token_hash: tokenHash, shop_id: shopId, scopes: scopes.join(','), created_at: now, public_id: publicId })
+      .values({ token_hash: tokenHash, shop_id: shopId, scopes: scopes.join(','), created_at: now, public_id: publicId, rate_limited: rateLimited ? 1 : 0 })
       .execute();
   }
 
   async list(shopId: string): Promise<TokenSummary[]> {
     const rows = await this.db
       .selectFrom('access_tokens')
-      .select(['public_id', 'scopes', 'created_at'])
+      .select(['public_id', 'scopes', 'created_at', 'rate_limited'])
       .where('shop_id', '=', shopId)
       .orderBy('created_at')
       .orderBy('public_id')
       .execute();
-    return rows.map((row) => ({ id: row.public_id, scopes: knownScopes(row.scopes), created_at: row.created_at }));
+    return rows.map((row) => ({ id: row.public_id, scopes: knownScopes(row.scopes), created_at: row.created_at, rate_limited: row.rate_limited === 1 }));
   }
 
   async revoke(publicId: string): Promise<boolean> {
@@ -36,7 +36,9 @@ export class KyselyTokenRepository implements TokenRepository {
   async findByHash(tokenHash: string): Promise<(Grant & { tokenHash: string }) | null> {
     const row = await this.hot.grant(tokenHash);
     if (!row) return null;
-    return { tokenHash: row.token_hash, shopId: row.shop_id, subdomain: row.subdomain, active: row.active === 1, scopes: knownScopes(row.scopes) };
+    const grant = { tokenHash: row.token_hash, shopId: row.shop_id, subdomain: row.subdomain, active: row.active === 1, scopes: knownScopes(row.scopes) };
+    // A token made by the CLI with --rate-limited is an app of its own.
+    return Number(row.rate_limited) === 1 ? { ...grant, rateLimitKey: `token:${row.public_id}` } : grant;
   }
 }
 

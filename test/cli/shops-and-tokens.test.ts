@@ -36,16 +36,17 @@ describe.skipIf(!BUILT).each(DIALECTS)('shops delete and token ids through the C
 
   it('tokens get a short public id: shown at creation and by tokens list, used by tokens revoke', () => {
     expect(run('shops', 'create', 'tokened').code).toBe(0);
-    const created = [run('tokens', 'create', '--shop', 'tokened'), run('tokens', 'create', '--shop', 'tokened', '--scopes', 'read_product')];
+    const created = [run('tokens', 'create', '--shop', 'tokened'), run('tokens', 'create', '--shop', 'tokened', '--scopes', 'read_product', '--rate-limited')];
     const ids = created.map((res) => /^# access token ([0-9a-f]{12}) for tokened/.exec(res.stdout)?.[1]);
     expect(ids.every((id) => id !== undefined)).toBe(true);
     const listed = JSON.parse(run('tokens', 'list', '--shop', 'tokened').stdout) as Array<{ id: string; scopes: string[] }>;
     expect(listed.map((token) => token.id).sort()).toEqual([...ids].sort());
-    expect(listed.find((token) => token.id === ids[1])!.scopes).toEqual(['read_product']);
+    expect(listed.find((token) => token.id === ids[1])).toMatchObject({ scopes: ['read_product'], rate_limited: true });
+    expect(listed.find((token) => token.id === ids[0])).toMatchObject({ scopes: ['read_product', 'write_product', 'read_shop'], rate_limited: false });
     // Neither the token nor its hash is ever shown again.
     const secret = created[0]!.stdout.trim().split('\n').at(-1)!;
     expect(JSON.stringify(listed)).not.toContain(secret.slice(0, 16));
-    expect(Object.keys(listed[0]!).sort()).toEqual(['created_at', 'id', 'scopes']);
+    expect(Object.keys(listed[0]!).sort()).toEqual(['created_at', 'id', 'rate_limited', 'scopes']);
 
     expect(run('tokens', 'revoke', ids[0]!).code).toBe(0);
     expect(JSON.parse(run('tokens', 'list', '--shop', 'tokened').stdout).map((token: { id: string }) => token.id)).toEqual([ids[1]]);
