@@ -61,7 +61,7 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
     width: size.width,
     height: size.height,
     // The bytes go back with the answer so ImageFiles.ensure can restore the file if need be.
-    bytes,
+    keep: { restore: async () => bytes, done() {} },
   });
   const downloads = options.downloads ?? new WorkQueue({ concurrency: 4, maxWaiting: 512, what: 'image downloads' });
   const decodes = options.decodes ?? new WorkQueue({ concurrency: availableParallelism(), maxWaiting: 512, what: 'image decodes' });
