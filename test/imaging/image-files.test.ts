@@ -57,6 +57,16 @@ describe('image files kept in step with their rows', () => {
     expect(await blobs.get(name)).toEqual(bytes);
   });
 
+  it('ensure reads kept bytes back only when the file went, and fails loudly when they were lost too', async () => {
+    const files = createImageFiles(blobs, async () => true);
+    let restored = 0;
+    const lost = { restore: async () => (restored++, null), done() {} };
+    await files.ensure({ src: name, path: name, width: 1, height: 1, keep: lost });
+    expect(restored).toBe(0);
+    await blobs.deleteFamily(name.slice(0, 32));
+    await expect(files.ensure({ src: name, path: name, width: 1, height: 1, keep: lost })).rejects.toThrow(`the file ${name} went before its row committed`);
+  });
+
   it('ensure asks the store, not a memory cache in front of it, whether the file is still there', async () => {
     // This process served the file (so it is in memory); another process then removed it from the store.
     const cached = createMemoryCachedBlobStore(blobs, { maxBytes: 1024 * 1024, maxItemBytes: 1024 * 1024 });
