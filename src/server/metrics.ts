@@ -47,7 +47,7 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
   cdnCounter('prodimg_renders_total', 'variant renders begun', (s) => s.rendered);
   cdnCounter('prodimg_renders_coalesced_total', 'variant requests that joined a render already under way', (s) => s.coalesced);
   cdnCounter('prodimg_renders_cancelled_total', 'variant renders cancelled because every client waiting for them had gone', (s) => s.cancelled);
-  const kept = (name: string, help: string, read: (stats: KeptStats) => number, type: typeof Gauge | typeof Counter = Gauge) =>
+  const keptMetric = (name: string, help: string, read: (stats: KeptStats) => number, type: typeof Gauge | typeof Counter = Gauge) =>
     new type({
       name,
       help,
@@ -57,9 +57,9 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
         this.inc(read(sources.kept.stats()));
       },
     });
-  kept('prodimg_ingest_kept_memory_bytes', 'bytes of checked files held in memory until their rows commit (bounded by PRODIMG_INGEST_KEEP_MB)', (s) => s.memoryBytes);
-  kept('prodimg_ingest_kept_spooled_files', 'checked files waiting on disk (the spool) until their rows commit', (s) => s.spooledFiles);
-  kept('prodimg_ingest_spooled_total', 'checked files that went to the spool: the memory budget was full', (s) => s.spooled, Counter);
+  keptMetric('prodimg_ingest_kept_memory_bytes', 'bytes of checked files held in memory until their rows commit (bounded by PRODIMG_INGEST_KEEP_MB)', (s) => s.memoryBytes);
+  keptMetric('prodimg_ingest_kept_spooled_files', 'checked files waiting on disk (the spool) until their rows commit', (s) => s.spooledFiles);
+  keptMetric('prodimg_ingest_spooled_total', 'checked files that went to the spool: the memory budget was full', (s) => s.spooled, Counter);
   new Gauge({
     name: 'prodimg_process_resident_memory_bytes',
     help: 'resident set size',
