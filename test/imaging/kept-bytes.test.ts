@@ -85,6 +85,7 @@ describe('kept bytes: one memory budget for checked files waiting for their rows
     handles[0]!.done();
     handles[0]!.done();
     expect(kept.stats()).toMatchObject({ memoryBytes: 0, memoryFiles: 0 });
+    await expect(handles[0]!.restore()).rejects.toThrow('restored after done');
   });
 
   it('a spooled file whose spool copy was lost gives null, and a failed spool write fails the keep without holding budget', async () => {
