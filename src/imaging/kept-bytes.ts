@@ -58,7 +58,7 @@ export function createKeptBytes(options: KeptBytesOptions): KeptBytes {
 
   const release = (name: string, entry: Entry) => {
     if (--entry.holders > 0) return;
-    entries.delete(name);
+    if (entries.get(name) === entry) entries.delete(name);
     if (entry.bytes) {
       memoryBytes -= entry.bytes.length;
       memoryFiles--;

@@ -9,8 +9,9 @@ const UNFINISHED_AGE_MS = 10 * 60 * 1000;
 /**
  * Run once after start-up, in the background: a crash between storing a file and committing its row
  * (or between deleting a row and its file) leaves a file nobody uses. This removes those, and the
- * leftovers of interrupted writes and of the ingestor's spool (kept-bytes.ts), and logs rows whose file is missing. Serving goes on meanwhile;
- * the removal protocol of ImageFiles keeps it safe against requests adopting a file at that moment.
+ * leftovers of interrupted writes and of the ingestor's spool (kept-bytes.ts), and logs rows whose
+ * file is missing. Serving goes on meanwhile; the removal protocol of ImageFiles keeps it safe
+ * against requests adopting a file at that moment.
  */
 export async function sweepOnStartup(
   deps: GarbageInputs & {
