@@ -1,5 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/imaging/blob-store.js';
@@ -103,6 +105,25 @@ describe('kept bytes: one memory budget for checked files waiting for their rows
     const again = await kept.keep(file!.name, file!.bytes);
     expect(await again.restore()).toEqual(file!.bytes);
     again.done();
+  });
+
+  it('a handle dropped without done gives its budget back once collected (the backstop, not the mechanism)', async () => {
+    // The --expose-gc flag set at run time reaches a new context's global `gc`.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const kept = createKeptBytes({ memoryBytes: 100 * KIB, spoolDir });
+    const [file] = distinct(1, 10 * KIB);
+    await (async () => {
+      await kept.keep(file!.name, file!.bytes);
+    })();
+    expect(kept.stats().memoryBytes).toBe(10 * KIB);
+    await expect
+      .poll(async () => {
+        gc();
+        await new Promise((resolve) => setImmediate(resolve));
+        return kept.stats().memoryBytes;
+      })
+      .toBe(0);
   });
 
   it('sweepSpool removes what a crash left older than the bound, and leaves younger files and other names alone', async () => {
