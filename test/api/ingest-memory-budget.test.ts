@@ -73,7 +73,7 @@ describe.each(DIALECTS)('bounded memory for checked files waiting for their rows
       .poll(async () => {
         const text = await metrics();
         return [metric(text, 'prodimg_queue_started_total{queue="download"}') - before, metric(text, 'prodimg_queue_running{queue="download"}')];
-      })
+      }, { timeout: 60_000 })
       .toEqual([5, 1]);
     const text = await metrics();
     expect(metric(text, 'prodimg_ingest_kept_memory_bytes')).toBeGreaterThan(0);
@@ -90,7 +90,7 @@ describe.each(DIALECTS)('bounded memory for checked files waiting for their rows
     // Compared by hash: a deep equality of 300 KiB buffers takes seconds.
     for (const name of names) expect(md5((await blobs.get(name)) ?? Buffer.alloc(0))).toBe(name.slice(0, 32));
 
-    await expect.poll(spooled).toEqual([]);
+    await expect.poll(spooled, { timeout: 10_000 }).toEqual([]);
     const after = await metrics();
     expect(metric(after, 'prodimg_ingest_kept_memory_bytes')).toBe(0);
     expect(metric(after, 'prodimg_ingest_kept_spooled_files')).toBe(0);
@@ -102,7 +102,7 @@ describe.each(DIALECTS)('bounded memory for checked files waiting for their rows
     const srcs = [...photos.map((_, i) => origin.url(`/photo-${i}.png`)), origin.url('/missing.png')];
     const res = await api.call('POST', 'products', { product: { title: 'Failing', images: srcs.map((src) => ({ src })) } });
     expect(res.statusCode).toBe(422);
-    await expect.poll(spooled).toEqual([]);
+    await expect.poll(spooled, { timeout: 10_000 }).toEqual([]);
     expect(metric(await metrics(), 'prodimg_ingest_kept_memory_bytes')).toBe(0);
     expect(metric(await metrics(), 'prodimg_ingest_kept_spooled_files')).toBe(0);
   });
@@ -118,7 +118,7 @@ describe.each(DIALECTS)('bounded memory for checked files waiting for their rows
     expect([added.statusCode, added.json()]).toEqual([422, { errors: ['Record not found'] }]);
     // Larger than the whole budget: it went to the spool, and is gone from it.
     expect(metric(await metrics(), 'prodimg_ingest_spooled_total')).toBe(spooledBefore + 1);
-    await expect.poll(spooled).toEqual([]);
+    await expect.poll(spooled, { timeout: 10_000 }).toEqual([]);
     expect(metric(await metrics(), 'prodimg_ingest_kept_memory_bytes')).toBe(0);
   });
 });

@@ -45,7 +45,7 @@ describe('kept bytes: one memory budget for checked files waiting for their rows
     // Buffer.equals: a deep equality of buffers this size takes long.
     for (const [i, handle] of handles.entries()) expect(Buffer.from((await handle.restore())!).equals(files[i]!.bytes)).toBe(true);
     for (const handle of handles) handle.done();
-    await expect.poll(spooled).toEqual([]);
+    await expect.poll(spooled, { timeout: 10_000 }).toEqual([]);
     expect(kept.stats()).toMatchObject({ memoryBytes: 0, memoryFiles: 0, spooledFiles: 0 });
   });
 
@@ -60,7 +60,7 @@ describe('kept bytes: one memory budget for checked files waiting for their rows
     await blobs.deleteFamily(file!.name.slice(0, 32));
     expect(await handle.restore()).toEqual(file!.bytes);
     handle.done();
-    await expect.poll(spooled).toEqual([]);
+    await expect.poll(spooled, { timeout: 10_000 }).toEqual([]);
   });
 
   it('writes a copy when the store cannot link, or the file is no longer stored', async () => {
@@ -70,7 +70,7 @@ describe('kept bytes: one memory budget for checked files waiting for their rows
       expect(await spooled()).toHaveLength(1);
       expect((await handle.restore())?.subarray(0, 10 * KIB)).toEqual(file!.bytes);
       handle.done();
-      await expect.poll(spooled).toEqual([]);
+      await expect.poll(spooled, { timeout: 10_000 }).toEqual([]);
     }
   });
 
@@ -122,7 +122,7 @@ describe('kept bytes: one memory budget for checked files waiting for their rows
         gc();
         await new Promise((resolve) => setImmediate(resolve));
         return kept.stats().memoryBytes;
-      })
+      }, { timeout: 10_000 })
       .toBe(0);
   });
 
