@@ -47,6 +47,11 @@ export interface Config {
   readonly rateLimits: RateLimitSettings | null;
   /** redis://...: rate-limit buckets shared by every server using it; unset: in each server's memory. */
   readonly redisUrl: string | undefined;
+  /**
+   * Memory for checked files waiting for their request's rows to commit, all requests together, in
+   * bytes; beyond it they wait in `<dataDir>/spool` (imaging/kept-bytes.ts). 0: always there.
+   */
+  readonly ingestKeepBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) throw new ConfigError(`REDIS_URL must be a Redis URL like redis://127.0.0.1:6379; got "${redisUrl}"`);
+  const maxSourceMb = positiveInt(env, 'PRODIMG_MAX_SOURCE_MB', 20, 4096);
+  const ingestConcurrency = positiveInt(env, 'PRODIMG_INGEST_CONCURRENCY', 4, 256);
 
   return Object.freeze({
     dataDir: resolve(dataDir),
@@ -110,7 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cdnHost: cdnHost?.replace(/\/+$/, ''),
     publicUrl,
     allowPrivateSources,
-    maxSourceBytes: positiveInt(env, 'PRODIMG_MAX_SOURCE_MB', 20, 4096) * 1024 * 1024,
+    maxSourceBytes: maxSourceMb * 1024 * 1024,
     maxPixels: positiveInt(env, 'PRODIMG_MAX_MEGAPIXELS', 50, 1000) * 1_000_000,
     fetchConnectTimeoutMs: positiveInt(env, 'PRODIMG_FETCH_CONNECT_TIMEOUT_MS', 10_000, 600_000),
     fetchTimeoutMs: positiveInt(env, 'PRODIMG_FETCH_TIMEOUT_MS', 30_000, 3_600_000),
@@ -122,9 +129,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     renderConcurrency: positiveInt(env, 'PRODIMG_RENDER_CONCURRENCY', availableParallelism(), 256),
     renderQueue: positiveInt(env, 'PRODIMG_RENDER_QUEUE', 64, 100_000),
     renderQueueWaitMs: positiveInt(env, 'PRODIMG_RENDER_QUEUE_WAIT_MS', 10_000, 3_600_000),
-    ingestConcurrency: positiveInt(env, 'PRODIMG_INGEST_CONCURRENCY', 4, 256),
+    ingestConcurrency,
     ingestQueue: positiveInt(env, 'PRODIMG_INGEST_QUEUE', 512, 100_000),
     ingestQueueWaitMs: positiveInt(env, 'PRODIMG_INGEST_QUEUE_WAIT_MS', 15_000, 3_600_000),
+    // By default as much as the downloads in flight may hold: ingestion's memory is at most twice that.
+    ingestKeepBytes: positiveInt(env, 'PRODIMG_INGEST_KEEP_MB', ingestConcurrency * maxSourceMb, 1_048_576, 0) * 1024 * 1024,
     authCacheMs: positiveInt(env, 'PRODIMG_AUTH_CACHE_MS', 1000, 3_600_000, 0),
     rateLimits,
     redisUrl,

@@ -43,6 +43,9 @@ Environment (checked at start; the default in brackets):
                                     PRODIMG_MAX_SOURCE_MB in memory [4]
   PRODIMG_INGEST_QUEUE              downloads that may wait for a slot; one more is a 503 [512]
   PRODIMG_INGEST_QUEUE_WAIT_MS      longest wait for a download slot before a 503 [15000]
+  PRODIMG_INGEST_KEEP_MB            memory for checked files waiting for their request to commit,
+                                    all requests together; beyond it they wait in the data dir's
+                                    spool; 0: always there [INGEST_CONCURRENCY x MAX_SOURCE_MB]
   PRODIMG_STARTUP_SWEEP             1: remove files a crash left unreferenced, in the background
                                     after start-up; 0: do not [1]
   PRODIMG_RATE_LIMIT                leaky buckets of --rate-limited tokens, capacity/leak per

@@ -8,7 +8,10 @@ import type { IngestedImage } from './ingest.js';
  * imaging/image-files.ts).
  */
 export interface ImageFiles {
-  /** After a row naming `image.path` committed: put the file back if a concurrent release removed it. */
+  /**
+   * After a row naming `image.path` committed: put the file back (from `image.keep`) if a concurrent
+   * release removed it. It does not let go of `keep`: the caller does, on every path.
+   */
   ensure(image: IngestedImage): Promise<void>;
   /** After rows stopped naming these paths: remove each file (and its variants) no row names any more. */
   release(paths: readonly string[]): Promise<void>;

@@ -38,23 +38,27 @@ export class ImageService {
   async create(shopId: string, productId: string, input: NewImage): Promise<Image> {
     // Refuse an unknown product before fetching anything on its behalf.
     found(await this.images.count(shopId, productId));
-    const { bytes, ...stored } = await this.ingestor.ingest(input.src, input);
-    let created: Image | null;
+    const { keep, ...stored } = await this.ingestor.ingest(input.src, input);
     try {
-      created = await this.images.create(shopId, productId, { ...input, ...stored }, this.clock());
-    } catch (error) {
-      // Nothing was written (a full disk, say): the file just stored may belong to nobody. The
-      // client must see the first failure; a file a failed release leaves behind is found by gc.
-      await this.files.release([stored.path]).catch(() => undefined);
-      throw error;
+      let created: Image | null;
+      try {
+        created = await this.images.create(shopId, productId, { ...input, ...stored }, this.clock());
+      } catch (error) {
+        // Nothing was written (a full disk, say): the file just stored may belong to nobody. The
+        // client must see the first failure; a file a failed release leaves behind is found by gc.
+        await this.files.release([stored.path]).catch(() => undefined);
+        throw error;
+      }
+      if (created === null) {
+        // The product went away while we downloaded: the file may now belong to nobody.
+        await this.files.release([stored.path]);
+        throw recordNotFound();
+      }
+      await this.files.ensure({ ...stored, ...(keep ? { keep } : {}) });
+      return created;
+    } finally {
+      keep?.done();
     }
-    if (created === null) {
-      // The product went away while we downloaded: the file may now belong to nobody.
-      await this.files.release([stored.path]);
-      throw recordNotFound();
-    }
-    await this.files.ensure({ ...stored, bytes });
-    return created;
   }
 
   async update(shopId: string, productId: string, imageId: string, patch: ImagePatch): Promise<Image> {
@@ -62,12 +66,13 @@ export class ImageService {
     const current = found(await this.images.get(shopId, productId, imageId));
     if (patch.src === current.src) return this.apply(shopId, productId, imageId, patch);
     const sent = { width: patch.width ?? 0, height: patch.height ?? 0 };
-    const { bytes, ...stored } = await this.ingestor.ingest(patch.src, sent);
+    const { keep, ...stored } = await this.ingestor.ingest(patch.src, sent);
     try {
       const updated = await this.apply(shopId, productId, imageId, { ...patch, ...stored });
-      await this.files.ensure({ ...stored, bytes });
+      await this.files.ensure({ ...stored, ...(keep ? { keep } : {}) });
       return updated;
     } finally {
+      keep?.done();
       await this.files.release(stored.path === current.path ? [] : [current.path, stored.path]);
     }
   }

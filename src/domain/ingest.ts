@@ -4,8 +4,25 @@ export interface IngestedImage {
   path: string;
   width: number;
   height: number;
-  /** The stored file's bytes, when the ingestor stored one (see ImageFiles.ensure). */
-  bytes?: Uint8Array;
+  /** When the ingestor stored a file: its bytes kept until the row naming it commits (see ImageFiles.ensure). */
+  keep?: KeptFile;
+}
+
+/**
+ * How to put a stored file back should it go before the row naming it commits (a concurrent release
+ * of the same content). Held in memory or spooled to disk within a global budget; whoever got it
+ * from the ingestor calls `done` on every path, after ensure or when the request failed.
+ */
+export interface KeptFile {
+  /** The file's bytes; null if they were lost meanwhile (a spool file swept as stale). */
+  restore(): Promise<Uint8Array | null>;
+  /** Frees the memory or spool file. Safe to call more than once. */
+  done(): void;
+}
+
+/** Lets go of every handle among `images` (null entries allowed): the request is over either way. */
+export function letGo(images: ReadonlyArray<IngestedImage | null | undefined>): void {
+  for (const image of images) image?.keep?.done();
 }
 
 /**

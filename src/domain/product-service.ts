@@ -1,7 +1,7 @@
 import { DomainError, recordNotFound, validation } from './errors.js';
 import type { NewProduct, ProductImageEntry, ProductPatch, ProductWithImages } from './entities.js';
 import type { ImageFiles } from './image-files.js';
-import type { ImageIngestor, IngestedImage } from './ingest.js';
+import { type ImageIngestor, type IngestedImage, letGo } from './ingest.js';
 import type { Clock, ProductFilter, ProductPage, ProductQuery, ProductRepository } from './ports.js';
 
 /** Products, as far as a client of the image endpoints needs them. */
@@ -15,7 +15,7 @@ export class ProductService {
 
   async create(shopId: string, input: NewProduct): Promise<ProductWithImages> {
     const ingested = await this.ingestAll(input.images);
-    const images = input.images.map((image, i) => ({ ...image, ...withoutBytes(ingested[i]) }));
+    const images = input.images.map((image, i) => ({ ...image, ...withoutKeep(ingested[i]) }));
     try {
       const created = await this.products.create(shopId, { ...input, images }, this.clock());
       await Promise.all(ingested.map((file) => file && this.files.ensure(file)));
@@ -23,6 +23,8 @@ export class ProductService {
     } catch (error) {
       await this.files.release(images.map((image) => image.path ?? ''));
       throw error;
+    } finally {
+      letGo(ingested);
     }
   }
 
@@ -52,7 +54,7 @@ export class ProductService {
     const fetchNeeded = (entry: ProductImageEntry) =>
       entry.src !== undefined && (entry.id === undefined || known.get(entry.id) !== entry.src);
     const ingested = await this.ingestAll(patch.images.map((entry) => (fetchNeeded(entry) ? entry : null)));
-    const images = patch.images.map((entry, i) => ({ ...entry, ...withoutBytes(ingested[i]) }));
+    const images = patch.images.map((entry, i) => ({ ...entry, ...withoutKeep(ingested[i]) }));
     const touched = [...current.images.map((image) => image.path), ...images.map((image) => image.path ?? '')];
     try {
       const updated = await this.products.update(shopId, productId, { ...patch, images }, this.clock());
@@ -60,6 +62,7 @@ export class ProductService {
       await Promise.all(ingested.map((file) => file && this.files.ensure(file)));
       return updated;
     } finally {
+      letGo(ingested);
       await this.files.release(touched);
     }
   }
@@ -86,6 +89,7 @@ export class ProductService {
     );
     const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{ index: i, reason: result.reason as unknown }] : []));
     if (failures.length > 0) {
+      letGo(results.map((result) => (result.status === 'fulfilled' ? result.value : null)));
       await this.files.release(results.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value.path] : [])));
       const unexpected = failures.find((failure) => !(failure.reason instanceof DomainError && failure.reason.code === 'Validation'));
       if (unexpected) throw unexpected.reason;
@@ -96,8 +100,8 @@ export class ProductService {
   }
 }
 
-function withoutBytes(image: IngestedImage | null | undefined): Partial<IngestedImage> {
+function withoutKeep(image: IngestedImage | null | undefined): Partial<IngestedImage> {
   if (!image) return {};
-  const { bytes: _bytes, ...rest } = image;
+  const { keep: _keep, ...rest } = image;
   return rest;
 }

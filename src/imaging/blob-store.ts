@@ -23,6 +23,11 @@ export interface BlobStore {
   deleteFamily(hash: string): Promise<number>;
   /** Removes leftovers of writes that never finished (a crash mid-put) older than `ms`; returns how many. */
   sweepUnfinished?(olderThanMs: number): Promise<number>;
+  /**
+   * Makes `target` (a path on the same disk, outside the store) another name of the stored file,
+   * costing no copy; false when `name` is not stored. Only stores of files on a local disk have it.
+   */
+  hardLink?(name: string, target: string): Promise<boolean>;
 }
 
 export interface StoredBlob {

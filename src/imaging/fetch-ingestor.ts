@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { validation } from '../domain/errors.js';
 import { type ImageIngestor, type IngestedImage, isLibraryReference } from '../domain/ingest.js';
 import { type BlobStore, isBlobName, isVariantName } from './blob-store.js';
 import { failureMessage } from './failure-message.js';
 import { FetchFailure } from './fetch-failure.js';
+import { createKeptBytes, type KeptBytes } from './kept-bytes.js';
 import { DEFAULT_MAX_PIXELS, ProbeFailure, probeImage } from './probe.js';
-import { createSafeFetcher } from './safe-fetch.js';
+import { createSafeFetcher, FETCH_DEFAULTS } from './safe-fetch.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface FetchIngestorOptions {
@@ -31,6 +33,11 @@ export interface FetchIngestorOptions {
   downloads?: WorkQueue;
   /** Within a download's slot, its decode check and store wait here: about the number of cores at once. */
   decodes?: WorkQueue;
+  /**
+   * Where checked files wait for their rows to commit. Default: in memory up to 4 x `maxBytes` (the
+   * default download concurrency's worth), beyond that in `<os temp dir>/prodimg-spool`.
+   */
+  kept?: KeptBytes;
 }
 
 /**
@@ -55,29 +62,23 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
     connectTimeoutMs: options.connectTimeoutMs,
     totalTimeoutMs: options.totalTimeoutMs,
   });
-  const stored = (name: string, size: { width: number; height: number }, bytes: Buffer): IngestedImage => ({
+  const kept =
+    options.kept ??
+    createKeptBytes({
+      memoryBytes: 4 * (options.maxBytes ?? FETCH_DEFAULTS.maxBytes),
+      spoolDir: join(tmpdir(), 'prodimg-spool'),
+      ...(blobs.hardLink ? { link: (name, target) => blobs.hardLink!(name, target) } : {}),
+    });
+  // The bytes go back with the answer, as a handle, so ImageFiles.ensure can restore the file if need be.
+  const stored = async (name: string, size: { width: number; height: number }, bytes: Buffer): Promise<IngestedImage> => ({
     src: name,
     path: name,
     width: size.width,
     height: size.height,
-    // The bytes go back with the answer so ImageFiles.ensure can restore the file if need be.
-    bytes,
+    keep: await kept.keep(name, bytes),
   });
   const downloads = options.downloads ?? new WorkQueue({ concurrency: 4, maxWaiting: 512, what: 'image downloads' });
   const decodes = options.decodes ?? new WorkQueue({ concurrency: availableParallelism(), maxWaiting: 512, what: 'image decodes' });
-  // Checked bytes stay with their answer until the request's rows commit (ImageFiles.ensure), so a
-  // body of 50 copies of one photo would hold 50 copies: equal content shares one buffer instead.
-  const alive = new Map<string, WeakRef<Buffer>>();
-  const forget = new FinalizationRegistry<string>((hash) => {
-    if (alive.get(hash)?.deref() === undefined) alive.delete(hash);
-  });
-  const shared = (hash: string, bytes: Buffer): Buffer => {
-    const kept = alive.get(hash)?.deref();
-    if (kept !== undefined) return kept;
-    alive.set(hash, new WeakRef(bytes));
-    forget.register(bytes, hash);
-    return bytes;
-  };
   const probe = (bytes: Buffer, contentType: string | undefined) => probeImage(bytes, contentType, maxPixels).catch(refuse);
 
   /**
@@ -94,7 +95,7 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
       if (!(await blobs.has(name))) await blobs.put(name, bytes);
       return probed;
     });
-    return stored(`${hash}.${image.format.ext}`, image, shared(hash, bytes));
+    return stored(`${hash}.${image.format.ext}`, image, bytes);
   };
 
   /** Re-saving a product sends back the URLs we gave out: they name files, never downloads from ourselves. */

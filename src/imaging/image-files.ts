@@ -21,8 +21,10 @@ export function createImageFiles(
 ): ImageFiles {
   return {
     async ensure(image) {
-      if (!image.bytes || !isBlobName(image.path)) return;
-      if (!(await durable.has(image.path))) await blobs.put(image.path, image.bytes);
+      if (!image.keep || !isBlobName(image.path) || (await durable.has(image.path))) return;
+      const bytes = await image.keep.restore();
+      if (bytes === null) throw new Error(`the file ${image.path} went before its row committed, and its kept bytes were lost`);
+      await blobs.put(image.path, bytes);
     },
 
     async release(paths) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { assertBlobHash, assertBlobName, type BlobStore, isBlobName, type StoredBlob } from './blob-store.js';
 
@@ -91,6 +91,13 @@ export function createLocalBlobStore(root: string): BlobStore {
         }
       }
       return removed;
+    },
+
+    async hardLink(name, target) {
+      return link(pathOf(name), target).then(
+        () => true,
+        (error: unknown) => nullIfMissing(error) ?? false,
+      );
     },
 
     async *list() {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { API_VERSIONS } from '../contract/versions.js';
@@ -11,6 +12,7 @@ import type { CdnService } from '../imaging/cdn-service.js';
 import { createFetchIngestor, type FetchIngestor, type FetchIngestorOptions } from '../imaging/fetch-ingestor.js';
 import { createImageFiles } from '../imaging/image-files.js';
 import { configureSharp } from '../imaging/image-transform.js';
+import { createKeptBytes, type KeptBytes } from '../imaging/kept-bytes.js';
 import { createMemoryCachedBlobStore } from '../imaging/memory-cached-blob-store.js';
 import { WorkQueue } from '../imaging/work-queue.js';
 import type { Clock } from '../domain/ports.js';
@@ -88,8 +90,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxWaitMs: config.renderQueueWaitMs,
     what: 'image renders',
   });
+  // Checked files wait for their rows within one memory budget; beyond it, in the data directory
+  // (a hard link of the stored file when it is on the same disk).
+  const spoolDir = join(config.dataDir, 'spool');
+  const kept = createKeptBytes({
+    memoryBytes: config.ingestKeepBytes,
+    spoolDir,
+    ...(stored.hardLink ? { link: (name: string, target: string) => stored.hardLink!(name, target) } : {}),
+  });
   // The durable store, not the memory cache: a file is reused only if it is really there.
-  const fetching = !options.ingestor && config.ingest === 'fetch' ? fetchIngestor(config, stored, renderOwn, { downloads, decodes }) : null;
+  const fetching = !options.ingestor && config.ingest === 'fetch' ? fetchIngestor(config, stored, renderOwn, { downloads, decodes, kept }) : null;
   const ingestor = options.ingestor ?? fetching ?? passthroughIngestor;
   // Also with ingestion off: files stored while it was on are still released when their images go.
   const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path), stored);
@@ -131,14 +141,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   cdn = registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels, renders });
   registerHealthRoutes(app, { database, blobs: stored });
-  registerMetrics(app, { renders, downloads, decodes, cdn });
+  registerMetrics(app, { renders, downloads, decodes, cdn, kept });
   if (config.startupSweep) {
     let sweep: Promise<void> = Promise.resolve();
     const abort = new AbortController();
     const isUsed = (path: string) => repositories.images.isPathUsed(path);
     // After listening, not on ready: a failed listen must leave the files alone.
     app.addHook('onListen', async () => {
-      sweep = sweepOnStartup({ database, blobs, files, isUsed, logger: app.log, signal: abort.signal }).catch((err: unknown) => {
+      const spool = { dir: spoolDir, olderThanMs: spoolStaleMs(config) };
+      sweep = sweepOnStartup({ database, blobs, files, isUsed, spool, logger: app.log, signal: abort.signal }).catch((err: unknown) => {
         if (!abort.signal.aborted) app.log.error({ err }, 'startup sweep failed');
       });
     });
@@ -152,11 +163,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
+/**
+ * When a spool file is surely a crash's leftover rather than a request's under way, in this process
+ * or another sharing the data directory: a request holds one from its download to its commit, so
+ * at most a queue wait and a download (45 s by default), with a wide margin.
+ */
+function spoolStaleMs(config: Config): number {
+  return Math.max(60 * 60 * 1000, 4 * (config.ingestQueueWaitMs + config.fetchConnectTimeoutMs + config.fetchTimeoutMs));
+}
+
 function fetchIngestor(
   config: Config,
   blobs: BlobStore,
   renderOwn: FetchIngestorOptions['renderOwn'],
-  queues: { downloads: WorkQueue; decodes: WorkQueue },
+  queues: { downloads: WorkQueue; decodes: WorkQueue; kept: KeptBytes },
 ): FetchIngestor {
   return createFetchIngestor({
     ...queues,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { CdnService } from '../imaging/cdn-service.js';
+import type { KeptBytes, KeptStats } from '../imaging/kept-bytes.js';
 import type { WorkQueue } from '../imaging/work-queue.js';
 
 export interface MetricsSources {
@@ -8,6 +9,8 @@ export interface MetricsSources {
   downloads: WorkQueue;
   decodes: WorkQueue;
   cdn: CdnService;
+  /** Checked files waiting for their rows to commit (the fetching ingestor's). */
+  kept: KeptBytes;
 }
 
 /**
@@ -44,6 +47,19 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
   cdnCounter('prodimg_renders_total', 'variant renders begun', (s) => s.rendered);
   cdnCounter('prodimg_renders_coalesced_total', 'variant requests that joined a render already under way', (s) => s.coalesced);
   cdnCounter('prodimg_renders_cancelled_total', 'variant renders cancelled because every client waiting for them had gone', (s) => s.cancelled);
+  const keptMetric = (name: string, help: string, read: (stats: KeptStats) => number, type: typeof Gauge | typeof Counter = Gauge) =>
+    new type({
+      name,
+      help,
+      registers: [registry],
+      collect(this: Gauge | Counter) {
+        this.reset();
+        this.inc(read(sources.kept.stats()));
+      },
+    });
+  keptMetric('prodimg_ingest_kept_memory_bytes', 'bytes of checked files held in memory until their rows commit (bounded by PRODIMG_INGEST_KEEP_MB)', (s) => s.memoryBytes);
+  keptMetric('prodimg_ingest_kept_spooled_files', 'checked files waiting on disk (the spool) until their rows commit', (s) => s.spooledFiles);
+  keptMetric('prodimg_ingest_spooled_total', 'checked files that went to the spool: the memory budget was full', (s) => s.spooled, Counter);
   new Gauge({
     name: 'prodimg_process_resident_memory_bytes',
     help: 'resident set size',

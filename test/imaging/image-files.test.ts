@@ -8,6 +8,9 @@ import { createLocalBlobStore } from '../../src/imaging/local-blob-store.js';
 import { createMemoryCachedBlobStore } from '../../src/imaging/memory-cached-blob-store.js';
 import { listAll, nameFor } from './blob-store-suite.js';
 
+/** A handle as the ingestor gives one under its memory budget. */
+const inMemory = (bytes: Buffer) => ({ restore: async () => bytes, done() {} });
+
 describe('image files kept in step with their rows', () => {
   let root: string;
   let blobs: BlobStore;
@@ -48,10 +51,20 @@ describe('image files kept in step with their rows', () => {
   it('ensure restores a file removed between ingestion and commit, and leaves a present one alone', async () => {
     const files = createImageFiles(blobs, async () => true);
     await blobs.deleteFamily(name.slice(0, 32));
-    await files.ensure({ src: `//cdn/${name}`, path: name, width: 1, height: 1, bytes });
+    await files.ensure({ src: `//cdn/${name}`, path: name, width: 1, height: 1, keep: inMemory(bytes) });
     expect(await blobs.get(name)).toEqual(bytes);
-    await files.ensure({ src: `//cdn/${name}`, path: name, width: 1, height: 1, bytes: Buffer.from('other') });
+    await files.ensure({ src: `//cdn/${name}`, path: name, width: 1, height: 1, keep: inMemory(Buffer.from('other')) });
     expect(await blobs.get(name)).toEqual(bytes);
+  });
+
+  it('ensure reads kept bytes back only when the file went, and fails loudly when they were lost too', async () => {
+    const files = createImageFiles(blobs, async () => true);
+    let restored = 0;
+    const lost = { restore: async () => (restored++, null), done() {} };
+    await files.ensure({ src: name, path: name, width: 1, height: 1, keep: lost });
+    expect(restored).toBe(0);
+    await blobs.deleteFamily(name.slice(0, 32));
+    await expect(files.ensure({ src: name, path: name, width: 1, height: 1, keep: lost })).rejects.toThrow(`the file ${name} went before its row committed`);
   });
 
   it('ensure asks the store, not a memory cache in front of it, whether the file is still there', async () => {
@@ -59,7 +72,7 @@ describe('image files kept in step with their rows', () => {
     const cached = createMemoryCachedBlobStore(blobs, { maxBytes: 1024 * 1024, maxItemBytes: 1024 * 1024 });
     expect(await cached.get(name)).toEqual(bytes);
     await blobs.deleteFamily(name.slice(0, 32));
-    await createImageFiles(cached, async () => true, blobs).ensure({ src: name, path: name, width: 1, height: 1, bytes });
+    await createImageFiles(cached, async () => true, blobs).ensure({ src: name, path: name, width: 1, height: 1, keep: inMemory(bytes) });
     expect(await blobs.get(name)).toEqual(bytes);
   });
 });

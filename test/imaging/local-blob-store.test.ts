@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -71,6 +71,15 @@ describe('local blob store on disk', () => {
     await writeFile(join(root, 'zz', name), 'not a shard directory');
     await writeFile(join(root, shard, misplaced), 'in the wrong shard');
     expect(await listAll(store)).toEqual([name]);
+  });
+
+  it('hard-links a stored file to a path outside the store, and answers false for a name not stored', async () => {
+    const store = createLocalBlobStore(join(root, 'images'));
+    await store.put(name, bytes);
+    expect(await store.hardLink!(name, join(root, 'linked'))).toBe(true);
+    expect(await readFile(join(root, 'linked'))).toEqual(bytes);
+    expect(await store.hardLink!(nameFor('never stored'), join(root, 'other'))).toBe(false);
+    await expect(store.hardLink!('../linked', join(root, 'third'))).rejects.toThrow('expected a blob name');
   });
 
   it('creates its root on the first put', async () => {
