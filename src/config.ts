@@ -47,6 +47,8 @@ export interface Config {
   readonly rateLimits: RateLimitSettings | null;
   /** redis://...: rate-limit buckets shared by every server using it; unset: in each server's memory. */
   readonly redisUrl: string | undefined;
+  /** 64 hex digits sealing secrets at rest (secret-box.ts); unset: the data directory's key file. */
+  readonly secretKey: string | undefined;
   /**
    * Memory for checked files waiting for their request's rows to commit, all requests together, in
    * bytes; beyond it they wait in `<dataDir>/spool` (imaging/kept-bytes.ts). 0: always there.
@@ -102,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     throw new ConfigError(`PRODIMG_RATE_LIMIT must be "off" or like app:40/2,store:80/20 (capacity/leak per second): ${(error as Error).message}`);
   }
+  const secretKey = env.PRODIMG_SECRET_KEY || undefined;
+  if (secretKey !== undefined && !/^[0-9a-f]{64}$/i.test(secretKey)) throw new ConfigError('PRODIMG_SECRET_KEY must be 64 hex digits (a 32-byte key), e.g. from `openssl rand -hex 32`');
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) throw new ConfigError(`REDIS_URL must be a Redis URL like redis://127.0.0.1:6379; got "${redisUrl}"`);
   const maxSourceMb = positiveInt(env, 'PRODIMG_MAX_SOURCE_MB', 20, 4096);
@@ -137,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authCacheMs: positiveInt(env, 'PRODIMG_AUTH_CACHE_MS', 1000, 3_600_000, 0),
     rateLimits,
     redisUrl,
+    secretKey,
   });
 }
 

@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { DomainError } from '../domain/errors.js';
+import type { SecretBox } from '../secret-box.js';
 import type { Database } from '../storage/database.js';
 
 /** Thrown for anything the user must fix before the command can run: exit code 2, one line. */
@@ -92,5 +93,16 @@ export function reportFailure(err: unknown): void {
   } else {
     process.stderr.write(`prodimg: ${(err as Error)?.message ?? String(err)}\n`);
     process.exitCode = 1;
+  }
+}
+
+/** The secret box for this database (secret-box.ts); a key that cannot open its secrets is a one-line refusal, exit code 2. */
+export async function openSecrets(config: Config, database: Database): Promise<SecretBox> {
+  const { openSecretBox, SecretKeyError } = await import('../secret-box.js');
+  try {
+    return await openSecretBox(config, database);
+  } catch (err) {
+    if (err instanceof SecretKeyError) throw new UsageError(err.message);
+    throw err;
   }
 }

@@ -52,6 +52,8 @@ Environment (checked at start; the default in brackets):
                                     second, or off [app:40/2,store:80/20]
   REDIS_URL                         redis://host:port: rate-limit buckets shared by every server
                                     using it [unset: in each server's memory]
+  PRODIMG_SECRET_KEY                64 hex digits sealing secrets at rest; servers sharing a
+                                    database share it [unset: <data dir>/secret.key, made once]
 A bad value is reported in one line and the command exits with code 2.`;
 
 /** From package.json, which every install of the package has. */

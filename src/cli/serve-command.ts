@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:net';
 import type { Command } from 'commander';
-import { assertWritable, configFromEnv, openFromEnv, UsageError } from './context.js';
+import { assertWritable, configFromEnv, openFromEnv, openSecrets, UsageError } from './context.js';
 
 interface ServeOptions {
   port: string;
@@ -82,6 +82,7 @@ async function serve(port: number, host: string): Promise<void> {
   ]);
   try {
     await assertWritable(config, database);
+    await openSecrets(config, database);
   } catch (err) {
     await database.close();
     throw err;
@@ -120,6 +121,7 @@ async function supervise(port: number, host: string, workers: number): Promise<v
   const { config, database } = await openFromEnv(settings);
   try {
     await assertWritable(config, database);
+    await openSecrets(config, database);
   } finally {
     await database.close();
   }

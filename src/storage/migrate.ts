@@ -7,6 +7,7 @@ import { librarySrc } from './migrations/004-library-src.js';
 import { variantsAndOptions } from './migrations/005-variants-and-options.js';
 import { shopDetails } from './migrations/006-shop-details.js';
 import { rateLimitedTokens } from './migrations/007-rate-limited-tokens.js';
+import { secretKeyCheck } from './migrations/008-secret-key-check.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
   return {
@@ -17,6 +18,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '005-variants-and-options': variantsAndOptions(dialect),
     '006-shop-details': shopDetails(),
     '007-rate-limited-tokens': rateLimitedTokens(),
+    '008-secret-key-check': secretKeyCheck(),
   };
 }
 

@@ -56,6 +56,7 @@ export interface BlobsTable {
 export interface Schema {
   shops: ShopsTable;
   access_tokens: AccessTokensTable;
+  secret_key_check: { id: number; sealed: string };
   products: ProductsTable;
   images: ImagesTable;
   product_options: ProductOptionsTable;
