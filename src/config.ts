@@ -49,6 +49,8 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** 64 hex digits sealing secrets at rest (secret-box.ts); unset: the data directory's key file. */
   readonly secretKey: string | undefined;
+  /** The OAuth install flow: approve every authorize request at once (app test suites), and how long issued access tokens work. */
+  readonly oauth: { readonly autoApprove: boolean; readonly accessTokenTtlMs: number };
   /**
    * Memory for checked files waiting for their request's rows to commit, all requests together, in
    * bytes; beyond it they wait in `<dataDir>/spool` (imaging/kept-bytes.ts). 0: always there.
@@ -142,6 +144,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits,
     redisUrl,
     secretKey,
+    oauth: Object.freeze({
+      autoApprove: oneOf(env, 'PRODIMG_OAUTH_AUTO_APPROVE', ['0', '1'] as const, '0') === '1',
+      accessTokenTtlMs: positiveInt(env, 'PRODIMG_OAUTH_TOKEN_TTL_SECONDS', 86_400, 31_536_000) * 1000,
+    }),
   });
 }
 

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:net';
 import type { Command } from 'commander';
+import type { SecretBox } from '../secret-box.js';
 import { assertWritable, configFromEnv, openFromEnv, openSecrets, UsageError } from './context.js';
 
 interface ServeOptions {
@@ -80,9 +81,10 @@ async function serve(port: number, host: string): Promise<void> {
     import('../server/build-app.js'),
     import('../server/request-log.js'),
   ]);
+  let secrets: SecretBox;
   try {
     await assertWritable(config, database);
-    await openSecrets(config, database);
+    secrets = await openSecrets(config, database);
   } catch (err) {
     await database.close();
     throw err;
@@ -90,7 +92,7 @@ async function serve(port: number, host: string): Promise<void> {
   const logger = pino({ level: config.logLevel, redact: LOG_REDACTION });
   // Until PRODIMG_CDN_HOST says otherwise, stored images are served from this server's own /cdn.
   let publicAddress = `${host}:${port}`;
-  const app = await buildApp({ config, database, logger, publicAddress: () => publicAddress });
+  const app = await buildApp({ config, database, logger, secrets, publicAddress: () => publicAddress });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

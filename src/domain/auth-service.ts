@@ -28,7 +28,7 @@ export class AuthService {
   cached(token: string | undefined, host: string | undefined): Grant | undefined {
     if (!token) throw unauthorized();
     const grant = this.cache.get(hashToken(token));
-    if (grant) this.checkHost(grant, host);
+    if (grant) this.check(grant, host);
     return grant;
   }
 
@@ -42,8 +42,14 @@ export class AuthService {
       if (!grant.active) throw storeInactive();
       this.cache.set(hash, grant);
     }
-    this.checkHost(grant, host);
+    this.check(grant, host);
     return grant;
+  }
+
+  /** An expired token (one the OAuth flow issued) is refused like an unknown one. */
+  private check(grant: Grant, host: string | undefined): void {
+    if (grant.expiresAt !== undefined && grant.expiresAt <= Date.now()) throw unauthorized();
+    this.checkHost(grant, host);
   }
 
   private checkHost(grant: Grant, host: string | undefined): void {

@@ -147,6 +147,22 @@ export interface Grant {
   scopes: readonly Scope[];
   /** The app whose rate-limit bucket (for this store) the token fills; absent: not rate limited. */
   rateLimitKey?: string;
+  /** The app the OAuth flow issued it to (its client id); absent for tokens made with the CLI. */
+  clientId?: string;
+  /** When it stops working (unix ms); absent: never. */
+  expiresAt?: number;
+}
+
+/** An app that can be installed on stores through OAuth (`prodimg apps create`). */
+export interface App {
+  client_id: string;
+  name: string;
+  redirect_uri: string;
+  /** Where the platform sends a merchant to start an install (`prodimg apps install-url`); '' when none. */
+  app_url: string;
+  /** The scopes it may ask for. */
+  scopes: Scope[];
+  created_at: string;
 }
 
 /** Image fields a client may set; width/height are 0 when unknown. */

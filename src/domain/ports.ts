@@ -1,4 +1,4 @@
-import type { Grant, Image, ImagePatch, NewImage, NewProduct, Product, ProductPatch, ProductWithImages, Scope, Shop, Variant, VariantInput } from './entities.js';
+import type { App, Grant, Image, ImagePatch, NewImage, NewProduct, Product, ProductPatch, ProductWithImages, Scope, Shop, Variant, VariantInput } from './entities.js';
 import type { ShopDetails } from './shop-details.js';
 
 /**
@@ -94,8 +94,43 @@ export interface TokenSummary {
   rate_limited: boolean;
 }
 
+/** How a token differs from a plain CLI token: rate limited, or issued to an app (limited too) and expiring. */
+export interface NewTokenOptions {
+  rateLimited?: boolean;
+  clientId?: string;
+  /** Unix ms. */
+  expiresAt?: number;
+}
+
+/** What the OAuth flow keeps between its steps: a code or a refresh token, by its hash. */
+export interface OAuthGrantRow {
+  clientId: string;
+  shopId: string;
+  scopes: Scope[];
+  /** Unix ms. */
+  expiresAt: number;
+  /** Codes only: the redirect URI the authorize step was given. */
+  redirectUri?: string;
+}
+
+export interface AppRepository {
+  create(app: App, sealedSecret: string): Promise<void>;
+  list(): Promise<App[]>;
+  /** The app with its sealed client secret. */
+  find(clientId: string): Promise<(App & { sealedSecret: string }) | null>;
+  /** Removes the app with every token, code and refresh token issued to it; false when missing. */
+  delete(clientId: string): Promise<boolean>;
+  saveCode(codeHash: string, grant: OAuthGrantRow): Promise<void>;
+  saveRefreshToken(tokenHash: string, grant: OAuthGrantRow): Promise<void>;
+  /** Deletes and returns it in one step, so a code or refresh token works once however many ask at once. */
+  takeCode(codeHash: string): Promise<OAuthGrantRow | null>;
+  takeRefreshToken(tokenHash: string): Promise<OAuthGrantRow | null>;
+  /** Revokes every access token, refresh token and code the app holds for the store; how many tokens went. */
+  uninstall(clientId: string, shopId: string): Promise<number>;
+}
+
 export interface TokenRepository {
-  create(shopId: string, tokenHash: string, scopes: readonly string[], now: string, publicId: string, rateLimited?: boolean): Promise<void>;
+  create(shopId: string, tokenHash: string, scopes: readonly string[], now: string, publicId: string, options?: NewTokenOptions): Promise<void>;
   list(shopId: string): Promise<TokenSummary[]>;
   /** False when no token has this public id. */
   revoke(publicId: string): Promise<boolean>;
@@ -109,6 +144,7 @@ export interface Repositories {
   variants: VariantRepository;
   shops: ShopRepository;
   tokens: TokenRepository;
+  apps: AppRepository;
 }
 
 export type Clock = () => string;

@@ -92,7 +92,7 @@ export class ShopService {
     const token = generateToken();
     const unique = [...new Set(scopes)] as Scope[];
     const id = newTokenPublicId();
-    await this.tokens.create(shop.id, hashToken(token), unique, this.clock(), id, options.rateLimited ?? false);
+    await this.tokens.create(shop.id, hashToken(token), unique, this.clock(), id, { rateLimited: options.rateLimited ?? false });
     return { token, id, shop, scopes: unique };
   }
 }

@@ -16,6 +16,7 @@ import { createKeptBytes, type KeptBytes } from '../imaging/kept-bytes.js';
 import { createMemoryCachedBlobStore } from '../imaging/memory-cached-blob-store.js';
 import { WorkQueue } from '../imaging/work-queue.js';
 import type { Clock } from '../domain/ports.js';
+import { AppService, type SecretSealer } from '../domain/app-service.js';
 import { ProductService } from '../domain/product-service.js';
 import { ShopService } from '../domain/shop-service.js';
 import { VariantService } from '../domain/variant-service.js';
@@ -35,8 +36,11 @@ import { cdnBytes, registerCdnRoutes } from './routes/cdn.js';
 import { productImageBindings } from './routes/product-images.js';
 import { productBindings } from './routes/products.js';
 import { openRateLimits } from './rate-limits/open-rate-limits.js';
+import { registerOAuthRoutes } from './routes/oauth.js';
 import { shopBindings } from './routes/shop.js';
 import { variantBindings } from './routes/variants.js';
+import { oauthSettings } from '../oauth-settings.js';
+import { openSecretBox } from '../secret-box.js';
 import { createHttpServer } from './server-lifecycle.js';
 import { sweepOnStartup } from './startup-sweep.js';
 import { wireContexts } from './wire-context.js';
@@ -60,6 +64,8 @@ export interface AppOptions {
   publicAddress?: () => string;
   /** PostgreSQL only: how soon a lone server turns its read cache on (tests shorten it). */
   feedTiming?: FeedTiming;
+  /** The database's secret box (serve opens it before listening); opened here when omitted. */
+  secrets?: SecretSealer;
 }
 
 /** Composition root: wires storage, services and routes into one Fastify app. Nothing is global. */
@@ -159,6 +165,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await sweep;
     });
   }
+  const secrets = options.secrets ?? (await openSecretBox(config, database));
+  const apps = new AppService(repositories.apps, repositories.shops, repositories.tokens, secrets, clock, oauthSettings(config));
+  await registerOAuthRoutes(app, { apps, baseDomain: config.baseDomain, autoApprove: config.oauth.autoApprove });
   for (const version of API_VERSIONS) await registerApiVersion(app, version, bindings, admission, wire);
   return app;
 }

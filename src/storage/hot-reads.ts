@@ -9,6 +9,9 @@ export interface GrantRow {
   active: number;
   public_id: string;
   rate_limited: number;
+  client_id: string | null;
+  /** Unix ms; PostgreSQL's bigint arrives as a string. */
+  expires_at: string | number | null;
 }
 
 /**
@@ -28,7 +31,7 @@ const IMAGE = IMAGE_COLUMNS.map((column) => `i.${column}`).join(', ');
 
 /** The statements, written once for both databases; each uses $1, $2, ... once, in order. */
 export const HOT_READ_SQL = {
-  grant: `SELECT t.token_hash, t.scopes, t.public_id, t.rate_limited, s.id AS shop_id, s.subdomain, s.active
+  grant: `SELECT t.token_hash, t.scopes, t.public_id, t.rate_limited, t.client_id, t.expires_at, s.id AS shop_id, s.subdomain, s.active
           FROM access_tokens t JOIN shops s ON s.id = t.shop_id WHERE t.token_hash = $1`,
   image: `SELECT ${IMAGE} FROM images i WHERE i.id = $1 AND i.product_id = $2 AND i.shop_id = $3`,
   // One round trip tells "no such product" (no row) from "no images" (one row of nulls).

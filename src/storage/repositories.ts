@@ -3,6 +3,7 @@ import { KyselyImageRepository } from './image-repository.js';
 import { KyselyProductRepository } from './product-repository.js';
 import type { Database } from './database.js';
 import { ReadCache } from './read-cache.js';
+import { KyselyAppRepository } from './app-repository.js';
 import { KyselyShopRepository } from './shop-repository.js';
 import { KyselyTokenRepository } from './token-repository.js';
 import { KyselyVariantRepository } from './variant-repository.js';
@@ -18,5 +19,6 @@ export function createRepositories(database: Database, cache: ReadCache = new Re
     variants: new KyselyVariantRepository(db, changes),
     shops: new KyselyShopRepository(db, database.notifyChange),
     tokens: new KyselyTokenRepository(db, hot),
+    apps: new KyselyAppRepository(db),
   };
 }

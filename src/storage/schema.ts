@@ -24,6 +24,30 @@ export interface AccessTokensTable {
   public_id: string;
   /** 1: its requests fill the rate-limit buckets (007-rate-limited-tokens). */
   rate_limited: Generated<number>;
+  /** The app it was issued to by the OAuth flow, and when it expires (unix ms); null for CLI tokens (009-apps). */
+  client_id: string | null;
+  expires_at: string | number | null;
+}
+
+export interface AppsTable {
+  client_id: string;
+  name: string;
+  redirect_uri: string;
+  app_url: string;
+  /** Comma-separated. */
+  scopes: string;
+  /** Sealed with the servers' secret key (secret-box.ts). */
+  client_secret: string;
+  created_at: string;
+}
+
+/** An authorization code or a refresh token: single use, stored hashed. `expires_at` in unix ms (bigint: pg answers a string). */
+export interface OAuthGrantsTable {
+  token_hash: string;
+  client_id: string;
+  shop_id: string;
+  scopes: string;
+  expires_at: string | number;
 }
 
 /** A product row: its API fields (published as 0/1) and its store. */
@@ -57,6 +81,9 @@ export interface Schema {
   shops: ShopsTable;
   access_tokens: AccessTokensTable;
   secret_key_check: { id: number; sealed: string };
+  apps: AppsTable;
+  oauth_codes: OAuthGrantsTable & { redirect_uri: string };
+  refresh_tokens: OAuthGrantsTable;
   products: ProductsTable;
   images: ImagesTable;
   product_options: ProductOptionsTable;

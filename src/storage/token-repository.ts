@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { SCOPES, type Grant, type Scope } from '../domain/entities.js';
-import type { TokenRepository, TokenSummary } from '../domain/ports.js';
+import type { NewTokenOptions, TokenRepository, TokenSummary } from '../domain/ports.js';
 import type { HotReads } from './hot-reads.js';
 import type { Schema } from './schema.js';
 
@@ -10,10 +10,19 @@ export class KyselyTokenRepository implements TokenRepository {
     private readonly hot: HotReads,
   ) {}
 
-  async create(shopId: string, tokenHash: string, scopes: readonly string[], now: string, publicId: string, rateLimited = false): Promise<void> {
+  async create(shopId: string, tokenHash: string, scopes: readonly string[], now: string, publicId: string, options: NewTokenOptions = {}): Promise<void> {
     await this.db
       .insertInto('access_tokens')
-      .values({ token_hash: tokenHash, shop_id: shopId, scopes: scopes.join(','), created_at: now, public_id: publicId, rate_limited: rateLimited ? 1 : 0 })
+      .values({
+        token_hash: tokenHash,
+        shop_id: shopId,
+        scopes: scopes.join(','),
+        created_at: now,
+        public_id: publicId,
+        rate_limited: options.rateLimited ? 1 : 0,
+        client_id: options.clientId ?? null,
+        expires_at: options.expiresAt ?? null,
+      })
       .execute();
   }
 
@@ -36,8 +45,10 @@ export class KyselyTokenRepository implements TokenRepository {
   async findByHash(tokenHash: string): Promise<(Grant & { tokenHash: string }) | null> {
     const row = await this.hot.grant(tokenHash);
     if (!row) return null;
-    const grant = { tokenHash: row.token_hash, shopId: row.shop_id, subdomain: row.subdomain, active: row.active === 1, scopes: knownScopes(row.scopes) };
-    // A token made by the CLI with --rate-limited is an app of its own.
+    const grant: Grant & { tokenHash: string } = { tokenHash: row.token_hash, shopId: row.shop_id, subdomain: row.subdomain, active: row.active === 1, scopes: knownScopes(row.scopes) };
+    if (row.expires_at !== null) grant.expiresAt = Number(row.expires_at);
+    // An app's token fills its app's bucket; a CLI token made with --rate-limited is an app of its own.
+    if (row.client_id !== null) return { ...grant, clientId: row.client_id, rateLimitKey: `app:${row.client_id}` };
     return Number(row.rate_limited) === 1 ? { ...grant, rateLimitKey: `token:${row.public_id}` } : grant;
   }
 }
