@@ -5,6 +5,7 @@ import { reportFailure } from './context.js';
 import { gcCommand } from './gc-command.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
+import { appsCommand } from './apps-command.js';
 import { shopsCommand, tokensCommand } from './shops-command.js';
 
 /** Every setting config.ts reads, with its default; test/cli/help.test.ts keeps the list complete. */
@@ -54,6 +55,8 @@ Environment (checked at start; the default in brackets):
                                     using it [unset: in each server's memory]
   PRODIMG_SECRET_KEY                64 hex digits sealing secrets at rest; servers sharing a
                                     database share it [unset: <data dir>/secret.key, made once]
+  PRODIMG_OAUTH_AUTO_APPROVE        1: the OAuth authorize step approves at once, no consent page [0]
+  PRODIMG_OAUTH_TOKEN_TTL_SECONDS   how long an access token issued by the OAuth flow works [86400]
 A bad value is reported in one line and the command exits with code 2.`;
 
 /** From package.json, which every install of the package has. */
@@ -70,6 +73,7 @@ export function createProgram(): Command {
   serveCommand(program);
   shopsCommand(program);
   tokensCommand(program);
+  appsCommand(program);
   gcCommand(program);
   seedCommand(program);
   for (const command of program.commands) command.exitOverride();
