@@ -1,0 +1,302 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorAnswer } from '../../src/contract/error-catalogue.js';
+import { type ImageIngestor, passthroughIngestor } from '../../src/domain/ingest.js';
+import { startApi, type TestApi, type TestResponse } from '../support/api.js';
+import { within } from '../support/waiting.js';
+
+/**
+ * Every JSON example the docs give (inline, outside the fenced blocks: the README's walkthrough block
+ * is run by readme-walkthrough.test.ts), every path, and every row of the README's endpoint table,
+ * checked against a real server (real HTTP, SQLite). An example with `...`, `n` or `<Code>` in it is a
+ * pattern: those parts match anything, the rest must be exact.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const DOCS = ['README.md', 'docs/contract.md', 'docs/images.md', 'docs/architecture.md', 'docs/reliability.md', 'bench/README.md'];
+const text = (doc: string) => readFileSync(join(ROOT, doc), 'utf8');
+const VERSIONS = ['2020-07', '2022-01', '2025-06', '2026-01'];
+const ENVELOPED = new Set(['2025-06', '2026-01']);
+
+/**
+ * Inline code spans that start with `{` (or a status and `{`: `200 {"status":"ok"}`), in every doc,
+ * whitespace of wrapped lines made one space; with the statuses given in the span.
+ */
+function jsonSpans(): Map<string, number[]> {
+  const found = new Map<string, number[]>();
+  for (const doc of DOCS) {
+    const prose = text(doc).replace(/^```[\s\S]*?^```/gm, '');
+    for (const m of prose.matchAll(/`([^`]+)`/g)) {
+      const [, status, span] = /^(?:(\d{3}) )?(\{.*)$/s.exec(m[1]!.replace(/\s*\n\s*/g, ' ')) ?? [];
+      if (span) found.set(span, [...(found.get(span) ?? []), ...(status ? [Number(status)] : [])]);
+    }
+  }
+  return found;
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** An example as a pattern: `"..."`, `"<text>"`, `...`, and bare words (`n`, `next`) match anything; `"a"|"b"` either. */
+export function answerPattern(example: string): RegExp {
+  const parts: string[] = [];
+  let alternate = false;
+  const push = (piece: string) => {
+    if (alternate) parts.push(`(?:${parts.pop()}|${piece})`);
+    else parts.push(piece);
+    alternate = false;
+  };
+  for (let i = 0; i < example.length; ) {
+    const rest = example.slice(i);
+    const string = /^"(?:[^"\\]|\\.)*"/.exec(rest)?.[0];
+    const word = /^[a-z_]+/i.exec(rest)?.[0];
+    if (string) {
+      push(string === '"..."' || /^"<[^>]*>"$/.test(string) ? '"(?:[^"\\\\]|\\\\.)*"' : escape(string));
+      i += string.length;
+    } else if (rest.startsWith('...')) {
+      push('.*');
+      i += 3;
+    } else if (word) {
+      push(['true', 'false', 'null'].includes(word) ? word : '(?:-?[\\d.]+|"(?:[^"\\\\]|\\\\.)*")');
+      i += word.length;
+    } else if (rest[0] === '|') {
+      alternate = true;
+      i += 1;
+    } else {
+      if (!/\s/.test(rest[0]!)) push(escape(rest[0]!));
+      i += 1;
+    }
+  }
+  return new RegExp(`^${parts.join('')}$`);
+}
+
+/** A request written on the wire by hand, for what no HTTP client sends (CONNECT, `Expect: 200-ok`); the server closes after it. */
+function raw(base: string, request: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(base);
+  return within(
+    new Promise((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => socket.write(request));
+      let data = '';
+      socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+      socket.on('error', reject);
+      socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1]), body: data.slice(data.indexOf('\r\n\r\n') + 4) }));
+    }),
+    'a raw request to be answered and closed',
+  );
+}
+
+/** Sources that make the ingestor fail as the disk, the database or a bug would (`https://fault.example/<kind>.jpg`). */
+const FAULTS: Record<string, () => Error> = {
+  internal: () => new Error('disk on fire at /secret/path'),
+  enospc: () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
+  database: () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+};
+const ingestor: ImageIngestor = {
+  async ingest(src, sent, signal) {
+    const fault = /^https:\/\/fault\.example\/(\w+)\.jpg$/.exec(src)?.[1];
+    if (fault) throw FAULTS[fault]!();
+    return passthroughIngestor.ingest(src, sent, signal);
+  },
+};
+
+interface Fixture {
+  productId: string;
+  imageIds: string[];
+  variantIds: string[];
+}
+
+describe('the JSON examples, paths and endpoint table of the docs, answered by a real server', () => {
+  let api: TestApi;
+  let readOnly: string;
+  let inactive: string;
+  let base: Fixture;
+  /** A product with two images, options Size S/M and two variants (S, M), the first variant showing the first image. */
+  const fixture = async (version = '2022-01'): Promise<Fixture> => {
+    const res = await api.call('POST', `/openapi/${version}/products`, {
+      product: {
+        title: 'Linen Shirt',
+        images: [{ src: 'https://img.example.com/front.jpg' }, { src: 'https://img.example.com/back.jpg' }],
+        options: [{ name: 'Size', values: ['S', 'M'] }],
+        variants: [{ option1: 'S', price: '10' }, { option1: 'M', price: '12' }],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const product = ENVELOPED.has(version) ? res.json().data.product : res.json().product;
+    const f = { productId: product.id, imageIds: product.images.map((i: { id: string }) => i.id), variantIds: product.variants.map((v: { id: string }) => v.id) };
+    const linked = await api.call('PUT', `variants/${f.variantIds[0]}`, { variant: { image_id: f.imageIds[0] } });
+    expect(linked.statusCode, linked.body).toBe(200);
+    return f;
+  };
+
+  beforeAll(async () => {
+    // One render at a time and one waiting, so that a burst of renders is answered 503 at once.
+    api = await startApi('sqlite', { ingestor, env: { PRODIMG_RENDER_CONCURRENCY: '1', PRODIMG_RENDER_QUEUE: '1' } });
+    readOnly = (await api.shops.createToken('alpha', ['read_product'])).token;
+    await api.shops.create('beta', 'Beta');
+    inactive = (await api.shops.createToken('beta', ['read_product', 'write_product'])).token;
+    await api.shops.setActive('beta', false);
+    base = await fixture();
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** Answers (status, then the request that gets it), keyed by the example exactly as the docs write it. */
+  const ANSWERS: Record<string, { status: number; request: () => Promise<TestResponse> }> = {
+    '{}': {
+      status: 200,
+      request: async () => {
+        const { id, imageIds } = await api.product(1);
+        return api.call('DELETE', `products/${id}/images/${imageIds[0]}`);
+      },
+    },
+    '{"images":[...]}': { status: 200, request: () => api.call('GET', `products/${base.productId}/images`) },
+    '{"image":{...}}': { status: 200, request: () => api.call('GET', `products/${base.productId}/images/${base.imageIds[0]}`) },
+    '{"count":n}': { status: 200, request: () => api.call('GET', `products/${base.productId}/images/count`) },
+    '{"product":{...}}': { status: 200, request: () => api.call('GET', `products/${base.productId}`) },
+    '{"variant":{...}}': { status: 200, request: () => api.call('GET', `variants/${base.variantIds[0]}`) },
+    '{"variants":[...]}': { status: 200, request: () => api.call('GET', `products/${base.productId}/variants`) },
+    '{"cursor":"...","pre_cursor":"...","products":[...]}': { status: 200, request: () => api.call('GET', 'products') },
+    '{"cursor": next, "pre_cursor": previous, "products": [...]}': { status: 200, request: () => api.call('GET', 'products?per_page=1') },
+    '{"access_scopes":[{"handle":"read_product"},...]}': { status: 200, request: () => api.call('GET', 'oauth/access_scopes') },
+    '{"access_scopes":[{"handle":"read_product"},{"handle":"write_product"}]}': { status: 200, request: () => api.call('GET', 'oauth/access_scopes') },
+    '{"code":"Success","data":{"image":{...}}}': { status: 200, request: () => api.call('GET', `/openapi/2025-06/products/${base.productId}/images/${base.imageIds[0]}`) },
+    '{"code":"Success","data":{...}}': { status: 200, request: () => api.call('GET', `/openapi/2026-01/products/${base.productId}`) },
+    '{"code":"Success","data":{}}': { status: 200, request: async () => api.call('DELETE', `/openapi/2025-06/products/${(await api.product(0)).id}`) },
+    '{"code":"InvalidParameter","message":"..."}': { status: 400, request: () => api.call('GET', '/openapi/2025-06/products/nope/images') },
+    '{"code":"<Code>","message":"<text>"}': { status: 401, request: () => api.call('GET', '/openapi/2026-01/products', undefined, { 'access-token': 'wrong' }) },
+    '{"errors":[...]}': { status: 422, request: () => api.call('GET', 'products/nope/images') },
+    '{"error":...}': { status: 401, request: () => api.call('GET', 'products', undefined, { 'access-token': inactive }) },
+    '{"error":"store is not active"}': { status: 401, request: () => api.call('GET', 'products', undefined, { 'access-token': inactive }) },
+    '{"errors":["Forbidden: this action requires the write_product scope"]}': {
+      status: 403,
+      request: () => api.call('POST', 'products', { product: { title: 'T' } }, { 'access-token': readOnly }),
+    },
+    '{"errors":["Record not found"]}': { status: 422, request: () => api.call('GET', `products/${randomUUID()}/images`) },
+    '{"errors":["Product not found"]}': { status: 404, request: () => api.call('DELETE', `products/${randomUUID()}/images/${randomUUID()}`) },
+    '{"errors":["Image not found"]}': { status: 404, request: () => api.call('DELETE', `products/${base.productId}/images/${randomUUID()}`) },
+    '{"errors":["Not Found"]}': { status: 404, request: () => api.call('GET', `/cdn/${'0'.repeat(32)}.jpg`) },
+    '{"errors":["Bad Request: Content-Type must be application/json"]}': {
+      status: 400,
+      request: () => api.call('POST', 'products', '{"product":{"title":"T"}}', { 'content-type': 'text/plain' }),
+    },
+    '{"errors":["Payload Too Large: the body exceeds 1 MiB"]}': {
+      status: 413,
+      request: () => api.call('POST', 'products', `{"product":{"title":"${'x'.repeat(1024 * 1024)}"}}`),
+    },
+    '{"errors":["Internal Server Error"]}': {
+      status: 500,
+      request: () => api.call('POST', `products/${base.productId}/images`, { image: { src: 'https://fault.example/internal.jpg' } }),
+    },
+    '{"errors":["Insufficient Storage: no space is left on the disk that holds the images; retry once space is freed"]}': {
+      status: 507,
+      request: () => api.call('POST', `products/${base.productId}/images`, { image: { src: 'https://fault.example/enospc.jpg' } }),
+    },
+    '{"errors":["Service Unavailable: the database is not answering, retry shortly"]}': {
+      status: 503,
+      request: () => api.call('POST', `products/${base.productId}/images`, { image: { src: 'https://fault.example/database.jpg' } }),
+    },
+    '{"errors":["Not Implemented: CONNECT is not supported (this server is not a proxy)"]}': {
+      status: 501,
+      request: async () => {
+        const res = await raw(api.base, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+        return { statusCode: res.status, headers: {}, body: res.body, json: () => JSON.parse(res.body) };
+      },
+    },
+    '{"errors":["Expectation Failed: the only expectation supported is \\"Expect: 100-continue\\", got \\"200-ok\\""]}': {
+      status: 417,
+      request: async () => {
+        const head = `POST /openapi/2022-01/products HTTP/1.1\r\nHost: 127.0.0.1\r\nAccess-Token: ${api.token}\r\nContent-Type: application/json\r\n`;
+        const res = await raw(api.base, `${head}Expect: 200-ok\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+        return { statusCode: res.status, headers: {}, body: res.body, json: () => JSON.parse(res.body) };
+      },
+    },
+    '{"errors":["Service Unavailable: too many image renders are waiting, retry shortly"]}': {
+      status: 503,
+      // A burst of variants of one stored original, with one render at a time and one waiting.
+      request: async () => {
+        const jpeg = await sharp({ create: { width: 1600, height: 1600, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+        const md5 = createHash('md5').update(jpeg).digest('hex');
+        // Where docs/images.md says the local store keeps it: images/<first two hex digits>/<name>.
+        mkdirSync(join(api.config.dataDir, 'images', md5.slice(0, 2)), { recursive: true });
+        writeFileSync(join(api.config.dataDir, 'images', md5.slice(0, 2), `${md5}.jpg`), jpeg);
+        const answers = await Promise.all(api.config.variantSizes.map((size) => api.call('GET', `/cdn/${md5}_${size}x.jpg`)));
+        expect(answers.filter((res) => res.statusCode === 200).length).toBeGreaterThan(0);
+        return answers.find((res) => res.statusCode === 503) ?? answers[0]!;
+      },
+    },
+    '{"status":"ok"}': { status: 200, request: () => api.call('GET', '/healthz') },
+    '{"status":"ok"|"unavailable","checks":{"database":"ok"|"failing","blobs":...}}': { status: 200, request: () => api.call('GET', '/readyz') },
+  };
+
+  /** Request bodies the docs show: each is accepted as it is (placeholders filled in). */
+  const REQUESTS: Record<string, () => Promise<TestResponse>> = {
+    '{"image":{}}': () => api.call('PUT', `products/${base.productId}/images/${base.imageIds[0]}`, '{"image":{}}'),
+    '{"variant":{}}': () => api.call('PUT', `variants/${base.variantIds[0]}`, '{"variant":{}}'),
+    '{"image":{"position":k}}': () => api.call('PUT', `products/${base.productId}/images/${base.imageIds[0]}`, '{"image":{"position":k}}'.replace('k', '2')),
+    '{"image":{"src":"http://127.0.0.1:<origin>/<file>?n=<unique>"}}': () =>
+      api.call('POST', `products/${base.productId}/images`, '{"image":{"src":"http://127.0.0.1:<origin>/<file>?n=<unique>"}}'.replace('<origin>', '8090').replace('<file>', '1mp.jpg').replace('<unique>', '1')),
+    '{name, values}': () => api.call('PUT', `products/${base.productId}`, { product: { options: [{ name: 'Size', values: ['S', 'M', 'L'] }] } }),
+  };
+
+  /** Field lists (`{id, product_id, ...}`): the keys of the object, in order, as answered. */
+  const SHAPES: Record<string, () => Promise<unknown>> = {
+    '{id, product_id, position, src, path, width, height, alt, created_at, updated_at}': async () =>
+      (await api.call('GET', `products/${base.productId}/images/${base.imageIds[0]}`)).json().image,
+    '{id, product_id, title, option1, option2, option3, price, compare_at_price, sku, barcode, position, weight, weight_unit, inventory_quantity, image_id, image, created_at, updated_at}': async () =>
+      (await api.call('GET', `variants/${base.variantIds[0]}`)).json().variant,
+    '{id, product_id, position, name, values}': async () => (await api.call('GET', `products/${base.productId}`)).json().product.options[0],
+    '{src, width, height, alt, path}': async () => (await api.call('GET', `products/${base.productId}`)).json().product.image,
+    '{src, width, height, alt}': async () => (await api.call('GET', `variants/${base.variantIds[0]}`)).json().variant.image,
+  };
+
+  /** Examples that are not wire JSON, or cannot be made here, with the reason and where they are checked instead. */
+  const ELSEWHERE: Record<string, { why: string; check: () => void }> = {
+    '{ path, input }': {
+      why: "TypeScript in docs/architecture.md: what a binding's run gets",
+      check: () => expect(readFileSync(join(ROOT, 'src/server/routes/product-images.ts'), 'utf8')).toMatch(/\{ path, input \}/),
+    },
+    '{"errors":["Service Unavailable: the server is shutting down"]}': {
+      why: 'needs a server draining for SIGTERM with a request arriving on a kept-open connection: test/reliability/shutdown.test.ts does that and checks the 503; here the body is the one the catalogue renders for it',
+      check: () => expect(errorAnswer('classic', 'ShuttingDown')).toMatchObject({ status: 503, body: { errors: ['Service Unavailable: the server is shutting down'] } }),
+    },
+  };
+
+  it('every JSON example in the docs is one of the cases below, and every case is in the docs', () => {
+    const spans = [...jsonSpans().keys()];
+    const known = new Set([...Object.keys(ANSWERS), ...Object.keys(REQUESTS), ...Object.keys(SHAPES), ...Object.keys(ELSEWHERE)]);
+    expect(spans.filter((span) => !known.has(span))).toEqual([]);
+    expect([...known].filter((key) => !spans.includes(key))).toEqual([]);
+  });
+
+  it('a status given with an example (`200 {"status":"ok"}`) is the one the server answers with', () => {
+    const differ = [...jsonSpans()].filter(([span, statuses]) => statuses.some((status) => status !== ANSWERS[span]?.status));
+    expect(differ).toEqual([]);
+  });
+
+  it.each(Object.keys(ANSWERS))('%s is the answer the server gives', async (example) => {
+    const { status, request } = ANSWERS[example]!;
+    const res = await request();
+    expect({ status: res.statusCode, body: res.body }).toMatchObject({ status, body: expect.stringMatching(answerPattern(example)) });
+  });
+
+  it.each(Object.keys(REQUESTS))('%s is a request body the server takes', async (example) => {
+    const res = await REQUESTS[example]!();
+    expect(res.statusCode, res.body).toBe(200);
+  });
+
+  it.each(Object.keys(SHAPES))('%s lists the fields the server answers, in order', async (example) => {
+    const object = await SHAPES[example]!();
+    expect(object).toBeTypeOf('object');
+    expect(`{${Object.keys(object as object).join(', ')}}`).toBe(example);
+  });
+
+  it.each(Object.keys(ELSEWHERE))('%s is checked another way', (example) => {
+    expect(ELSEWHERE[example]!.why).not.toBe('');
+    ELSEWHERE[example]!.check();
+  });
+});
