@@ -295,6 +295,115 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     expect(`{${Object.keys(object as object).join(', ')}}`).toBe(example);
   });
 
+  describe("the README's endpoint table, every row in every version", () => {
+    const lines = text('README.md').split('\n');
+    const start = lines.findIndex((line) => line.startsWith('| Method and path'));
+    const rows = lines
+      .slice(start + 2)
+      .filter((_, i, all) => all.slice(0, i + 1).every((line) => line.startsWith('|')))
+      .map((line) => {
+        const [endpoint, scope, answer] = line.split(/ \| /).map((cell) => cell.replace(/^\| /, ''));
+        const [, method, path] = /^`(GET|POST|PUT|DELETE) (\S+)`/.exec(endpoint!)!;
+        return { method: method!, path: path!, scope: scope!, answer: /^`([^`]+)`/.exec(answer!)![1]! };
+      });
+    /** The body each writing row sends (ids of the row's fixture filled in). */
+    const BODIES: Record<string, (f: Fixture) => unknown> = {
+      'POST /products/{product_id}/images': () => ({ image: { src: 'https://img.example.com/new.jpg' } }),
+      'PUT /products/{product_id}/images/{image_id}': () => ({ image: { alt: 'Front' } }),
+      'POST /products': () => ({ product: { title: 'New' } }),
+      'PUT /products/{product_id}': () => ({ product: { title: 'Renamed' } }),
+      'POST /products/{product_id}/variants': () => ({ variant: { option1: 'L', price: '9' } }),
+      // "`image_id` links an image of the same product"
+      'PUT /variants/{variant_id}': (f) => ({ variant: { image_id: f.imageIds[1] } }),
+    };
+    const pathOf = (template: string, f: Fixture, method: string) =>
+      template
+        .replace('{product_id}', f.productId)
+        .replace('{image_id}', f.imageIds[method === 'DELETE' ? 1 : 0]!)
+        .replace('{variant_id}', f.variantIds[method === 'DELETE' ? 1 : 0]!);
+
+    it('has the rows and bodies this test knows', () => {
+      expect(rows.length).toBeGreaterThan(15);
+      const writes = rows.filter((row) => row.method === 'POST' || row.method === 'PUT').map((row) => `${row.method} ${row.path}`);
+      expect(writes.sort()).toEqual(Object.keys(BODIES).sort());
+    });
+
+    it.each(VERSIONS)('in %s each row answers 200 with the answer the table gives (wrapped in 2025-06 and later)', async (version) => {
+      const wrong: string[] = [];
+      for (const row of rows) {
+        const f = row.method === 'DELETE' && row.path === '/products/{product_id}' ? { ...(await fixture(version)) } : await fixture(version);
+        const res = await api.call(row.method, `/openapi/${version}${pathOf(row.path, f, row.method)}`, BODIES[`${row.method} ${row.path}`]?.(f));
+        const pattern = answerPattern(ENVELOPED.has(version) ? `{"code":"Success","data":${row.answer}}` : row.answer);
+        if (res.statusCode !== 200 || !pattern.test(res.body)) wrong.push(`${row.method} ${row.path}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+        if (row.method === 'PUT' && row.path === '/variants/{variant_id}') {
+          const variant = ENVELOPED.has(version) ? res.json().data.variant : res.json().variant;
+          expect(variant).toMatchObject({ image_id: f.imageIds[1], image: { src: 'https://img.example.com/back.jpg' } });
+        }
+      }
+      expect(wrong).toEqual([]);
+    });
+
+    it('each row needs the scope it gives: a read_product token may read and is refused a write with 403', async () => {
+      const wrong: string[] = [];
+      for (const row of rows) {
+        const f = await fixture();
+        const res = await api.call(row.method, `/openapi/2022-01${pathOf(row.path, f, row.method)}`, BODIES[`${row.method} ${row.path}`]?.(f), { 'access-token': readOnly });
+        const expected = row.scope === 'write_product' ? 403 : 200;
+        expect(['read_product', 'write_product', 'any']).toContain(row.scope);
+        if (res.statusCode !== expected) wrong.push(`${row.method} ${row.path} (${row.scope}): ${res.statusCode}`);
+      }
+      expect(wrong).toEqual([]);
+    });
+  });
+
+  describe('the paths the docs give outside the table', () => {
+    /** `/openapi/...`, `/healthz`, `/readyz`, `/metrics` spans (`GET ` before them allowed), and `.../x` ones. */
+    const paths = () => {
+      const found = new Set<string>();
+      for (const doc of DOCS) {
+        for (const m of text(doc).matchAll(/`(?:GET )?((?:\/openapi|\.\.\.)\/[^`\s]*|\/healthz|\/readyz|\/metrics)`/g)) {
+          // `.../products/{pid}/images` (bench) is below a version; `.../images/count.json` (contract) below a legacy product path.
+          found.add(m[1]!.replace(/^\.\.\.(?=\/products\/)/, '/openapi/2022-01').replace(/^\.\.\./, '/openapi/products/{id}'));
+        }
+      }
+      return [...found];
+    };
+    /** Prefixes the docs name, not endpoints. */
+    const PREFIXES = ['/openapi/2022-01', '/openapi/<version>', '/openapi/{version}/products/{product_id}/images/...'];
+
+    it('each is served: 200 to a GET (a DELETE where it has no GET), legacy paths as 2020-07', async () => {
+      const all = paths();
+      expect(all).toEqual(expect.arrayContaining(['/healthz', '/readyz', '/metrics', '/openapi/variants/{id}.json', '/openapi/products/{id}/images/count.json']));
+      const wrong: string[] = [];
+      for (const template of all.filter((path) => !PREFIXES.includes(path))) {
+        const f = await fixture();
+        const path = template
+          .replace('{version}', '2022-01')
+          .replace(/^\/openapi\/variants\/\{id\}/, `/openapi/variants/${f.variantIds[1]}`)
+          .replace(/\{id\}|\{product_id\}|\{pid\}|<id>/, f.productId)
+          .replace(/\{image_id\}|\{iid\}|<id>/, f.imageIds[1]!)
+          .replace('{variant_id}', f.variantIds[1]!);
+        let res = await api.call('GET', path);
+        if (res.statusCode === 404 && res.body === '{"errors":["Not Found"]}') res = await api.call('DELETE', path);
+        if (res.statusCode !== 200) wrong.push(`${template}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+        else if (path.endsWith('.json') && res.body.startsWith('{"code":')) wrong.push(`${template}: enveloped, not as 2020-07`);
+      }
+      expect(wrong).toEqual([]);
+    });
+
+    it('/metrics has every metric docs/images.md names, with its queue labels', async () => {
+      const section = text('docs/images.md').split('### Metrics')[1]!;
+      const names = [...section.matchAll(/`(prodimg_\w+)/g)].map((m) => m[1]!);
+      expect(names.length).toBeGreaterThan(6);
+      const res = await api.call('GET', '/metrics');
+      expect(res.statusCode).toBe(200);
+      expect(names.filter((name) => !new RegExp(`^${name}\\b`, 'm').test(res.body))).toEqual([]);
+      for (const queue of /queue="render"\|"download"\|"decode"/.test(section) ? ['render', 'download', 'decode'] : []) {
+        expect(res.body).toContain(`prodimg_queue_running{queue="${queue}"}`);
+      }
+    });
+  });
+
   it.each(Object.keys(ELSEWHERE))('%s is checked another way', (example) => {
     expect(ELSEWHERE[example]!.why).not.toBe('');
     ELSEWHERE[example]!.check();
