@@ -132,6 +132,15 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     return f;
   };
 
+  /** Stores a JPEG as an original of the library, where docs/images.md says the local store keeps it (images/<first two hex digits>/<name>); its md5. */
+  const store = async (image: sharp.Sharp): Promise<string> => {
+    const jpeg = await image.jpeg().toBuffer();
+    const md5 = createHash('md5').update(jpeg).digest('hex');
+    mkdirSync(join(api.config.dataDir, 'images', md5.slice(0, 2)), { recursive: true });
+    writeFileSync(join(api.config.dataDir, 'images', md5.slice(0, 2), `${md5}.jpg`), jpeg);
+    return md5;
+  };
+
   beforeAll(async () => {
     // One render at a time and one waiting, so that a burst of renders is answered 503 at once.
     api = await startApi('sqlite', { ingestor, env: { PRODIMG_RENDER_CONCURRENCY: '1', PRODIMG_RENDER_QUEUE: '1' } });
@@ -219,11 +228,7 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
       status: 503,
       // A burst of variants of one stored original, with one render at a time and one waiting.
       request: async () => {
-        const jpeg = await sharp({ create: { width: 1600, height: 1600, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
-        const md5 = createHash('md5').update(jpeg).digest('hex');
-        // Where docs/images.md says the local store keeps it: images/<first two hex digits>/<name>.
-        mkdirSync(join(api.config.dataDir, 'images', md5.slice(0, 2)), { recursive: true });
-        writeFileSync(join(api.config.dataDir, 'images', md5.slice(0, 2), `${md5}.jpg`), jpeg);
+        const md5 = await store(sharp({ create: { width: 1600, height: 1600, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }));
         const answers = await Promise.all(api.config.variantSizes.map((size) => api.call('GET', `/cdn/${md5}_${size}x.jpg`)));
         expect(answers.filter((res) => res.statusCode === 200).length).toBeGreaterThan(0);
         return answers.find((res) => res.statusCode === 503) ?? answers[0]!;
@@ -401,6 +406,73 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
       for (const queue of /queue="render"\|"download"\|"decode"/.test(section) ? ['render', 'download', 'decode'] : []) {
         expect(res.body).toContain(`prodimg_queue_running{queue="${queue}"}`);
       }
+    });
+  });
+
+  describe('the /cdn examples, served from an original of 1000x800', () => {
+    let md5: string;
+    beforeAll(async () => {
+      md5 = await store(sharp({ create: { width: 1000, height: 800, channels: 3, background: '#7a4' } }));
+    });
+    const served = async (path: string, headers: Record<string, string> = {}) => {
+      const res = await api.app.inject({ method: 'GET', url: path, headers });
+      const meta = res.statusCode === 200 ? await sharp(res.rawPayload).metadata() : undefined;
+      return { status: res.statusCode, type: res.headers['content-type'], vary: res.headers.vary, width: meta?.width, height: meta?.height, format: meta?.format };
+    };
+
+    it('every resized URL the docs give (`/cdn/<md5>_400x.jpg?format=webp`, `_x320`, `?width=400`, ...)', async () => {
+      const docs = DOCS.map(text).join('\n');
+      const examples = {
+        '/cdn/<md5>_400x.jpg?format=webp': { width: 400, height: 320, format: 'webp' },
+        '_400x': { width: 400, height: 320, format: 'jpeg' },
+        '_x320': { width: 400, height: 320, format: 'jpeg' },
+        '?width=400': { width: 400, height: 320, format: 'jpeg' },
+        // `/cdn/<md5>_<w>x<h>.<ext>`: both sides fit inside the box
+        '/cdn/<md5>_<w>x<h>.<ext>': { width: 400, height: 320, format: 'jpeg' },
+        // `?width=&height=&crop=center&format=webp|avif|jpeg|png|auto`: fills the box exactly with crop=center
+        '?width=&height=&crop=center&format=webp|avif|jpeg|png|auto': { width: 400, height: 400, format: 'png' },
+      };
+      const url: Record<keyof typeof examples, string> = {
+        '/cdn/<md5>_400x.jpg?format=webp': `/cdn/${md5}_400x.jpg?format=webp`,
+        '_400x': `/cdn/${md5}_400x.jpg`,
+        '_x320': `/cdn/${md5}_x320.jpg`,
+        '?width=400': `/cdn/${md5}.jpg?width=400`,
+        '/cdn/<md5>_<w>x<h>.<ext>': `/cdn/${md5}_400x400.jpg`,
+        '?width=&height=&crop=center&format=webp|avif|jpeg|png|auto': `/cdn/${md5}.jpg?width=400&height=400&crop=center&format=png`,
+      };
+      for (const [example, expected] of Object.entries(examples)) {
+        expect(docs, example).toContain(`\`${example}\``);
+        expect({ example, ...(await served(url[example as keyof typeof examples])) }).toMatchObject({ example, status: 200, ...expected });
+      }
+      // The README's and bench's concrete forms of the first one.
+      expect(text('README.md')).toContain('/cdn/5d41402abc4b2a76b9719d911017c592_400x.jpg?format=webp');
+      expect(text('bench/README.md')).toContain('`GET /cdn/<hash>_400x.jpg?format=webp`');
+    });
+
+    it('`format=auto` picks AVIF, then WebP, from the Accept header (and adds `Vary: Accept`), else the original\'s format', async () => {
+      expect(text('docs/images.md')).toMatch(/`format=auto` picks AVIF, then WebP, from the `Accept` header \(and adds\s+`Vary: Accept`\), else the original's format/);
+      const auto = `/cdn/${md5}_100x.jpg?format=auto`;
+      expect(await served(auto, { accept: 'image/avif,image/webp' })).toMatchObject({ status: 200, format: 'heif', vary: 'Accept' });
+      expect(await served(auto, { accept: 'image/webp' })).toMatchObject({ status: 200, format: 'webp', vary: 'Accept' });
+      expect(await served(auto, { accept: '*/*' })).toMatchObject({ status: 200, format: 'jpeg', vary: 'Accept' });
+    });
+
+    it('`GET|HEAD /cdn/<md5>.<ext>`: type, strong ETag, immutable caching, ranges, 304, 206, 416, as docs/images.md says', async () => {
+      const docs = text('docs/images.md').replace(/\s*\n\s*/g, ' ');
+      for (const claim of ['`Cache-Control: public, max-age=31536000, immutable`', '`Accept-Ranges: bytes`', '304 for a matching `If-None-Match`', '206 for a single `Range` (416 when unsatisfiable']) {
+        expect(docs).toContain(claim);
+      }
+      const url = `/cdn/${md5}.jpg`;
+      const get = await api.app.inject({ method: 'GET', url });
+      expect(get.statusCode).toBe(200);
+      expect(get.headers).toMatchObject({ 'content-type': 'image/jpeg', etag: `"${md5}.jpg"`, 'cache-control': 'public, max-age=31536000, immutable', 'accept-ranges': 'bytes' });
+      const head = await api.app.inject({ method: 'HEAD', url });
+      expect(head.statusCode).toBe(200);
+      expect(head.headers['content-length']).toBe(get.headers['content-length']);
+      expect((await api.app.inject({ method: 'GET', url, headers: { 'if-none-match': `"${md5}.jpg"` } })).statusCode).toBe(304);
+      const part = await api.app.inject({ method: 'GET', url, headers: { range: 'bytes=0-9' } });
+      expect([part.statusCode, part.rawPayload.length]).toEqual([206, 10]);
+      expect((await api.app.inject({ method: 'GET', url, headers: { range: 'bytes=99999999-' } })).statusCode).toBe(416);
     });
   });
 
