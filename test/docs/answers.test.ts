@@ -228,7 +228,7 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
       status: 503,
       // A burst of variants of one stored original, with one render at a time and one waiting.
       request: async () => {
-        const md5 = await store(sharp({ create: { width: 1600, height: 1600, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }));
+        const md5 = await store(sharp({ create: { width: 1600, height: 1600, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }));
         const answers = await Promise.all(api.config.variantSizes.map((size) => api.call('GET', `/cdn/${md5}_${size}x.jpg`)));
         expect(answers.filter((res) => res.statusCode === 200).length).toBeGreaterThan(0);
         return answers.find((res) => res.statusCode === 503) ?? answers[0]!;

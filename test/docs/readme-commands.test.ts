@@ -198,13 +198,46 @@ describe('other commands the docs give', () => {
     expect(found.length).toBeGreaterThan(0);
   });
 
+  it("every bench command of bench/README.md is accepted by bench/run.mjs (stopped before any work by an unknown scenario)", async () => {
+    const block = /```sh\n([\s\S]*?)```/.exec(readFileSync(join(ROOT, 'bench/README.md'), 'utf8'))![1]!;
+    const lines = block.split('\n').filter((line) => /npm run bench/.test(line));
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    const DEFAULT_PG_URL = /export const DEFAULT_PG_URL = '([^']+)'/.exec(readFileSync(join(ROOT, 'bench/lib/postgres.mjs'), 'utf8'))?.[1];
+    await Promise.all(
+      lines.map(async (line) => {
+        const [, vars = '', after = '', comment = ''] = /^((?:[A-Z_]+=\S+ )*)npm run bench(?: -- ([^#]*?))?\s*(?:#(.*))?$/.exec(line)!;
+        const env = { ...process.env, ...Object.fromEntries(vars.trim().split(/\s+/).filter(Boolean).map((pair) => pair.split('=', 2) as [string, string])) };
+        const args = after.split(/\s+/).filter(Boolean);
+        // "# or --pg-url; default postgres://...": the flag named in the comment, and the default it gives.
+        const alternative = /or (--[\w-]+)/.exec(comment)?.[1];
+        if (alternative) args.push(alternative, 'postgres://user@127.0.0.1:5432/db');
+        const stated = /default (postgres:\/\/\S+)/.exec(comment)?.[1];
+        if (stated) expect(stated).toBe(DEFAULT_PG_URL);
+        // `--only 99` (or `,99` after the line's own list) makes run.mjs stop after reading its flags, before it builds or starts anything.
+        const only = args.indexOf('--only');
+        if (only >= 0) args[only + 1] += ',99';
+        else args.push('--only', '99');
+        const res = await within(
+          new Promise<{ code: number | null; stderr: string }>((resolve) => {
+            const child = spawn(process.execPath, ['bench/run.mjs', ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+            let stderr = '';
+            child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+            child.once('close', (code) => resolve({ code, stderr }));
+          }),
+          `bench/run.mjs ${args.join(' ')}`,
+        );
+        expect({ line, code: res.code, stderr: res.stderr.split(';')[0] }).toEqual({ line, code: 2, stderr: 'bench: unknown scenario 99' });
+      }),
+    );
+  });
+
   // Not run here, with the reason:
   // - `docker build -f deploy/Dockerfile ...` / `docker run ...`: there is no docker on this machine (nor in CI).
   //   test/cli/deploy.test.ts runs the image's CMD and HEALTHCHECK with its ENV instead.
   // - `cp deploy/prodimg.service /etc/systemd/system/ && systemctl ...`: needs root and systemd.
   //   test/cli/deploy.test.ts runs the unit's ExecStart with its Environment= lines instead.
-  // - `npm install && npm start`, `npm test`, `npm run bench`, `npm run test:stress`, `npm run test:pg-restart`:
-  //   each takes minutes or restarts the machine's PostgreSQL; the scripts are checked above, and
+  // - `npm install && npm start`, `npm test`, `npm run test:stress`, `npm run test:pg-restart`, and the bench
+  //   itself: each takes minutes or restarts the machine's PostgreSQL; the scripts and the bench's flags are checked above, and
   //   test/cli/lifecycle.test.ts and test/cli/package.test.ts run `npm start` and the packed `npx prodimg serve`.
   // - `MALLOC_ARENA_MAX=2 npm start`: the variable is read by glibc, not by prodimg; test/cli/deploy.test.ts
   //   checks that the deploy files' servers get it.
