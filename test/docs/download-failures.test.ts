@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { failureMessage } from '../../src/imaging/failure-message.js';
+import { htmlPage, pixelBombPng, svgImage, truncatedJpeg } from '../imaging/fixtures/hostile.js';
+import { makeJpeg } from '../imaging/fixtures/images.js';
+import { type Origin, redirect, send, startOrigin } from '../imaging/fixtures/origin-server.js';
+import { startApi, type TestApi } from '../support/api.js';
+
+/**
+ * docs/images.md's table of refused downloads: each message answered by a real server with ingestion
+ * on (the default), for a real origin that has the problem. The two timeouts take 10 s and 30 s with
+ * the default settings, too long for `npm test`: their messages are made by the function that words
+ * every refusal, from the default settings (test/imaging/safe-fetch.test.ts times them out for real
+ * with short limits).
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const IMAGES_MD = readFileSync(join(ROOT, 'docs/images.md'), 'utf8');
+
+/** Every message of the table, fragments like `(got image/svg+xml)` completed from the message before them. */
+function documented(): string[] {
+  const lines = IMAGES_MD.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('| Problem | Message |'));
+  expect(start).toBeGreaterThan(0);
+  const messages: string[] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    const cell = line.split(' | ')[1]!;
+    let full = '';
+    for (const [, span] of cell.matchAll(/`([^`]+)`/g)) {
+      full = span!.startsWith('(') ? full.replace(/\([^)]*\)$/, span!) : span!;
+      messages.push(full);
+    }
+  }
+  return messages;
+}
+
+describe("docs/images.md's refused downloads, each answered by a real server", () => {
+  let api: TestApi;
+  let closed: TestApi;
+  let origin: Origin;
+  let productId: string;
+  const defaults = loadConfig({});
+
+  beforeAll(async () => {
+    const [jpeg, bomb, truncated] = await Promise.all([makeJpeg(8, 8), pixelBombPng(), truncatedJpeg()]);
+    origin = await startOrigin({
+      '/photo.jpg': send(jpeg, 'image/jpeg'),
+      '/page.jpg': send(htmlPage, 'image/jpeg'),
+      '/drawing.jpg': send(svgImage, 'image/jpeg'),
+      '/empty.jpg': send(Buffer.alloc(0), 'image/jpeg'),
+      '/bomb.png': send(bomb, 'image/png'),
+      '/truncated.jpg': send(truncated, 'image/jpeg'),
+      '/loop.jpg': redirect('/loop.jpg'),
+      // Announces more than the default 20 MiB, then stalls: refused on the header, before any body is read.
+      '/huge.jpg': (_request, response) => {
+        response.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': String(defaults.maxSourceBytes + 1) });
+        response.write(jpeg);
+      },
+    });
+    // The origin is on loopback: this server may fetch from it, and keeps every other default.
+    api = await startApi('sqlite', { env: { PRODIMG_INGEST: 'fetch', PRODIMG_ALLOW_PRIVATE_SOURCES: '1' } });
+    // And one with the address guard closed, as by default.
+    closed = await startApi('sqlite', { env: { PRODIMG_INGEST: 'fetch' } });
+    productId = (await api.product(0)).id;
+  });
+  afterAll(async () => {
+    await api?.close();
+    await closed?.close();
+    await origin?.close();
+  });
+
+  const create = (path: string, on = api, product = productId) => on.call('POST', `products/${product}/images`, { image: { src: origin.url(path) } });
+
+  const CASES: Record<string, () => Promise<{ statusCode: number; body: string } | string>> = {
+    'Src could not be downloaded: connection timed out after 10s': async () => failureMessage({ kind: 'connect-timeout', ms: defaults.fetchConnectTimeoutMs }),
+    'Src could not be downloaded: the download took longer than 30s': async () => failureMessage({ kind: 'total-timeout', ms: defaults.fetchTimeoutMs }),
+    'Src could not be downloaded: the server answered 404': () => create('/missing.jpg'),
+    'Src could not be downloaded: the host name could not be resolved': () =>
+      api.call('POST', `products/${productId}/images`, { image: { src: 'http://no-such-host.invalid/photo.jpg' } }),
+    'Src could not be downloaded: too many redirects (maximum is 5)': () => create('/loop.jpg'),
+    'Src is too large (maximum is 20 MB)': () => create('/huge.jpg'),
+    'Src is not a supported image (got text/html)': () => create('/page.jpg'),
+    'Src is not a supported image (got image/svg+xml)': () => create('/drawing.jpg'),
+    'Src is not a supported image (got empty body)': () => create('/empty.jpg'),
+    'Src image is too large (maximum is 50 megapixels)': () => create('/bomb.png'),
+    'Src is not a valid image (the file is truncated or corrupt)': () => create('/truncated.jpg'),
+    'Src points to a private address': async () => create('/photo.jpg', closed, (await closed.product(0)).id),
+  };
+
+  it('the table has these messages, and only these', () => {
+    expect(documented()).toEqual(Object.keys(CASES));
+  });
+
+  it.each(Object.keys(CASES))('%s', async (message) => {
+    const res = await CASES[message]!();
+    if (typeof res === 'string') expect(res).toBe(message);
+    else expect({ status: res.statusCode, body: res.body }).toEqual({ status: 422, body: JSON.stringify({ errors: [message] }) });
+  });
+
+  it("inside a product's `images`, each message is prefixed with the entry's number: `Image 2: ...`", async () => {
+    expect(IMAGES_MD).toContain("Inside a product's `images`, each message is prefixed with the entry's number: `Image 2: ...`.");
+    const res = await api.call('POST', 'products', { product: { title: 'T', images: [{ src: origin.url('/photo.jpg') }, { src: origin.url('/missing.jpg') }] } });
+    expect({ status: res.statusCode, body: res.json() }).toEqual({ status: 422, body: { errors: ['Image 2: Src could not be downloaded: the server answered 404'] } });
+  });
+
+  it('nothing is written to the database when a download is refused', async () => {
+    expect(IMAGES_MD).toContain('Nothing is written to the database when any step fails.');
+    const count = async () => (await api.call('GET', `products/${productId}/images/count`)).json().count;
+    const before = await count();
+    expect((await create('/bomb.png')).statusCode).toBe(422);
+    expect(await count()).toBe(before);
+  });
+});
