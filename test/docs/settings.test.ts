@@ -167,6 +167,40 @@ describe('defaults given in passing in the docs (`PRODIMG_FETCH_TIMEOUT_MS` (30 
   });
 });
 
+describe('every `NAME=value` the docs give outside the walkthrough (which readme-walkthrough.test.ts runs)', () => {
+  /** Variables that are not prodimg settings, and the file that reads each. */
+  const READ_BY: Record<string, string> = {
+    TEST_DATABASE_URL: 'test/support/databases.ts',
+    PRODIMG_STRESS: 'test/support/stress.ts',
+    BENCH_PG_URL: 'bench/run.mjs',
+    // Read by glibc when the process starts; test/cli/deploy.test.ts checks the deploy files' servers get it.
+    MALLOC_ARENA_MAX: 'deploy/Dockerfile',
+  };
+
+  it('is a setting loadConfig takes with that value, or a variable a test, the bench or the deploy files read', () => {
+    const settings = new Set(readmeSettings().map((row) => row.name));
+    const found: string[] = [];
+    const wrong: string[] = [];
+    for (const doc of DOCS) {
+      const prose = text(doc).replace(/^## One-minute walkthrough[\s\S]*?^```sh\n[\s\S]*?^```/m, '');
+      for (const [, name, value] of prose.matchAll(/\b([A-Z][A-Z0-9_]{3,})=([^\s`)]+)/g)) {
+        found.push(`${name}=${value}`);
+        if (settings.has(name!)) {
+          try {
+            loadConfig({ [name!]: value });
+          } catch (err) {
+            wrong.push(`${doc}: ${name}=${value}: ${(err as Error).message}`);
+          }
+        } else if (!READ_BY[name!] || !text(READ_BY[name!]!).includes(name!)) {
+          wrong.push(`${doc}: ${name}=${value} is neither a setting nor read where this test expects`);
+        }
+      }
+    }
+    expect(found.length).toBeGreaterThan(10);
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe("docs/images.md's sharp settings", () => {
   const section = text('docs/images.md').split('### sharp settings')[1]!.split('\n### ')[0]!;
 
