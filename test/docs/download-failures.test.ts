@@ -107,6 +107,26 @@ describe("docs/images.md's refused downloads, each answered by a real server", (
     expect({ status: res.statusCode, body: res.json() }).toEqual({ status: 422, body: { errors: ['Image 2: Src could not be downloaded: the server answered 404'] } });
   });
 
+  it("the README's example: `src` on our CDN made from the Host, the size measured, resized copies served", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').replace(/\s*\n\s*/g, ' ');
+    const [, host, , ext] = /`"src":"\/\/([\d.:]+)\/cdn\/([0-9a-f]{32})\.(\w+)"` \(made from the Host the request came to/.exec(readme)!;
+    const [, width, height] = /`"width":(\d+),"height":(\d+)` \(measured\)/.exec(readme)!;
+    const copy = /serves resized copies such as `http:\/\/[\d.:]+\/cdn\/[0-9a-f]{32}(_\w+\.\w+\?format=(\w+))`/.exec(readme)!;
+    const photo = await makeJpeg(Number(width), Number(height));
+    const shop = await startOrigin({ [`/front.${ext}`]: send(photo, 'image/jpeg') });
+    try {
+      // Sizes sent are validated, then ignored: the file's own are answered.
+      const res = await api.call('POST', `products/${productId}/images`, { image: { src: shop.url(`/front.${ext}`), width: 10, height: 10 } }, { host: host! });
+      expect(res.statusCode, res.body).toBe(200);
+      const answered = res.json().image;
+      expect(answered).toMatchObject({ width: Number(width), height: Number(height), src: expect.stringMatching(new RegExp(`^//${host!.replace(/\./g, '\\.')}/cdn/[0-9a-f]{32}\\.${ext}$`)) });
+      const resized = await api.app.inject({ method: 'GET', url: `/cdn/${answered.path.replace(`.${ext}`, '')}${copy[1]}` });
+      expect([resized.statusCode, resized.headers['content-type']]).toEqual([200, `image/${copy[2]}`]);
+    } finally {
+      await shop.close();
+    }
+  });
+
   it('nothing is written to the database when a download is refused', async () => {
     expect(IMAGES_MD).toContain('Nothing is written to the database when any step fails.');
     const count = async () => (await api.call('GET', `products/${productId}/images/count`)).json().count;
