@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { DEFAULT_VARIANT_SIZES } from '../../src/config.js';
 import { parseVariantSpec } from '../../src/imaging/variant-spec.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const DOCS = ['README.md', 'bench/README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
 const text = (doc: string) => readFileSync(join(ROOT, doc), 'utf8');
 const SIZES = DEFAULT_VARIANT_SIZES.split(',').map(Number);
 const HASH = '5d41402abc4b2a76b9719d911017c592';
@@ -32,6 +32,41 @@ describe('examples in the docs', () => {
     expect(refused).toEqual([]);
   });
 
+  it('every file and folder the docs name in backticks exists (`src/storage/hot-reads.ts`, `image-service.ts`, `fast-read/`)', () => {
+    const all = files(ROOT);
+    // Named as what it was before: "(then `src/server/hot-answers.ts`, now `src/server/fast-read/`)".
+    const FORMER: Record<string, string> = { 'src/server/hot-answers.ts': '(then `src/server/hot-answers.ts`, now `src/server/fast-read/`)' };
+    const missing: string[] = [];
+    let named = 0;
+    for (const doc of DOCS) {
+      for (const m of text(doc).matchAll(/`([\w-][\w.-]*(?:\/[\w.-]+)*(?:\.(?:ts|mjs|js|json|md)|\/))`/g)) {
+        const name = m[1]!;
+        named++;
+        if (name === 'dist/') continue; // made by the build
+        if (FORMER[name] && text(doc).replace(/\s*\n\s*/g, ' ').includes(FORMER[name]!)) continue;
+        if (!all.some((path) => path === name || path.endsWith(`/${name}`))) missing.push(`${doc}: ${name}`);
+      }
+    }
+    expect(named).toBeGreaterThan(50);
+    expect(missing).toEqual([]);
+  });
+
+  it("every folder and file of the README's Layout block exists where it says", () => {
+    const block = /## Layout\n\n```\n([\s\S]*?)```/.exec(text('README.md'))![1]!;
+    const missing: string[] = [];
+    let folder = '';
+    for (const line of block.split('\n')) {
+      const lead = /^([\w-]+\/(?:[\w*.-]+(?:\.ts|\/))?)\s/.exec(line)?.[1];
+      if (lead) folder = lead.includes('*') ? lead.slice(0, lead.indexOf('/') + 1) : lead;
+      const under = files(join(ROOT, folder));
+      for (const [name] of line.slice(lead ? lead.length : 0).matchAll(/\b[\w-]+(?:\.ts|\/)(?=[\s:,)]|$)/g)) {
+        if (!under.some((path) => path === name || path.endsWith(`/${name}`) || path === name.replace(/\/$/, ''))) missing.push(`${folder} ${name}`);
+      }
+      if (lead && !lead.includes('*') && !existsSync(join(ROOT, lead))) missing.push(lead);
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('every relative link points at a file inside the repository', () => {
     const broken: string[] = [];
     for (const doc of DOCS) {
@@ -45,3 +80,15 @@ describe('examples in the docs', () => {
     expect(broken).toEqual([]);
   });
 });
+
+/** Every file and folder (`dir/`) under `dir`, relative to it, outside node_modules, .git and dist. */
+function files(dir: string, prefix = ''): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    if (['node_modules', '.git', 'dist'].includes(entry)) continue;
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) found.push(`${prefix}${entry}/`, ...files(path, `${prefix}${entry}/`));
+    else found.push(`${prefix}${entry}`);
+  }
+  return found;
+}
