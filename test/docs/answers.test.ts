@@ -476,6 +476,21 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     });
   });
 
+  it('`/readyz` is `503` with that body, `"unavailable"` and `"failing"`, when the database does not answer', async () => {
+    expect(text('README.md')).toMatch(/\(`200` or `503` `\{"status":"ok"\|"unavailable","checks":\{"database":"ok"\|"failing","blobs":\.\.\.\}\}`\)/);
+    const lonely = await startApi('sqlite');
+    try {
+      await lonely.db.database.close();
+      const res = await lonely.call('GET', '/readyz');
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ status: 'unavailable', checks: { database: 'failing' } });
+      expect(res.body).toMatch(answerPattern('{"status":"ok"|"unavailable","checks":{"database":"ok"|"failing","blobs":...}}'));
+    } finally {
+      await lonely.app.close();
+      await lonely.db.drop().catch(() => {});
+    }
+  });
+
   it.each(Object.keys(ELSEWHERE))('%s is checked another way', (example) => {
     expect(ELSEWHERE[example]!.why).not.toBe('');
     ELSEWHERE[example]!.check();
