@@ -161,6 +161,26 @@ describe('other commands the docs give', () => {
     expect(scripts['test:stress']).toContain('PRODIMG_STRESS=1');
   });
 
+  it('every `prodimg ...` the docs mention in passing (`prodimg gc [--dry-run]`, `serve --workers 2`) is a usage of the command block, which is run above', () => {
+    const block = usages();
+    const found: string[] = [];
+    const unknown: string[] = [];
+    for (const doc of docs) {
+      const text = readFileSync(join(ROOT, doc), 'utf8');
+      for (const m of text.matchAll(/`(?:(?:npx |node bin\/)?prodimg(?:\.js)? |(?=serve ))([^`]*)`/g)) {
+        const said = words(m[1]!).filter((word) => word !== '...');
+        const path = said.filter((word, i) => i < 2 && /^[a-z]/.test(word));
+        const options = said.filter((word) => word.startsWith('--') && word !== '--help');
+        found.push(m[0]);
+        if (path.length === 0) continue; // `prodimg --help`
+        const usage = block.find((u) => path.every((word, i) => u.words[i] === word) && options.every((option) => u.words.includes(option)));
+        if (!usage) unknown.push(`${doc}: ${m[0]}`);
+      }
+    }
+    expect(found.length).toBeGreaterThan(10);
+    expect(unknown).toEqual([]);
+  });
+
   it('the packed file the README installs is this version (`npm install ./prodimg-<version>.tgz`)', () => {
     expect(README).toContain(`npm install ./prodimg-${VERSION}.tgz`);
   });
