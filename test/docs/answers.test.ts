@@ -491,6 +491,83 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     }
   });
 
+  describe('JSON fragments in the prose (`"alt": null`, `"12.50"`)', () => {
+    /** Each fragment, with a real request that shows what the doc says of it. */
+    const FRAGMENTS: Record<string, () => Promise<void>> = {
+      '"variant_ids":[...]': async () => {
+        const f = await fixture();
+        const res = await api.call('POST', `products/${f.productId}/images`, { image: { src: 'https://img.example.com/v.jpg', variant_ids: [f.variantIds[1]] } });
+        expect(res.statusCode, res.body).toBe(200);
+        expect((await api.call('GET', `variants/${f.variantIds[1]}`)).json().variant.image_id).toBe(res.json().image.id);
+      },
+      '"variant_ids": ["<variant id>", ...]': async () => {
+        const f = await fixture();
+        const res = await api.call('PUT', `products/${f.productId}/images/${f.imageIds[1]}`, { image: { variant_ids: f.variantIds } });
+        expect(res.statusCode, res.body).toBe(200);
+        const variants = (await api.call('GET', `products/${f.productId}/variants`)).json().variants;
+        expect(variants.map((v: { image_id: string }) => v.image_id)).toEqual([f.imageIds[1], f.imageIds[1]]);
+      },
+      // "Numbers may be sent as numeric strings (`"300"`); `null` and `""` mean "not sent" (... `"width": ""`)"
+      '"300"': async () => {
+        const res = await api.call('POST', `products/${base.productId}/images`, { image: { src: 'https://img.example.com/n.jpg', width: '300', height: '200' } });
+        expect(res.json().image).toMatchObject({ width: 300, height: 200 });
+      },
+      '"width": ""': async () => {
+        const res = await api.call('POST', `products/${base.productId}/images`, { image: { src: 'https://img.example.com/e.jpg', width: '' } });
+        expect(res.statusCode, res.body).toBe(200);
+        expect(res.json().image.width).toBe(0);
+      },
+      // "`"alt": null` stores `""`"
+      '"alt": null': async () => {
+        const res = await api.call('POST', `products/${base.productId}/images`, { image: { src: 'https://img.example.com/a.jpg', alt: null } });
+        expect(res.json().image.alt).toBe('');
+      },
+      // "several messages are joined with `"; "`"
+      '"; "': async () => {
+        const res = await api.call('GET', '/openapi/2025-06/products/nope/images/42');
+        expect(res.json()).toEqual({ code: 'InvalidParameter', message: 'ProductId must be a valid UUID; ImageId must be a valid UUID' });
+      },
+      // "`price` and `compare_at_price` `"0.00"`", "`weight` `"0"`"
+      '"0.00"': async () => {
+        const variant = (await api.call('GET', `products/${(await api.product(0)).id}/variants`)).json().variants[0];
+        expect(variant).toMatchObject({ price: '0.00', compare_at_price: '0.00', weight: '0' });
+      },
+      '"0"': async () => FRAGMENTS['"0.00"']!(),
+      // "`title` is the option values joined by `" / "` (`Red / S`)"
+      '" / "': async () => {
+        const res = await api.call('POST', 'products', { product: { title: 'T', options: [{ name: 'Color', values: ['Red'] }, { name: 'Size', values: ['S'] }] } });
+        expect(res.json().product.variants[0].title).toBe('Red / S');
+      },
+      // "answered as a string with 2 decimals (`12.5` → `"12.50"`)"; weight "in its shortest form (`"0.250"` → `"0.25"`)"
+      '"12.50"': async () => {
+        const res = await api.call('POST', `products/${(await fixture()).productId}/variants`, { variant: { option1: 'XL', price: 12.5, weight: '0.250' } });
+        expect(res.json().variant).toMatchObject({ price: '12.50', weight: '0.25' });
+      },
+      '"0.250"': async () => FRAGMENTS['"12.50"']!(),
+      '"0.25"': async () => FRAGMENTS['"12.50"']!(),
+    };
+    /** Fragments that are not ours to check here, with the reason. */
+    const NOT_HERE: Record<string, string> = {
+      '""': 'the empty string, said of many fields (image_id, sku, cursor, ...): each case is in the messages and fragments above',
+      '"200"': "one of the success codes the platform's own 2025-06 pages give; we answer `Success` (checked above)",
+      '"src":"//127.0.0.1:8080/cdn/5d41402abc4b2a76b9719d911017c592.jpg"': 'needs ingestion on: test/docs/download-failures.test.ts runs it against a real origin',
+      '"width":1588,"height":2246': 'needs ingestion on: test/docs/download-failures.test.ts runs it against a real origin',
+    };
+
+    it('are all here', () => {
+      const found = new Set<string>();
+      for (const doc of DOCS) {
+        const prose = text(doc).replace(/^```[\s\S]*?^```/gm, '');
+        for (const m of prose.matchAll(/`("[^`]*)`/g)) found.add(m[1]!.replace(/\s*\n\s*/g, ' '));
+      }
+      expect([...found].sort()).toEqual([...Object.keys(FRAGMENTS), ...Object.keys(NOT_HERE)].sort());
+    });
+
+    it.each(Object.keys(FRAGMENTS))('%s', async (fragment) => {
+      await FRAGMENTS[fragment]!();
+    });
+  });
+
   it.each(Object.keys(ELSEWHERE))('%s is checked another way', (example) => {
     expect(ELSEWHERE[example]!.why).not.toBe('');
     ELSEWHERE[example]!.check();
