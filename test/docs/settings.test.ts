@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VARIANT_SIZES, loadConfig } from '../../src/config.js';
+import { ConfigError, DEFAULT_VARIANT_SIZES, loadConfig } from '../../src/config.js';
 import { configureSharp } from '../../src/imaging/image-transform.js';
 import { BIN, BUILT } from '../reliability/support-server.js';
 import { WAIT_MS } from '../support/waiting.js';
@@ -117,6 +117,24 @@ describe("the README's settings table against config.ts and `prodimg --help`", (
       const env = { [when]: POSTGRES };
       expect(loadConfig({ ...env, [name]: value })).toEqual(loadConfig(env));
     }
+  });
+
+  it('"a bad value gets a one-line error": every setting refuses one, in one line naming it', () => {
+    expect(text('README.md')).toContain('a bad value gets a one-line error and exit code 2');
+    const unchecked: string[] = [];
+    for (const { name } of rows) {
+      const refusal = ['not valid!', '-1', 'x\u0000'].map((bad) => {
+        try {
+          loadConfig({ [name]: bad });
+          return undefined;
+        } catch (err) {
+          return err;
+        }
+      }).find((err) => err !== undefined);
+      if (!(refusal instanceof ConfigError) || !refusal.message.includes(name) || refusal.message.includes('\n')) unchecked.push(`${name}: ${String(refusal)}`);
+    }
+    // test/cli/cli.test.ts and lifecycle.test.ts run `prodimg serve` with bad values: one line on stderr, exit code 2.
+    expect(unchecked).toEqual([]);
   });
 
   it.skipIf(!BUILT)('gives each default as `prodimg --help` does (needs `npm run build`)', () => {
