@@ -310,6 +310,52 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
     expect({ status: res.statusCode, said }).toEqual({ status, said: expect.arrayContaining([message]) });
   });
 
+  describe('the order of checks', () => {
+    it('a request with two problems is answered for the one that comes first in the documented order', async () => {
+      const order = /For one request: ([\s\S]*?)\. So a bad token/.exec(CONTRACT)![1]!.replace(/\s+/g, ' ');
+      const steps = order.split(' → ');
+      expect(steps).toEqual([
+        'route (404)',
+        'token (401)',
+        'store active and Host (401)',
+        'scope (403)',
+        'Content-Type (400)',
+        'body size (413) and JSON syntax (400)',
+        'path UUIDs (422)',
+        'body shape (400)',
+        'body fields (422)',
+        'existence (422/404)',
+      ]);
+      await api.shops.create('gamma', 'Gamma');
+      const inactiveReader = (await api.shops.createToken('gamma', ['read_product'])).token;
+      await api.shops.setActive('gamma', false);
+      const reader = (await api.shops.createToken('alpha', ['read_product'])).token;
+      const huge = `{"product":{"title":"${'x'.repeat(1024 * 1024)}"}}`;
+      // Each: the two steps it fails, and the request; the answer must be the first step's status.
+      const pairs: Array<[string, string, () => Promise<{ statusCode: number; body: string }>]> = [
+        ['route (404)', 'token (401)', () => api.call('GET', '/openapi/2022-01/nothing', undefined, { 'access-token': 'wrong' })],
+        ['token (401)', 'scope (403)', () => api.call('POST', 'products', { product: { title: 'T' } }, { 'access-token': 'wrong' })],
+        ['store active and Host (401)', 'scope (403)', () => api.call('POST', 'products', { product: { title: 'T' } }, { 'access-token': inactiveReader })],
+        ['scope (403)', 'Content-Type (400)', () => api.call('POST', 'products', 'x', { 'access-token': reader, 'content-type': 'text/plain' })],
+        ['Content-Type (400)', 'body size (413) and JSON syntax (400)', () => api.call('POST', 'products', huge, { 'content-type': 'text/plain' })],
+        ['body size (413) and JSON syntax (400)', 'path UUIDs (422)', () => api.call('POST', 'products/nope/images', '{')],
+        ['path UUIDs (422)', 'body shape (400)', () => api.call('POST', 'products/nope/images', '[]')],
+        ['body shape (400)', 'existence (422/404)', () => api.call('POST', `products/${randomUUID()}/images`, '[]')],
+        ['body fields (422)', 'existence (422/404)', () => api.call('POST', `products/${randomUUID()}/images`, { image: { src: 'nope' } })],
+      ];
+      const wrong: string[] = [];
+      for (const [first, second, request] of pairs) {
+        expect(steps.indexOf(first)).toBeLessThan(steps.indexOf(second));
+        const res = await request();
+        const status = Number(/\((\d{3})\)$/.exec(first)?.[1] ?? /\((\d{3})\)/.exec(first)![1]);
+        if (res.statusCode !== status) wrong.push(`${first} before ${second}: ${res.statusCode} ${res.body.slice(0, 120)}`);
+      }
+      expect(wrong).toEqual([]);
+      // "So a bad token always wins, and a malformed JSON body is a 400 even when the path ids are also bad."
+      expect((await api.call('POST', 'products/nope/images', '{')).json()).toEqual({ errors: ['Bad Request: body is not valid JSON'] });
+    });
+  });
+
   describe('the table of statuses and codes per version family', () => {
     /** Each row's words, and the catalogue codes it stands for. */
     const ROWS: Record<string, WireErrorCode[]> = {
