@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +125,43 @@ describe("docs/images.md's refused downloads, each answered by a real server", (
       expect([resized.statusCode, resized.headers['content-type']]).toEqual([200, `image/${copy[2]}`]);
     } finally {
       await shop.close();
+    }
+  });
+
+  it('`src` is made per answer: `//cdn.example.com/<name>` (PRODIMG_CDN_HOST), `//<Host>/cdn/<name>`, `//prodimg.example.com/cdn/<name>` (PRODIMG_PUBLIC_URL, without a Host)', async () => {
+    const serving = readFileSync(join(ROOT, 'docs/images.md'), 'utf8').replace(/\s*\n\s*/g, ' ');
+    expect(serving).toContain('from `PRODIMG_CDN_HOST` (`//cdn.example.com/<name>`, or `host:port/path`)');
+    expect(serving).toContain('Without a Host it is `PRODIMG_PUBLIC_URL` (`https://prodimg.example.com`, answered as `//prodimg.example.com/cdn/<name>`)');
+    const photo = await makeJpeg(12, 9);
+    const shop = await startOrigin({ '/p.jpg': send(photo, 'image/jpeg') });
+    const env = { PRODIMG_INGEST: 'fetch', PRODIMG_ALLOW_PRIVATE_SOURCES: '1' };
+    const [cdn, published] = await Promise.all([
+      startApi('sqlite', { env: { ...env, PRODIMG_CDN_HOST: 'cdn.example.com' } }),
+      startApi('sqlite', { env: { ...env, PRODIMG_PUBLIC_URL: 'https://prodimg.example.com' } }),
+    ]);
+    try {
+      const made = async (on: TestApi) => {
+        const { id } = await on.product(0);
+        const res = await on.call('POST', `products/${id}/images`, { image: { src: shop.url('/p.jpg') } });
+        expect(res.statusCode, res.body).toBe(200);
+        return { path: `/openapi/2022-01/products/${id}/images/${res.json().image.id}`, image: res.json().image };
+      };
+      const viaCdn = await made(cdn);
+      expect(viaCdn.image.src).toBe(`//cdn.example.com/${viaCdn.image.path}`);
+      const viaHost = await made(published);
+      expect(viaHost.image.src).toBe(`//${published.base.replace('http://', '')}/cdn/${viaHost.image.path}`);
+      // HTTP/1.0 may leave the Host out.
+      const { hostname, port } = new URL(published.base);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () => socket.write(`GET ${viaHost.path} HTTP/1.0\r\nAccess-Token: ${published.token}\r\n\r\n`));
+        let data = '';
+        socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(data));
+      });
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).image.src).toBe(`//prodimg.example.com/cdn/${viaHost.image.path}`);
+    } finally {
+      await Promise.all([cdn.close(), published.close(), shop.close()]);
     }
   });
 
