@@ -550,8 +550,8 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     const NOT_HERE: Record<string, string> = {
       '""': 'the empty string, said of many fields (image_id, sku, cursor, ...): each case is in the messages and fragments above',
       '"200"': "one of the success codes the platform's own 2025-06 pages give; we answer `Success` (checked above)",
-      '"src":"//127.0.0.1:8080/cdn/5d41402abc4b2a76b9719d911017c592.jpg"': 'needs ingestion on: test/docs/download-failures.test.ts runs it against a real origin',
-      '"width":1588,"height":2246': 'needs ingestion on: test/docs/download-failures.test.ts runs it against a real origin',
+      '"src":"//127.0.0.1:8080/cdn/5d41402abc4b2a76b9719d911017c592.jpg"': 'needs ingestion on: test/docs/ingestion-examples.test.ts runs it against a real origin',
+      '"width":1588,"height":2246': 'needs ingestion on: test/docs/ingestion-examples.test.ts runs it against a real origin',
     };
 
     it('are all here', () => {

@@ -11,8 +11,9 @@ import { type Origin, redirect, send, startOrigin } from '../imaging/fixtures/or
 import { startApi, type TestApi } from '../support/api.js';
 
 /**
- * docs/images.md's table of refused downloads: each message answered by a real server with ingestion
- * on (the default), for a real origin that has the problem. The two timeouts take 10 s and 30 s with
+ * The examples that need ingestion on (the default): docs/images.md's table of refused downloads, each
+ * message answered by a real server for a real origin that has the problem; the README's ingestion
+ * example; the `src` URLs each setting makes. The two timeouts take 10 s and 30 s with
  * the default settings, too long for `npm test`: their messages are made by the function that words
  * every refusal, from the default settings (test/imaging/safe-fetch.test.ts times them out for real
  * with short limits).
@@ -39,7 +40,7 @@ function documented(): string[] {
   return messages;
 }
 
-describe("docs/images.md's refused downloads, each answered by a real server", () => {
+describe('ingestion examples of the docs, answered by a real server with ingestion on', () => {
   let api: TestApi;
   let closed: TestApi;
   let origin: Origin;
