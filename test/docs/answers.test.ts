@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorAnswer } from '../../src/contract/error-catalogue.js';
 import { type ImageIngestor, passthroughIngestor } from '../../src/domain/ingest.js';
 import { startApi, type TestApi, type TestResponse } from '../support/api.js';
+import { answerPattern } from '../support/doc-examples.js';
 import { within } from '../support/waiting.js';
 
 /**
@@ -37,41 +38,6 @@ function jsonSpans(): Map<string, number[]> {
     }
   }
   return found;
-}
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** An example as a pattern: `"..."`, `"<text>"`, `...`, and bare words (`n`, `next`) match anything; `"a"|"b"` either. */
-export function answerPattern(example: string): RegExp {
-  const parts: string[] = [];
-  let alternate = false;
-  const push = (piece: string) => {
-    if (alternate) parts.push(`(?:${parts.pop()}|${piece})`);
-    else parts.push(piece);
-    alternate = false;
-  };
-  for (let i = 0; i < example.length; ) {
-    const rest = example.slice(i);
-    const string = /^"(?:[^"\\]|\\.)*"/.exec(rest)?.[0];
-    const word = /^[a-z_]+/i.exec(rest)?.[0];
-    if (string) {
-      push(string === '"..."' || /^"<[^>]*>"$/.test(string) ? '"(?:[^"\\\\]|\\\\.)*"' : escape(string));
-      i += string.length;
-    } else if (rest.startsWith('...')) {
-      push('.*');
-      i += 3;
-    } else if (word) {
-      push(['true', 'false', 'null'].includes(word) ? word : '(?:-?[\\d.]+|"(?:[^"\\\\]|\\\\.)*")');
-      i += word.length;
-    } else if (rest[0] === '|') {
-      alternate = true;
-      i += 1;
-    } else {
-      if (!/\s/.test(rest[0]!)) push(escape(rest[0]!));
-      i += 1;
-    }
-  }
-  return new RegExp(`^${parts.join('')}$`);
 }
 
 /** A request written on the wire by hand, for what no HTTP client sends (CONNECT, `Expect: 200-ok`); the server closes after it. */
