@@ -67,6 +67,26 @@ describe('examples in the docs', () => {
     expect(missing).toEqual([]);
   });
 
+  it('every identifier the docs name in backticks (`planBlobResponse`, `ImageService.get`, `IMAGES_PER_REQUEST`, `InvalidParameter`) is in the code', () => {
+    const code = files(ROOT)
+      .filter((path) => /\.(ts|mjs|js|json)$|Dockerfile$|\.service$/.test(path))
+      .map((path) => readFileSync(join(ROOT, path), 'utf8'))
+      .join('\n');
+    const missing: string[] = [];
+    let named = 0;
+    for (const doc of DOCS) {
+      for (const m of text(doc).matchAll(/`([^`\n]+)`/g)) {
+        // camelCase, PascalCase with a capital inside, or UPPER_SNAKE; a call's arguments or a member after a dot aside.
+        const id = /^([a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*|[A-Z][A-Z0-9]*_[A-Z0-9_]+)(?:\.\w+)?(?:\(.*\))*$/.exec(m[1]!)?.[1];
+        if (!id) continue;
+        named++;
+        if (!new RegExp(`\\b${id}\\b`).test(code)) missing.push(`${doc}: ${m[1]}`);
+      }
+    }
+    expect(named).toBeGreaterThan(80);
+    expect(missing).toEqual([]);
+  });
+
   it('every relative link points at a file inside the repository', () => {
     const broken: string[] = [];
     for (const doc of DOCS) {
