@@ -54,6 +54,26 @@ describe('deploy/: the production examples', () => {
     expect(ENVIRONMENT['systemd unit']()).toMatchObject({ NODE_ENV: 'production', PRODIMG_DATA_DIR: '/var/lib/prodimg', MALLOC_ARENA_MAX: '2' });
   });
 
+  it("the README's account of them is what the files say (its docker commands cannot run here: no docker)", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').replace(/\s*\n\s*/g, ' ');
+    // `docker build -f deploy/Dockerfile -t prodimg . && docker run -p 8080:8080 -v prodimg-data:/data prodimg`
+    const [, build, run] = /`(docker build [^`&]*?) && (docker run [^`]*)`/.exec(readme)!;
+    expect(DOCKERFILE).toContain(`#   ${build}\n#   ${run}\n`);
+    const [, published, , volume] = /-p (\d+):(\d+) -v [\w-]+:(\/\w+)/.exec(run!)!;
+    expect(DOCKERFILE).toMatch(new RegExp(`^EXPOSE ${published}$`, 'm'));
+    expect(execForm(/^CMD (\[.*\])$/m).join(' ')).toContain(`--port ${published}`);
+    expect(DOCKERFILE).toMatch(new RegExp(`^VOLUME ${volume}$`, 'm'));
+    expect(ENVIRONMENT.Dockerfile().PRODIMG_DATA_DIR).toBe(volume);
+    expect(readme).toContain('running as the non-root `node` user, data in the `/data` volume, a `HEALTHCHECK` on `/healthz`');
+    // "a systemd unit for a copy installed in `/opt/prodimg`, its own user, settings in `/etc/prodimg/env`, data in `/var/lib/prodimg`"
+    expect(readme).toContain('installed in `/opt/prodimg`, its own user, settings in `/etc/prodimg/env`, data in `/var/lib/prodimg`');
+    expect(UNIT).toMatch(/^WorkingDirectory=\/opt\/prodimg$/m);
+    expect(UNIT).toMatch(/^ExecStart=\S+ \/opt\/prodimg\/bin\/prodimg\.js /m);
+    expect(UNIT).toMatch(/^EnvironmentFile=-?\/etc\/prodimg\/env$/m);
+    expect(ENVIRONMENT['systemd unit']().PRODIMG_DATA_DIR).toBe('/var/lib/prodimg');
+    expect(UNIT).toMatch(/^ReadWritePaths=\/var\/lib\/prodimg$/m);
+  });
+
   it('the systemd unit runs the server itself under its own user and stops it with SIGTERM', () => {
     expect(UNIT).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/prodimg\/bin\/prodimg\.js serve /m);
     expect(UNIT).toMatch(/^User=prodimg$/m);
