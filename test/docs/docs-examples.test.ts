@@ -99,6 +99,27 @@ describe('examples in the docs', () => {
     }
     expect(broken).toEqual([]);
   });
+
+  it("every link's #anchor is a heading of its target, as GitHub makes anchors", () => {
+    const anchors = (path: string) =>
+      [...readFileSync(path, 'utf8').matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+        m[1]!
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+          .replace(/\s/g, '-'),
+      );
+    const broken: string[] = [];
+    let linked = 0;
+    for (const doc of DOCS) {
+      for (const m of text(doc).matchAll(/\]\(([^)#\s]*)#([^)\s]+)\)/g)) {
+        const path = m[1] ? resolve(dirname(join(ROOT, doc)), m[1]) : join(ROOT, doc);
+        linked++;
+        if (!existsSync(path) || !anchors(path).includes(m[2]!)) broken.push(`${doc}: ${m[1]}#${m[2]}`);
+      }
+    }
+    expect(linked).toBeGreaterThan(1);
+    expect(broken).toEqual([]);
+  });
 });
 
 /** Every file and folder (`dir/`) under `dir`, relative to it, outside node_modules, .git and dist. */
