@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorAnswer } from '../../src/contract/error-catalogue.js';
 import { type ImageIngestor, passthroughIngestor } from '../../src/domain/ingest.js';
 import { startApi, type TestApi, type TestResponse } from '../support/api.js';
-import { answerPattern } from '../support/doc-examples.js';
+import { answerPattern, DOC_FILES } from '../support/doc-examples.js';
 import { within } from '../support/waiting.js';
 
 /**
@@ -19,7 +19,7 @@ import { within } from '../support/waiting.js';
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const DOCS = ['README.md', 'docs/contract.md', 'docs/images.md', 'docs/architecture.md', 'docs/reliability.md', 'bench/README.md'];
+const DOCS = DOC_FILES;
 const text = (doc: string) => readFileSync(join(ROOT, doc), 'utf8');
 const VERSIONS = ['2020-07', '2022-01', '2025-06', '2026-01'];
 const ENVELOPED = new Set(['2025-06', '2026-01']);

@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_VARIANT_SIZES } from '../../src/config.js';
 import { parseVariantSpec } from '../../src/imaging/variant-spec.js';
+import { DOC_FILES } from '../support/doc-examples.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const DOCS = ['README.md', 'bench/README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const DOCS = DOC_FILES;
 const text = (doc: string) => readFileSync(join(ROOT, doc), 'utf8');
 const SIZES = DEFAULT_VARIANT_SIZES.split(',').map(Number);
 const HASH = '5d41402abc4b2a76b9719d911017c592';

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, BUILT, cliEnv, startServe } from '../reliability/support-server.js';
 import { within } from '../support/waiting.js';
+import { DOC_FILES } from '../support/doc-examples.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -142,7 +143,7 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
 });
 
 describe('other commands the docs give', () => {
-  const docs = ['README.md', 'bench/README.md', 'docs/architecture.md', 'docs/contract.md', 'docs/images.md', 'docs/reliability.md'];
+  const docs = DOC_FILES;
   const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 
   it('every `npm start`, `npm test` and `npm run <script>` names a script of package.json', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +9,11 @@ import { ConfigError, DEFAULT_VARIANT_SIZES, loadConfig } from '../../src/config
 import { configureSharp } from '../../src/imaging/image-transform.js';
 import { BIN, BUILT } from '../reliability/support-server.js';
 import { WAIT_MS } from '../support/waiting.js';
+import { DOC_FILES } from '../support/doc-examples.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const text = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-const DOCS = ['README.md', 'bench/README.md', ...readdirSync(join(ROOT, 'docs')).map((name) => `docs/${name}`)];
+const DOCS = DOC_FILES;
 const POSTGRES = 'postgres://user@db.example.com:5432/prodimg';
 
 interface Row {

@@ -1,4 +1,17 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 /** Helpers for the suites that check the docs' examples against the real thing (test/docs). */
+
+/** Every doc whose examples are checked: the README, the bench's, and every page of docs/. */
+export const DOC_FILES: readonly string[] = [
+  'README.md',
+  'bench/README.md',
+  ...readdirSync(join(fileURLToPath(new URL('../..', import.meta.url)), 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
