@@ -82,6 +82,13 @@ describe.skipIf(!BUILT)("the README's one-minute walkthrough, run as written aga
     const waited = /sleep (\d+)\s+# .*PRODIMG_AUTH_CACHE_MS \((\d+) ms\)/.exec(script)!;
     expect(Number(waited[2])).toBe(loadConfig({}).authCacheMs);
     expect(Number(waited[1]) * 1000).toBeGreaterThanOrEqual(Number(waited[2]));
-    expect(server.logs.filter((entry) => (entry.status ?? 0) >= 500)).toEqual([]);
+    // The statuses the comments give (`# 401 {...}`), the others 200: one request log line per curl, in order.
+    const statuses = script
+      .split('\n')
+      .filter((line) => /\bcurl\b/.test(line))
+      .map((line) => Number(/#[ \t]+(\d{3})[ \t]/.exec(line)?.[1] ?? 200));
+    expect(statuses.filter((status) => status !== 200)).toEqual([401, 422, 401]);
+    await server.waitForLog('request', statuses.length); // a line is written just after its answer is sent
+    expect(server.logs.filter((entry) => entry.msg === 'request').map((entry) => entry.status)).toEqual(statuses);
   });
 });
