@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { BUILT, cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
+import { answerPattern, jsonDocuments } from '../support/doc-examples.js';
 import { within } from '../support/waiting.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,9 +20,9 @@ function shellBlock(heading: string): string {
   return match[1]!;
 }
 
-/** The answers the walkthrough's comments promise in full (`# 401 {"errors":[...]}`), without the `...` ones. */
+/** The answers the walkthrough's comments promise (`# 401 {"errors":[...]}`, `# {"images":[...]} ordered by position`). */
 function promisedAnswers(script: string): string[] {
-  return [...script.matchAll(/#\s+(?:\d{3}\s+)?(\{.*\})\s*$/gm)].map((m) => m[1]!).filter((answer) => !answer.includes('...'));
+  return [...script.matchAll(/#[ \t]+(?:\d{3}[ \t]+)?(\{.*\})(?:[ \t][^}]*)?$/gm)].map((m) => m[1]!);
 }
 
 function bash(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -54,18 +56,39 @@ describe.skipIf(!BUILT)("the README's one-minute walkthrough, run as written aga
     expect(res.code).toBe(0);
     const promised = promisedAnswers(script);
     expect(promised).toEqual([
+      '{"images":[...]}',
       '{"count":2}',
+      '{"image":{...}}',
       '{}',
       '{"errors":["Unauthorized"]}',
       '{"errors":["ProductId must be a valid UUID","ImageId must be a valid UUID"]}',
       '{"error":"store is not active"}',
     ]);
-    let rest = res.stdout;
+    // Each promised answer is one of the documents printed, in order (`...` matching anything, answers.test.ts's rule).
+    const printed = jsonDocuments(res.stdout);
+    let next = 0;
     for (const answer of promised) {
-      const at = rest.indexOf(answer);
+      const at = printed.findIndex((document, i) => i >= next && answerPattern(answer).test(document));
       expect(at, `${answer} in the walkthrough's output, in order:\n${res.stdout}`).toBeGreaterThanOrEqual(0);
-      rest = rest.slice(at + answer.length);
+      next = at + 1;
     }
-    expect(server.logs.filter((entry) => (entry.status ?? 0) >= 500)).toEqual([]);
+    // "{"images":[...]} ordered by position": the image added at position 1 comes first.
+    const images = JSON.parse(printed.find((document) => document.startsWith('{"images":'))!).images;
+    expect(images.map((image: { position: number; alt: string }) => [image.position, image.alt])).toEqual([
+      [1, 'Back'],
+      [2, ''],
+    ]);
+    // "sleep 1   # a server trusts a checked token for PRODIMG_AUTH_CACHE_MS (1000 ms)": the default it waits out.
+    const waited = /sleep (\d+)\s+# .*PRODIMG_AUTH_CACHE_MS \((\d+) ms\)/.exec(script)!;
+    expect(Number(waited[2])).toBe(loadConfig({}).authCacheMs);
+    expect(Number(waited[1]) * 1000).toBeGreaterThanOrEqual(Number(waited[2]));
+    // The statuses the comments give (`# 401 {...}`), the others 200: one request log line per curl, in order.
+    const statuses = script
+      .split('\n')
+      .filter((line) => /\bcurl\b/.test(line))
+      .map((line) => Number(/#[ \t]+(\d{3})[ \t]/.exec(line)?.[1] ?? 200));
+    expect(statuses.filter((status) => status !== 200)).toEqual([401, 422, 401]);
+    await server.waitForLog('request', statuses.length); // a line is written just after its answer is sent
+    expect(server.logs.filter((entry) => entry.msg === 'request').map((entry) => entry.status)).toEqual(statuses);
   });
 });
