@@ -20,7 +20,8 @@ const MainImageSchema = Type.Union([
   Type.Null(),
 ]);
 
-const Timestamp = ImageFields.properties.created_at;
+const Timestamp = Type.String({ examples: ['2024-04-08T07:13:28Z'] });
+const Uuid = Type.String({ format: 'uuid' });
 export const VariantSchema = Type.Object(
   {
     ...VariantFields.properties,
@@ -31,7 +32,7 @@ export const VariantSchema = Type.Object(
   { $id: 'Variant', additionalProperties: false },
 );
 export const OptionSchema = Type.Object(
-  { id: ImageFields.properties.id, product_id: ImageFields.properties.id, position: Type.Integer(), name: Type.String(), values: Type.Array(Type.String()) },
+  { id: Uuid, product_id: Uuid, position: Type.Integer(), name: Type.String(), values: Type.Array(Type.String()) },
   { $id: 'Option', additionalProperties: false },
 );
 

@@ -46,7 +46,7 @@ export const createProduct = defineOperation({
   summary: 'Create Product',
   description: 'Creates a product, with its images in the order given (each downloaded into the library as an image create does).',
   read: ({ body, context }) => parseProductCreate(body, context),
-  response: ProductEnvelope, errors: [], answer: oneProduct,
+  response: ProductEnvelope, errors: ['Overloaded'], answer: oneProduct,
 });
 
 export const updateProduct = defineOperation({
@@ -54,7 +54,7 @@ export const updateProduct = defineOperation({
   summary: 'Update Product',
   description: "Changes a product's fields; with `images`, the list is the product's whole gallery in order.",
   read: ({ body, context }) => parseProductUpdate(body, context),
-  response: ProductEnvelope, errors: ['RecordNotFound'], answer: oneProduct,
+  response: ProductEnvelope, errors: ['RecordNotFound', 'Overloaded'], answer: oneProduct,
 });
 
 export const deleteProduct = defineOperation({
