@@ -1,5 +1,6 @@
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import type { Scope } from '../domain/entities.js';
+import { scopeCanBeMissing } from '../domain/auth-service.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { WireContext } from './library-src.js';
 import type { PathIds } from './uuid.js';
@@ -54,7 +55,7 @@ const BODY_ERRORS: readonly ErrorCode[] = ['BadRequest', 'PayloadTooLarge', 'Val
 
 /** Every error an operation can answer. */
 export function errorsOf(operation: AnyOperation): ErrorCode[] {
-  const scope: ErrorCode[] = operation.scope ? ['Forbidden'] : [];
+  const scope: ErrorCode[] = operation.scope && scopeCanBeMissing(operation.scope) ? ['Forbidden'] : [];
   // The path's ids and the query's values are read with the platform's messages (422).
   const read: ErrorCode[] = Object.keys(operation.params.properties).length > 0 || operation.query ? ['Validation'] : [];
   return [...new Set([...API_ERRORS, ...scope, ...read, ...(operation.body ? BODY_ERRORS : []), ...operation.errors])];

@@ -59,6 +59,14 @@ export function requireScope(grant: Grant, scope: Scope): void {
   throw forbidden(scope);
 }
 
+/**
+ * Whether a token can lack what `scope` asks for. Every token holds at least one scope (ShopService
+ * createToken), and either one allows reads: only a write can be refused for its scope.
+ */
+export function scopeCanBeMissing(scope: Scope): boolean {
+  return scope !== 'read_product';
+}
+
 /** `store123` for `store123.myshoplaza.localhost:8080`; null when the host is not under the base domain. */
 export function subdomainOf(host: string | undefined, baseDomain: string): string | null {
   if (!host) return null;
