@@ -73,13 +73,12 @@ export function servedVersion(name: string): ApiVersion | undefined {
 function operationObject(operation: AnyOperation, version: ApiVersion, servers: DocumentServers, components: Components): Json {
   const scope = operation.scope ? `Requires \`${operation.scope}\` access scope.` : 'Any valid token of an active store may call it.';
   const parameters = [
-    ...Object.entries((operation.params as TObject).properties).map(([name, schema]) => ({
-      name,
-      in: 'path',
-      required: true,
-      schema: components.plain(schema),
-      example: (schema as { examples?: unknown[] }).examples?.[0],
-    })),
+    // The example is the parameter's own: a schema's `examples` make a reference's console offer a
+    // pick-list instead of a field to type an id in.
+    ...Object.entries((operation.params as TObject).properties).map(([name, schema]) => {
+      const { examples, ...plain } = components.plain(schema) as { examples?: unknown[] };
+      return { name, in: 'path', required: true, schema: plain, example: examples?.[0] };
+    }),
     ...Object.entries((operation.query as TObject | undefined)?.properties ?? {}).map(([name, schema]) => ({
       name,
       in: 'query',
