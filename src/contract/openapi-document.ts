@@ -122,7 +122,7 @@ function errorResponses(operation: AnyOperation, version: ApiVersion, servers: D
       for (const [name, messages] of exampleMessages(operation, code, servers)) examples[name] = { value: errorAnswer(version.errors, code, messages).body };
     }
     responses[status] = {
-      description: codes.join(', '),
+      description: Object.keys(examples).join('; '),
       headers: { 'Request-Id': { $ref: '#/components/headers/Request-Id' } },
       content: {
         'application/json': {
@@ -144,7 +144,7 @@ function exampleMessages(operation: AnyOperation, code: ErrorCode, servers: Docu
     case 'Validation': {
       const found: Array<[string, string[]]> = [];
       const pathIds = thrown(() => readPathIds(operation.params, {}));
-      if (pathIds) found.push(['Invalid ids', pathIds]);
+      if (pathIds) found.push(['Invalid path ids', pathIds]);
       if (operation.body) {
         const body = thrown(() => operation.read?.({ query: {}, body: emptyBody(operation) }));
         if (body) found.push(['Invalid body', body]);
@@ -153,14 +153,20 @@ function exampleMessages(operation: AnyOperation, code: ErrorCode, servers: Docu
     }
     case 'Forbidden':
       return [['Missing scope', [operation.scope ?? 'read_product']]];
-    case 'BadRequest':
-      return [['Not JSON', ['Content-Type must be application/json']]];
+    case 'BadRequest': {
+      const host: [string, string[]] = ['Bad Host', ['the Host header is not valid (expected a host name and an optional numeric port)']];
+      return operation.body ? [['Not JSON', ['Content-Type must be application/json']], host] : [host];
+    }
     case 'PayloadTooLarge':
       return [['Body too large', [`the body exceeds ${binarySize(servers.bodyLimit)}`]]];
     case 'InsufficientStorage':
       return [['Disk full', ['no space is left on the disk that holds the images; retry once space is freed']]];
     case 'Overloaded':
       return [['Busy', ['too many image downloads are waiting, retry shortly']]];
+    case 'StoreInactive':
+      return [['Store not active', []]];
+    case 'RecordNotFound':
+      return [['Product or image not found', []]];
     default:
       return [[code.replace(/(?<=[a-z])(?=[A-Z])/g, ' '), []]];
   }

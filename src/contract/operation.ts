@@ -48,8 +48,11 @@ export interface OperationRequest<P extends TObject, Input> {
   input: Input;
 }
 
-/** Errors any API operation can answer: before it runs (token, store) or whatever it does. */
-const API_ERRORS: readonly ErrorCode[] = ['Unauthorized', 'StoreInactive', 'DatabaseUnavailable', 'ShuttingDown', 'Internal'];
+/**
+ * Errors any API operation can answer: before it runs (a malformed Host or URL, token, store) or
+ * whatever it does.
+ */
+const API_ERRORS: readonly ErrorCode[] = ['BadRequest', 'Unauthorized', 'StoreInactive', 'DatabaseUnavailable', 'ShuttingDown', 'Internal'];
 /** Errors of every operation that reads a body (all of them write: a full disk is a 507). */
 const BODY_ERRORS: readonly ErrorCode[] = ['BadRequest', 'PayloadTooLarge', 'Validation', 'InsufficientStorage'];
 

@@ -193,6 +193,7 @@ describe.each(DIALECTS)('the OpenAPI documents tell the truth on %s', (dialect) 
 
       const ids = Object.fromEntries(Object.keys(op.params.properties).map((key) => [key, ok.ids[key]!]));
       const same = { ...ok, ids };
+      await fails('bad Host', 'BadRequest', true, same, { host: `store123.myshoplaza.localhost:abc` });
       await fails('wrong token', 'Unauthorized', true, same, { 'access-token': 'wrong' });
       await fails('inactive store', 'StoreInactive', true, same, { 'access-token': tokens.inactive });
       if (errorsOf(op).includes('Forbidden')) await fails('missing scope', 'Forbidden', true, same, { 'access-token': tokens.readOnly });
