@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { routeNotFound } from '../domain/errors.js';
 
 export interface CorsPolicy {
   /** PRODIMG_CORS_ORIGINS: a list of origins, '*', or undefined for this server's own origins. */
@@ -48,29 +47,26 @@ const EXPOSE_HEADERS = 'Request-Id, Retry-After';
 const MAX_AGE_S = '600';
 
 /**
- * CORS for the API (`/openapi/...`): preflights are answered here (204, before admission: a browser
- * sends them without the token), and answers to an allowed origin say it may read them.
+ * CORS for the API (`/openapi/...`): a preflight is answered here, before admission (a browser sends
+ * it without the token) and before any body is read; answers to an allowed origin say it may read
+ * them. Any other OPTIONS finds no route: the usual 404.
  */
 export function registerCors(app: FastifyInstance, policy: CorsPolicy): void {
   app.addHook('onRequest', (request, reply, done) => {
     const origin = request.headers.origin;
-    if (origin !== undefined && request.url.startsWith('/openapi/')) {
-      reply.raw.setHeader('Vary', 'Origin');
-      if (corsAllows(policy, origin, request.headers.host)) {
-        reply.raw.setHeader('Access-Control-Allow-Origin', origin);
-        reply.raw.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS);
-      }
+    if (origin === undefined || !request.url.startsWith('/openapi/')) return done();
+    reply.raw.setHeader('Vary', 'Origin');
+    const allowed = corsAllows(policy, origin, request.headers.host);
+    if (allowed) {
+      reply.raw.setHeader('Access-Control-Allow-Origin', origin);
+      reply.raw.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS);
     }
-    done();
-  });
-  app.options('/openapi/*', async (request, reply) => {
-    // Only a preflight is answered; any other OPTIONS stays what it was, an unknown route.
-    if (request.headers.origin === undefined || request.headers['access-control-request-method'] === undefined) throw routeNotFound();
-    if (reply.raw.hasHeader('Access-Control-Allow-Origin')) {
+    if (request.method !== 'OPTIONS' || request.headers['access-control-request-method'] === undefined) return done();
+    if (allowed) {
       reply.raw.setHeader('Access-Control-Allow-Methods', ALLOW_METHODS);
       reply.raw.setHeader('Access-Control-Allow-Headers', ALLOW_HEADERS);
       reply.raw.setHeader('Access-Control-Max-Age', MAX_AGE_S);
     }
-    return reply.code(204).send();
+    reply.code(204).send();
   });
 }
