@@ -173,9 +173,11 @@ describe.each(DIALECTS)('the OpenAPI documents tell the truth on %s', (dialect) 
         const path = `/openapi/${name}${op.path.replace(/:(\w+)/g, (_m, key: string) => ids[key] ?? MISSING)}${query ? `?${query}` : ''}`;
         return api.call(op.method, path, body, headers);
       };
-      const check = (what: string, res: { statusCode: number; json(): any }) => {
+      const check = (what: string, res: { statusCode: number; headers: Record<string, unknown>; json(): any }) => {
         const problems = validator.problems(id, res.statusCode, res.json());
         expect(problems, `${what}: ${res.statusCode} ${JSON.stringify(res.json())}`).toEqual([]);
+        // Every documented answer carries it.
+        expect(res.headers['request-id'], what).toMatch(/^[0-9a-f-]{36}$/);
       };
       const provoked = new Set<ErrorCode>();
       const fails = async (what: string, code: ErrorCode, exact: boolean, call: Call, headers?: Record<string, string>) => {
