@@ -94,13 +94,13 @@ function operationObject(operation: AnyOperation, version: ApiVersion, servers: 
     ...(operation.scope ? { 'x-scope': operation.scope } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(operation.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: components.schema(operation.body as TSchema) } } } }
+      ? { requestBody: { required: true, content: { 'application/json': { schema: components.plain(operation.body as TSchema) } } } }
       : {}),
     responses: {
       200: {
         description: 'Success',
         headers: { 'Request-Id': { $ref: '#/components/headers/Request-Id' } },
-        content: { 'application/json': { schema: components.schema(version.successSchema(operation.response as TSchema)) } },
+        content: { 'application/json': { schema: components.plain(version.successSchema(operation.response as TSchema)) } },
       },
       ...errorResponses(operation, version, servers, components),
     },
@@ -126,7 +126,7 @@ function errorResponses(operation: AnyOperation, version: ApiVersion, servers: D
       headers: { 'Request-Id': { $ref: '#/components/headers/Request-Id' } },
       content: {
         'application/json': {
-          schema: schemas.length === 1 ? components.schema(schemas[0]!) : { anyOf: schemas.map((schema) => components.schema(schema)) },
+          schema: schemas.length === 1 ? components.plain(schemas[0]!) : { anyOf: schemas.map((schema) => components.plain(schema)) },
           examples,
         },
       },
@@ -193,10 +193,6 @@ function thrown(run: () => unknown): string[] | undefined {
  */
 class Components {
   readonly schemas: Record<string, unknown> = {};
-
-  schema(schema: TSchema): unknown {
-    return this.plain(schema);
-  }
 
   plain(value: unknown): unknown {
     if (Array.isArray(value)) return value.map((item) => this.plain(item));
