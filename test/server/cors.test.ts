@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { type CorsPolicy, corsAllows } from '../../src/server/cors.js';
 import { startApi, type TestApi } from '../support/api.js';
 
@@ -76,5 +77,20 @@ describe('CORS over HTTP', () => {
     expect(withBody.statusCode).toBe(404);
     const preflightWithBody = await api.call('OPTIONS', '/openapi/2022-01/products', '{', { origin, 'access-control-request-method': 'POST', 'content-type': 'application/json' });
     expect(preflightWithBody.statusCode).toBe(204);
+  });
+});
+
+describe('PRODIMG_CORS_ORIGINS', () => {
+  it.each([
+    [undefined, undefined],
+    ['*', '*'],
+    ['https://app.example.com', ['https://app.example.com']],
+    ['https://App.Example.com, http://localhost:3000', ['https://app.example.com', 'http://localhost:3000']],
+  ])('%s is read as %j', (raw, origins) => {
+    expect(loadConfig(raw === undefined ? {} : { PRODIMG_CORS_ORIGINS: raw }).corsOrigins).toEqual(origins);
+  });
+
+  it.each(['app.example.com', 'https://app.example.com/path', 'ftp://x.example', 'https://x.example:443'])('refuses %s', (raw) => {
+    expect(() => loadConfig({ PRODIMG_CORS_ORIGINS: raw })).toThrow(ConfigError);
   });
 });
