@@ -83,6 +83,8 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the API reference at /docs (ne
       for (const group of ['Product Image', 'Product', 'Product Variant', 'Access Scope', 'Models']) {
         await expect(sidebar.getByText(group, { exact: true }).first().isVisible()).resolves.toBe(true);
       }
+      // Nothing that points at the vendor's services: its AI agent, its developer toolbar (deploy).
+      await expect(page.getByText(/Ask AI|Deploy|Developer Tools/i).count()).resolves.toBe(0);
       // The language picker: each tab can be chosen.
       for (const language of ['Node.js', 'Python', 'PHP', 'Ruby', 'Shell']) {
         const tab = page.getByRole('tab', { name: language, exact: true });
