@@ -129,7 +129,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerHealthRoutes(app, { database, blobs: stored });
   registerMetrics(app, { renders, downloads, decodes, cdn });
   registerCors(app, { origins: config.corsOrigins, baseDomain: config.baseDomain, publicUrl: config.publicUrl });
-  await registerReferenceRoutes(app, {
+  registerReferenceRoutes(app, {
     baseDomain: config.baseDomain,
     bodyLimit: config.bodyLimit,
     listenPort: () => Number(/:(\d+)$/.exec(options.publicAddress?.() ?? '')?.[1] ?? 8080),

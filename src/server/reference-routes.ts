@@ -1,8 +1,7 @@
-import scalar from '@scalar/fastify-api-reference';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { NEWEST_VERSION, openApiDocument, servedVersion } from '../contract/openapi-document.js';
 import { API_VERSIONS } from '../contract/versions.js';
-import { badRequest } from '../domain/errors.js';
+import { badRequest, routeNotFound } from '../domain/errors.js';
 
 export interface ReferenceOptions {
   baseDomain: string;
@@ -20,7 +19,7 @@ const DOCS_VERSION = '2022-01';
  * at `/docs`, rendered by Scalar from those documents, with its bundle served from here (no script
  * or font from elsewhere) and its vendor's services (AI agent, developer tools, telemetry) off.
  */
-export async function registerReferenceRoutes(app: FastifyInstance, options: ReferenceOptions): Promise<void> {
+export function registerReferenceRoutes(app: FastifyInstance, options: ReferenceOptions): void {
   app.get('/openapi.json', async (request, reply) => {
     const asked = (request.query as { version?: unknown }).version;
     const version = asked === undefined ? NEWEST_VERSION : typeof asked === 'string' ? servedVersion(asked) : undefined;
@@ -31,8 +30,33 @@ export async function registerReferenceRoutes(app: FastifyInstance, options: Ref
       .send(openApiDocument(version, { baseDomain: options.baseDomain, port, bodyLimit: options.bodyLimit }));
   });
 
+  // Scalar's plugin holds its browser bundle in memory (about 30 MiB, 0.6 s to load): it is loaded
+  // on the first request for /docs, in an app of its own that answers for this one.
+  let reference: Promise<FastifyInstance> | undefined;
+  const docs = async (request: FastifyRequest, reply: FastifyReply) => {
+    reference ??= scalarApp();
+    const answer = await (await reference).inject({ method: 'GET', url: request.url, headers: request.headers });
+    if (answer.statusCode === 404) throw routeNotFound();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name)) reply.header(name, value);
+    }
+    return reply.code(answer.statusCode).send(answer.rawPayload);
+  };
+  app.get('/docs', docs);
+  app.get('/docs/*', docs);
+  app.addHook('onClose', async () => {
+    if (reference) await (await reference).close();
+  });
+}
+
+/** Set by the server that answers, not copied from the reference's app. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'date', 'content-length']);
+
+async function scalarApp(): Promise<FastifyInstance> {
+  const { default: scalar } = await import('@scalar/fastify-api-reference');
+  const inner = Fastify({ logger: false });
   const off = { agent: { disabled: true }, mcp: { disabled: true } };
-  await app.register(scalar, {
+  await inner.register(scalar, {
     routePrefix: '/docs',
     logLevel: 'silent',
     configuration: {
@@ -55,4 +79,6 @@ export async function registerReferenceRoutes(app: FastifyInstance, options: Ref
       orderRequiredPropertiesFirst: false,
     },
   });
+  await inner.ready();
+  return inner;
 }

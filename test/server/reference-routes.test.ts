@@ -35,6 +35,10 @@ describe('/openapi.json and /docs', () => {
     expect(sources).toEqual(['js/scalar.js']);
     for (const version of ['2020-07', '2022-01', '2025-06', '2026-01']) expect(page.body).toContain(`/openapi.json?version=${version}`);
     expect(page.body).toContain('"withDefaultFonts": false');
+    const redirect = await api.call('GET', '/docs');
+    expect([redirect.statusCode, redirect.headers.location]).toEqual([301, '/docs/']);
+    const missing = await api.call('GET', '/docs/nothing-here');
+    expect([missing.statusCode, missing.json()]).toEqual([404, { errors: ['Not Found'] }]);
     const script = await api.call('GET', '/docs/js/scalar.js');
     expect(script.statusCode).toBe(200);
     expect(script.headers['content-type']).toMatch(/javascript/);
