@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument, servedVersion } from '../../src/contract/openapi-document.js';
 import { WAIT_MS } from '../support/waiting.js';
@@ -13,8 +14,9 @@ describe.skipIf(!BUILT)('prodimg openapi (needs `npm run build`)', () => {
     expect(JSON.parse(res.stdout)).toEqual(openApiDocument(servedVersion('2022-01')!, { baseDomain: 'shops.test', port: 9000, bodyLimit: 1024 * 1024 }));
   });
 
-  it('prints the newest version by default, with port 8080', () => {
+  it('prints the newest version by default, with port 8080, valid OpenAPI', async () => {
     const document = JSON.parse(run().stdout);
+    await SwaggerParser.validate(structuredClone(document));
     expect(document.info.version).toBe('2026-01');
     expect(document.servers[1].variables.port.default).toBe('8080');
   });
