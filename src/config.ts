@@ -18,6 +18,11 @@ export interface Config {
    * base of `src` URLs made without a request's Host, when PRODIMG_CDN_HOST is unset.
    */
   readonly publicUrl: string | undefined;
+  /**
+   * Origins whose browser pages may call the API (CORS): a list of `scheme://host[:port]`, or '*'
+   * for any; undefined: this server's own origins (server/cors.ts).
+   */
+  readonly corsOrigins: readonly string[] | '*' | undefined;
   readonly allowPrivateSources: boolean;
   readonly maxSourceBytes: number;
   readonly maxPixels: number;
@@ -93,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`PRODIMG_CDN_HOST must be a host name with an optional port and path, like cdn.example.com or 127.0.0.1:8080/cdn; got "${cdnHost}"`);
   }
   const publicUrl = checkedPublicUrl(env.PRODIMG_PUBLIC_URL || undefined);
+  const corsOrigins = checkedCorsOrigins(env.PRODIMG_CORS_ORIGINS || undefined);
   const allowPrivateSources = oneOf(env, 'PRODIMG_ALLOW_PRIVATE_SOURCES', ['0', '1'] as const, '0') === '1';
   const blobStore = oneOf(env, 'PRODIMG_BLOB_STORE', ['local', 'database'] as const, databaseUrl ? 'database' : 'local');
   const sizes = (env.PRODIMG_VARIANT_SIZES ?? DEFAULT_VARIANT_SIZES).split(',').map((part) => part.trim());
@@ -122,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingest,
     cdnHost: cdnHost?.replace(/\/+$/, ''),
     publicUrl,
+    corsOrigins,
     allowPrivateSources,
     maxSourceBytes: maxSourceMb * 1024 * 1024,
     maxPixels: positiveInt(env, 'PRODIMG_MAX_MEGAPIXELS', 50, 1000) * 1_000_000,
@@ -165,6 +172,24 @@ function checkedPublicUrl(raw: string | undefined): string | undefined {
     throw new ConfigError(`PRODIMG_PUBLIC_URL must be an http(s) URL without query, like https://prodimg.example.com; got "${raw}"`);
   }
   return `//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function checkedCorsOrigins(raw: string | undefined): readonly string[] | '*' | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.trim() === '*') return '*';
+  const origins = raw.split(',').map((part) => part.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin.toLowerCase().replace(/\/$/, '')) {
+      throw new ConfigError(`PRODIMG_CORS_ORIGINS must be * or a comma-separated list of origins like https://app.example.com; got "${origin}"`);
+    }
+  }
+  return Object.freeze(origins.map((origin) => new URL(origin).origin));
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {

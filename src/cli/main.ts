@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_VARIANT_SIZES } from '../config.js';
 import { reportFailure } from './context.js';
 import { gcCommand } from './gc-command.js';
+import { openapiCommand } from './openapi-command.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
 import { appsCommand } from './apps-command.js';
@@ -23,6 +24,8 @@ Environment (checked at start; the default in brackets):
   PRODIMG_PUBLIC_URL                where clients reach this server, e.g. https://prodimg.example.com:
                                     src URLs made without a request's Host use it [unset: the
                                     listen address]
+  PRODIMG_CORS_ORIGINS              origins whose browser pages may call the API, comma-separated,
+                                    or * [unset: this server's own origins]
   PRODIMG_ALLOW_PRIVATE_SOURCES     1 lets src point at private addresses, for local development [0]
   PRODIMG_MAX_SOURCE_MB             largest download, in MiB [20]
   PRODIMG_MAX_MEGAPIXELS            largest image, in megapixels [50]
@@ -69,6 +72,8 @@ export function createProgram(): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .addHelpText('after', ENVIRONMENT)
     .showHelpAfterError()
+    // Options after a command are that command's: `prodimg openapi --version 2022-01`.
+    .enablePositionalOptions()
     .exitOverride();
   serveCommand(program);
   shopsCommand(program);
@@ -76,6 +81,7 @@ export function createProgram(): Command {
   appsCommand(program);
   gcCommand(program);
   seedCommand(program);
+  openapiCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -110,7 +110,7 @@ async function serve(port: number, host: string): Promise<void> {
   const address = await app.listen({ port, host });
   const bound = app.server.address();
   if (bound && typeof bound === 'object') publicAddress = `${reachableHost(bound.address)}:${bound.port}`;
-  logger.info({ address, database: database.dialect, location: database.location, baseDomain: config.baseDomain }, 'prodimg listening');
+  logger.info({ address, docs: `${address}/docs`, database: database.dialect, location: database.location, baseDomain: config.baseDomain }, 'prodimg listening');
 }
 
 /**

@@ -109,3 +109,8 @@ export function errorBodySchema(family: ErrorFamily, code: WireErrorCode): TSche
   }
   return ERROR_CATALOGUE[code].classic.singular ? ClassicError : ClassicErrors;
 }
+
+/** `1 MiB` for 1048576: the body limit as the 413 names it. */
+export function binarySize(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
+}

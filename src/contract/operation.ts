@@ -47,15 +47,21 @@ export interface OperationRequest<P extends TObject, Input> {
   input: Input;
 }
 
-/** Errors any API operation can answer: before it runs (token, store, scope) or whatever it does. */
-const API_ERRORS: readonly ErrorCode[] = ['Unauthorized', 'StoreInactive', 'Forbidden', 'DatabaseUnavailable', 'ShuttingDown', 'Internal'];
+/**
+ * Errors any API operation can answer: before it runs (a malformed Host or URL, token, store) or
+ * whatever it does.
+ */
+const API_ERRORS: readonly ErrorCode[] = ['BadRequest', 'Unauthorized', 'StoreInactive', 'RateLimited', 'DatabaseUnavailable', 'ShuttingDown', 'Internal'];
 /** Errors of every operation that reads a body (all of them write: a full disk is a 507). */
 const BODY_ERRORS: readonly ErrorCode[] = ['BadRequest', 'PayloadTooLarge', 'Validation', 'InsufficientStorage'];
 
 /** Every error an operation can answer. */
 export function errorsOf(operation: AnyOperation): ErrorCode[] {
-  const pathIds: ErrorCode[] = Object.keys(operation.params.properties).length > 0 ? ['Validation'] : [];
-  return [...new Set([...API_ERRORS, ...pathIds, ...(operation.body ? BODY_ERRORS : []), ...operation.errors])];
+  // A token may hold any of the scopes (read_shop alone, too): every scope can be missing.
+  const scope: ErrorCode[] = operation.scope ? ['Forbidden'] : [];
+  // The path's ids are read with the platform's messages (422); an operation whose query can be wrong says so in its `errors`.
+  const read: ErrorCode[] = Object.keys(operation.params.properties).length > 0 ? ['Validation'] : [];
+  return [...new Set([...API_ERRORS, ...scope, ...read, ...(operation.body ? BODY_ERRORS : []), ...operation.errors])];
 }
 
 export function defineOperation<P extends TObject, R extends TSchema, Input = undefined, Result = unknown>(

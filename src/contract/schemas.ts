@@ -20,7 +20,8 @@ const MainImageSchema = Type.Union([
   Type.Null(),
 ]);
 
-const Timestamp = ImageFields.properties.created_at;
+const Timestamp = Type.String({ examples: ['2024-04-08T07:13:28Z'] });
+const Uuid = Type.String({ format: 'uuid' });
 export const VariantSchema = Type.Object(
   {
     ...VariantFields.properties,
@@ -31,7 +32,7 @@ export const VariantSchema = Type.Object(
   { $id: 'Variant', additionalProperties: false },
 );
 export const OptionSchema = Type.Object(
-  { id: ImageFields.properties.id, product_id: ImageFields.properties.id, position: Type.Integer(), name: Type.String(), values: Type.Array(Type.String()) },
+  { id: Uuid, product_id: Uuid, position: Type.Integer(), name: Type.String(), values: Type.Array(Type.String()) },
   { $id: 'Option', additionalProperties: false },
 );
 
@@ -65,10 +66,12 @@ export const EmptyEnvelope = Type.Object({}, { additionalProperties: false });
 
 // Requests.
 const PathUuid = Type.String({ format: 'uuid', examples: ['3fa2cd3e-5f3b-4b7a-9d41-0a1c2b3d4e5f'] });
+const ImageId = Type.String({ format: 'uuid', examples: ['9b0f4c2e-4d1a-4e0b-8a39-2f6c1d7e5a10'] });
+const VariantId = Type.String({ format: 'uuid', examples: ['c51e2f0a-7b3d-4f6e-9a12-5d8b0e3c7f21'] });
 export const ProductParams = Type.Object({ product_id: PathUuid });
-export const ImageParams = Type.Object({ product_id: PathUuid, image_id: PathUuid });
-export const VariantParams = Type.Object({ variant_id: PathUuid });
-export const ProductVariantParams = Type.Object({ product_id: PathUuid, variant_id: PathUuid });
+export const ImageParams = Type.Object({ product_id: PathUuid, image_id: ImageId });
+export const VariantParams = Type.Object({ variant_id: VariantId });
+export const ProductVariantParams = Type.Object({ product_id: PathUuid, variant_id: VariantId });
 
 /** A positive integer, as a number or a numeric string; null or "" count as not sent. */
 const PositiveInt = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\d+$' }), Type.Null(), Type.Literal('')]);

@@ -11,16 +11,16 @@ const Timestamp = Type.String({ examples: ['2024-04-08T07:13:28Z'] });
  */
 export const ImageFields = Type.Object(
   {
-    id: Uuid,
-    product_id: Uuid,
-    position: Type.Integer({ minimum: 1 }),
-    src: Type.String(),
-    path: Type.String(),
-    width: Type.Integer(),
-    height: Type.Integer(),
-    alt: Type.String(),
-    created_at: Timestamp,
-    updated_at: Timestamp,
+    id: Type.String({ format: 'uuid', examples: ['9b0f4c2e-4d1a-4e0b-8a39-2f6c1d7e5a10'], description: 'The unique identifier of the image.' }),
+    product_id: Type.String({ format: 'uuid', examples: ['3fa2cd3e-5f3b-4b7a-9d41-0a1c2b3d4e5f'], description: 'The product the image belongs to.' }),
+    position: Type.Integer({ minimum: 1, examples: [1], description: 'Its place among the product\'s images, 1..n.' }),
+    src: Type.String({ examples: ['//127.0.0.1:8080/cdn/5d41402abc4b2a76b9719d911017c592.jpg'], description: 'The URL of the image.' }),
+    path: Type.String({ examples: ['5d41402abc4b2a76b9719d911017c592.jpg'], description: 'The image file\'s name, the last part of its URL.' }),
+    width: Type.Integer({ examples: [1588], description: 'The width of the image in pixels.' }),
+    height: Type.Integer({ examples: [2246], description: 'The height of the image in pixels.' }),
+    alt: Type.String({ examples: ['Front view'], description: 'Alternative text for the image (used for accessibility or descriptions).' }),
+    created_at: Type.String({ examples: ['2024-04-08T07:13:28Z'], description: 'The timestamp indicating when the image was created.' }),
+    updated_at: Type.String({ examples: ['2024-04-08T07:13:28Z'], description: 'The timestamp indicating when the image was last updated.' }),
   },
   { additionalProperties: false },
 );

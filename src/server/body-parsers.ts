@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { errorAnswer, type WireErrorCode } from '../contract/error-catalogue.js';
+import { binarySize, errorAnswer, type WireErrorCode } from '../contract/error-catalogue.js';
 import { badRequest } from '../domain/errors.js';
 import { DEFAULT_VERSION, versionOfUrl } from '../contract/versions.js';
 
@@ -92,11 +92,6 @@ export function continueOrRefuse(bodyLimit: number, handle: (request: IncomingMe
     response.writeHead(answer.status, ['Request-Id', randomUUID(), 'Content-Type', JSON_TYPE, 'Content-Length', String(Buffer.byteLength(body)), 'Connection', 'close']);
     response.end(body);
   };
-}
-
-/** `1 MiB` for 1048576: the body limit as the 413 names it. */
-export function binarySize(bytes: number): string {
-  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
 }
 
 /** At most this much of a refused body is read and thrown away so the client gets to read the 413. */

@@ -27,9 +27,11 @@ import { createRepositories } from '../storage/repositories.js';
 import { openBlobStore } from '../open-blob-store.js';
 import { Admission } from './admission.js';
 import { FastRead } from './fast-read/fast-read.js';
+import { registerCors } from './cors.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerApiVersion } from './operation-routes.js';
 import { registerMetrics } from './metrics.js';
+import { registerReferenceRoutes } from './reference-routes.js';
 import { logsRequests } from './request-log.js';
 import { accessScopeBindings } from './routes/access-scopes.js';
 import { cdnBytes, registerCdnRoutes } from './routes/cdn.js';
@@ -148,6 +150,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   cdn = registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels, renders });
   registerHealthRoutes(app, { database, blobs: stored });
   registerMetrics(app, { renders, downloads, decodes, cdn, kept });
+  registerCors(app, { origins: config.corsOrigins, baseDomain: config.baseDomain, publicUrl: config.publicUrl });
+  registerReferenceRoutes(app, {
+    baseDomain: config.baseDomain,
+    bodyLimit: config.bodyLimit,
+    listenPort: () => Number(/:(\d+)$/.exec(options.publicAddress?.() ?? '')?.[1] ?? 8080),
+  });
   if (config.startupSweep) {
     let sweep: Promise<void> = Promise.resolve();
     const abort = new AbortController();

@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errorAnswer } from '../contract/error-catalogue.js';
+import { binarySize, errorAnswer } from '../contract/error-catalogue.js';
 import { versionOfUrl } from '../contract/versions.js';
 import { badRequest, databaseUnavailable, DomainError, insufficientStorage, internal, payloadTooLarge, routeNotFound } from '../domain/errors.js';
-import { binarySize, discardBody } from './body-parsers.js';
+import { discardBody } from './body-parsers.js';
 
 /** Fastify's own request errors, as domain errors. */
 function fromFastify(error: FastifyError, bodyLimit: string): DomainError | null {

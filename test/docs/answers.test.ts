@@ -111,7 +111,7 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     // One render at a time and one waiting, so that a burst of renders is answered 503 at once.
     api = await startApi('sqlite', { ingestor, env: { PRODIMG_RENDER_CONCURRENCY: '1', PRODIMG_RENDER_QUEUE: '1' } });
     readOnly = (await api.shops.createToken('alpha', ['read_product'])).token;
-    await api.shops.create('beta', 'Beta');
+    await api.shops.create('beta', { name: 'Beta' });
     inactive = (await api.shops.createToken('beta', ['read_product', 'write_product'])).token;
     await api.shops.setActive('beta', false);
     base = await fixture();

@@ -326,7 +326,7 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
         'body fields (422)',
         'existence (422/404)',
       ]);
-      await api.shops.create('gamma', 'Gamma');
+      await api.shops.create('gamma', { name: 'Gamma' });
       const inactiveReader = (await api.shops.createToken('gamma', ['read_product'])).token;
       await api.shops.setActive('gamma', false);
       const reader = (await api.shops.createToken('alpha', ['read_product'])).token;

@@ -37,7 +37,7 @@ export const createProductImage = defineOperation({
   description:
     'Adds an image to a product from an external URL. The image is downloaded into the library, measured and served from the CDN. Without a position it is added last; at a position, the images from there on move down by one.',
   read: ({ body, context }) => withLibrarySrc(parseImageCreate(body), context),
-  response: ImageEnvelope, errors: ['RecordNotFound'], answer: oneImage,
+  response: ImageEnvelope, errors: ['RecordNotFound', 'Overloaded'], answer: oneImage,
 });
 
 export const updateProductImage = defineOperation({
@@ -45,7 +45,7 @@ export const updateProductImage = defineOperation({
   summary: 'Update Product Image',
   description: "Changes an image's source, position (the other images move to keep positions 1..n) or alternative text.",
   read: ({ body, context }) => withLibrarySrc(parseImageUpdate(body), context),
-  response: ImageEnvelope, errors: ['RecordNotFound'], answer: oneImage,
+  response: ImageEnvelope, errors: ['RecordNotFound', 'Overloaded'], answer: oneImage,
 });
 
 export const deleteProductImage = defineOperation({

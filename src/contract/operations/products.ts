@@ -32,7 +32,7 @@ export const countProducts = defineOperation({
   summary: 'Get Product Count',
   description: 'Retrieves the number of products of the store, or of those matching the same filters as the product list.',
   read: ({ query }) => parseProductCountQuery(query),
-  response: CountEnvelope, errors: [], answer: (count: number) => ({ count }),
+  response: CountEnvelope, errors: ['Validation'], answer: (count: number) => ({ count }),
 });
 
 export const getProduct = defineOperation({
@@ -47,7 +47,7 @@ export const createProduct = defineOperation({
   summary: 'Create Product',
   description: 'Creates a product, with its images in the order given (each downloaded into the library as an image create does).',
   read: ({ body, context }) => parseProductCreate(body, context),
-  response: ProductEnvelope, errors: [], answer: oneProduct,
+  response: ProductEnvelope, errors: ['Overloaded'], answer: oneProduct,
 });
 
 export const updateProduct = defineOperation({
@@ -55,7 +55,7 @@ export const updateProduct = defineOperation({
   summary: 'Update Product',
   description: "Changes a product's fields; with `images`, the list is the product's whole gallery in order.",
   read: ({ body, context }) => parseProductUpdate(body, context),
-  response: ProductEnvelope, errors: ['RecordNotFound'], answer: oneProduct,
+  response: ProductEnvelope, errors: ['RecordNotFound', 'Overloaded'], answer: oneProduct,
 });
 
 export const deleteProduct = defineOperation({

@@ -66,6 +66,8 @@ export class FastRead {
   /** True when it answered; false leaves the request untouched for the router. */
   answer(req: IncomingMessage, res: ServerResponse): boolean {
     if (!this.open || req.method !== 'GET' || !req.url) return false;
+    // A browser's cross-origin call goes to the router, which adds the CORS headers (server/cors.ts).
+    if (req.headers.origin !== undefined) return false;
     const headers = req.headers;
     if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
     // A doubtful Host is refused by the router, before any store is chosen by it.

@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CATALOGUE } from '../../src/contract/error-catalogue.js';
+import { type AnyOperation, errorsOf } from '../../src/contract/operation.js';
+import { OPERATIONS } from '../../src/contract/operations/index.js';
+import { API_VERSIONS } from '../../src/contract/versions.js';
+import type { ErrorCode } from '../../src/domain/errors.js';
+import { startApi, type TestApi } from '../support/api.js';
+import { DIALECTS } from '../support/databases.js';
+import { documentValidator } from '../support/openapi.js';
+
+/**
+ * The OpenAPI documents tell the truth: for every operation of every served version, real requests
+ * (its success and each error it documents) get a status the document lists, with a body its schema
+ * for that status accepts; an error's body is one of the documented examples, byte for byte, when
+ * the request is the one the example stands for. Every error an operation documents is provoked
+ * here, or listed in NOT_PROVOKED with the reason. An operation without a plan below fails.
+ */
+
+/** Errors no deterministic request over HTTP reaches (recorded-answers.test.ts says the same). */
+const NOT_PROVOKED: Partial<Record<ErrorCode, string>> = {
+  DatabaseUnavailable: 'needs the database to go away mid-test (test/reliability/pg-restart.test.ts)',
+  ShuttingDown: 'a race with a shutdown (test/reliability/shutdown.test.ts)',
+  Internal: 'needs a failing dependency',
+  InsufficientStorage: 'needs a full disk (test/reliability/disk-full.test.ts)',
+  Overloaded: 'needs the download queue full; ingestion is off in API suites (test/reliability/bounded-bursts.test.ts)',
+};
+
+const MISSING = '00000000-0000-4000-8000-000000000000';
+
+/** A request for one operation: its path's ids, its query and body. */
+interface Call {
+  ids: Record<string, string>;
+  query?: string;
+  body?: unknown;
+}
+
+/** A request beyond the ones every operation gets, and the error it must answer. */
+interface Extra extends Call {
+  name: string;
+  code: ErrorCode;
+  /** The body is one of the documented examples (false: only its schema is checked). */
+  exact?: boolean;
+}
+
+interface Plan {
+  /** A request that succeeds (resources made fresh for it: it may change or delete them). */
+  success(world: World): Promise<Call>;
+  extras?(world: World): Promise<Extra[]>;
+}
+
+interface World {
+  api: TestApi;
+  /** Creates a product as `POST /products` answers it (2022-01 shape). */
+  product(fields?: Record<string, unknown>): Promise<any>;
+}
+
+const twoVariants = {
+  options: [{ name: 'Size', values: ['M', 'L'] }],
+  variants: [
+    { option1: 'M', price: '1' },
+    { option1: 'L', price: '2' },
+  ],
+};
+const image = { src: 'https://img.example.com/front.jpg', width: 800, height: 600, alt: 'Front' };
+
+const PLANS: Record<string, Plan> = {
+  listProductImages: { success: async (w) => ({ ids: { product_id: (await w.product({ images: [image] })).id } }) },
+  countProductImages: { success: async (w) => ({ ids: { product_id: (await w.product()).id } }) },
+  getProductImage: {
+    success: async (w) => {
+      const product = await w.product({ images: [image] });
+      return { ids: { product_id: product.id, image_id: product.images[0].id } };
+    },
+  },
+  createProductImage: { success: async (w) => ({ ids: { product_id: (await w.product()).id }, body: { image: { src: 'https://img.example.com/new.jpg' } } }) },
+  updateProductImage: {
+    success: async (w) => {
+      const product = await w.product({ images: [image] });
+      return { ids: { product_id: product.id, image_id: product.images[0].id }, body: { image: { alt: 'Back' } } };
+    },
+    extras: async (w) => {
+      const product = await w.product({ images: [image] });
+      return [{ name: 'bad position', code: 'Validation', ids: { product_id: product.id, image_id: product.images[0].id }, body: { image: { position: 'x' } } }];
+    },
+  },
+  deleteProductImage: {
+    success: async (w) => {
+      const product = await w.product({ images: [image] });
+      return { ids: { product_id: product.id, image_id: product.images[0].id } };
+    },
+    extras: async (w) => [{ name: 'image missing', code: 'ImageNotFound', exact: true, ids: { product_id: (await w.product()).id, image_id: MISSING } }],
+  },
+  listProducts: {
+    success: async (w) => (await w.product({ images: [image] }), { ids: {}, query: 'per_page=1' }),
+    extras: async () => [{ name: 'per_page 0', code: 'Validation', ids: {}, query: 'per_page=0' }],
+  },
+  countProducts: {
+    success: async () => ({ ids: {}, query: 'published_status=any' }),
+    extras: async () => [{ name: 'bad ids', code: 'Validation', ids: {}, query: 'ids=nope' }],
+  },
+  getProduct: { success: async (w) => ({ ids: { product_id: (await w.product({ images: [image], ...twoVariants })).id } }) },
+  createProduct: { success: async () => ({ ids: {}, body: { product: { title: 'New', images: [image] } } }) },
+  updateProduct: { success: async (w) => ({ ids: { product_id: (await w.product()).id }, body: { product: { title: 'Renamed' } } }) },
+  deleteProduct: { success: async (w) => ({ ids: { product_id: (await w.product()).id } }) },
+  listVariants: { success: async (w) => ({ ids: { product_id: (await w.product(twoVariants)).id } }) },
+  countVariants: { success: async (w) => ({ ids: { product_id: (await w.product(twoVariants)).id } }) },
+  getVariant: { success: async (w) => ({ ids: { variant_id: (await w.product(twoVariants)).variants[0].id } }) },
+  createVariant: {
+    success: async (w) => ({ ids: { product_id: (await w.product({ options: twoVariants.options })).id }, body: { variant: { option1: 'L', price: '3' } } }),
+    extras: async (w) => [{ name: 'no options', code: 'Validation', ids: { product_id: (await w.product()).id }, body: { variant: { price: '1' } } }],
+  },
+  updateVariant: { success: async (w) => ({ ids: { variant_id: (await w.product(twoVariants)).variants[0].id }, body: { variant: { price: '4' } } }) },
+  deleteVariant: {
+    success: async (w) => {
+      const product = await w.product(twoVariants);
+      return { ids: { product_id: product.id, variant_id: product.variants[1].id } };
+    },
+    extras: async (w) => {
+      const product = await w.product();
+      return [{ name: 'last variant', code: 'Validation', ids: { product_id: product.id, variant_id: product.variants[0].id } }];
+    },
+  },
+  listAccessScopes: { success: async () => ({ ids: {} }) },
+  getShop: { success: async () => ({ ids: {}, query: 'fields=name,currency' }) },
+};
+
+/** The `{ "<root>": {} }` body: its root present, every field missing (what the document's example stands for). */
+const emptyBody = (op: AnyOperation) => ({ [Object.keys((op.body as any).properties)[0]!]: {} });
+
+describe.each(DIALECTS)('the OpenAPI documents tell the truth on %s', (dialect) => {
+  let api: TestApi;
+  let world: World;
+  const tokens: Record<'readOnly' | 'shopOnly' | 'inactive', string> = { readOnly: '', shopOnly: '', inactive: '' };
+
+  beforeAll(async () => {
+    // A limited token's bucket holds one request (for the 429), the store's as many as the suite sends.
+    api = await startApi(dialect, { env: { PRODIMG_RATE_LIMIT: 'app:1/0.001,store:100000/1000' } });
+    tokens.readOnly = (await api.shops.createToken('alpha', ['read_product'])).token;
+    tokens.shopOnly = (await api.shops.createToken('alpha', ['read_shop'])).token;
+    await api.shops.create('beta', { name: 'Beta' });
+    tokens.inactive = (await api.shops.createToken('beta', ['read_product', 'write_product'])).token;
+    await api.shops.setActive('beta', false);
+    world = {
+      api,
+      async product(fields = {}) {
+        const res = await api.call('POST', '/openapi/2022-01/products', { product: { title: 'Shirt', ...fields } });
+        if (res.statusCode !== 200) throw new Error(`product create failed: ${res.body}`);
+        return res.json().product;
+      },
+    };
+  });
+  afterAll(() => api?.close());
+
+  it('has a plan for every operation, and none for an operation that is gone', () => {
+    expect(OPERATIONS.map((op) => op.id).filter((id) => !PLANS[id])).toEqual([]);
+    expect(Object.keys(PLANS).filter((id) => !OPERATIONS.some((op) => op.id === id))).toEqual([]);
+  });
+
+  describe.each(API_VERSIONS.map((version) => [version.name, version] as const))('API %s', (name, version) => {
+    let validator: ReturnType<typeof documentValidator>;
+    beforeAll(async () => {
+      const res = await api.call('GET', `/openapi.json?version=${name}`);
+      expect(res.statusCode).toBe(200);
+      validator = documentValidator(res.json());
+    });
+
+    it('rejects a body its schema does not describe (the check below can fail)', () => {
+      expect(validator.problems('getProductImage', 200, { image: { id: 1 } })).not.toEqual([]);
+      expect(validator.problems('getProductImage', 418, {})).toEqual(['getProductImage does not document status 418']);
+    });
+
+    it.each(OPERATIONS.map((op) => [op.id, op] as const))('%s answers only what it documents', async (id, op) => {
+      const plan = PLANS[id];
+      expect(plan, `no requests for ${id}: add a plan to PLANS`).toBeDefined();
+      const send = async ({ ids, query, body }: Call, headers: Record<string, string> = {}) => {
+        const path = `/openapi/${name}${op.path.replace(/:(\w+)/g, (_m, key: string) => ids[key] ?? MISSING)}${query ? `?${query}` : ''}`;
+        return api.call(op.method, path, body, headers);
+      };
+      const check = (what: string, res: { statusCode: number; headers: Record<string, unknown>; json(): any }) => {
+        const problems = validator.problems(id, res.statusCode, res.json());
+        expect(problems, `${what}: ${res.statusCode} ${JSON.stringify(res.json())}`).toEqual([]);
+        // Every documented answer carries it.
+        expect(res.headers['request-id'], what).toMatch(/^[0-9a-f-]{36}$/);
+      };
+      const provoked = new Set<ErrorCode>();
+      const fails = async (what: string, code: ErrorCode, exact: boolean, call: Call, headers?: Record<string, string>) => {
+        const res = await send(call, headers);
+        check(what, res);
+        expect(res.statusCode, `${what}: ${JSON.stringify(res.json())}`).toBe(ERROR_CATALOGUE[code][version.errors].status);
+        if (exact) expect(validator.examples(id, res.statusCode), what).toContainEqual(res.json());
+        provoked.add(code);
+      };
+
+      const ok = await plan!.success(world);
+      const res = await send(ok);
+      check('success', res);
+      expect(res.statusCode, res.body).toBe(200);
+
+      const ids = Object.fromEntries(Object.keys(op.params.properties).map((key) => [key, ok.ids[key]!]));
+      const same = { ...ok, ids };
+      await fails('bad Host', 'BadRequest', true, same, { host: `store123.myshoplaza.localhost:abc` });
+      await fails('wrong token', 'Unauthorized', true, same, { 'access-token': 'wrong' });
+      await fails('inactive store', 'StoreInactive', true, same, { 'access-token': tokens.inactive });
+      // The shop needs read_shop, which the read-only token lacks; the rest need a product scope, which the shop-only one lacks.
+      if (errorsOf(op).includes('Forbidden')) await fails('missing scope', 'Forbidden', true, same, { 'access-token': op.scope === 'read_shop' ? tokens.readOnly : tokens.shopOnly });
+      const limited = (await api.shops.createToken('alpha', ['read_product', 'write_product', 'read_shop'], { rateLimited: true })).token;
+      await send(same, { 'access-token': limited });
+      await fails('rate limited', 'RateLimited', false, same, { 'access-token': limited });
+      if (Object.keys(ids).length > 0) {
+        await fails('bad ids', 'Validation', true, { ...same, ids: Object.fromEntries(Object.keys(ids).map((key) => [key, 'nope'])) });
+        // Sent whatever the declaration says: an undeclared "Record not found" must fail here.
+        const missing = (['RecordNotFound', 'ProductNotFound'] as const).find((code) => errorsOf(op).includes(code)) ?? 'RecordNotFound';
+        await fails('missing ids', missing, true, { ...same, ids: Object.fromEntries(Object.keys(ids).map((key) => [key, MISSING])) });
+      }
+      if (op.body) {
+        await fails('not JSON', 'BadRequest', true, { ...same, body: '{}' }, { 'content-type': 'text/plain' });
+        await fails('too large', 'PayloadTooLarge', true, { ...same, body: JSON.stringify({ x: 'a'.repeat(api.config.bodyLimit) }) });
+        const empty = emptyBody(op);
+        const answer = await send({ ...same, body: empty });
+        if (answer.statusCode !== 200) await fails('empty body', 'Validation', true, { ...same, body: empty });
+      }
+      for (const extra of (await plan!.extras?.(world)) ?? []) await fails(extra.name, extra.code, extra.exact === true, extra);
+
+      const unprovoked = errorsOf(op).filter((code) => !provoked.has(code) && !NOT_PROVOKED[code]);
+      expect(unprovoked, `${id} documents errors no request here provoked`).toEqual([]);
+    });
+  });
+});
