@@ -55,7 +55,7 @@ Environment (checked at start; the default in brackets):
   PRODIMG_RATE_LIMIT                leaky buckets of --rate-limited tokens, capacity/leak per
                                     second, or off [app:40/2,store:80/20]
   REDIS_URL                         redis://host:port: rate-limit buckets shared by every server
-                                    using it [unset: in each server's memory]
+                                    using it; unset: in each server's memory [unset]
   PRODIMG_SECRET_KEY                64 hex digits sealing secrets at rest; servers sharing a
                                     database share it [unset: <data dir>/secret.key, made once]
   PRODIMG_OAUTH_AUTO_APPROVE        1: the OAuth authorize step approves at once, no consent page [0]

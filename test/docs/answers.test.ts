@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorAnswer } from '../../src/contract/error-catalogue.js';
+import { AppService } from '../../src/domain/app-service.js';
+import { systemClock } from '../../src/domain/clock.js';
 import { type ImageIngestor, passthroughIngestor } from '../../src/domain/ingest.js';
+import { oauthSettings } from '../../src/oauth-settings.js';
+import { openSecretBox } from '../../src/secret-box.js';
+import { createRepositories } from '../../src/storage/repositories.js';
 import { startApi, type TestApi, type TestResponse } from '../support/api.js';
 import { answerPattern, DOC_FILES } from '../support/doc-examples.js';
 import { within } from '../support/waiting.js';
@@ -120,6 +125,29 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     await api?.close();
   });
 
+  /** An app installed through the consent form, then its code traded: the token endpoint's answer. */
+  const installedTokens = async (scope = 'read_product') => {
+    const secrets = await openSecretBox({ secretKey: undefined, dataDir: api.db.dataDir }, api.db.database);
+    const repos = createRepositories(api.db.database);
+    const apps = new AppService(repos.apps, repos.shops, repos.tokens, secrets, systemClock, oauthSettings(api.config));
+    const { app, clientSecret } = await apps.create({ name: 'Docs', redirectUri: 'https://app.example/cb' });
+    const form = { 'content-type': 'application/x-www-form-urlencoded', host: 'alpha.myshoplaza.localhost' };
+    const asked = new URLSearchParams({ client_id: app.client_id, redirect_uri: app.redirect_uri, response_type: 'code', scope, state: 's', decision: 'approve' });
+    const approved = await api.call('POST', '/admin/oauth/authorize', asked.toString(), form);
+    const code = new URL(String(approved.headers.location)).searchParams.get('code')!;
+    const exchange = new URLSearchParams({ client_id: app.client_id, client_secret: clientSecret, code, grant_type: 'authorization_code', redirect_uri: app.redirect_uri });
+    const tokens = await api.call('POST', '/admin/oauth/token', exchange.toString(), form);
+    expect(tokens.statusCode, tokens.body).toBe(200);
+    return tokens.json();
+  };
+
+  /** A burst from a new rate-limited token, past its app bucket of 40 (leaking 2 a second): one of the 429s. */
+  const overLimit = async (version: string) => {
+    const { token } = await api.shops.createToken('alpha', ['read_product'], { rateLimited: true });
+    const answers = await Promise.all(Array.from({ length: 60 }, () => api.call('GET', `/openapi/${version}/products/count`, undefined, { 'access-token': token })));
+    return answers.find((res) => res.statusCode === 429) ?? answers[0]!;
+  };
+
   /** Answers (status, then the request that gets it), keyed by the example exactly as the docs write it. */
   const ANSWERS: Record<string, { status: number; request: () => Promise<TestResponse> }> = {
     '{}': {
@@ -138,7 +166,21 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     '{"cursor":"...","pre_cursor":"...","products":[...]}': { status: 200, request: () => api.call('GET', 'products') },
     '{"cursor": next, "pre_cursor": previous, "products": [...]}': { status: 200, request: () => api.call('GET', 'products?per_page=1') },
     '{"access_scopes":[{"handle":"read_product"},...]}': { status: 200, request: () => api.call('GET', 'oauth/access_scopes') },
-    '{"access_scopes":[{"handle":"read_product"},{"handle":"write_product"}]}': { status: 200, request: () => api.call('GET', 'oauth/access_scopes') },
+    '{"access_scopes":[{"handle":"read_product"},{"handle":"write_product"}]}': {
+      status: 200,
+      request: async () => api.call('GET', 'oauth/access_scopes', undefined, { 'access-token': (await api.shops.createToken('alpha', ['read_product', 'write_product'])).token }),
+    },
+    '{"shop":{...}}': { status: 200, request: () => api.call('GET', 'shop') },
+    '{"shop":{"id":...,"name":...,"email":...,"domain":...,"currency":"USD",...,"timezone":"+0000",...}}': { status: 200, request: () => api.call('GET', 'shop') },
+    '{"errors":["Too Many Requests: the app\'s bucket for this store is full (40 requests, leaking 2 per second); retry after 1 s"]}': {
+      status: 429,
+      request: () => overLimit('2022-01'),
+    },
+    '{"code":"TooManyRequests","message":"..."}': { status: 429, request: () => overLimit('2026-01') },
+    '{"error":"invalid_client",...}': {
+      status: 401,
+      request: () => api.call('POST', '/admin/oauth/token', 'grant_type=authorization_code&client_id=nope&client_secret=x&code=y', { 'content-type': 'application/x-www-form-urlencoded', host: 'alpha.myshoplaza.localhost' }),
+    },
     '{"code":"Success","data":{"image":{...}}}': { status: 200, request: () => api.call('GET', `/openapi/2025-06/products/${base.productId}/images/${base.imageIds[0]}`) },
     '{"code":"Success","data":{...}}': { status: 200, request: () => api.call('GET', `/openapi/2026-01/products/${base.productId}`) },
     '{"code":"Success","data":{}}': { status: 200, request: async () => api.call('DELETE', `/openapi/2025-06/products/${(await api.product(0)).id}`) },
@@ -223,6 +265,10 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     '{id, product_id, position, name, values}': async () => (await api.call('GET', `products/${base.productId}`)).json().product.options[0],
     '{src, width, height, alt, path}': async () => (await api.call('GET', `products/${base.productId}`)).json().product.image,
     '{src, width, height, alt}': async () => (await api.call('GET', `variants/${base.variantIds[0]}`)).json().variant.image,
+    '{id, name, email, domain, address1, address2, zip, city, phone, primary_locale, created_at, updated_at, country_code, currency, customer_email, timezone, shop_owner, account, province_code, icon, root_url, system_domain}': async () =>
+      (await api.call('GET', 'shop')).json().shop,
+    '{alt, src, path}': async () => (await api.call('GET', 'shop')).json().shop.icon,
+    '{token_type, access_token, refresh_token, expires_at, expires_in, store_id, store_name, scope, created_at, locale}': () => installedTokens(),
   };
 
   /** Examples that are not wire JSON, or cannot be made here, with the reason and where they are checked instead. */
@@ -319,8 +365,9 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
       for (const row of rows) {
         const f = await fixture();
         const res = await api.call(row.method, `/openapi/2022-01${pathOf(row.path, f, row.method)}`, BODIES[`${row.method} ${row.path}`]?.(f), { 'access-token': readOnly });
-        const expected = row.scope === 'write_product' ? 403 : 200;
-        expect(['read_product', 'write_product', 'any']).toContain(row.scope);
+        // The read-only token holds read_product alone.
+        const expected = row.scope === 'write_product' || row.scope === 'read_shop' ? 403 : 200;
+        expect(['read_product', 'write_product', 'read_shop', 'any']).toContain(row.scope);
         if (res.statusCode !== expected) wrong.push(`${row.method} ${row.path} (${row.scope}): ${res.statusCode}`);
       }
       expect(wrong).toEqual([]);
@@ -460,6 +507,12 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
   describe('JSON fragments in the prose (`"alt": null`, `"12.50"`)', () => {
     /** Each fragment, with a real request that shows what the doc says of it. */
     const FRAGMENTS: Record<string, () => Promise<void>> = {
+      // The token endpoint's answer: "`token_type` `"Bearer"`", "`scope` ... (`"read_product,write_product"`)", "`locale` `"en-US"`".
+      '"Bearer"': async () => expect((await installedTokens()).token_type).toBe('Bearer'),
+      '"en-US"': async () => expect((await installedTokens()).locale).toBe('en-US'),
+      '"read_product,write_product"': async () => {
+        expect((await installedTokens('read_product write_product')).scope).toBe('read_product,write_product');
+      },
       '"variant_ids":[...]': async () => {
         const f = await fixture();
         const res = await api.call('POST', `products/${f.productId}/images`, { image: { src: 'https://img.example.com/v.jpg', variant_ids: [f.variantIds[1]] } });

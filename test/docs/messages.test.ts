@@ -318,6 +318,7 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
         'route (404)',
         'token (401)',
         'store active and Host (401)',
+        'rate limit of a limited token (429)',
         'scope (403)',
         'Content-Type (400)',
         'body size (413) and JSON syntax (400)',
@@ -336,6 +337,17 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
         ['route (404)', 'token (401)', () => api.call('GET', '/openapi/2022-01/nothing', undefined, { 'access-token': 'wrong' })],
         ['token (401)', 'scope (403)', () => api.call('POST', 'products', { product: { title: 'T' } }, { 'access-token': 'wrong' })],
         ['store active and Host (401)', 'scope (403)', () => api.call('POST', 'products', { product: { title: 'T' } }, { 'access-token': inactiveReader })],
+        [
+          'rate limit of a limited token (429)',
+          'scope (403)',
+          async () => {
+            // A limited read-only token past its bucket of 40 (leaking 2 a second), every request a write it may not make.
+            const { token } = await api.shops.createToken('alpha', ['read_product'], { rateLimited: true });
+            const write = () => api.call('POST', 'products', { product: { title: 'T' } }, { 'access-token': token });
+            await Promise.all(Array.from({ length: 60 }, write));
+            return write();
+          },
+        ],
         ['scope (403)', 'Content-Type (400)', () => api.call('POST', 'products', 'x', { 'access-token': reader, 'content-type': 'text/plain' })],
         ['Content-Type (400)', 'body size (413) and JSON syntax (400)', () => api.call('POST', 'products', huge, { 'content-type': 'text/plain' })],
         ['body size (413) and JSON syntax (400)', 'path UUIDs (422)', () => api.call('POST', 'products/nope/images', '{')],
@@ -367,6 +379,7 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
       'record not found (reads, updates)': ['RecordNotFound'],
       'product or image not found (DELETE image), unknown path': ['ProductNotFound', 'ImageNotFound', 'RouteNotFound'],
       'body too large': ['PayloadTooLarge'],
+      'rate limit of a limited token exceeded': ['RateLimited'],
       'saturated, shutting down, database away': ['Overloaded', 'ShuttingDown', 'DatabaseUnavailable'],
       'disk full': ['InsufficientStorage'],
       'unexpected failure': ['Internal'],

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, BUILT, cliEnv, startServe } from '../reliability/support-server.js';
 import { within } from '../support/waiting.js';
+import { hmacMatches } from '../../src/domain/oauth-hmac.js';
 import { DOC_FILES } from '../support/doc-examples.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -76,14 +77,22 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
       'tokens create',
       'tokens list',
       'tokens revoke',
+      'apps create',
+      'apps list',
+      'apps delete',
+      'apps install-url',
+      'apps uninstall',
       'gc',
       'seed',
+      'openapi',
       '',
     ]);
     // A store of its own for `shops delete`, so that the lines after it still have theirs.
     expect((await run(['shops', 'create', 'doomed'])).status).toBe(0);
     let tokenId = '';
     let token = '';
+    let clientId = '';
+    let clientSecret = '';
     const serve = async (args: string[]) => {
       // The one change: port 0 instead of 8080, which may be taken on this machine.
       const port = args.indexOf('--port');
@@ -104,7 +113,19 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
     const runUsage = async (usage: Usage) => {
       const [command, sub] = usage.words;
       const args = usage.words.map((word) =>
-        word === '<subdomain>' || word === '<sub>' ? (command === 'shops' && sub === 'delete' ? 'doomed' : 'docs') : word === '<id>' ? tokenId : word === 'N' ? '3' : word,
+        word === '<subdomain>' || word === '<sub>'
+          ? command === 'shops' && sub === 'delete'
+            ? 'doomed'
+            : 'docs'
+          : word === '<id>'
+            ? tokenId
+            : word === '<client-id>'
+              ? clientId
+              : word === 'N'
+                ? '3'
+                : word === 'URL'
+                  ? 'https://app.example/oauth'
+                  : word,
       );
       expect(args.filter((word) => /^<.*>$/.test(word)), usage.line).toEqual([]);
       if (command === 'serve') return serve(args);
@@ -123,6 +144,17 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
         // "tokens by public id (the token itself is never shown again)"
         expect(JSON.parse(out).map((entry: { id: string }) => entry.id)).toContain(tokenId);
         expect(out).not.toContain(token);
+      } else if (command === 'apps' && sub === 'create') {
+        // "print it as JSON with its client_secret"
+        ({ client_id: clientId, client_secret: clientSecret } = JSON.parse(out.split('\n').at(-1)!));
+        expect(clientSecret).toMatch(/^[0-9a-f]{64}$/);
+      } else if (command === 'apps' && sub === 'list') {
+        expect(out).not.toContain(clientSecret);
+      } else if (command === 'apps' && sub === 'install-url') {
+        // "the signed call that starts an install at the app's URL"
+        const url = new URL(out);
+        expect(`${url.origin}${url.pathname}`).toBe('https://app.example/oauth');
+        expect(hmacMatches(clientSecret, Object.fromEntries(url.searchParams))).toBe(true);
       } else if (command === 'seed') {
         // "prints targets as JSON" (on the last line)
         expect(JSON.parse(out.split('\n').at(-1)!)).toMatchObject({ images: 3 });
@@ -135,10 +167,13 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
     // only the store (a token among them), then the token's list, then its revocation.
     const step = (usage: Usage) => {
       const path = usage.words.slice(0, 2).join(' ');
-      return path === 'shops create' ? 0 : path === 'tokens list' ? 2 : path === 'tokens revoke' ? 3 : 1;
+      if (path === 'shops create') return 0;
+      if (path === 'tokens list' || path === 'apps list' || path === 'apps install-url' || path === 'apps uninstall') return 2;
+      return path === 'tokens revoke' || path === 'apps delete' ? 3 : 1;
     };
     for (const at of [0, 1, 2, 3]) await Promise.all(all.filter((usage) => step(usage) === at).map(runUsage));
     expect(tokenId).not.toBe('');
+    expect(clientId).not.toBe('');
   });
 });
 

@@ -47,6 +47,11 @@ const DESCRIBED: Record<string, { cell: string; env: string; help: RegExp }> = {
   PRODIMG_CDN_HOST: { cell: "the request's Host + `/cdn`", env: '', help: /^unset: the request's Host \+ \/cdn$/ },
   PRODIMG_PUBLIC_URL: { cell: 'the listen address', env: '', help: /^unset: the listen address$/ },
   PRODIMG_RENDER_CONCURRENCY: { cell: 'number of cores', env: String(availableParallelism()), help: /^the number of cores$/ },
+  PRODIMG_CORS_ORIGINS: { cell: "this server's own origins", env: '', help: /^unset: this server's own origins$/ },
+  PRODIMG_INGEST_KEEP_MB: { cell: '`PRODIMG_INGEST_CONCURRENCY` x `PRODIMG_MAX_SOURCE_MB`', env: '', help: /^INGEST_CONCURRENCY x MAX_SOURCE_MB$/ },
+  PRODIMG_SECRET_KEY: { cell: '`<PRODIMG_DATA_DIR>/secret.key`, made once', env: '', help: /^unset: <data dir>\/secret\.key, made once$/ },
+  // A value with a colon, which the comparison below would cut at it.
+  PRODIMG_RATE_LIMIT: { cell: '`app:40/2,store:80/20`', env: 'app:40/2,store:80/20', help: /^app:40\/2,store:80\/20$/ },
 };
 
 /** The value a documented default stands for, as the environment would give it. */
@@ -186,7 +191,7 @@ describe('defaults given in passing in the docs (`PRODIMG_FETCH_TIMEOUT_MS` (30 
   });
 });
 
-describe('every `NAME=value` the docs give outside the walkthrough (which readme-walkthrough.test.ts runs)', () => {
+describe('every `NAME=value` the docs give outside the shell blocks run as they are', () => {
   /** Variables that are not prodimg settings, and the file that reads each. */
   const READ_BY: Record<string, string> = {
     TEST_DATABASE_URL: 'test/support/databases.ts',
@@ -201,7 +206,8 @@ describe('every `NAME=value` the docs give outside the walkthrough (which readme
     const found: string[] = [];
     const wrong: string[] = [];
     for (const doc of DOCS) {
-      const prose = text(doc).replace(/^## One-minute walkthrough[\s\S]*?^```sh\n[\s\S]*?^```/m, '');
+      // The walkthrough and the OAuth install are run as they are (readme-walkthrough.test.ts, readme-oauth.test.ts).
+      const prose = text(doc).replace(/^## (One-minute walkthrough|Installing an app through OAuth)[\s\S]*?^```sh\n[\s\S]*?^```/gm, '');
       for (const [, name, value] of prose.matchAll(/\b([A-Z][A-Z0-9_]{3,})=([^\s`)]+)/g)) {
         found.push(`${name}=${value}`);
         if (settings.has(name!)) {
