@@ -1,12 +1,9 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppService } from '../../src/domain/app-service.js';
-import { systemClock } from '../../src/domain/clock.js';
 import { goQueryEncode, hmacMatches } from '../../src/domain/oauth-hmac.js';
-import { oauthSettings } from '../../src/oauth-settings.js';
-import { openSecretBox } from '../../src/secret-box.js';
-import { createRepositories } from '../../src/storage/repositories.js';
+import type { AppService } from '../../src/domain/app-service.js';
 import { startApi, type TestApi } from '../support/api.js';
+import { appsOf } from '../support/apps.js';
 import { DIALECTS } from '../support/databases.js';
 import { WAIT_MS } from '../support/waiting.js';
 
@@ -20,13 +17,22 @@ function client(api: TestApi) {
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, text };
   };
+  const api_ = async (token: string, path: string) => {
+    const res = await request(`${api.base}/openapi/2022-01/${path}`, { headers: { 'access-token': token } });
+    return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+  };
   return {
     send,
     authorize: (query: Record<string, string>, host?: string) => send('GET', `/admin/oauth/authorize?${goQueryEncode(query)}`, undefined, undefined, host),
     token: (form: Record<string, string>) => send('POST', '/admin/oauth/token', goQueryEncode(form)),
-    api: async (token: string, path: string) => {
-      const res = await request(`${api.base}/openapi/2022-01/${path}`, { headers: { 'access-token': token } });
-      return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+    api: api_,
+    /** Polls (an event: the token's 401) until the token is refused, or fails after WAIT_MS naming what was awaited. */
+    async untilRefused(token: string, what: string) {
+      const deadline = Date.now() + WAIT_MS;
+      while ((await api_(token, 'products/count')).status !== 401) {
+        if (Date.now() > deadline) throw new Error(`waited ${WAIT_MS} ms for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
   };
 }
@@ -38,9 +44,7 @@ describe.each(DIALECTS)('the OAuth install flow on %s', (dialect) => {
   let clientSecret: string;
   beforeAll(async () => {
     api = await startApi(dialect, { env: { PRODIMG_OAUTH_TOKEN_TTL_SECONDS: '2' } });
-    const secrets = await openSecretBox({ secretKey: undefined, dataDir: api.db.dataDir }, api.db.database);
-    const repos = createRepositories(api.db.database);
-    apps = new AppService(repos.apps, repos.shops, repos.tokens, secrets, systemClock, oauthSettings(api.config));
+    apps = await appsOf(api);
     ({ app: { client_id: clientId }, clientSecret } = await apps.create({ name: 'Catalog Sync', redirectUri: REDIRECT, scopes: ['read_product', 'write_product', 'read_shop'] }));
   });
   afterAll(() => api.close());
@@ -98,11 +102,7 @@ describe.each(DIALECTS)('the OAuth install flow on %s', (dialect) => {
     expect({ status: again.status, body: JSON.parse(again.text) }).toEqual({ status: 400, body: { error: 'invalid_grant', error_description: 'code is unknown, used or expired' } });
 
     // The access token expires (2 s here); the refresh token gets a new one, once.
-    const deadline = Date.now() + WAIT_MS;
-    while ((await app.api(tokens.access_token, 'products/count')).status !== 401) {
-      if (Date.now() > deadline) throw new Error('the access token never expired');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await app.untilRefused(tokens.access_token, 'the access token to expire');
     const refreshed = await app.token({ client_id: clientId, client_secret: clientSecret, grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
     expect(refreshed.status).toBe(200);
     const fresh = JSON.parse(refreshed.text);
@@ -115,11 +115,7 @@ describe.each(DIALECTS)('the OAuth install flow on %s', (dialect) => {
     // Uninstalling revokes the token and its refresh token (this server trusts a checked token for PRODIMG_AUTH_CACHE_MS, 200 ms here).
     // Both access tokens go: the expired one and the refreshed one.
     expect(await apps.uninstall(clientId, 'alpha')).toBe(2);
-    const gone = Date.now() + WAIT_MS;
-    while ((await app.api(fresh.access_token, 'products/count')).status !== 401) {
-      if (Date.now() > gone) throw new Error('the uninstalled app kept its access');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await app.untilRefused(fresh.access_token, 'the uninstalled app to lose its access');
     const afterUninstall = await app.token({ client_id: clientId, client_secret: clientSecret, grant_type: 'refresh_token', refresh_token: fresh.refresh_token });
     expect(afterUninstall.status).toBe(400);
   }, WAIT_MS * 3);
@@ -162,10 +158,7 @@ describe('PRODIMG_OAUTH_AUTO_APPROVE=1', () => {
   afterAll(() => api.close());
 
   it('redirects the authorize request at once, as if the merchant had approved', async () => {
-    const secrets = await openSecretBox({ secretKey: undefined, dataDir: api.db.dataDir }, api.db.database);
-    const repos = createRepositories(api.db.database);
-    const apps = new AppService(repos.apps, repos.shops, repos.tokens, secrets, systemClock, oauthSettings(api.config));
-    const { app, clientSecret } = await apps.create({ name: 'Unattended', redirectUri: 'http://127.0.0.1:9/cb' });
+    const { app, clientSecret } = await (await appsOf(api)).create({ name: 'Unattended', redirectUri: 'http://127.0.0.1:9/cb' });
     const res = await client(api).authorize({ client_id: app.client_id, redirect_uri: 'http://127.0.0.1:9/cb', response_type: 'code', scope: 'read_product', state: 'x' });
     expect(res.status).toBe(302);
     const params = Object.fromEntries(new URL(String(res.headers.location)).searchParams);

@@ -1,20 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorAnswer } from '../../src/contract/error-catalogue.js';
-import { AppService } from '../../src/domain/app-service.js';
-import { systemClock } from '../../src/domain/clock.js';
 import { type ImageIngestor, passthroughIngestor } from '../../src/domain/ingest.js';
-import { oauthSettings } from '../../src/oauth-settings.js';
-import { openSecretBox } from '../../src/secret-box.js';
-import { createRepositories } from '../../src/storage/repositories.js';
 import { startApi, type TestApi, type TestResponse } from '../support/api.js';
+import { appsOf } from '../support/apps.js';
 import { answerPattern, DOC_FILES } from '../support/doc-examples.js';
-import { within } from '../support/waiting.js';
+import { rawRequest } from '../support/raw-request.js';
 
 /**
  * Every JSON example the docs give (inline, outside the fenced blocks: the README's walkthrough block
@@ -45,20 +40,6 @@ function jsonSpans(): Map<string, number[]> {
   return found;
 }
 
-/** A request written on the wire by hand, for what no HTTP client sends (CONNECT, `Expect: 200-ok`); the server closes after it. */
-function raw(base: string, request: string): Promise<{ status: number; body: string }> {
-  const { hostname, port } = new URL(base);
-  return within(
-    new Promise((resolve, reject) => {
-      const socket = connect(Number(port), hostname, () => socket.write(request));
-      let data = '';
-      socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
-      socket.on('error', reject);
-      socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1]), body: data.slice(data.indexOf('\r\n\r\n') + 4) }));
-    }),
-    'a raw request to be answered and closed',
-  );
-}
 
 /** Sources that make the ingestor fail as the disk, the database or a bug would (`https://fault.example/<kind>.jpg`). */
 const FAULTS: Record<string, () => Error> = {
@@ -127,10 +108,7 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
 
   /** An app installed through the consent form, then its code traded: the token endpoint's answer. */
   const installedTokens = async (scope = 'read_product') => {
-    const secrets = await openSecretBox({ secretKey: undefined, dataDir: api.db.dataDir }, api.db.database);
-    const repos = createRepositories(api.db.database);
-    const apps = new AppService(repos.apps, repos.shops, repos.tokens, secrets, systemClock, oauthSettings(api.config));
-    const { app, clientSecret } = await apps.create({ name: 'Docs', redirectUri: 'https://app.example/cb' });
+    const { app, clientSecret } = await (await appsOf(api)).create({ name: 'Docs', redirectUri: 'https://app.example/cb' });
     const form = { 'content-type': 'application/x-www-form-urlencoded', host: 'alpha.myshoplaza.localhost' };
     const asked = new URLSearchParams({ client_id: app.client_id, redirect_uri: app.redirect_uri, response_type: 'code', scope, state: 's', decision: 'approve' });
     const approved = await api.call('POST', '/admin/oauth/authorize', asked.toString(), form);
@@ -220,7 +198,7 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     '{"errors":["Not Implemented: CONNECT is not supported (this server is not a proxy)"]}': {
       status: 501,
       request: async () => {
-        const res = await raw(api.base, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+        const res = await rawRequest(api.base, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
         return { statusCode: res.status, headers: {}, body: res.body, json: () => JSON.parse(res.body) };
       },
     },
@@ -228,7 +206,7 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
       status: 417,
       request: async () => {
         const head = `POST /openapi/2022-01/products HTTP/1.1\r\nHost: 127.0.0.1\r\nAccess-Token: ${api.token}\r\nContent-Type: application/json\r\n`;
-        const res = await raw(api.base, `${head}Expect: 200-ok\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+        const res = await rawRequest(api.base, `${head}Expect: 200-ok\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
         return { statusCode: res.status, headers: {}, body: res.body, json: () => JSON.parse(res.body) };
       },
     },

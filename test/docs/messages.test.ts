@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE, errorAnswer, type WireErrorCode } from '../../src/contract/error-catalogue.js';
 import { type ImageIngestor, passthroughIngestor } from '../../src/domain/ingest.js';
 import { startApi, type TestApi } from '../support/api.js';
-import { within } from '../support/waiting.js';
+import { rawRequest } from '../support/raw-request.js';
 
 /**
  * Every error message docs/contract.md quotes (`Src must be a valid URL`, `... must be greater than 0`),
@@ -48,19 +47,6 @@ function messagePattern(span: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-function raw(base: string, request: string): Promise<{ status: number; body: string }> {
-  const { hostname, port } = new URL(base);
-  return within(
-    new Promise((resolve, reject) => {
-      const socket = connect(Number(port), hostname, () => socket.write(request));
-      let data = '';
-      socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
-      socket.on('error', reject);
-      socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1]), body: data.slice(data.indexOf('\r\n\r\n') + 4) }));
-    }),
-    'a raw request to be answered and closed',
-  );
-}
 
 describe("docs/contract.md's error messages, each answered by a real server", () => {
   let api: TestApi;
@@ -113,22 +99,22 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
     'Bad Request: the Host header is not valid (expected a host name and an optional numeric port)': {
       message: 'Bad Request: the Host header is not valid (expected a host name and an optional numeric port)',
       status: 400,
-      request: () => raw(api.base, 'GET /openapi/2022-01/products HTTP/1.1\r\nHost: storeb.myshoplaza.localhost:abc\r\nConnection: close\r\n\r\n').then((r) => ({ statusCode: r.status, body: r.body })),
+      request: () => rawRequest(api.base, 'GET /openapi/2022-01/products HTTP/1.1\r\nHost: storeb.myshoplaza.localhost:abc\r\nConnection: close\r\n\r\n').then((r) => ({ statusCode: r.status, body: r.body })),
     },
     'Bad Request: the request has more than one Host header': {
       message: 'Bad Request: the request has more than one Host header',
       status: 400,
-      request: () => raw(api.base, 'GET /openapi/2022-01/products HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n').then((r) => ({ statusCode: r.status, body: r.body })),
+      request: () => rawRequest(api.base, 'GET /openapi/2022-01/products HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n').then((r) => ({ statusCode: r.status, body: r.body })),
     },
     'Request Header Fields Too Large: the headers exceed 16 KB': {
       message: 'Request Header Fields Too Large: the headers exceed 16 KB',
       status: 431,
-      request: () => raw(api.base, `GET /openapi/2022-01/products HTTP/1.1\r\nHost: a.example\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`).then((r) => ({ statusCode: r.status, body: r.body })),
+      request: () => rawRequest(api.base, `GET /openapi/2022-01/products HTTP/1.1\r\nHost: a.example\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`).then((r) => ({ statusCode: r.status, body: r.body })),
     },
     'Bad Request: the request is malformed': {
       message: 'Bad Request: the request is malformed',
       status: 400,
-      request: () => raw(api.base, 'NOT A REQUEST\r\n\r\n').then((r) => ({ statusCode: r.status, body: r.body })),
+      request: () => rawRequest(api.base, 'NOT A REQUEST\r\n\r\n').then((r) => ({ statusCode: r.status, body: r.body })),
     },
     'VariantId must be a valid UUID': { message: 'VariantId must be a valid UUID', status: 422, request: () => api.call('GET', 'variants/nope') },
     'Record not found': { message: 'Record not found', status: 422, request: () => api.call('GET', `products/${randomUUID()}`) },
