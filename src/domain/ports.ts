@@ -1,4 +1,4 @@
-import type { App, Grant, Image, ImagePatch, NewImage, NewProduct, Product, ProductPatch, ProductWithImages, Scope, Shop, Variant, VariantInput } from './entities.js';
+import type { App, Grant, Image, ImagePatch, NewImage, NewProduct, ProductPatch, ProductWithImages, Scope, Shop, Variant, VariantInput } from './entities.js';
 import type { ShopDetails } from './shop-details.js';
 
 /**

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/server/build-app.js';
 import { openDatabase, type Database } from '../../src/storage/database.js';
 import type { FastifyInstance } from 'fastify';

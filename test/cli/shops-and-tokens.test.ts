@@ -82,7 +82,7 @@ describe.skipIf(!BUILT).each(DIALECTS)('shops delete and token ids through the C
 
   // Regression: there was no way to remove a store.
   it('shops delete removes the store, its products, images and tokens, and the files no other store uses', async () => {
-    const beta = await api.shops.create('beta');
+    await api.shops.create('beta');
     const { token: betaToken } = await api.shops.createToken('beta', ['read_product', 'write_product']);
     const betaHost = { 'access-token': betaToken, host: `beta.${api.config.baseDomain}` };
     const alpha = await api.call('POST', 'products', { product: { title: 'A', images: [{ src: origin.url('/shared.png') }, { src: origin.url('/own.png') }] } });
