@@ -3,19 +3,31 @@ import { createServer } from 'node:net';
 import type { Command } from 'commander';
 import type { SecretBox } from '../secret-box.js';
 import { assertWritable, configFromEnv, openFromEnv, openSecrets, UsageError } from './context.js';
+import { tlsFiles } from './local-tls.js';
 
 interface ServeOptions {
   port: string;
   host: string;
   workers: string;
+  tls?: boolean;
+  tlsPort: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** HTTPS beside HTTP: its port, and the options that say where its certificate comes from. */
+interface TlsListen {
+  port: number;
+  cert?: string;
+  key?: string;
 }
 
 /** How often a server started by npm (npm start, npx) checks that npm is still there. */
 const PARENT_CHECK_MS = 250;
 
-function parsePort(value: string): number {
+function parsePort(value: string, option = '--port'): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${value}"`);
+  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`${option} must be an integer from 0 to 65535, got "${value}"`);
   return port;
 }
 
@@ -31,11 +43,16 @@ export function serveCommand(program: Command): void {
     .option('--port <port>', 'port to listen on', '8080')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--workers <n>', 'server processes sharing the port (node:cluster); they share the database', '1')
+    .option('--tls', 'serve HTTPS too, with a certificate for *.<base domain> from a local CA made once in <data dir>/tls')
+    .option('--tls-port <port>', 'port for HTTPS', '8443')
+    .option('--tls-cert <file>', 'PEM certificate to serve HTTPS with instead (implies --tls)')
+    .option('--tls-key <file>', 'its PEM private key')
     .action(async (opts: ServeOptions) => {
       const port = parsePort(opts.port);
       const workers = parseWorkers(opts.workers);
-      if (workers > 1 && cluster.isPrimary) return supervise(port, opts.host, workers);
-      return serve(port, opts.host);
+      const tls = opts.tls || opts.tlsCert || opts.tlsKey ? { port: parsePort(opts.tlsPort, '--tls-port'), ...(opts.tlsCert ? { cert: opts.tlsCert } : {}), ...(opts.tlsKey ? { key: opts.tlsKey } : {}) } : undefined;
+      if (workers > 1 && cluster.isPrimary) return supervise(port, opts.host, workers, tls);
+      return serve(port, opts.host, tls);
     });
 }
 
@@ -71,10 +88,12 @@ function stopWithNpm(stop: (reason: string) => void): void {
 }
 
 /** One server process: listens until SIGTERM/SIGINT, then finishes in-flight requests and closes the database. */
-async function serve(port: number, host: string): Promise<void> {
+async function serve(port: number, host: string, tls?: TlsListen): Promise<void> {
   const settings = configFromEnv();
   // A cluster worker's listen goes through the primary, which checked the address already.
   if (cluster.isPrimary) await checkListen(port, host);
+  if (cluster.isPrimary && tls) await checkListen(tls.port, host);
+  const certificate = tls ? tlsFiles({ dataDir: settings.dataDir, baseDomain: settings.baseDomain, ...tls }) : undefined;
   const { config, database } = await openFromEnv(settings);
   const [{ default: pino }, { buildApp }, { LOG_REDACTION }] = await Promise.all([
     import('pino'),
@@ -92,7 +111,7 @@ async function serve(port: number, host: string): Promise<void> {
   const logger = pino({ level: config.logLevel, redact: LOG_REDACTION });
   // Until PRODIMG_CDN_HOST says otherwise, stored images are served from this server's own /cdn.
   let publicAddress = `${host}:${port}`;
-  const app = await buildApp({ config, database, logger, secrets, publicAddress: () => publicAddress });
+  const app = await buildApp({ config, database, logger, secrets, publicAddress: () => publicAddress, ...(certificate ? { tls: certificate } : {}) });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -110,16 +129,23 @@ async function serve(port: number, host: string): Promise<void> {
   const address = await app.listen({ port, host });
   const bound = app.server.address();
   if (bound && typeof bound === 'object') publicAddress = `${reachableHost(bound.address)}:${bound.port}`;
-  logger.info({ address, docs: `${address}/docs`, database: database.dialect, location: database.location, baseDomain: config.baseDomain }, 'prodimg listening');
+  const secure = app.secureServer && tls ? await listenSecure(app.secureServer, tls.port, host) : undefined;
+  const https = secure ? { secureAddress: secure, ...(certificate?.caFile ? { trustCa: certificate.caFile } : {}) } : {};
+  logger.info({ address, docs: `${address}/docs`, ...https, database: database.dialect, location: database.location, baseDomain: config.baseDomain }, 'prodimg listening');
 }
 
 /**
  * The primary of `--workers N`: migrates once, forks the workers, replaces one that dies, and on
  * SIGTERM/SIGINT passes the signal on and waits for every worker to finish its requests.
  */
-async function supervise(port: number, host: string, workers: number): Promise<void> {
+async function supervise(port: number, host: string, workers: number, tls?: TlsListen): Promise<void> {
   const settings = configFromEnv();
   await checkListen(port, host);
+  if (tls) {
+    await checkListen(tls.port, host);
+    // Made once here, so the workers only read it.
+    tlsFiles({ dataDir: settings.dataDir, baseDomain: settings.baseDomain, ...tls });
+  }
   const { config, database } = await openFromEnv(settings);
   try {
     await assertWritable(config, database);
@@ -153,4 +179,14 @@ function reachableHost(address: string): string {
   if (address === '0.0.0.0') return '127.0.0.1';
   if (address === '::') return '[::1]';
   return address.includes(':') ? `[${address}]` : address;
+}
+
+/** Listens for HTTPS (through the cluster primary in a worker); `https://host:port`. */
+async function listenSecure(server: import('node:https').Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host }, () => resolve());
+  });
+  const bound = server.address();
+  return typeof bound === 'object' && bound ? `https://${reachableHost(bound.address)}:${bound.port}` : `https://${host}:${port}`;
 }

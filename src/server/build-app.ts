@@ -68,6 +68,8 @@ export interface AppOptions {
   feedTiming?: FeedTiming;
   /** The database's secret box (serve opens it before listening); opened here when omitted. */
   secrets?: SecretSealer;
+  /** HTTPS too, with this certificate (`app.secureServer`; serve listens on it). */
+  tls?: { cert: string; key: string };
 }
 
 /** Composition root: wires storage, services and routes into one Fastify app. Nothing is global. */
@@ -131,7 +133,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       })
     : undefined;
 
-  const app = createHttpServer({ ...(options.logger ? { logger: options.logger } : {}), bodyLimit: config.bodyLimit, ...(fastRead ? { fastRead } : {}) });
+  const app = createHttpServer({
+    ...(options.logger ? { logger: options.logger } : {}),
+    bodyLimit: config.bodyLimit,
+    ...(fastRead ? { fastRead } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
+  });
   app.decorate('fastRead', fastRead);
 
   // Cached reads are switched on only while this feed keeps them true to other processes' writes.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { fromLegacyPath } from '../contract/versions.js';
 import { badRequest, shuttingDown } from '../domain/errors.js';
@@ -19,6 +20,15 @@ export interface ServerOptions {
   bodyLimit: number;
   /** Answers repeated reads before the router; absent with PRODIMG_READ_CACHE=off. */
   fastRead?: FastRead;
+  /** A certificate and key (PEM): HTTPS is served too, by `app.secureServer`, on its own port. */
+  tls?: { cert: string; key: string };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** With `tls`: the HTTPS server, set up as the HTTP one and answering the same routes; the caller listens on it. */
+    secureServer: HttpsServer | undefined;
+  }
 }
 
 /**
@@ -26,8 +36,20 @@ export interface ServerOptions {
  * response, bodies, errors, one log line per request, and a graceful drain on close. Routes are
  * added by the caller (build-app.ts).
  */
+/** The same timeouts and answers to odd requests on the HTTP and the HTTPS server. */
+function setUp<S extends Server | HttpsServer>(server: S, handle: (req: IncomingMessage, res: ServerResponse) => void, bodyLimit: number): S {
+  server.on('checkContinue', continueOrRefuse(bodyLimit, handle));
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  // Without these listeners Node drops a CONNECT unanswered and answers other expectations with an empty 417.
+  server.on('connect', answerConnect);
+  server.on('checkExpectation', answerExpectation);
+  return server;
+}
+
 export function createHttpServer(options: ServerOptions): FastifyInstance {
   const { fastRead } = options;
+  let secure: HttpsServer | undefined;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit,
@@ -45,14 +67,8 @@ export function createHttpServer(options: ServerOptions): FastifyInstance {
     // The server is set up as Fastify sets up its own, with the fast read path in front of it.
     serverFactory: (handler) => {
       const handle = fastRead ? (req: IncomingMessage, res: ServerResponse) => fastRead.answer(req, res) || handler(req, res) : handler;
-      const server = createServer(handle);
-      server.on('checkContinue', continueOrRefuse(options.bodyLimit, handle));
-      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-      server.requestTimeout = REQUEST_TIMEOUT_MS;
-      // Without these listeners Node drops a CONNECT unanswered and answers other expectations with an empty 417.
-      server.on('connect', answerConnect);
-      server.on('checkExpectation', answerExpectation);
-      return server;
+      if (options.tls) secure = setUp(createHttpsServer(options.tls, handle), handle, options.bodyLimit);
+      return setUp(createServer(handle), handle, options.bodyLimit);
     },
     // A URL that cannot be decoded (`/cdn/%zz`) is answered in the contract's shape, not Fastify's.
     frameworkErrors: (_error, request, reply: FastifyReply) => {
@@ -60,6 +76,16 @@ export function createHttpServer(options: ServerOptions): FastifyInstance {
       return sendError(request, reply, badRequest('the URL is not valid'));
     },
   });
+  app.decorate('secureServer', secure);
+  if (secure) {
+    const server = secure;
+    // Closed with the app: no new connections, idle ones dropped, busy ones closed after their answer (Connection: close while draining).
+    app.addHook('preClose', (done) => {
+      server.close();
+      server.closeIdleConnections();
+      done();
+    });
+  }
   app.decorateRequest('grant', null as never);
   app.decorateRequest('fastReadSource', undefined);
 
