@@ -1,5 +1,6 @@
 import type { Grant, Image, ImagePatch, NewImage, NewProduct, Product, ProductPatch, ProductWithImages, Scope, Shop, Variant, VariantInput } from './entities.js';
 import type { ShopDetails } from './shop-details.js';
+import type { WebhookRepository } from './webhooks.js';
 
 /**
  * What the domain needs from storage. Every method is scoped by shop id, so a record of another
@@ -109,6 +110,7 @@ export interface Repositories {
   variants: VariantRepository;
   shops: ShopRepository;
   tokens: TokenRepository;
+  webhooks: WebhookRepository;
 }
 
 export type Clock = () => string;

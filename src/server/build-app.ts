@@ -7,6 +7,7 @@ import { systemClock } from '../domain/clock.js';
 import { GrantCache } from '../domain/grant-cache.js';
 import { ImageService } from '../domain/image-service.js';
 import { type ImageIngestor, passthroughIngestor } from '../domain/ingest.js';
+import { hasForbiddenLiteralHost } from '../imaging/address-guard.js';
 import type { BlobStore } from '../imaging/blob-store.js';
 import type { CdnService } from '../imaging/cdn-service.js';
 import { createFetchIngestor, type FetchIngestor, type FetchIngestorOptions } from '../imaging/fetch-ingestor.js';
@@ -19,6 +20,7 @@ import type { Clock } from '../domain/ports.js';
 import { ProductService } from '../domain/product-service.js';
 import { ShopService } from '../domain/shop-service.js';
 import { VariantService } from '../domain/variant-service.js';
+import { WebhookService } from '../domain/webhook-service.js';
 import type { Database } from '../storage/database.js';
 import { type FeedTiming, startChangeFeed } from '../storage/change-feed.js';
 import { ReadCache } from '../storage/read-cache.js';
@@ -37,6 +39,7 @@ import { productBindings } from './routes/products.js';
 import { openRateLimits } from './rate-limits/open-rate-limits.js';
 import { shopBindings } from './routes/shop.js';
 import { variantBindings } from './routes/variants.js';
+import { webhookBindings } from './routes/webhooks.js';
 import { createHttpServer } from './server-lifecycle.js';
 import { sweepOnStartup } from './startup-sweep.js';
 import { wireContexts } from './wire-context.js';
@@ -111,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...variantBindings(new VariantService(repositories.variants, clock)),
     ...accessScopeBindings(),
     ...shopBindings(new ShopService(repositories.shops, repositories.tokens, clock), config.baseDomain),
+    ...webhookBindings(new WebhookService(repositories.webhooks, (address) => config.allowPrivateSources || !hasForbiddenLiteralHost(address), clock)),
   ];
   const fastRead = config.readCache
     ? new FastRead({

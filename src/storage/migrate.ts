@@ -8,6 +8,7 @@ import { variantsAndOptions } from './migrations/005-variants-and-options.js';
 import { shopDetails } from './migrations/006-shop-details.js';
 import { rateLimitedTokens } from './migrations/007-rate-limited-tokens.js';
 import { secretKeyCheck } from './migrations/008-secret-key-check.js';
+import { webhooks } from './migrations/010-webhooks.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
   return {
@@ -19,6 +20,8 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '006-shop-details': shopDetails(),
     '007-rate-limited-tokens': rateLimitedTokens(),
     '008-secret-key-check': secretKeyCheck(),
+    // 009 is reserved for the OAuth apps branch; Kysely runs names in order and allows a gap.
+    '010-webhooks': webhooks(dialect),
   };
 }
 
