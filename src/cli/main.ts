@@ -22,7 +22,8 @@ Environment (checked at start; the default in brackets):
   PRODIMG_PUBLIC_URL                where clients reach this server, e.g. https://prodimg.example.com:
                                     src URLs made without a request's Host use it [unset: the
                                     listen address]
-  PRODIMG_ALLOW_PRIVATE_SOURCES     1 lets src point at private addresses, for local development [0]
+  PRODIMG_ALLOW_PRIVATE_SOURCES     1 lets src and webhook addresses point at private addresses,
+                                    for local development [0]
   PRODIMG_MAX_SOURCE_MB             largest download, in MiB [20]
   PRODIMG_MAX_MEGAPIXELS            largest image, in megapixels [50]
   PRODIMG_FETCH_CONNECT_TIMEOUT_MS  time to connect to a source [10000]
@@ -54,6 +55,10 @@ Environment (checked at start; the default in brackets):
                                     using it [unset: in each server's memory]
   PRODIMG_SECRET_KEY                64 hex digits sealing secrets at rest; servers sharing a
                                     database share it [unset: <data dir>/secret.key, made once]
+  PRODIMG_WEBHOOK_RETRY_MS          delay before a failed webhook delivery's first retry; later
+                                    ones wait 3, 9, 30, 120, 360, 720x as long [5000]
+  PRODIMG_WEBHOOK_MAX_ATTEMPTS      attempts before a delivery is marked failed [8]
+  PRODIMG_WEBHOOK_TIMEOUT_MS        time for one delivery attempt [10000]
 A bad value is reported in one line and the command exits with code 2.`;
 
 /** From package.json, which every install of the package has. */

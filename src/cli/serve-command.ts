@@ -80,9 +80,10 @@ async function serve(port: number, host: string): Promise<void> {
     import('../server/build-app.js'),
     import('../server/request-log.js'),
   ]);
+  let secrets: Awaited<ReturnType<typeof openSecrets>>;
   try {
     await assertWritable(config, database);
-    await openSecrets(config, database);
+    secrets = await openSecrets(config, database);
   } catch (err) {
     await database.close();
     throw err;
@@ -90,7 +91,7 @@ async function serve(port: number, host: string): Promise<void> {
   const logger = pino({ level: config.logLevel, redact: LOG_REDACTION });
   // Until PRODIMG_CDN_HOST says otherwise, stored images are served from this server's own /cdn.
   let publicAddress = `${host}:${port}`;
-  const app = await buildApp({ config, database, logger, publicAddress: () => publicAddress });
+  const app = await buildApp({ config, database, logger, secrets, publicAddress: () => publicAddress });
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

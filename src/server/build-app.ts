@@ -26,6 +26,12 @@ import { type FeedTiming, startChangeFeed } from '../storage/change-feed.js';
 import { ReadCache } from '../storage/read-cache.js';
 import { createRepositories } from '../storage/repositories.js';
 import { openBlobStore } from '../open-blob-store.js';
+import { openSecretBox, type SecretBox } from '../secret-box.js';
+import { type AppSecretLookup, SigningSecrets } from '../storage/signing-secrets.js';
+import { WebhookDeliveries } from '../storage/webhook-deliveries.js';
+import type { WireContext } from '../contract/library-src.js';
+import { DeliveryWorker } from './webhooks/delivery-worker.js';
+import { createWebhookSender } from './webhooks/webhook-sender.js';
 import { Admission } from './admission.js';
 import { FastRead } from './fast-read/fast-read.js';
 import { registerHealthRoutes } from './health-routes.js';
@@ -63,6 +69,10 @@ export interface AppOptions {
   publicAddress?: () => string;
   /** PostgreSQL only: how soon a lone server turns its read cache on (tests shorten it). */
   feedTiming?: FeedTiming;
+  /** The servers' secret box (secret-box.ts: openSecretBox); opened here when omitted. */
+  secrets?: SecretBox;
+  /** The client secret of an OAuth app, for signing its subscriptions' deliveries (storage/signing-secrets.ts). */
+  appSecret?: AppSecretLookup;
 }
 
 /** Composition root: wires storage, services and routes into one Fastify app. Nothing is global. */
@@ -163,8 +173,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await sweep;
     });
   }
+  const box = options.secrets ?? (await openSecretBox(config, database));
+  startWebhookDeliveries(app, config, database, { secrets: new SigningSecrets(database.db, box, options.appSecret), context: () => wire(undefined) });
   for (const version of API_VERSIONS) await registerApiVersion(app, version, bindings, admission, wire);
   return app;
+}
+
+/** The outbox's sender runs while the server listens: started on listen, stopped (after its attempts under way) on close. */
+function startWebhookDeliveries(app: FastifyInstance, config: Config, database: Database, use: { secrets: SigningSecrets; context: () => WireContext }): void {
+  const worker = new DeliveryWorker({
+    ...use,
+    deliveries: new WebhookDeliveries(database.db, database.dialect),
+    sender: createWebhookSender({ allowPrivate: config.allowPrivateSources, timeoutMs: config.webhookTimeoutMs }),
+    baseDomain: config.baseDomain,
+    retryMs: config.webhookRetryMs,
+    maxAttempts: config.webhookMaxAttempts,
+    timeoutMs: config.webhookTimeoutMs,
+    logger: app.log,
+  });
+  app.addHook('onListen', async () => worker.start());
+  app.addHook('onClose', () => worker.stop());
 }
 
 /**
