@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepositories } from '../../src/storage/repositories.js';
+import { WebhookDeliveries } from '../../src/storage/webhook-deliveries.js';
+import { recordEvent } from '../../src/storage/webhook-outbox.js';
+import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
+import { createShopToken } from '../support/shops.js';
+
+describe.each(DIALECTS)('webhook delivery claims on %s', (dialect) => {
+  let db: TestDatabase;
+  let deliveries: WebhookDeliveries;
+  let shopId: string;
+  beforeAll(async () => {
+    db = await freshDatabase(dialect);
+    await createShopToken(db.database, 'claims');
+    shopId = (await createRepositories(db.database).shops.find('claims'))!.id;
+    await createRepositories(db.database).webhooks.create(shopId, { topic: 'app/uninstalled', address: 'https://a.example/x', apiVersion: '2022-01', appId: null }, '2024-01-01T00:00:00Z');
+    deliveries = new WebhookDeliveries(db.database.db, db.database.dialect);
+  });
+  afterAll(() => db.drop());
+
+  it('gives each due delivery to one claimer at a time, and again once its lease has run out', async () => {
+    for (let i = 0; i < 20; i++) await recordEvent(db.database.db, shopId, 'app/uninstalled', { shop: { n: i } }, '2024-01-01T00:00:00Z');
+    const now = Date.now() + 1000;
+    const [a, b, c] = await Promise.all([deliveries.claim(now, 10_000, 8), deliveries.claim(now, 10_000, 8), deliveries.claim(now, 10_000, 8)]);
+    const ids = [...a!, ...b!, ...c!].map((d) => d.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBeGreaterThanOrEqual(8);
+    const rest = await deliveries.claim(now, 10_000, 100);
+    expect(ids.length + rest.length).toBe(20);
+    expect(await deliveries.claim(now, 10_000, 100)).toEqual([]);
+    // A claimer that died: its lease runs out and the attempt is made again (the attempt count says so).
+    const again = await deliveries.claim(now + 10_001, 10_000, 100);
+    expect(again).toHaveLength(20);
+    expect(again.every((d) => d.attempt === 2 && d.round === 2)).toBe(true);
+  });
+});
