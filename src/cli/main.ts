@@ -6,6 +6,7 @@ import { gcCommand } from './gc-command.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
 import { shopsCommand, tokensCommand } from './shops-command.js';
+import { webhooksCommand } from './webhooks-command.js';
 
 /** Every setting config.ts reads, with its default; test/cli/help.test.ts keeps the list complete. */
 const ENVIRONMENT = `
@@ -75,6 +76,7 @@ export function createProgram(): Command {
   serveCommand(program);
   shopsCommand(program);
   tokensCommand(program);
+  webhooksCommand(program);
   gcCommand(program);
   seedCommand(program);
   for (const command of program.commands) command.exitOverride();
