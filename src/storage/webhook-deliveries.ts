@@ -47,6 +47,8 @@ export class WebhookDeliveries {
       .where(free)
       .orderBy('next_attempt_at')
       .limit(limit);
+    // A plain read first: an idle server looks every second, and on SQLite an UPDATE takes the file's write lock even when it changes nothing.
+    if ((await due.executeTakeFirst()) === undefined) return [];
     if (this.dialect === 'postgres') due = due.forUpdate().skipLocked();
     const claimed = await this.db
       .updateTable('webhook_deliveries')
