@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openSecretBox } from '../../src/secret-box.js';
 import { SigningSecrets } from '../../src/storage/signing-secrets.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { createShopToken } from '../support/shops.js';
-import { waitsTimeout } from '../support/waiting.js';
+import { WAIT_MS, waitsTimeout } from '../support/waiting.js';
 import { startWebhookListener, type Received, type WebhookListener } from '../support/webhook-listener.js';
 import { BUILT, cliEnv, type ServeProcess, startServe } from './support-server.js';
 
@@ -25,14 +25,20 @@ describe.skipIf(!BUILT)('webhook deliveries survive kill -9 and are shared by se
       // The servers' key is the data directory's key file, which this makes first.
       listener.secret = await new SigningSecrets(db.database.db, await openSecretBox({ secretKey: undefined, dataDir: db.dataDir }, db.database)).storeSecret(shop.id);
     });
+    // A test that fails leaves no sender behind to disturb the next.
+    afterEach(async () => {
+      for (const server of servers.splice(0)) {
+        server.kill();
+        await server.exited;
+      }
+    });
     afterAll(async () => {
-      for (const server of servers) server.kill();
       await listener.close();
       await db.drop();
     });
 
-    const serve = async (args: string[] = [], listeners = 1) => {
-      const server = await startServe(cliEnv({ dataDir: db.dataDir, databaseUrl: db.databaseUrl, extra: SETTINGS }), args, listeners);
+    const serve = async (args: string[] = [], listeners = 1, settings: Record<string, string> = {}) => {
+      const server = await startServe(cliEnv({ dataDir: db.dataDir, databaseUrl: db.databaseUrl, extra: { ...SETTINGS, ...settings } }), args, listeners);
       servers.push(server);
       return server;
     };
@@ -52,7 +58,17 @@ describe.skipIf(!BUILT)('webhook deliveries survive kill -9 and are shared by se
       expect(ids).toHaveLength(expected);
       const delivered = () => new Set(listener.received.filter((r) => r.status === 200).map((r) => String(r.headers['x-shoplazza-deduplication-id'])));
       while (!ids.every((id) => delivered().has(id))) await listener.until(listener.received.length + 1, `deliveries of ${expected} events`);
+      await untilRecorded();
       return ids;
+    };
+    /** Every delivery recorded as delivered, so that killing its sender now cannot make it send one again. */
+    const untilRecorded = async () => {
+      for (const deadline = Date.now() + WAIT_MS; ; ) {
+        const pending = await db.database.db.selectFrom('webhook_deliveries').select('id').where('status', '!=', 'delivered').execute();
+        if (pending.length === 0) return;
+        if (Date.now() > deadline) throw new Error(`${pending.length} deliveries not recorded as delivered`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     };
     /** Every request of one deduplication id carried the same event, signed. */
     const expectSameEventPerId = (received: Received[]) => {
@@ -91,22 +107,40 @@ describe.skipIf(!BUILT)('webhook deliveries survive kill -9 and are shared by se
       expect(new Set(created)).toEqual(new Set(made));
       const updated = received.find((r) => r.headers['x-shoplazza-topic'] === 'products/update')!;
       expect(JSON.parse(updated.body).product).toMatchObject({ id: made[0], title: 'Renamed' });
-      for (const server of servers.splice(0)) {
-        server.kill();
-        await server.exited;
-      }
     }, waitsTimeout(4));
+
+    it('sends a delivery again after its sender was killed in the middle of an attempt, once the lease has run out', async () => {
+      // A lease lasts the attempt's time limit + 5 s.
+      const quick = { PRODIMG_WEBHOOK_TIMEOUT_MS: '1000' };
+      const first = await serve([], 1, quick);
+      const start = listener.received.length;
+      listener.answer = (index) => (index === start ? 0 : 200);
+      const product = (await call(first, 'POST', 'products', { product: { title: 'Mid-attempt' } })).product;
+      const [held] = (await listener.until(start + 1, 'the first attempt')).slice(start);
+      expect(JSON.parse(held!.body).product.id).toBe(product.id);
+      first.kill();
+      await first.exited;
+      await serve([], 1, quick);
+      const ofProduct = () => listener.received.slice(start + 1).filter((r) => JSON.parse(r.body).product?.id === product.id);
+      while (ofProduct().length === 0) await listener.until(listener.received.length + 1, 'the attempt made again');
+      const again = ofProduct()[0]!;
+      expect(again.status).toBe(200);
+      expect(again.headers['x-shoplazza-deduplication-id']).toBe(held!.headers['x-shoplazza-deduplication-id']);
+      expect(again.body).toBe(held!.body);
+      await untilRecorded();
+    }, waitsTimeout(3));
 
     it('sends each delivery from one of several server processes sharing the database, once', async () => {
       const cluster = await serve(['--workers', '2'], 2);
       listener.answer = () => 200;
-      const before = (await deliveryIds()).length;
+      const earlier = await deliveryIds();
+      const before = earlier.length;
       const start = listener.received.length;
       await Promise.all(Array.from({ length: 12 }, (_, i) => call(cluster, 'POST', 'products', { product: { title: `Shared ${i}` } })));
       const ids = await untilAllDelivered(before + 12);
       const received = listener.received.slice(start);
       expectSameEventPerId(received);
-      const fresh = received.map((r) => String(r.headers['x-shoplazza-deduplication-id']));
+      const fresh = received.map((r) => String(r.headers['x-shoplazza-deduplication-id'])).filter((id) => !earlier.includes(id));
       expect(fresh).toHaveLength(12);
       expect(new Set(fresh).size).toBe(12);
       expect(fresh.every((id) => ids.includes(id))).toBe(true);

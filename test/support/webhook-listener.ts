@@ -18,7 +18,7 @@ export interface WebhookListener {
   received: Received[];
   /** The secret signatures are checked with (settable once the test knows it). */
   secret: string;
-  /** Status to answer each request with, by its order (from 0); 200 by default. */
+  /** Status to answer each request with, by its order (from 0); 200 by default; 0 holds the request open, never answering. */
   answer: (index: number, request: Received) => number;
   /** Resolves once `count` requests have arrived (at most WAIT_MS). */
   until(count: number, what?: string): Promise<Received[]>;
@@ -41,7 +41,11 @@ export async function startWebhookListener(): Promise<WebhookListener> {
         }),
         what,
       ).then(() => listener.received.slice()),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -53,8 +57,10 @@ export async function startWebhookListener(): Promise<WebhookListener> {
       const entry: Received = { headers: req.headers, body: raw.toString('utf8'), signed: given.length === expected.length && timingSafeEqual(given, expected), status: 0 };
       entry.status = listener.answer(listener.received.length, entry);
       listener.received.push(entry);
-      res.statusCode = entry.status;
-      res.end();
+      if (entry.status !== 0) {
+        res.statusCode = entry.status;
+        res.end();
+      }
       for (const waiter of waiters.filter((w) => listener.received.length >= w.count)) {
         waiters.splice(waiters.indexOf(waiter), 1);
         waiter.resolve();
