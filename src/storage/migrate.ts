@@ -32,6 +32,10 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Pr
     provider: { getMigrations: async () => migrations(dialect) },
     migrationTableName: 'prodimg_migrations',
     migrationLockTableName: 'prodimg_migrations_lock',
+    // Numbers are reserved by branches developed in parallel (009 for OAuth apps, 010 for webhooks): a
+    // database that ran 010 before 009 existed must still take 009 when it arrives. Such steps touch
+    // separate tables, so their order does not matter.
+    allowUnorderedMigrations: true,
   });
   const result = await migrator.migrateToLatest();
   if (result.error) {

@@ -34,3 +34,26 @@ describe.each(DIALECTS)('webhook delivery claims on %s', (dialect) => {
     expect(again.every((d) => d.attempt === 2 && d.round === 2)).toBe(true);
   });
 });
+
+describe.each(DIALECTS)('webhook rows of a deleted store on %s', (dialect) => {
+  it('go with the store: subscriptions, events, deliveries, attempts and its secret', async () => {
+    const db = await freshDatabase(dialect);
+    try {
+      await createShopToken(db.database, 'gone');
+      const repos = createRepositories(db.database);
+      const shopId = (await repos.shops.find('gone'))!.id;
+      await repos.webhooks.create(shopId, { topic: 'app/uninstalled', address: 'https://a.example/x', apiVersion: '2022-01', appId: null }, '2024-01-01T00:00:00Z');
+      await recordEvent(db.database.db, shopId, 'app/uninstalled', { shop: {} }, '2024-01-01T00:00:00Z');
+      const deliveries = new WebhookDeliveries(db.database.db, db.database.dialect);
+      const [claimed] = await deliveries.claim(Date.now() + 1000, 10_000, 1);
+      await deliveries.finish(claimed!, { ok: true, statusCode: 200, durationMs: 1 }, Date.now(), null);
+      await db.database.db.insertInto('shop_webhook_secrets').values({ shop_id: shopId, sealed: 'v1:x' }).execute();
+      expect(await repos.shops.delete('gone')).toEqual([]);
+      for (const table of ['webhook_subscriptions', 'webhook_events', 'webhook_deliveries', 'webhook_attempts', 'shop_webhook_secrets'] as const) {
+        expect(await db.database.db.selectFrom(table).selectAll().execute(), table).toEqual([]);
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+});
