@@ -38,6 +38,7 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  private lastErrorLogged = 0;
 
   constructor(private readonly options: DeliveryWorkerOptions) {}
 
@@ -71,7 +72,11 @@ export class DeliveryWorker {
       full = claimed.length === BATCH;
       await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
     } catch (err) {
-      if (!this.stopped) this.options.logger.error({ err }, 'webhook deliveries: a round failed; trying again');
+      // The database away: one line per 10 s, not one per round; deliveries wait in the outbox.
+      if (!this.stopped && Date.now() - this.lastErrorLogged >= 10_000) {
+        this.lastErrorLogged = Date.now();
+        this.options.logger.error({ err }, 'webhook deliveries: a round failed; trying again');
+      }
     }
     // A full batch means more may be due now.
     this.schedule(full ? 0 : Math.min(this.options.retryMs, 1000));
