@@ -26,7 +26,8 @@ function readTopic(fields: Fields, problems: Problems, required: boolean): Webho
 
 /** An absolute http(s) URL with a host and no credentials; where it may point is checked by the use case. */
 export function isWebhookAddress(address: unknown): address is string {
-  if (typeof address !== 'string' || address.length > ADDRESS_MAX || /\s/.test(address)) return false;
+  // No white space or control character (U+0000 cannot even be stored on PostgreSQL).
+  if (typeof address !== 'string' || address.length > ADDRESS_MAX || /[\s\u0000-\u001f\u007f]/.test(address)) return false;
   try {
     const url = new URL(address);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && url.username === '' && url.password === '';
