@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextAttemptAt } from '../../src/server/webhooks/retry-schedule.js';
+import { webhookBody } from '../../src/server/webhooks/webhook-payload.js';
 import { createWebhookSender } from '../../src/server/webhooks/webhook-sender.js';
+import { wireContexts } from '../../src/server/wire-context.js';
 import { startWebhookListener, type WebhookListener } from '../support/webhook-listener.js';
 
 describe('retry schedule', () => {
@@ -63,5 +65,26 @@ describe('webhook sender', () => {
     await new Promise<void>((resolve) => silent.close(() => resolve()));
     expect(await sender.send(`http://127.0.0.1:${port}/`, Buffer.from('{}'), {})).toMatchObject({ ok: false, error: 'connection refused' });
     await sender.close();
+  });
+});
+
+describe('webhook payload', () => {
+  const product = {
+    id: 'p', title: 'T', images: [{ id: 'i', product_id: 'p', position: 1, src: '0123456789abcdef0123456789abcdef.jpg', path: '0123456789abcdef0123456789abcdef.jpg', width: 1, height: 1, alt: '', created_at: '', updated_at: '' }],
+    options: [], variants: [],
+  };
+  it.each([
+    [{ cdnHost: 'cdn.example.com', publicUrl: '//api.example.com', listen: '127.0.0.1:8080' }, '//cdn.example.com/'],
+    [{ cdnHost: undefined, publicUrl: '//api.example.com', listen: '127.0.0.1:8080' }, '//api.example.com/cdn/'],
+    [{ cdnHost: undefined, publicUrl: undefined, listen: '127.0.0.1:8080' }, '//127.0.0.1:8080/cdn/'],
+  ])('makes library src URLs on PRODIMG_CDN_HOST, else PRODIMG_PUBLIC_URL, else the listen address (%o)', (settings, base) => {
+    const wire = wireContexts({ cdnHost: settings.cdnHost, publicUrl: settings.publicUrl, listenAddress: () => settings.listen });
+    const body = JSON.parse(webhookBody({ product }, wire(undefined)).toString());
+    expect(body.product.images[0].src).toBe(`${base}0123456789abcdef0123456789abcdef.jpg`);
+    expect(body.product.image.src).toBe(body.product.images[0].src);
+  });
+
+  it('sends any other content as stored', () => {
+    expect(webhookBody({ shop: { id: 's' } }, { cdnBase: '//x/cdn', ownBases: [] }).toString()).toBe('{"shop":{"id":"s"}}');
   });
 });
