@@ -155,7 +155,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   cdn = registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels, renders });
   registerHealthRoutes(app, { database, blobs: stored });
-  registerMetrics(app, { renders, downloads, decodes, cdn, kept });
+  const box = options.secrets ?? (await openSecretBox(config, database));
+  const webhooks = startWebhookDeliveries(app, config, database, { secrets: new SigningSecrets(database.db, box, options.appSecret), context: () => wire(undefined) });
+  registerMetrics(app, { renders, downloads, decodes, cdn, kept, webhooks });
   if (config.startupSweep) {
     let sweep: Promise<void> = Promise.resolve();
     const abort = new AbortController();
@@ -173,14 +175,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await sweep;
     });
   }
-  const box = options.secrets ?? (await openSecretBox(config, database));
-  startWebhookDeliveries(app, config, database, { secrets: new SigningSecrets(database.db, box, options.appSecret), context: () => wire(undefined) });
   for (const version of API_VERSIONS) await registerApiVersion(app, version, bindings, admission, wire);
   return app;
 }
 
 /** The outbox's sender runs while the server listens: started on listen, stopped (after its attempts under way) on close. */
-function startWebhookDeliveries(app: FastifyInstance, config: Config, database: Database, use: { secrets: SigningSecrets; context: () => WireContext }): void {
+function startWebhookDeliveries(app: FastifyInstance, config: Config, database: Database, use: { secrets: SigningSecrets; context: () => WireContext }): DeliveryWorker {
   const worker = new DeliveryWorker({
     ...use,
     deliveries: new WebhookDeliveries(database.db, database.dialect),
@@ -193,6 +193,7 @@ function startWebhookDeliveries(app: FastifyInstance, config: Config, database: 
   });
   app.addHook('onListen', async () => worker.start());
   app.addHook('onClose', () => worker.stop());
+  return worker;
 }
 
 /**

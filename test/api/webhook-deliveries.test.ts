@@ -85,6 +85,17 @@ describe.each(DIALECTS)('webhook deliveries on %s', (dialect) => {
     expect(again.headers['x-shoplazza-deduplication-id']).toBe(id);
     expect((await untilStatus(deliveries, id, 'delivered')).attempts).toHaveLength(4);
   }, waitsTimeout(3));
+
+  it("counts this process's attempts, deliveries and failures in /metrics", async () => {
+    // The tests above: 1 + 3 + 3 + 1 attempts, 3 delivered, 1 marked failed.
+    const expected = ['prodimg_webhook_attempts_total 8', 'prodimg_webhook_delivered_total 3', 'prodimg_webhook_failed_total 1'];
+    let text = '';
+    for (const deadline = Date.now() + WAIT_MS; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) {
+      text = (await api.call('GET', '/metrics')).body;
+      if (expected.every((line) => text.includes(line))) break;
+    }
+    for (const line of expected) expect(text).toContain(line);
+  });
 });
 
 /** The delivery's report once it has `status` (polled: the outcome is written just after the answer), within WAIT_MS. */

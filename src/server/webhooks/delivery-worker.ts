@@ -20,6 +20,14 @@ export interface DeliveryWorkerOptions {
   logger: FastifyBaseLogger;
 }
 
+/** What this process has sent since it started (GET /metrics). */
+export interface WebhookStats {
+  attempts: number;
+  delivered: number;
+  /** Deliveries marked failed after their last attempt. */
+  failed: number;
+}
+
 /** Deliveries sent at once by one process. */
 const BATCH = 16;
 
@@ -39,8 +47,13 @@ export class DeliveryWorker {
   private running: Promise<void> | undefined;
   private stopped = true;
   private lastErrorLogged = 0;
+  private readonly counts: WebhookStats = { attempts: 0, delivered: 0, failed: 0 };
 
   constructor(private readonly options: DeliveryWorkerOptions) {}
+
+  stats(): WebhookStats {
+    return { ...this.counts };
+  }
 
   start(): void {
     this.stopped = false;
@@ -101,6 +114,9 @@ export class DeliveryWorker {
     const now = Date.now();
     const retryAt = outcome.ok ? null : nextAttemptAt(now, delivery.round, this.options.retryMs, this.options.maxAttempts);
     await deliveries.finish(delivery, outcome, now, retryAt);
+    this.counts.attempts++;
+    if (outcome.ok) this.counts.delivered++;
+    else if (retryAt === null) this.counts.failed++;
     const facts = { delivery: delivery.id, topic: delivery.topic, address: delivery.address, attempt: delivery.attempt };
     if (outcome.ok) logger.info({ ...facts, status: outcome.statusCode }, 'webhook delivered');
     else if (retryAt === null) logger.warn({ ...facts, error: outcome.error }, 'webhook delivery failed; no more attempts');
