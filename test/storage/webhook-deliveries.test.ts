@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSecretBox } from '../../src/secret-box.js';
 import { createRepositories } from '../../src/storage/repositories.js';
+import { SigningSecrets } from '../../src/storage/signing-secrets.js';
 import { WebhookDeliveries } from '../../src/storage/webhook-deliveries.js';
 import { recordEvent } from '../../src/storage/webhook-outbox.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
@@ -52,6 +54,29 @@ describe.each(DIALECTS)('webhook rows of a deleted store on %s', (dialect) => {
       for (const table of ['webhook_subscriptions', 'webhook_events', 'webhook_deliveries', 'webhook_attempts', 'shop_webhook_secrets'] as const) {
         expect(await db.database.db.selectFrom(table).selectAll().execute(), table).toEqual([]);
       }
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
+describe.each(DIALECTS)('signing secrets on %s', (dialect) => {
+  it("signs an app's subscriptions with its client secret, CLI-made ones with the store's own, sealed at rest and the same in every process", async () => {
+    const db = await freshDatabase(dialect);
+    try {
+      await createShopToken(db.database, 'signer');
+      const shopId = (await createRepositories(db.database).shops.find('signer'))!.id;
+      const box = await openSecretBox({ secretKey: undefined, dataDir: db.dataDir }, db.database);
+      const lookup = async (appId: string) => (appId === 'app-1' ? 'client-secret-1' : null);
+      const one = new SigningSecrets(db.database.db, box, lookup);
+      const store = await one.secretFor({ shopId, appId: null });
+      expect(store).toMatch(/^[0-9a-f]{64}$/);
+      expect(await new SigningSecrets(db.database.db, box).secretFor({ shopId, appId: null })).toBe(store);
+      const sealed = await db.database.db.selectFrom('shop_webhook_secrets').select('sealed').executeTakeFirstOrThrow();
+      expect(sealed.sealed).not.toContain(store);
+      expect(await one.secretFor({ shopId, appId: 'app-1' })).toBe('client-secret-1');
+      await expect(one.secretFor({ shopId, appId: 'app-2' })).rejects.toThrow('no secret for app app-2');
+      await expect(new SigningSecrets(db.database.db, box).secretFor({ shopId, appId: 'app-1' })).rejects.toThrow('no secret for app app-1');
     } finally {
       await db.drop();
     }
