@@ -61,6 +61,12 @@ export interface Config {
    * bytes; beyond it they wait in `<dataDir>/spool` (imaging/kept-bytes.ts). 0: always there.
    */
   readonly ingestKeepBytes: number;
+  /** Webhook deliveries: the first retry's delay (later ones are multiples, server/webhooks/retry-schedule.ts), also how often due ones are looked for (at most every second). */
+  readonly webhookRetryMs: number;
+  /** Attempts of one delivery before it is marked failed. */
+  readonly webhookMaxAttempts: number;
+  /** Time for one delivery attempt, connection included. */
+  readonly webhookTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -155,6 +161,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       autoApprove: oneOf(env, 'PRODIMG_OAUTH_AUTO_APPROVE', ['0', '1'] as const, '0') === '1',
       accessTokenTtlMs: positiveInt(env, 'PRODIMG_OAUTH_TOKEN_TTL_SECONDS', 86_400, 31_536_000) * 1000,
     }),
+    webhookRetryMs: positiveInt(env, 'PRODIMG_WEBHOOK_RETRY_MS', 5000, 3_600_000),
+    webhookMaxAttempts: positiveInt(env, 'PRODIMG_WEBHOOK_MAX_ATTEMPTS', 8, 100),
+    webhookTimeoutMs: positiveInt(env, 'PRODIMG_WEBHOOK_TIMEOUT_MS', 10_000, 600_000),
   });
 }
 

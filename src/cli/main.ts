@@ -8,6 +8,7 @@ import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
 import { appsCommand } from './apps-command.js';
 import { shopsCommand, tokensCommand } from './shops-command.js';
+import { webhooksCommand } from './webhooks-command.js';
 
 /** Every setting config.ts reads, with its default; test/cli/help.test.ts keeps the list complete. */
 const ENVIRONMENT = `
@@ -26,7 +27,8 @@ Environment (checked at start; the default in brackets):
                                     listen address]
   PRODIMG_CORS_ORIGINS              origins whose browser pages may call the API, comma-separated,
                                     or * [unset: this server's own origins]
-  PRODIMG_ALLOW_PRIVATE_SOURCES     1 lets src point at private addresses, for local development [0]
+  PRODIMG_ALLOW_PRIVATE_SOURCES     1 lets src and webhook addresses point at private addresses,
+                                    for local development [0]
   PRODIMG_MAX_SOURCE_MB             largest download, in MiB [20]
   PRODIMG_MAX_MEGAPIXELS            largest image, in megapixels [50]
   PRODIMG_FETCH_CONNECT_TIMEOUT_MS  time to connect to a source [10000]
@@ -60,6 +62,10 @@ Environment (checked at start; the default in brackets):
                                     database share it [unset: <data dir>/secret.key, made once]
   PRODIMG_OAUTH_AUTO_APPROVE        1: the OAuth authorize step approves at once, no consent page [0]
   PRODIMG_OAUTH_TOKEN_TTL_SECONDS   how long an access token issued by the OAuth flow works [86400]
+  PRODIMG_WEBHOOK_RETRY_MS          delay before a failed webhook delivery's first retry; later
+                                    ones wait 3, 9, 30, 120, 360, 720x as long [5000]
+  PRODIMG_WEBHOOK_MAX_ATTEMPTS      attempts before a delivery is marked failed [8]
+  PRODIMG_WEBHOOK_TIMEOUT_MS        time for one delivery attempt [10000]
 A bad value is reported in one line and the command exits with code 2.`;
 
 /** From package.json, which every install of the package has. */
@@ -79,6 +85,7 @@ export function createProgram(): Command {
   shopsCommand(program);
   tokensCommand(program);
   appsCommand(program);
+  webhooksCommand(program);
   gcCommand(program);
   seedCommand(program);
   openapiCommand(program);

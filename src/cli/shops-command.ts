@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { NewShop, ShopService } from '../domain/shop-service.js';
 import type { Database } from '../storage/database.js';
 import { withDatabase } from './context.js';
+import { webhookSecretCommand } from './webhooks-command.js';
 
 async function shopService(database: Database): Promise<ShopService> {
   const [{ systemClock }, { ShopService }, { createRepositories }] = await Promise.all([
@@ -62,6 +63,7 @@ export function shopsCommand(program: Command): void {
         print({ deleted: subdomain, images: removed });
       }),
     );
+  webhookSecretCommand(shops);
 }
 
 export function tokensCommand(program: Command): void {

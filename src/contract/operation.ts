@@ -28,8 +28,11 @@ export interface Operation<P extends TObject = TObject, R extends TSchema = TSch
   response: R;
   /** The errors particular to it; errorsOf() adds those every operation, path id and body can answer. */
   errors: readonly ErrorCode[];
-  /** Checks and normalises the query and body with the platform's messages (after the path ids); throws DomainError. */
-  read?(request: { query: Readonly<Record<string, unknown>>; body: unknown; context?: WireContext }): Input;
+  /**
+   * Checks and normalises the query and body with the platform's messages (after the path ids);
+   * throws DomainError. `version`: the API version's name, for bodies whose shape differs by version.
+   */
+  read?(request: { query: Readonly<Record<string, unknown>>; body: unknown; context?: WireContext; version?: string }): Input;
   /** The answer's data for the use case's result; `context` gives this request's CDN base for `src`. */
   answer(result: Result, context: WireContext): Static<R>;
   /**

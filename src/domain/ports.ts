@@ -1,5 +1,6 @@
 import type { App, Grant, Image, ImagePatch, NewImage, NewProduct, ProductPatch, ProductWithImages, Scope, Shop, Variant, VariantInput } from './entities.js';
 import type { ShopDetails } from './shop-details.js';
+import type { WebhookRepository } from './webhooks.js';
 
 /**
  * What the domain needs from storage. Every method is scoped by shop id, so a record of another
@@ -145,6 +146,7 @@ export interface Repositories {
   shops: ShopRepository;
   tokens: TokenRepository;
   apps: AppRepository;
+  webhooks: WebhookRepository;
 }
 
 export type Clock = () => string;

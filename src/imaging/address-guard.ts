@@ -72,3 +72,18 @@ export function isForbiddenAddress(ip: string): boolean {
   if (family === 0) return true;
   return BLOCKED.check(ip, family === 4 ? 'ipv4' : 'ipv6');
 }
+
+/**
+ * True when a URL's host is an IP address that must not be connected to: what can be refused before
+ * any lookup (a webhook address when subscribing). Host names are checked when they are resolved.
+ */
+export function hasForbiddenLiteralHost(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return true;
+  }
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return isIP(bare) !== 0 && isForbiddenAddress(bare);
+}

@@ -7,6 +7,7 @@ import { systemClock } from '../domain/clock.js';
 import { GrantCache } from '../domain/grant-cache.js';
 import { ImageService } from '../domain/image-service.js';
 import { type ImageIngestor, passthroughIngestor } from '../domain/ingest.js';
+import { hasForbiddenLiteralHost } from '../imaging/address-guard.js';
 import type { BlobStore } from '../imaging/blob-store.js';
 import type { CdnService } from '../imaging/cdn-service.js';
 import { createFetchIngestor, type FetchIngestor, type FetchIngestorOptions } from '../imaging/fetch-ingestor.js';
@@ -20,11 +21,18 @@ import { AppService, type SecretSealer } from '../domain/app-service.js';
 import { ProductService } from '../domain/product-service.js';
 import { ShopService } from '../domain/shop-service.js';
 import { VariantService } from '../domain/variant-service.js';
+import { WebhookService } from '../domain/webhook-service.js';
 import type { Database } from '../storage/database.js';
 import { type FeedTiming, startChangeFeed } from '../storage/change-feed.js';
 import { ReadCache } from '../storage/read-cache.js';
 import { createRepositories } from '../storage/repositories.js';
 import { openBlobStore } from '../open-blob-store.js';
+import { openSecretBox } from '../secret-box.js';
+import { SigningSecrets } from '../storage/signing-secrets.js';
+import { WebhookDeliveries } from '../storage/webhook-deliveries.js';
+import type { WireContext } from '../contract/library-src.js';
+import { DeliveryWorker } from './webhooks/delivery-worker.js';
+import { createWebhookSender } from './webhooks/webhook-sender.js';
 import { Admission } from './admission.js';
 import { FastRead } from './fast-read/fast-read.js';
 import { registerCors } from './cors.js';
@@ -42,7 +50,7 @@ import { registerOAuthRoutes } from './routes/oauth.js';
 import { shopBindings } from './routes/shop.js';
 import { variantBindings } from './routes/variants.js';
 import { oauthSettings } from '../oauth-settings.js';
-import { openSecretBox } from '../secret-box.js';
+import { webhookBindings } from './routes/webhooks.js';
 import { createHttpServer } from './server-lifecycle.js';
 import { sweepOnStartup } from './startup-sweep.js';
 import { wireContexts } from './wire-context.js';
@@ -121,6 +129,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...variantBindings(new VariantService(repositories.variants, clock)),
     ...accessScopeBindings(),
     ...shopBindings(new ShopService(repositories.shops, repositories.tokens, clock), config.baseDomain),
+    ...webhookBindings(new WebhookService(repositories.webhooks, (address) => config.allowPrivateSources || !hasForbiddenLiteralHost(address), clock)),
   ];
   const fastRead = config.readCache
     ? new FastRead({
@@ -163,6 +172,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimit,
     listenPort: () => Number(/:(\d+)$/.exec(options.publicAddress?.() ?? '')?.[1] ?? 8080),
   });
+  const secrets = options.secrets ?? (await openSecretBox(config, database));
+  // A subscription made with an app's token is signed with that app's client secret.
+  const appSecret = async (clientId: string) => {
+    const app = await repositories.apps.find(clientId);
+    return app ? secrets.open(app.sealedSecret) : null;
+  };
+  const webhooks = startWebhookDeliveries(app, config, database, { secrets: new SigningSecrets(database.db, secrets, appSecret), context: () => wire(undefined) });
+  registerMetrics(app, { renders, downloads, decodes, cdn, kept, webhooks });
   if (config.startupSweep) {
     let sweep: Promise<void> = Promise.resolve();
     const abort = new AbortController();
@@ -180,11 +197,27 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await sweep;
     });
   }
-  const secrets = options.secrets ?? (await openSecretBox(config, database));
   const apps = new AppService(repositories.apps, repositories.shops, repositories.tokens, secrets, clock, oauthSettings(config));
   await registerOAuthRoutes(app, { apps, baseDomain: config.baseDomain, autoApprove: config.oauth.autoApprove });
   for (const version of API_VERSIONS) await registerApiVersion(app, version, bindings, admission, wire);
   return app;
+}
+
+/** The outbox's sender runs while the server listens: started on listen, stopped (after its attempts under way) on close. */
+function startWebhookDeliveries(app: FastifyInstance, config: Config, database: Database, use: { secrets: SigningSecrets; context: () => WireContext }): DeliveryWorker {
+  const worker = new DeliveryWorker({
+    ...use,
+    deliveries: new WebhookDeliveries(database.db, database.dialect),
+    sender: createWebhookSender({ allowPrivate: config.allowPrivateSources, timeoutMs: config.webhookTimeoutMs }),
+    baseDomain: config.baseDomain,
+    retryMs: config.webhookRetryMs,
+    maxAttempts: config.webhookMaxAttempts,
+    timeoutMs: config.webhookTimeoutMs,
+    logger: app.log,
+  });
+  app.addHook('onListen', async () => worker.start());
+  app.addHook('onClose', () => worker.stop());
+  return worker;
 }
 
 /**

@@ -3,6 +3,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { CdnService } from '../imaging/cdn-service.js';
 import type { KeptBytes, KeptStats } from '../imaging/kept-bytes.js';
 import type { WorkQueue } from '../imaging/work-queue.js';
+import type { WebhookStats } from './webhooks/delivery-worker.js';
 
 export interface MetricsSources {
   renders: WorkQueue;
@@ -11,6 +12,8 @@ export interface MetricsSources {
   cdn: CdnService;
   /** Checked files waiting for their rows to commit (the fetching ingestor's). */
   kept: KeptBytes;
+  /** The webhook delivery worker of this process. */
+  webhooks?: { stats(): WebhookStats };
 }
 
 /**
@@ -60,6 +63,22 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
   keptMetric('prodimg_ingest_kept_memory_bytes', 'bytes of checked files held in memory until their rows commit (bounded by PRODIMG_INGEST_KEEP_MB)', (s) => s.memoryBytes);
   keptMetric('prodimg_ingest_kept_spooled_files', 'checked files waiting on disk (the spool) until their rows commit', (s) => s.spooledFiles);
   keptMetric('prodimg_ingest_spooled_total', 'checked files that went to the spool: the memory budget was full', (s) => s.spooled, Counter);
+  const webhooks = sources.webhooks;
+  if (webhooks) {
+    const webhookCounter = (name: string, help: string, read: (stats: WebhookStats) => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(read(webhooks.stats()));
+        },
+      });
+    webhookCounter('prodimg_webhook_attempts_total', 'webhook delivery attempts made by this process', (s) => s.attempts);
+    webhookCounter('prodimg_webhook_delivered_total', 'webhook deliveries answered 2xx', (s) => s.delivered);
+    webhookCounter('prodimg_webhook_failed_total', 'webhook deliveries marked failed after their last attempt', (s) => s.failed);
+  }
   new Gauge({
     name: 'prodimg_process_resident_memory_bytes',
     help: 'resident set size',

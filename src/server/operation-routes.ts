@@ -81,7 +81,7 @@ export async function registerApiVersion(
           validatorCompiler: acceptAll,
           handler: async (request) => {
             const context = wire(request.headers.host);
-            const result = await binding.run(readRequest(operation, request.params, request.query, request.body, context), request.grant);
+            const result = await binding.run(readRequest(operation, request.params, request.query, request.body, context, version.name), request.grant);
             if (operation.fastRead) request.fastReadSource = result as object;
             return version.success(operation.answer(result, context));
           },
@@ -103,7 +103,14 @@ function admit(request: FastifyRequest, raw: { setHeader(name: string, value: st
 }
 
 /** The request as a use case gets it: the path's ids, then the query and body read by the operation. */
-export function readRequest(operation: AnyOperation, params: unknown, query: unknown, body: unknown, context?: WireContext): OperationRequest<any, unknown> {
+export function readRequest(
+  operation: AnyOperation,
+  params: unknown,
+  query: unknown,
+  body: unknown,
+  context?: WireContext,
+  version?: string,
+): OperationRequest<any, unknown> {
   const path = readPathIds(operation.params, params as Record<string, unknown>);
-  return { path, input: operation.read?.({ query: query as Record<string, unknown>, body, ...(context ? { context } : {}) }) };
+  return { path, input: operation.read?.({ query: query as Record<string, unknown>, body, ...(context ? { context } : {}), ...(version ? { version } : {}) }) };
 }

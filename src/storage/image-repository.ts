@@ -58,6 +58,7 @@ export class KyselyImageRepository implements ImageRepository {
           const result = await work(trx);
           // A refused change must leave no trace, not even the product's updated_at from the lock.
           if (result === 'no-image') throw new Refused(result);
+          await this.changes.events.record(trx, shopId, productId, 'products/update', now);
           return result;
         });
       } catch (error) {

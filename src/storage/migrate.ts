@@ -9,6 +9,7 @@ import { shopDetails } from './migrations/006-shop-details.js';
 import { rateLimitedTokens } from './migrations/007-rate-limited-tokens.js';
 import { secretKeyCheck } from './migrations/008-secret-key-check.js';
 import { apps } from './migrations/009-apps.js';
+import { webhooks } from './migrations/010-webhooks.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
   return {
@@ -21,6 +22,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '007-rate-limited-tokens': rateLimitedTokens(),
     '008-secret-key-check': secretKeyCheck(),
     '009-apps': apps(dialect),
+    '010-webhooks': webhooks(dialect),
   };
 }
 
@@ -31,6 +33,10 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Pr
     provider: { getMigrations: async () => migrations(dialect) },
     migrationTableName: 'prodimg_migrations',
     migrationLockTableName: 'prodimg_migrations_lock',
+    // Numbers are reserved by branches developed in parallel (009 for OAuth apps, 010 for webhooks): a
+    // database that ran 010 before 009 existed must still take 009 when it arrives. Such steps touch
+    // separate tables, so their order does not matter.
+    allowUnorderedMigrations: true,
   });
   const result = await migrator.migrateToLatest();
   if (result.error) {

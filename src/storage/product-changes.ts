@@ -1,10 +1,12 @@
 import type { NotifyChange } from './database-dialect.js';
 import type { ReadCache } from './read-cache.js';
+import type { ProductEvents } from './webhook-outbox.js';
 
-/** What a repository does when a product's images change: tell other processes, forget cached reads. */
+/** What a repository does when a product's images change: tell other processes, forget cached reads, and write webhook events in the same transaction. */
 export interface ProductChanges {
   cache: ReadCache;
   notify: NotifyChange;
+  events: ProductEvents;
 }
 
 /**

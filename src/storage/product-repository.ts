@@ -2,23 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { handleFromTitle } from '../domain/handle.js';
 import { validation } from '../domain/errors.js';
-import { type Image, type NewImage, type NewProduct, PRODUCT_FIELDS, type Product, type ProductImageEntry, type ProductPatch, type ProductWithImages } from '../domain/entities.js';
+import type { Image, NewImage, NewProduct, ProductImageEntry, ProductPatch, ProductWithImages } from '../domain/entities.js';
 import type { ProductFilter, ProductPage, ProductQuery, ProductRepository } from '../domain/ports.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { IMAGE_COLUMNS, newImageRow } from './image-columns.js';
+import { newImageRow } from './image-columns.js';
 import { changeProduct, type ProductChanges } from './product-changes.js';
+import { type ProductRow, SELECTED, toProduct, withImages } from './product-snapshot.js';
+
+export { PRODUCT_COLUMNS } from './product-snapshot.js';
 import { lockProduct } from './product-lock.js';
 import type { ProductsTable, Schema } from './schema.js';
 import { loadCatalogues, unlinkImages, writeCatalogue } from './variant-repository.js';
 import { defaultVariants } from '../domain/variant-rules.js';
 
-/** The product columns in API field order (shop_id is implied by every query). */
-/** The product columns: the product's fields in API order. */
-export const PRODUCT_COLUMNS = PRODUCT_FIELDS;
-
-type ProductRow = Pick<ProductsTable, (typeof PRODUCT_COLUMNS)[number] | 'need_variant_image'>;
-/** Product columns read for an answer. */
-const SELECTED = [...PRODUCT_COLUMNS, 'need_variant_image'] as const;
 const variantLabel = (index: number) => `Variant ${index + 1}: `;
 type StoredImage = NewImage & { path?: string };
 
@@ -49,6 +45,7 @@ export class KyselyProductRepository implements ProductRepository {
       const entries = input.variants && input.variants.length > 0 ? input.variants : defaultVariants(options);
       await writeCatalogue(trx, shopId, row.id, { entries, options }, now, variantLabel);
       const catalogue = (await loadCatalogues(trx, [row.id], images)).get(row.id)!;
+      await this.changes.events.record(trx, shopId, row.id, 'products/create', now);
       return { ...toProduct(row), images, ...catalogue };
     });
   }
@@ -123,6 +120,7 @@ export class KyselyProductRepository implements ProductRepository {
           (await trx.selectFrom('variants').select('id').where('product_id', '=', productId).orderBy('position').execute()).map((row) => ({ id: row.id }));
         await writeCatalogue(trx, shopId, productId, { entries, options }, now, variantLabel);
       }
+      await this.changes.events.record(trx, shopId, productId, 'products/update', now);
       return true;
     }));
     return found ? this.get(shopId, productId) : null;
@@ -134,6 +132,8 @@ export class KyselyProductRepository implements ProductRepository {
       // several processes share one SQLite file.
       if (!(await lockProduct(trx, shopId, productId, now))) return null;
       await this.changes.notify(trx, productId);
+      // The product as it was, for products/delete.
+      await this.changes.events.record(trx, shopId, productId, 'products/delete', now);
       const removed = await trx.deleteFrom('images').where('product_id', '=', productId).returning('path').execute();
       await trx.deleteFrom('variants').where('product_id', '=', productId).execute();
       await trx.deleteFrom('product_options').where('product_id', '=', productId).execute();
@@ -142,27 +142,8 @@ export class KyselyProductRepository implements ProductRepository {
     }));
   }
 
-  private async withImages(rows: ProductRow[]): Promise<ProductWithImages[]> {
-    if (rows.length === 0) return [];
-    const images = await this.db
-      .selectFrom('images')
-      .select(IMAGE_COLUMNS)
-      .where(
-        'product_id',
-        'in',
-        rows.map((row) => row.id),
-      )
-      .orderBy('product_id')
-      .orderBy('position')
-      .execute();
-    const byProduct = new Map<string, Image[]>();
-    for (const image of images) {
-      const list = byProduct.get(image.product_id);
-      if (list) list.push(image);
-      else byProduct.set(image.product_id, [image]);
-    }
-    const catalogues = await loadCatalogues(this.db, rows.map((row) => row.id), images);
-    return rows.map((row) => ({ ...toProduct(row), images: byProduct.get(row.id) ?? [], ...catalogues.get(row.id)! }));
+  private withImages(rows: ProductRow[]): Promise<ProductWithImages[]> {
+    return withImages(this.db, rows);
   }
 }
 
@@ -180,11 +161,6 @@ function filtered<Q extends SelectQueryBuilder<Schema, 'products', any>>(query: 
   if (filter.updatedAtMax !== undefined) q = q.where('updated_at', '<=', filter.updatedAtMax);
   if (filter.published !== undefined) q = q.where('published', '=', filter.published ? 1 : 0);
   return q as Q;
-}
-
-function toProduct(row: ProductRow): Product & { need_variant_image: boolean } {
-  const { need_variant_image, ...product } = row;
-  return { ...product, published: row.published === 1, need_variant_image: need_variant_image === 1 };
 }
 
 async function insertImages(

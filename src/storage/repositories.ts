@@ -7,12 +7,14 @@ import { KyselyAppRepository } from './app-repository.js';
 import { KyselyShopRepository } from './shop-repository.js';
 import { KyselyTokenRepository } from './token-repository.js';
 import { KyselyVariantRepository } from './variant-repository.js';
+import { productEvents } from './webhook-outbox.js';
+import { KyselyWebhookRepository } from './webhook-repository.js';
 
 /** `cache` stays off until a change feed (startChangeFeed) is live for it. */
 export function createRepositories(database: Database, cache: ReadCache = new ReadCache()): Repositories {
   const { db } = database;
   const hot = database.createHotReads();
-  const changes = { cache, notify: database.notifyChange };
+  const changes = { cache, notify: database.notifyChange, events: productEvents };
   return {
     images: new KyselyImageRepository(db, hot, changes),
     products: new KyselyProductRepository(db, changes),
@@ -20,5 +22,6 @@ export function createRepositories(database: Database, cache: ReadCache = new Re
     shops: new KyselyShopRepository(db, database.notifyChange),
     tokens: new KyselyTokenRepository(db, hot),
     apps: new KyselyAppRepository(db),
+    webhooks: new KyselyWebhookRepository(db),
   };
 }

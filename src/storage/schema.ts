@@ -77,6 +77,57 @@ export interface BlobsTable {
   created_at: string;
 }
 
+/** A store's webhook subscription (010-webhooks); app_id null: made with a CLI token. */
+export interface WebhookSubscriptionsTable {
+  id: string;
+  shop_id: string;
+  app_id: string | null;
+  topic: string;
+  address: string;
+  format: string;
+  api_version: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookEventsTable {
+  id: string;
+  shop_id: string;
+  topic: string;
+  /** What the payload is rendered from: the product (domain object) as JSON. */
+  payload: string;
+  created_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  shop_id: string;
+  event_id: string;
+  subscription_id: string;
+  app_id: string | null;
+  topic: string;
+  address: string;
+  api_version: string;
+  /** pending, delivered or failed. */
+  status: string;
+  attempts: number;
+  round_base: number;
+  next_attempt_at: string;
+  lease_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
 export interface Schema {
   shops: ShopsTable;
   access_tokens: AccessTokensTable;
@@ -89,4 +140,9 @@ export interface Schema {
   product_options: ProductOptionsTable;
   variants: VariantsTable;
   blobs: BlobsTable;
+  shop_webhook_secrets: { shop_id: string; sealed: string };
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

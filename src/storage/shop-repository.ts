@@ -55,6 +55,10 @@ export class KyselyShopRepository implements ShopRepository {
         .execute();
       await trx.deleteFrom('products').where('shop_id', '=', shop.id).execute();
       await trx.deleteFrom('access_tokens').where('shop_id', '=', shop.id).execute();
+      // Its webhooks go too (the events' deliveries and attempts by cascade).
+      await trx.deleteFrom('webhook_events').where('shop_id', '=', shop.id).execute();
+      await trx.deleteFrom('webhook_subscriptions').where('shop_id', '=', shop.id).execute();
+      await trx.deleteFrom('shop_webhook_secrets').where('shop_id', '=', shop.id).execute();
       await trx.deleteFrom('shops').where('id', '=', shop.id).execute();
       return removed.flatMap((row) => (row.path ? [row.path] : []));
     });

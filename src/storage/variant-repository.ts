@@ -227,7 +227,10 @@ export class KyselyVariantRepository implements VariantRepository {
         if (!(await lockProduct(trx, shopId, productId, now))) return null;
         await this.changes.notify(trx, productId);
         const ids = (await trx.selectFrom('variants').select('id').where('product_id', '=', productId).orderBy('position').execute()).map((row) => row.id);
-        return work(trx, ids);
+        const result = await work(trx, ids);
+        // A variant named but not found changed nothing worth announcing.
+        if (result !== null && result !== 'no-variant') await this.changes.events.record(trx, shopId, productId, 'products/update', now);
+        return result;
       }),
     );
   }

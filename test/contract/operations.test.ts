@@ -7,10 +7,11 @@ import { productImageBindings } from '../../src/server/routes/product-images.js'
 import { productBindings } from '../../src/server/routes/products.js';
 import { shopBindings } from '../../src/server/routes/shop.js';
 import { variantBindings } from '../../src/server/routes/variants.js';
+import { webhookBindings } from '../../src/server/routes/webhooks.js';
 
 // Only the declarations matter here; the use cases are never run.
 const unused = null as never;
-const bound = [...productImageBindings(unused), ...productBindings(unused), ...variantBindings(unused), ...accessScopeBindings(), ...shopBindings(unused, 'unused')];
+const bound = [...productImageBindings(unused), ...productBindings(unused), ...variantBindings(unused), ...accessScopeBindings(), ...shopBindings(unused, 'unused'), ...webhookBindings(unused)];
 
 describe('the operation declarations', () => {
   it('lists every operation once, each with its own id and method + path', () => {

@@ -54,7 +54,8 @@ export const getShop = defineOperation({
   answer: ({ shop, baseDomain, fields }: ShopResult) => ({ shop: onlyFields(shopJson(shop, baseDomain), fields) }),
 });
 
-function shopJson(shop: Shop, baseDomain: string): ShopJson {
+/** The platform's shop object (also the body of app/uninstalled webhooks). */
+export function shopJson(shop: Shop, baseDomain: string): ShopJson {
   const domain = `${shop.subdomain}.${baseDomain}`;
   return {
     id: shop.id, name: shop.name, email: shop.email, domain,

@@ -1,0 +1,177 @@
+import type { Kysely } from 'kysely';
+import type { DialectName } from './dialect-name.js';
+import type { Schema } from './schema.js';
+
+/** A delivery claimed for one attempt: what to send and where, and the lease that proves the claim. */
+export interface ClaimedDelivery {
+  id: string;
+  shopId: string;
+  subdomain: string;
+  appId: string | null;
+  topic: string;
+  address: string;
+  apiVersion: string;
+  /** This attempt's number, from 1; `round` counts from the last redeliver. */
+  attempt: number;
+  round: number;
+  lease: string;
+  /** The stored event: `{"product": <domain product>}` or the payload itself. */
+  content: Record<string, unknown>;
+}
+
+export type AttemptOutcome = { ok: true; statusCode: number; durationMs: number } | { ok: false; statusCode: number | null; error: string; durationMs: number };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The outbox's sending side, shared by every server process on the database. A claim is one UPDATE
+ * that takes due deliveries under a lease: on PostgreSQL the rows are picked `FOR UPDATE SKIP
+ * LOCKED` (and the lease is checked again on the row updated), on SQLite the UPDATE holds the write
+ * lock. A process that dies holding a lease loses it when it runs out; its attempt is then made again.
+ */
+export class WebhookDeliveries {
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly dialect: DialectName,
+  ) {}
+
+  async claim(nowMs: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
+    const now = iso(nowMs);
+    const lease = iso(nowMs + leaseMs);
+    const free = (eb: any) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]);
+    let due = this.db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .where(free)
+      .orderBy('next_attempt_at')
+      .limit(limit);
+    // A plain read first: an idle server looks every second, and on SQLite an UPDATE takes the file's write lock even when it changes nothing.
+    if ((await due.executeTakeFirst()) === undefined) return [];
+    if (this.dialect === 'postgres') due = due.forUpdate().skipLocked();
+    const claimed = await this.db
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({ lease_until: lease, attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', due)
+      .where('status', '=', 'pending')
+      .where(free)
+      .returning(['id', 'event_id', 'shop_id', 'app_id', 'topic', 'address', 'api_version', 'attempts', 'round_base'])
+      .execute();
+    if (claimed.length === 0) return [];
+    const events = await this.db
+      .selectFrom('webhook_events')
+      .innerJoin('shops', 'shops.id', 'webhook_events.shop_id')
+      .select(['webhook_events.id', 'webhook_events.payload', 'shops.subdomain'])
+      .where('webhook_events.id', 'in', claimed.map((row) => row.event_id))
+      .execute();
+    const byId = new Map(events.map((event) => [event.id, event]));
+    return claimed.flatMap((row) => {
+      const event = byId.get(row.event_id);
+      if (!event) return [];
+      return [{
+        id: row.id,
+        shopId: row.shop_id,
+        subdomain: event.subdomain,
+        appId: row.app_id,
+        topic: row.topic,
+        address: row.address,
+        apiVersion: row.api_version,
+        attempt: Number(row.attempts),
+        round: Number(row.attempts) - Number(row.round_base),
+        lease,
+        content: JSON.parse(event.payload) as Record<string, unknown>,
+      }];
+    });
+  }
+
+  /**
+   * Records an attempt and what follows: delivered, another attempt at `retryAtMs`, or failed when
+   * that is null. Only while the claim is still ours: after a lost lease the next claimer decides.
+   */
+  async finish(delivery: ClaimedDelivery, outcome: AttemptOutcome, nowMs: number, retryAtMs: number | null): Promise<void> {
+    const now = iso(nowMs);
+    await this.db.transaction().execute(async (trx) => {
+      const next = outcome.ok
+        ? { status: 'delivered', last_error: null }
+        : retryAtMs === null
+          ? { status: 'failed', last_error: outcome.error }
+          : { status: 'pending', last_error: outcome.error, next_attempt_at: iso(retryAtMs) };
+      const done = await trx
+        .updateTable('webhook_deliveries')
+        .set({ ...next, lease_until: null, updated_at: now })
+        .where('id', '=', delivery.id)
+        .where('lease_until', '=', delivery.lease)
+        .executeTakeFirst();
+      if (Number(done.numUpdatedRows) === 0) return;
+      await trx
+        .insertInto('webhook_attempts')
+        .values({
+          delivery_id: delivery.id,
+          attempt: delivery.attempt,
+          at: now,
+          status_code: outcome.statusCode,
+          error: outcome.ok ? null : outcome.error,
+          duration_ms: Math.round(outcome.durationMs),
+        })
+        .execute();
+    });
+  }
+
+  /** Deliveries newest first, with their attempts; `failed`: only those marked failed. */
+  async list(options: { failed?: boolean; limit?: number } = {}): Promise<DeliveryReport[]> {
+    let query = this.db
+      .selectFrom('webhook_deliveries')
+      .innerJoin('shops', 'shops.id', 'webhook_deliveries.shop_id')
+      .select(['webhook_deliveries.id', 'shops.subdomain', 'topic', 'address', 'status', 'attempts', 'next_attempt_at', 'last_error', 'webhook_deliveries.created_at'])
+      .orderBy('webhook_deliveries.created_at', 'desc')
+      .orderBy('webhook_deliveries.id')
+      .limit(options.limit ?? 100);
+    if (options.failed) query = query.where('status', '=', 'failed');
+    const rows = await query.execute();
+    if (rows.length === 0) return [];
+    const attempts = await this.db
+      .selectFrom('webhook_attempts')
+      .select(['delivery_id', 'attempt', 'at', 'status_code', 'error', 'duration_ms'])
+      .where('delivery_id', 'in', rows.map((row) => row.id))
+      .orderBy('delivery_id')
+      .orderBy('attempt')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      shop: row.subdomain,
+      topic: row.topic,
+      address: row.address,
+      status: row.status,
+      created_at: row.created_at,
+      ...(row.status === 'pending' ? { next_attempt_at: row.next_attempt_at } : {}),
+      last_error: row.last_error,
+      attempts: attempts
+        .filter((attempt) => attempt.delivery_id === row.id)
+        .map((attempt) => ({ attempt: Number(attempt.attempt), at: attempt.at, status: attempt.status_code, error: attempt.error, ms: Number(attempt.duration_ms) })),
+    }));
+  }
+
+  /** Sends a delivery again, now, with the same deduplication id and a full round of attempts; false when there is none. */
+  async redeliver(id: string, nowMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({ status: 'pending', round_base: eb.ref('attempts'), next_attempt_at: iso(nowMs), lease_until: null, updated_at: iso(nowMs) }))
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+}
+
+export interface DeliveryReport {
+  id: string;
+  shop: string;
+  topic: string;
+  address: string;
+  status: string;
+  created_at: string;
+  next_attempt_at?: string;
+  last_error: string | null;
+  attempts: Array<{ attempt: number; at: string; status: number | null; error: string | null; ms: number }>;
+}
+

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSecretBox } from '../../src/secret-box.js';
+import { createRepositories } from '../../src/storage/repositories.js';
+import { SigningSecrets } from '../../src/storage/signing-secrets.js';
+import { WebhookDeliveries } from '../../src/storage/webhook-deliveries.js';
+import { recordEvent } from '../../src/storage/webhook-outbox.js';
+import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
+import { createShopToken } from '../support/shops.js';
+
+describe.each(DIALECTS)('webhook delivery claims on %s', (dialect) => {
+  let db: TestDatabase;
+  let deliveries: WebhookDeliveries;
+  let shopId: string;
+  beforeAll(async () => {
+    db = await freshDatabase(dialect);
+    await createShopToken(db.database, 'claims');
+    shopId = (await createRepositories(db.database).shops.find('claims'))!.id;
+    await createRepositories(db.database).webhooks.create(shopId, { topic: 'app/uninstalled', address: 'https://a.example/x', apiVersion: '2022-01', appId: null }, '2024-01-01T00:00:00Z');
+    deliveries = new WebhookDeliveries(db.database.db, db.database.dialect);
+  });
+  afterAll(() => db.drop());
+
+  it('gives each due delivery to one claimer at a time, and again once its lease has run out', async () => {
+    for (let i = 0; i < 20; i++) await recordEvent(db.database.db, shopId, 'app/uninstalled', { shop: { n: i } }, '2024-01-01T00:00:00Z');
+    const now = Date.now() + 1000;
+    const [a, b, c] = await Promise.all([deliveries.claim(now, 10_000, 8), deliveries.claim(now, 10_000, 8), deliveries.claim(now, 10_000, 8)]);
+    const ids = [...a!, ...b!, ...c!].map((d) => d.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBeGreaterThanOrEqual(8);
+    const rest = await deliveries.claim(now, 10_000, 100);
+    expect(ids.length + rest.length).toBe(20);
+    expect(await deliveries.claim(now, 10_000, 100)).toEqual([]);
+    // A claimer that died: its lease runs out and the attempt is made again (the attempt count says so).
+    const again = await deliveries.claim(now + 10_001, 10_000, 100);
+    expect(again).toHaveLength(20);
+    expect(again.every((d) => d.attempt === 2 && d.round === 2)).toBe(true);
+  });
+});
+
+describe.each(DIALECTS)('webhook rows of a deleted store on %s', (dialect) => {
+  it('go with the store: subscriptions, events, deliveries, attempts and its secret', async () => {
+    const db = await freshDatabase(dialect);
+    try {
+      await createShopToken(db.database, 'gone');
+      const repos = createRepositories(db.database);
+      const shopId = (await repos.shops.find('gone'))!.id;
+      await repos.webhooks.create(shopId, { topic: 'app/uninstalled', address: 'https://a.example/x', apiVersion: '2022-01', appId: null }, '2024-01-01T00:00:00Z');
+      await recordEvent(db.database.db, shopId, 'app/uninstalled', { shop: {} }, '2024-01-01T00:00:00Z');
+      const deliveries = new WebhookDeliveries(db.database.db, db.database.dialect);
+      const [claimed] = await deliveries.claim(Date.now() + 1000, 10_000, 1);
+      await deliveries.finish(claimed!, { ok: true, statusCode: 200, durationMs: 1 }, Date.now(), null);
+      await db.database.db.insertInto('shop_webhook_secrets').values({ shop_id: shopId, sealed: 'v1:x' }).execute();
+      expect(await repos.shops.delete('gone')).toEqual([]);
+      for (const table of ['webhook_subscriptions', 'webhook_events', 'webhook_deliveries', 'webhook_attempts', 'shop_webhook_secrets'] as const) {
+        expect(await db.database.db.selectFrom(table).selectAll().execute(), table).toEqual([]);
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
+describe.each(DIALECTS)('signing secrets on %s', (dialect) => {
+  it("signs an app's subscriptions with its client secret, CLI-made ones with the store's own, sealed at rest and the same in every process", async () => {
+    const db = await freshDatabase(dialect);
+    try {
+      await createShopToken(db.database, 'signer');
+      const shopId = (await createRepositories(db.database).shops.find('signer'))!.id;
+      const box = await openSecretBox({ secretKey: undefined, dataDir: db.dataDir }, db.database);
+      const lookup = async (appId: string) => (appId === 'app-1' ? 'client-secret-1' : null);
+      const one = new SigningSecrets(db.database.db, box, lookup);
+      const store = await one.secretFor({ shopId, appId: null });
+      expect(store).toMatch(/^[0-9a-f]{64}$/);
+      expect(await new SigningSecrets(db.database.db, box).secretFor({ shopId, appId: null })).toBe(store);
+      const sealed = await db.database.db.selectFrom('shop_webhook_secrets').select('sealed').executeTakeFirstOrThrow();
+      expect(sealed.sealed).not.toContain(store);
+      expect(await one.secretFor({ shopId, appId: 'app-1' })).toBe('client-secret-1');
+      await expect(one.secretFor({ shopId, appId: 'app-2' })).rejects.toThrow('no secret for app app-2');
+      await expect(new SigningSecrets(db.database.db, box).secretFor({ shopId, appId: 'app-1' })).rejects.toThrow('no secret for app app-1');
+    } finally {
+      await db.drop();
+    }
+  });
+});
