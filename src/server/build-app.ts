@@ -165,7 +165,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   cdn = registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels, renders });
   registerHealthRoutes(app, { database, blobs: stored });
-  registerMetrics(app, { renders, downloads, decodes, cdn, kept });
   registerCors(app, { origins: config.corsOrigins, baseDomain: config.baseDomain, publicUrl: config.publicUrl });
   registerReferenceRoutes(app, {
     baseDomain: config.baseDomain,
@@ -175,8 +174,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const secrets = options.secrets ?? (await openSecretBox(config, database));
   // A subscription made with an app's token is signed with that app's client secret.
   const appSecret = async (clientId: string) => {
-    const app = await repositories.apps.find(clientId);
-    return app ? secrets.open(app.sealedSecret) : null;
+    const found = await repositories.apps.find(clientId);
+    return found ? secrets.open(found.sealedSecret) : null;
   };
   const webhooks = startWebhookDeliveries(app, config, database, { secrets: new SigningSecrets(database.db, secrets, appSecret), context: () => wire(undefined) });
   registerMetrics(app, { renders, downloads, decodes, cdn, kept, webhooks });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE } from '../../src/contract/error-catalogue.js';
 import { type AnyOperation, errorsOf } from '../../src/contract/operation.js';
@@ -44,14 +45,17 @@ interface Extra extends Call {
 
 interface Plan {
   /** A request that succeeds (resources made fresh for it: it may change or delete them). */
-  success(world: World): Promise<Call>;
-  extras?(world: World): Promise<Extra[]>;
+  /** `version`: the API version's name, for the bodies whose shape it decides (webhooks). */
+  success(world: World, version: string): Promise<Call>;
+  extras?(world: World, version: string): Promise<Extra[]>;
 }
 
 interface World {
   api: TestApi;
   /** Creates a product as `POST /products` answers it (2022-01 shape). */
   product(fields?: Record<string, unknown>): Promise<any>;
+  /** Subscribes a new address to products/update; its id. */
+  webhook(): Promise<string>;
 }
 
 const twoVariants = {
@@ -122,10 +126,23 @@ const PLANS: Record<string, Plan> = {
   },
   listAccessScopes: { success: async () => ({ ids: {} }) },
   getShop: { success: async () => ({ ids: {}, query: 'fields=name,currency' }) },
+  listWebhooks: {
+    success: async () => ({ ids: {}, query: 'limit=10' }),
+    extras: async () => [{ name: 'bad limit', code: 'Validation', ids: {}, query: 'limit=0' }],
+  },
+  countWebhooks: { success: async () => ({ ids: {} }) },
+  getWebhook: { success: async (w) => ({ ids: { webhook_id: await w.webhook() } }) },
+  createWebhook: { success: async (_w, version) => ({ ids: {}, body: webhookBody(version, { topic: 'products/update', address: 'https://hooks.example.com/new' }) }) },
+  updateWebhook: { success: async (w, version) => ({ ids: { webhook_id: await w.webhook() }, body: webhookBody(version, { topic: 'products/update', address: 'https://hooks.example.com/moved' }) }) },
+  deleteWebhook: { success: async (w) => ({ ids: { webhook_id: await w.webhook() } }) },
 };
 
+/** 2020-07 and 2022-01 send a subscription's fields flat, later versions inside `webhook`. */
+const webhookBody = (version: string, fields: Record<string, string>) => (version >= '2025-06' ? { webhook: fields } : fields);
+
 /** The `{ "<root>": {} }` body: its root present, every field missing (what the document's example stands for). */
-const emptyBody = (op: AnyOperation) => ({ [Object.keys((op.body as any).properties)[0]!]: {} });
+const emptyBody = (op: AnyOperation, version: string) =>
+  op.body && 'anyOf' in op.body ? webhookBody(version, {}) : { [Object.keys((op.body as any).properties)[0]!]: {} };
 
 describe.each(DIALECTS)('the OpenAPI documents tell the truth on %s', (dialect) => {
   let api: TestApi;
@@ -146,6 +163,11 @@ describe.each(DIALECTS)('the OpenAPI documents tell the truth on %s', (dialect) 
         const res = await api.call('POST', '/openapi/2022-01/products', { product: { title: 'Shirt', ...fields } });
         if (res.statusCode !== 200) throw new Error(`product create failed: ${res.body}`);
         return res.json().product;
+      },
+      async webhook() {
+        const res = await api.call('POST', '/openapi/2022-01/webhooks', { topic: 'products/update', address: `https://hooks.example.com/${randomUUID()}` });
+        if (res.statusCode !== 200) throw new Error(`webhook create failed: ${res.body}`);
+        return res.json().webhook.id;
       },
     };
   });
@@ -191,7 +213,7 @@ describe.each(DIALECTS)('the OpenAPI documents tell the truth on %s', (dialect) 
         provoked.add(code);
       };
 
-      const ok = await plan!.success(world);
+      const ok = await plan!.success(world, name);
       const res = await send(ok);
       check('success', res);
       expect(res.statusCode, res.body).toBe(200);
@@ -215,11 +237,11 @@ describe.each(DIALECTS)('the OpenAPI documents tell the truth on %s', (dialect) 
       if (op.body) {
         await fails('not JSON', 'BadRequest', true, { ...same, body: '{}' }, { 'content-type': 'text/plain' });
         await fails('too large', 'PayloadTooLarge', true, { ...same, body: JSON.stringify({ x: 'a'.repeat(api.config.bodyLimit) }) });
-        const empty = emptyBody(op);
+        const empty = emptyBody(op, name);
         const answer = await send({ ...same, body: empty });
         if (answer.statusCode !== 200) await fails('empty body', 'Validation', true, { ...same, body: empty });
       }
-      for (const extra of (await plan!.extras?.(world)) ?? []) await fails(extra.name, extra.code, extra.exact === true, extra);
+      for (const extra of (await plan!.extras?.(world, name)) ?? []) await fails(extra.name, extra.code, extra.exact === true, extra);
 
       const unprovoked = errorsOf(op).filter((code) => !provoked.has(code) && !NOT_PROVOKED[code]);
       expect(unprovoked, `${id} documents errors no request here provoked`).toEqual([]);

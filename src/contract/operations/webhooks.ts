@@ -57,7 +57,8 @@ export const createWebhook = defineOperation({
   summary: 'Create Webhook',
   description: `Subscribes \`address\` to \`topic\` (\`${WEBHOOK_TOPICS.join('`, `')}\`); a product topic needs read_product. 2020-07 and 2022-01 take \`{"topic","address"}\`, 2025-06 and later \`{"webhook":{"topic","address"}}\`.${SIGNING}`,
   read: ({ body, version = DEFAULT_VERSION.name }) => ({ ...parseWebhookCreate(body, version), apiVersion: version }),
-  response: WebhookEnvelope, errors: [], answer: oneWebhook,
+  // A product topic needs read_product: 403 without it.
+  response: WebhookEnvelope, errors: ['Forbidden'], answer: oneWebhook,
 });
 
 export const updateWebhook = defineOperation({
@@ -65,7 +66,7 @@ export const updateWebhook = defineOperation({
   summary: 'Update Webhook',
   description: "Changes a subscription's topic or address, in the body shape of the version (as for create).",
   read: ({ body, version = DEFAULT_VERSION.name }) => parseWebhookUpdate(body, version),
-  response: WebhookEnvelope, errors: ['RecordNotFound'], answer: oneWebhook,
+  response: WebhookEnvelope, errors: ['RecordNotFound', 'Forbidden'], answer: oneWebhook,
 });
 
 export const deleteWebhook = defineOperation({
