@@ -59,6 +59,7 @@ interface Fixture {
   productId: string;
   imageIds: string[];
   variantIds: string[];
+  webhookId: string;
 }
 
 describe('the JSON examples, paths and endpoint table of the docs, answered by a real server', () => {
@@ -78,7 +79,14 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     });
     expect(res.statusCode, res.body).toBe(200);
     const product = ENVELOPED.has(version) ? res.json().data.product : res.json().product;
-    const f = { productId: product.id, imageIds: product.images.map((i: { id: string }) => i.id), variantIds: product.variants.map((v: { id: string }) => v.id) };
+    const hook = await api.call('POST', 'webhooks', { topic: 'products/update', address: `https://hooks.example.com/${randomUUID()}` });
+    expect(hook.statusCode, hook.body).toBe(200);
+    const f = {
+      productId: product.id,
+      imageIds: product.images.map((i: { id: string }) => i.id),
+      variantIds: product.variants.map((v: { id: string }) => v.id),
+      webhookId: hook.json().webhook.id,
+    };
     const linked = await api.call('PUT', `variants/${f.variantIds[0]}`, { variant: { image_id: f.imageIds[0] } });
     expect(linked.statusCode, linked.body).toBe(200);
     return f;
@@ -136,6 +144,8 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
       },
     },
     '{"images":[...]}': { status: 200, request: () => api.call('GET', `products/${base.productId}/images`) },
+    '{"webhooks":[...]}': { status: 200, request: () => api.call('GET', 'webhooks') },
+    '{"webhook":{...}}': { status: 200, request: () => api.call('GET', `webhooks/${base.webhookId}`) },
     '{"image":{...}}': { status: 200, request: () => api.call('GET', `products/${base.productId}/images/${base.imageIds[0]}`) },
     '{"count":n}': { status: 200, request: () => api.call('GET', `products/${base.productId}/images/count`) },
     '{"product":{...}}': { status: 200, request: () => api.call('GET', `products/${base.productId}`) },
@@ -231,6 +241,10 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     '{"image":{"position":k}}': () => api.call('PUT', `products/${base.productId}/images/${base.imageIds[0]}`, '{"image":{"position":k}}'.replace('k', '2')),
     '{"image":{"src":"http://127.0.0.1:<origin>/<file>?n=<unique>"}}': () =>
       api.call('POST', `products/${base.productId}/images`, '{"image":{"src":"http://127.0.0.1:<origin>/<file>?n=<unique>"}}'.replace('<origin>', '8090').replace('<file>', '1mp.jpg').replace('<unique>', '1')),
+    '{"topic":"products/update","address":"https://app.example.com/hooks"}': () =>
+      api.call('POST', 'webhooks', '{"topic":"products/update","address":"https://app.example.com/hooks"}'),
+    '{"webhook":{"topic":"products/update","address":"https://app.example.com/hooks"}}': () =>
+      api.call('POST', '/openapi/2025-06/webhooks', '{"webhook":{"topic":"products/update","address":"https://app.example.com/hooks"}}'),
     '{name, values}': () => api.call('PUT', `products/${base.productId}`, { product: { options: [{ name: 'Size', values: ['S', 'M', 'L'] }] } }),
   };
 
@@ -242,6 +256,7 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
       (await api.call('GET', `variants/${base.variantIds[0]}`)).json().variant,
     '{id, product_id, position, name, values}': async () => (await api.call('GET', `products/${base.productId}`)).json().product.options[0],
     '{src, width, height, alt, path}': async () => (await api.call('GET', `products/${base.productId}`)).json().product.image,
+    '{id, topic, address, format, created_at, updated_at}': async () => (await api.call('GET', `webhooks/${base.webhookId}`)).json().webhook,
     '{src, width, height, alt}': async () => (await api.call('GET', `variants/${base.variantIds[0]}`)).json().variant.image,
     '{id, name, email, domain, address1, address2, zip, city, phone, primary_locale, created_at, updated_at, country_code, currency, customer_email, timezone, shop_owner, account, province_code, icon, root_url, system_domain}': async () =>
       (await api.call('GET', 'shop')).json().shop,
@@ -302,7 +317,10 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
         return { method: method!, path: path!, scope: scope!, answer: /^`([^`]+)`/.exec(answer!)![1]! };
       });
     /** The body each writing row sends (ids of the row's fixture filled in). */
-    const BODIES: Record<string, (f: Fixture) => unknown> = {
+    const BODIES: Record<string, (f: Fixture, version: string) => unknown> = {
+      // A subscription's fields are flat in 2020-07 and 2022-01, inside `webhook` from 2025-06.
+      'POST /webhooks': (_f, version) => wrapHook(version, { topic: 'products/update', address: `https://hooks.example.com/${randomUUID()}` }),
+      'PUT /webhooks/{webhook_id}': (_f, version) => wrapHook(version, { address: 'https://hooks.example.com/moved' }),
       'POST /products/{product_id}/images': () => ({ image: { src: 'https://img.example.com/new.jpg' } }),
       'PUT /products/{product_id}/images/{image_id}': () => ({ image: { alt: 'Front' } }),
       'POST /products': () => ({ product: { title: 'New' } }),
@@ -315,7 +333,9 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
       template
         .replace('{product_id}', f.productId)
         .replace('{image_id}', f.imageIds[method === 'DELETE' ? 1 : 0]!)
-        .replace('{variant_id}', f.variantIds[method === 'DELETE' ? 1 : 0]!);
+        .replace('{variant_id}', f.variantIds[method === 'DELETE' ? 1 : 0]!)
+        .replace('{webhook_id}', f.webhookId);
+    const wrapHook = (version: string, fields: object) => (ENVELOPED.has(version) ? { webhook: fields } : fields);
 
     it('has the rows and bodies this test knows', () => {
       expect(rows.length).toBeGreaterThan(15);
@@ -327,7 +347,7 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
       const wrong: string[] = [];
       for (const row of rows) {
         const f = row.method === 'DELETE' && row.path === '/products/{product_id}' ? { ...(await fixture(version)) } : await fixture(version);
-        const res = await api.call(row.method, `/openapi/${version}${pathOf(row.path, f, row.method)}`, BODIES[`${row.method} ${row.path}`]?.(f));
+        const res = await api.call(row.method, `/openapi/${version}${pathOf(row.path, f, row.method)}`, BODIES[`${row.method} ${row.path}`]?.(f, version));
         const pattern = answerPattern(ENVELOPED.has(version) ? `{"code":"Success","data":${row.answer}}` : row.answer);
         if (res.statusCode !== 200 || !pattern.test(res.body)) wrong.push(`${row.method} ${row.path}: ${res.statusCode} ${res.body.slice(0, 200)}`);
         if (row.method === 'PUT' && row.path === '/variants/{variant_id}') {
@@ -342,7 +362,7 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
       const wrong: string[] = [];
       for (const row of rows) {
         const f = await fixture();
-        const res = await api.call(row.method, `/openapi/2022-01${pathOf(row.path, f, row.method)}`, BODIES[`${row.method} ${row.path}`]?.(f), { 'access-token': readOnly });
+        const res = await api.call(row.method, `/openapi/2022-01${pathOf(row.path, f, row.method)}`, BODIES[`${row.method} ${row.path}`]?.(f, '2022-01'), { 'access-token': readOnly });
         // The read-only token holds read_product alone.
         const expected = row.scope === 'write_product' || row.scope === 'read_shop' ? 403 : 200;
         expect(['read_product', 'write_product', 'read_shop', 'any']).toContain(row.scope);
@@ -485,6 +505,8 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
   describe('JSON fragments in the prose (`"alt": null`, `"12.50"`)', () => {
     /** Each fragment, with a real request that shows what the doc says of it. */
     const FRAGMENTS: Record<string, () => Promise<void>> = {
+      // "`format` always `"json"`"
+      '"json"': async () => expect((await api.call('GET', `webhooks/${base.webhookId}`)).json().webhook.format).toBe('json'),
       // The token endpoint's answer: "`token_type` `"Bearer"`", "`scope` ... (`"read_product,write_product"`)", "`locale` `"en-US"`".
       '"Bearer"': async () => expect((await installedTokens()).token_type).toBe('Bearer'),
       '"en-US"': async () => expect((await installedTokens()).locale).toBe('en-US'),

@@ -278,6 +278,21 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
       status: 507,
       request: () => image({ src: 'https://fault.example/sqlite-full.jpg' }),
     },
+    'Bad Request: body must be a JSON object with a "webhook" object': {
+      message: 'Bad Request: body must be a JSON object with a "webhook" object',
+      status: 400,
+      // Only 2025-06 and later want the wrapped body: its envelope's message, read as the classic list.
+      request: async () => {
+        const res = await api.call('POST', '/openapi/2025-06/webhooks', { topic: 'products/update', address: 'https://hooks.example.com/x' });
+        return { statusCode: res.statusCode, body: JSON.stringify({ errors: [res.json().message] }) };
+      },
+    },
+    'Topic is not allowed, allowed topic are: products/create, products/update, products/delete, app/uninstalled': {
+      message: 'Topic is not allowed, allowed topic are: products/create, products/update, products/delete, app/uninstalled',
+      status: 422,
+      request: () => api.call('POST', 'webhooks', { topic: 'orders/create', address: 'https://hooks.example.com/x' }),
+    },
+    'Address is invalid': { message: 'Address is invalid', status: 422, request: () => api.call('POST', 'webhooks', { topic: 'products/update', address: 'ftp://x' }) },
     'Variant ids must be an array of valid UUIDs': { message: 'Variant ids must be an array of valid UUIDs', status: 422, request: () => image({ variant_ids: ['nope'] }) },
   };
 

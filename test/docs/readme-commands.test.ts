@@ -74,6 +74,7 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
       'shops activate',
       'shops deactivate',
       'shops delete',
+      'shops webhook-secret',
       'tokens create',
       'tokens list',
       'tokens revoke',
@@ -82,6 +83,9 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
       'apps delete',
       'apps install-url',
       'apps uninstall',
+      'webhooks deliveries',
+      'webhooks redeliver',
+      'webhooks trigger',
       'gc',
       'seed',
       'openapi',
@@ -110,8 +114,14 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
         server.kill();
       }
     };
+    /** Lines that need a subscription and a delivery first: test/cli/webhooks.test.ts runs them so, against a real listener. */
+    const ELSEWHERE = ['webhooks redeliver', 'webhooks trigger'];
     const runUsage = async (usage: Usage) => {
       const [command, sub] = usage.words;
+      if (ELSEWHERE.includes(`${command} ${sub}`)) {
+        expect(readFileSync(join(ROOT, 'test/cli/webhooks.test.ts'), 'utf8')).toContain(`'${command}', '${sub}'`);
+        return;
+      }
       const args = usage.words.map((word) =>
         word === '<subdomain>' || word === '<sub>'
           ? command === 'shops' && sub === 'delete'
@@ -155,6 +165,9 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
         const url = new URL(out);
         expect(`${url.origin}${url.pathname}`).toBe('https://app.example/oauth');
         expect(hmacMatches(clientSecret, Object.fromEntries(url.searchParams))).toBe(true);
+      } else if (command === 'shops' && sub === 'webhook-secret') {
+        // "the secret signing the store's webhooks (made on first use)"
+        expect(out).toMatch(/\S{20,}/);
       } else if (command === 'seed') {
         // "prints targets as JSON" (on the last line)
         expect(JSON.parse(out.split('\n').at(-1)!)).toMatchObject({ images: 3 });
