@@ -65,6 +65,10 @@ export function appsCommand(program: Command): void {
     .requiredOption('--app <client-id>', 'the app')
     .requiredOption('--shop <subdomain>', 'the store')
     .action((opts: { app: string; shop: string }) =>
-      withApps(async (service) => print({ uninstalled: opts.app, shop: opts.shop, revoked_tokens: await service.uninstall(opts.app, opts.shop) })),
+      withDatabase(async ({ config, database }) => {
+        const [{ announceUninstall }, { systemClock }] = await Promise.all([import('./app-uninstalled.js'), import('../domain/clock.js')]);
+        const revoked = await (await appService(config, database)).uninstall(opts.app, opts.shop, announceUninstall(database.db, config.baseDomain, systemClock));
+        print({ uninstalled: opts.app, shop: opts.shop, revoked_tokens: revoked });
+      }),
     );
 }

@@ -173,12 +173,17 @@ export class AppService {
     return this.issue(app, shop, grant.scopes);
   }
 
-  /** Revokes every token, refresh token and code the app holds for the store; how many access tokens went. */
-  async uninstall(clientId: string, subdomain: string): Promise<number> {
+  /**
+   * Revokes every token, refresh token and code the app holds for the store, then `announce`s it
+   * (the `app/uninstalled` webhook); how many access tokens went.
+   */
+  async uninstall(clientId: string, subdomain: string, announce?: (shop: Shop, clientId: string) => Promise<void>): Promise<number> {
     if (!(await this.apps.find(clientId))) throw noApp(clientId);
     const shop = await this.shops.find(subdomain);
     if (!shop) throw validation([`No store with subdomain ${subdomain}`]);
-    return this.apps.uninstall(clientId, shop.id);
+    const revoked = await this.apps.uninstall(clientId, shop.id);
+    await announce?.(shop, clientId);
+    return revoked;
   }
 
   /** The call the platform makes to the app's URL to start an install: `install_from`, `shop`, `store_id`, a timestamp and their `hmac`. */

@@ -42,9 +42,11 @@ function subscribers(db: Kysely<Schema>, shopId: string, topic: WebhookTopic): P
  * Stores an event of any topic for the store's subscribers to it now (`prodimg webhooks trigger`,
  * app/uninstalled): `content` is `{"product": ...}` or `{"shop": ...}`. The number of deliveries made.
  */
-export async function recordEvent(db: Kysely<Schema>, shopId: string, topic: WebhookTopic, content: object, now: string): Promise<number> {
+export async function recordEvent(db: Kysely<Schema>, shopId: string, topic: WebhookTopic, content: object, now: string, onlyApp?: string): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const subscriptions = await subscribers(trx, shopId, topic);
+    const all = await subscribers(trx, shopId, topic);
+    // `app/uninstalled` goes to the app that was uninstalled, not to the store's other apps.
+    const subscriptions = onlyApp === undefined ? all : all.filter((subscription) => subscription.app_id === onlyApp);
     if (subscriptions.length > 0) await insertEvent(trx, shopId, topic, content, subscriptions, now);
     return subscriptions.length;
   });

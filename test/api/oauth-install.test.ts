@@ -1,11 +1,16 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { announceUninstall } from '../../src/cli/app-uninstalled.js';
+import { systemClock } from '../../src/domain/clock.js';
 import { goQueryEncode, hmacMatches } from '../../src/domain/oauth-hmac.js';
 import type { AppService } from '../../src/domain/app-service.js';
 import { startApi, type TestApi } from '../support/api.js';
 import { appsOf } from '../support/apps.js';
 import { DIALECTS } from '../support/databases.js';
-import { WAIT_MS } from '../support/waiting.js';
+import { WAIT_MS, within } from '../support/waiting.js';
 
 const STORE_HOST = 'alpha.myshoplaza.localhost';
 const REDIRECT = 'https://app.example/oauth/callback?from=prodimg';
@@ -165,5 +170,54 @@ describe('PRODIMG_OAUTH_AUTO_APPROVE=1', () => {
     expect(hmacMatches(clientSecret, params)).toBe(true);
     const tokens = await client(api).token({ client_id: app.client_id, client_secret: clientSecret, code: params.code!, grant_type: 'authorization_code', redirect_uri: 'http://127.0.0.1:9/cb' });
     expect(JSON.parse(tokens.text).scope).toBe('read_product');
+  });
+});
+
+describe.each(DIALECTS)('uninstalling an app on %s', (dialect) => {
+  let api: TestApi;
+  let listener: Server;
+  const received: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
+  let arrived: () => void = () => {};
+  beforeAll(async () => {
+    api = await startApi(dialect, { env: { PRODIMG_OAUTH_AUTO_APPROVE: '1', PRODIMG_ALLOW_PRIVATE_SOURCES: '1' } });
+    listener = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.end('ok');
+        arrived();
+      });
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await api?.close();
+    await new Promise((resolve) => listener?.close(resolve));
+  });
+
+  it("sends app/uninstalled, signed with the app's secret, to that app's own subscriptions, which then go", async () => {
+    const apps = await appsOf(api);
+    const { app, clientSecret } = await apps.create({ name: 'Hooked', redirectUri: 'https://app.example/cb' });
+    const authorized = await client(api).authorize({ client_id: app.client_id, redirect_uri: 'https://app.example/cb', response_type: 'code', scope: 'read_product', state: 's' });
+    const code = new URL(String(authorized.headers.location)).searchParams.get('code')!;
+    const tokens = JSON.parse((await client(api).token({ client_id: app.client_id, client_secret: clientSecret, code, grant_type: 'authorization_code', redirect_uri: 'https://app.example/cb' })).text);
+    const address = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/hooks`;
+    const subscribe = (token: string, path: string) => api.call('POST', 'webhooks', { topic: 'app/uninstalled', address: `${address}/${path}` }, { 'access-token': token });
+    expect((await subscribe(tokens.access_token, 'app')).statusCode).toBe(200);
+    // A subscription of another caller (a CLI token) to the same topic: not told of this app's uninstall.
+    expect((await subscribe(api.token, 'other')).statusCode).toBe(200);
+
+    const delivered = new Promise<void>((resolve) => (arrived = resolve));
+    await apps.uninstall(app.client_id, 'alpha', announceUninstall(api.db.database.db, api.config.baseDomain, systemClock));
+    await within(delivered, 'the app/uninstalled delivery');
+    const [delivery] = received;
+    expect(delivery!.headers['x-shoplazza-topic']).toBe('app/uninstalled');
+    expect(delivery!.headers['x-shoplazza-hmac-sha256']).toBe(createHmac('sha256', clientSecret).update(delivery!.body).digest('base64'));
+    expect(JSON.parse(delivery!.body)).toMatchObject({ shop: { name: 'Alpha', domain: 'alpha.myshoplaza.localhost' } });
+    const deliveries = await api.db.database.db.selectFrom('webhook_deliveries').select(['topic', 'address']).where('topic', '=', 'app/uninstalled').execute();
+    expect(deliveries).toEqual([{ topic: 'app/uninstalled', address: `${address}/app` }]);
+    // The app's subscriptions went with it; the other caller's stays.
+    expect((await api.call('GET', 'webhooks')).json().webhooks.map((hook: { address: string }) => hook.address)).toEqual([`${address}/other`]);
   });
 });

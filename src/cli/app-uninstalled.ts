@@ -1,0 +1,17 @@
+import type { Kysely } from 'kysely';
+import { shopJson } from '../contract/operations/shop.js';
+import type { Shop } from '../domain/entities.js';
+import type { Schema } from '../storage/schema.js';
+import { recordEvent } from '../storage/webhook-outbox.js';
+
+/**
+ * After an uninstall: an `app/uninstalled` event, `{"shop":{...}}`, to that app's own subscriptions
+ * for the store (signed with its client secret, sent by the running servers), then those
+ * subscriptions go with the app. The deliveries keep their address, so they are still sent.
+ */
+export function announceUninstall(db: Kysely<Schema>, baseDomain: string, now: () => string) {
+  return async (shop: Shop, clientId: string): Promise<void> => {
+    await recordEvent(db, shop.id, 'app/uninstalled', { shop: shopJson(shop, baseDomain) }, now(), clientId);
+    await db.deleteFrom('webhook_subscriptions').where('shop_id', '=', shop.id).where('app_id', '=', clientId).execute();
+  };
+}
