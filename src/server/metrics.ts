@@ -37,44 +37,30 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
   new Gauge({ name: 'prodimg_queue_waiting', help: 'jobs waiting for a slot now', labelNames: ['queue'], registers: [registry], collect: byQueue((q) => q.stats().waiting) });
   new Counter({ name: 'prodimg_queue_started_total', help: 'jobs started', labelNames: ['queue'], registers: [registry], collect: byQueue((q) => q.stats().started) });
   new Counter({ name: 'prodimg_queue_shed_total', help: 'jobs refused with a 503: the wait list was full or the wait too long', labelNames: ['queue'], registers: [registry], collect: byQueue((q) => q.stats().shed) });
-  const cdnCounter = (name: string, help: string, read: (stats: ReturnType<CdnService['stats']>) => number) =>
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(read(sources.cdn.stats()));
-      },
-    });
-  cdnCounter('prodimg_renders_total', 'variant renders begun', (s) => s.rendered);
-  cdnCounter('prodimg_renders_coalesced_total', 'variant requests that joined a render already under way', (s) => s.coalesced);
-  cdnCounter('prodimg_renders_cancelled_total', 'variant renders cancelled because every client waiting for them had gone', (s) => s.cancelled);
-  const keptMetric = (name: string, help: string, read: (stats: KeptStats) => number, type: typeof Gauge | typeof Counter = Gauge) =>
-    new type({
-      name,
-      help,
-      registers: [registry],
-      collect(this: Gauge | Counter) {
-        this.reset();
-        this.inc(read(sources.kept.stats()));
-      },
-    });
-  keptMetric('prodimg_ingest_kept_memory_bytes', 'bytes of checked files held in memory until their rows commit (bounded by PRODIMG_INGEST_KEEP_MB)', (s) => s.memoryBytes);
-  keptMetric('prodimg_ingest_kept_spooled_files', 'checked files waiting on disk (the spool) until their rows commit', (s) => s.spooledFiles);
-  keptMetric('prodimg_ingest_spooled_total', 'checked files that went to the spool: the memory budget was full', (s) => s.spooled, Counter);
-  const webhooks = sources.webhooks;
-  if (webhooks) {
-    const webhookCounter = (name: string, help: string, read: (stats: WebhookStats) => number) =>
-      new Counter({
+  /** A metric whose value is read from a component's stats when scraped: a Counter, or a Gauge for a level. */
+  const fromStats =
+    <S>(stats: () => S) =>
+    (name: string, help: string, read: (stats: S) => number, type: typeof Gauge | typeof Counter = Counter) =>
+      new type({
         name,
         help,
         registers: [registry],
-        collect() {
+        collect(this: Gauge | Counter) {
           this.reset();
-          this.inc(read(webhooks.stats()));
+          this.inc(read(stats()));
         },
       });
+  const cdnCounter = fromStats(() => sources.cdn.stats());
+  cdnCounter('prodimg_renders_total', 'variant renders begun', (s) => s.rendered);
+  cdnCounter('prodimg_renders_coalesced_total', 'variant requests that joined a render already under way', (s) => s.coalesced);
+  cdnCounter('prodimg_renders_cancelled_total', 'variant renders cancelled because every client waiting for them had gone', (s) => s.cancelled);
+  const keptMetric = fromStats((): KeptStats => sources.kept.stats());
+  keptMetric('prodimg_ingest_kept_memory_bytes', 'bytes of checked files held in memory until their rows commit (bounded by PRODIMG_INGEST_KEEP_MB)', (s) => s.memoryBytes, Gauge);
+  keptMetric('prodimg_ingest_kept_spooled_files', 'checked files waiting on disk (the spool) until their rows commit', (s) => s.spooledFiles, Gauge);
+  keptMetric('prodimg_ingest_spooled_total', 'checked files that went to the spool: the memory budget was full', (s) => s.spooled);
+  const webhooks = sources.webhooks;
+  if (webhooks) {
+    const webhookCounter = fromStats((): WebhookStats => webhooks.stats());
     webhookCounter('prodimg_webhook_attempts_total', 'webhook delivery attempts made by this process', (s) => s.attempts);
     webhookCounter('prodimg_webhook_delivered_total', 'webhook deliveries answered 2xx', (s) => s.delivered);
     webhookCounter('prodimg_webhook_failed_total', 'webhook deliveries marked failed after their last attempt', (s) => s.failed);
