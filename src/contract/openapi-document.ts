@@ -2,6 +2,7 @@ import type { TObject, TSchema } from '@sinclair/typebox';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
 import { binarySize, ERROR_CATALOGUE, errorAnswer, errorBodySchema } from './error-catalogue.js';
 import { type AnyOperation, errorsOf } from './operation.js';
+import { oauthPaths } from './oauth-endpoints.js';
 import { OPERATIONS } from './operations/index.js';
 import { readPathIds } from './uuid.js';
 import { API_VERSIONS, type ApiVersion } from './versions.js';
@@ -33,7 +34,9 @@ export function openApiDocument(version: ApiVersion, servers: DocumentServers): 
     const path = `/openapi/${version.name}${operation.path.replace(/:(\w+)/g, '{$1}')}`;
     paths[path] = { ...paths[path], [operation.method.toLowerCase()]: operationObject(operation, version, servers, components) };
   }
-  const tags = [...new Set(OPERATIONS.map((operation) => operation.tag))].map((name) => ({ name }));
+  // The OAuth install flow is no API operation (another host path, no Access-Token), but apps call it too.
+  Object.assign(paths, oauthPaths((schema) => components.plain(schema) as Json));
+  const tags = [...new Set([...OPERATIONS.map((operation) => operation.tag), 'OAuth'])].map((name) => ({ name }));
   return {
     openapi: '3.1.0',
     info: {

@@ -6,6 +6,7 @@ import { OPERATIONS } from '../../src/contract/operations/index.js';
 import { API_VERSIONS } from '../../src/contract/versions.js';
 import type { ErrorCode } from '../../src/domain/errors.js';
 import { startApi, type TestApi } from '../support/api.js';
+import { appsOf } from '../support/apps.js';
 import { DIALECTS } from '../support/databases.js';
 import { documentValidator } from '../support/openapi.js';
 
@@ -176,6 +177,47 @@ describe.each(DIALECTS)('the OpenAPI documents tell the truth on %s', (dialect) 
   it('has a plan for every operation, and none for an operation that is gone', () => {
     expect(OPERATIONS.map((op) => op.id).filter((id) => !PLANS[id])).toEqual([]);
     expect(Object.keys(PLANS).filter((id) => !OPERATIONS.some((op) => op.id === id))).toEqual([]);
+  });
+
+  it('documents the OAuth endpoints truthfully: every status they answer, and the token answers against their schemas', async () => {
+    const res = await api.call('GET', '/openapi.json');
+    const validator = documentValidator(res.json());
+    const apps = await appsOf(api);
+    const { app, clientSecret } = await apps.create({ name: 'Documented', redirectUri: 'https://app.example/cb' });
+    const host = { host: 'alpha.myshoplaza.localhost' };
+    const formType = { 'content-type': 'application/x-www-form-urlencoded', ...host };
+    const asked = { client_id: app.client_id, redirect_uri: 'https://app.example/cb', response_type: 'code', scope: 'read_product', state: 's' };
+    const seen: Array<[string, number]> = [];
+    const answered = (operationId: string, status: number, body?: unknown) => {
+      seen.push([operationId, status]);
+      expect(validator.statuses(operationId), `${operationId} documents ${status}`).toContain(status);
+      if (body !== undefined) expect(validator.problems(operationId, status, body), `${operationId} ${status} ${JSON.stringify(body)}`).toEqual([]);
+    };
+    answered('oauthAuthorize', (await api.call('GET', `/admin/oauth/authorize?${new URLSearchParams(asked)}`, undefined, host)).statusCode);
+    answered('oauthAuthorize', (await api.call('GET', `/admin/oauth/authorize?${new URLSearchParams({ ...asked, client_id: 'nope' })}`, undefined, host)).statusCode);
+    const approved = await api.call('POST', '/admin/oauth/authorize', new URLSearchParams({ ...asked, decision: 'approve' }).toString(), formType);
+    answered('oauthDecide', approved.statusCode);
+    answered('oauthDecide', (await api.call('POST', '/admin/oauth/authorize', new URLSearchParams({ ...asked, scope: 'read_orders' }).toString(), formType)).statusCode);
+    const code = new URL(String(approved.headers.location)).searchParams.get('code')!;
+    const exchange = { client_id: app.client_id, client_secret: clientSecret, grant_type: 'authorization_code', code, redirect_uri: asked.redirect_uri };
+    const tokens = await api.call('POST', '/admin/oauth/token', new URLSearchParams(exchange).toString(), formType);
+    answered('oauthToken', tokens.statusCode, tokens.json());
+    const reused = await api.call('POST', '/admin/oauth/token', new URLSearchParams(exchange).toString(), formType);
+    answered('oauthToken', reused.statusCode, reused.json());
+    const wrong = await api.call('POST', '/admin/oauth/token', new URLSearchParams({ ...exchange, client_secret: 'x' }).toString(), formType);
+    answered('oauthToken', wrong.statusCode, wrong.json());
+    // With PRODIMG_OAUTH_AUTO_APPROVE=1 the authorize step redirects at once: a server of its own.
+    const auto = await startApi('sqlite', { env: { PRODIMG_OAUTH_AUTO_APPROVE: '1' } });
+    try {
+      const { app: other } = await (await appsOf(auto)).create({ name: 'Unattended', redirectUri: 'https://app.example/cb' });
+      answered('oauthAuthorize', (await auto.call('GET', `/admin/oauth/authorize?${new URLSearchParams({ ...asked, client_id: other.client_id })}`, undefined, host)).statusCode);
+    } finally {
+      await auto.close();
+    }
+    // Every status documented for them was answered here.
+    for (const operationId of ['oauthAuthorize', 'oauthDecide', 'oauthToken']) {
+      expect(validator.statuses(operationId).sort(), operationId).toEqual([...new Set(seen.filter(([id]) => id === operationId).map(([, status]) => status))].sort());
+    }
   });
 
   describe.each(API_VERSIONS.map((version) => [version.name, version] as const))('API %s', (name, version) => {

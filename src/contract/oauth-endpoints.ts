@@ -1,0 +1,95 @@
+import { Type } from '@sinclair/typebox';
+
+/**
+ * The OAuth endpoints' wire shapes, for the OpenAPI document (server/routes/oauth.ts serves them;
+ * the truth test holds the answers to these schemas). They live on a store's own host, outside
+ * `/openapi/{version}`, and need no Access-Token.
+ */
+const AuthorizeFields = {
+  client_id: Type.String({ description: "the app's client id (`prodimg apps create`)" }),
+  redirect_uri: Type.String({ description: 'exactly the redirect URI the app registered' }),
+  response_type: Type.Literal('code'),
+  scope: Type.Optional(Type.String({ description: 'scopes the app registered, separated by spaces (`+`) or commas; none: all it registered', examples: ['read_product write_product'] })),
+  state: Type.Optional(Type.String({ description: 'any text; it comes back unchanged on the callback' })),
+};
+
+const AuthorizationCodeGrant = Type.Object({
+  grant_type: Type.Literal('authorization_code'),
+  client_id: Type.String(),
+  client_secret: Type.String(),
+  code: Type.String({ description: 'the `code` of the callback; it works once, for 10 minutes' }),
+  redirect_uri: Type.String({ description: 'the same string as in the authorize step' }),
+});
+const RefreshTokenGrant = Type.Object({
+  grant_type: Type.Literal('refresh_token'),
+  client_id: Type.String(),
+  client_secret: Type.String(),
+  refresh_token: Type.String({ description: 'the last refresh token answered; it works once' }),
+});
+
+/** The token endpoint's answer, with the JSON types the platform's OAuth SDK insists on. */
+export const TokenAnswerSchema = Type.Object(
+  {
+    token_type: Type.Literal('Bearer'),
+    access_token: Type.String(),
+    refresh_token: Type.String(),
+    expires_at: Type.Integer({ description: 'unix seconds' }),
+    expires_in: Type.Integer({ description: 'seconds' }),
+    store_id: Type.String({ description: "the store's id, a string" }),
+    store_name: Type.String(),
+    scope: Type.String({ description: 'the granted scopes, comma-separated', examples: ['read_product,write_product'] }),
+    created_at: Type.Integer({ description: 'unix seconds' }),
+    locale: Type.String({ examples: ['en-US'] }),
+  },
+  { additionalProperties: false },
+);
+
+/** OAuth 2.0's error answer. */
+export const OAuthErrorSchema = Type.Object(
+  {
+    error: Type.Union(['invalid_request', 'invalid_client', 'invalid_grant', 'unsupported_grant_type', 'unsupported_response_type', 'invalid_scope'].map((code) => Type.Literal(code))),
+    error_description: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
+type Json = Record<string, unknown>;
+const page = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
+const redirect = (description: string) => ({ description, headers: { Location: { schema: { type: 'string', format: 'uri' } } } });
+const form = (schema: unknown) => ({ required: true, content: { 'application/x-www-form-urlencoded': { schema }, 'application/json': { schema } } });
+
+/** The OAuth endpoints as OpenAPI path items; `plain` turns a TypeBox schema into plain JSON Schema. */
+export function oauthPaths(plain: (schema: unknown) => Json): Record<string, Json> {
+  const tags = ['OAuth'];
+  const security: unknown[] = [];
+  const query = Object.entries(AuthorizeFields).map(([name, schema]) => ({ name, in: 'query', required: name !== 'scope' && name !== 'state', schema: plain(schema) }));
+  const tokenError = (description: string) => ({ description, content: { 'application/json': { schema: plain(OAuthErrorSchema) } } });
+  return {
+    '/admin/oauth/authorize': {
+      get: {
+        operationId: 'oauthAuthorize', tags, security, summary: 'Authorize an App',
+        description: "On the store's own host. Answers the consent page, or with PRODIMG_OAUTH_AUTO_APPROVE=1 redirects at once to the redirect URI with `code`, `shop`, `state`, `timestamp` and `hmac` (hex HMAC-SHA256 of the others, in Go's query encoding, keyed by the client secret).",
+        parameters: query,
+        responses: { 200: page('the consent page'), 302: redirect('approved: back to the app with the code'), 400: page('refused: the page names the problem; never a redirect') },
+      },
+      post: {
+        operationId: 'oauthDecide', tags, security, summary: "Approve or Deny an App",
+        description: 'What the consent page posts: the same fields and `decision` (`approve` or `deny`, which redirects with `error=access_denied`).',
+        requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: plain(Type.Object({ ...AuthorizeFields, decision: Type.Union([Type.Literal('approve'), Type.Literal('deny')]) })) } } },
+        responses: { 302: redirect('back to the app, with the code or with error=access_denied'), 400: page('refused: the page names the problem') },
+      },
+    },
+    '/admin/oauth/token': {
+      post: {
+        operationId: 'oauthToken', tags, security, summary: 'Get an Access Token',
+        description: "On the store's own host: a code (once, within 10 minutes) or a refresh token (once) for an access token that expires after PRODIMG_OAUTH_TOKEN_TTL_SECONDS.",
+        requestBody: form(plain(Type.Union([AuthorizationCodeGrant, RefreshTokenGrant]))),
+        responses: {
+          200: { description: 'the tokens', content: { 'application/json': { schema: plain(TokenAnswerSchema) } } },
+          400: tokenError('invalid_request, invalid_grant or unsupported_grant_type'),
+          401: tokenError('invalid_client: the client id or secret is wrong'),
+        },
+      },
+    },
+  };
+}
