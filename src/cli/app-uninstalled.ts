@@ -3,6 +3,7 @@ import { shopJson } from '../contract/operations/shop.js';
 import type { Shop } from '../domain/entities.js';
 import type { Schema } from '../storage/schema.js';
 import { recordEvent } from '../storage/webhook-outbox.js';
+import { KyselyWebhookRepository } from '../storage/webhook-repository.js';
 
 /**
  * After an uninstall: an `app/uninstalled` event, `{"shop":{...}}`, to that app's own subscriptions
@@ -12,6 +13,6 @@ import { recordEvent } from '../storage/webhook-outbox.js';
 export function announceUninstall(db: Kysely<Schema>, baseDomain: string, now: () => string) {
   return async (shop: Shop, clientId: string): Promise<void> => {
     await recordEvent(db, shop.id, 'app/uninstalled', { shop: shopJson(shop, baseDomain) }, now(), clientId);
-    await db.deleteFrom('webhook_subscriptions').where('shop_id', '=', shop.id).where('app_id', '=', clientId).execute();
+    await new KyselyWebhookRepository(db).deleteOfApp(shop.id, clientId);
   };
 }

@@ -62,7 +62,8 @@ const form = (schema: unknown) => ({ required: true, content: { 'application/x-w
 export function oauthPaths(plain: (schema: unknown) => Json): Record<string, Json> {
   const tags = ['OAuth'];
   const security: unknown[] = [];
-  const query = Object.entries(AuthorizeFields).map(([name, schema]) => ({ name, in: 'query', required: name !== 'scope' && name !== 'state', schema: plain(schema) }));
+  const required: readonly string[] = Type.Object(AuthorizeFields).required ?? [];
+  const query = Object.entries(AuthorizeFields).map(([name, schema]) => ({ name, in: 'query', required: required.includes(name), schema: plain(schema) }));
   const tokenError = (description: string) => ({ description, content: { 'application/json': { schema: plain(OAuthErrorSchema) } } });
   return {
     '/admin/oauth/authorize': {

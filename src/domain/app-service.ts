@@ -33,7 +33,8 @@ export class OAuthError extends Error {
 
 /** What the authorize step was asked, checked: the consent page shows it, approving it issues a code. */
 export interface AuthorizeRequest {
-  app: App;
+  /** With its sealed secret, which signs the callback. */
+  app: App & { sealedSecret: string };
   shop: Shop;
   scopes: Scope[];
   redirectUri: string;
@@ -140,7 +141,7 @@ export class AppService {
     const code = generateToken();
     await this.apps.saveCode(hashToken(code), { clientId: app.client_id, shopId: shop.id, scopes: request.scopes, expiresAt: this.now() + this.settings.codeTtlMs, redirectUri: request.redirectUri });
     const params = { code, shop: this.shopHost(shop), state: request.state, timestamp: String(seconds(this.now())) };
-    return withQuery(request.redirectUri, params, await this.secretOf(app.client_id));
+    return withQuery(request.redirectUri, params, this.secrets.open(app.sealedSecret));
   }
 
   /** Refusal by the merchant: back to the app with `error=access_denied`, as OAuth 2.0 says. */
@@ -220,12 +221,6 @@ export class AppService {
 
   private shopHost(shop: Shop): string {
     return `${shop.subdomain}.${this.settings.baseDomain}`;
-  }
-
-  private async secretOf(clientId: string): Promise<string> {
-    const app = await this.apps.find(clientId);
-    if (!app) throw new OAuthError('invalid_client', `no app has the client_id "${clientId}"`);
-    return this.secrets.open(app.sealedSecret);
   }
 
   private async secretMatches(sealed: string, given: string): Promise<boolean> {

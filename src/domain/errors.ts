@@ -51,7 +51,6 @@ export const imageNotFound = () => new DomainError('ImageNotFound');
 export const routeNotFound = () => new DomainError('RouteNotFound');
 export const validation = (messages: readonly string[]) => new DomainError('Validation', messages);
 export const payloadTooLarge = (why: string) => new DomainError('PayloadTooLarge', [why]);
-export const rateLimited = (retryAfterSeconds: number, why: string) => new DomainError('RateLimited', [String(retryAfterSeconds), why]);
 export const overloaded = (why: string) => new DomainError('Overloaded', [why]);
 export const insufficientStorage = (why: string) => new DomainError('InsufficientStorage', [why]);
 export const shuttingDown = () => new DomainError('ShuttingDown');

@@ -52,4 +52,6 @@ export interface WebhookRepository {
   update(shopId: string, id: string, patch: WebhookPatch, now: string): Promise<WebhookSubscription | null>;
   /** False when missing; its deliveries not yet made are marked failed ("subscription deleted"). */
   delete(shopId: string, id: string, now: string): Promise<boolean>;
+  /** An uninstalled app's subscriptions for the store go; deliveries already made for them (its `app/uninstalled`) are still sent. */
+  deleteOfApp(shopId: string, appId: string): Promise<void>;
 }

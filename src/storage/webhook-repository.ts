@@ -71,6 +71,10 @@ export class KyselyWebhookRepository implements WebhookRepository {
       return true;
     });
   }
+
+  async deleteOfApp(shopId: string, appId: string): Promise<void> {
+    await this.db.deleteFrom('webhook_subscriptions').where('shop_id', '=', shopId).where('app_id', '=', appId).execute();
+  }
 }
 
 function toWebhook(row: Pick<Selectable<WebhookSubscriptionsTable>, (typeof ANSWERED)[number]>): WebhookSubscription {

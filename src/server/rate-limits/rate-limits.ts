@@ -1,5 +1,5 @@
 import type { Grant } from '../../domain/entities.js';
-import { DomainError, rateLimited } from '../../domain/errors.js';
+import { DomainError } from '../../domain/errors.js';
 import type { WithAnswerHeaders } from '../admission.js';
 import type { BucketDecision, Buckets, RateLimitSettings } from './buckets.js';
 
@@ -14,7 +14,7 @@ export class RateLimitRefusal extends DomainError implements WithAnswerHeaders {
     why: string,
     readonly answerHeaders: readonly string[],
   ) {
-    super('RateLimited', rateLimited(decision.retryAfterSeconds, why).messages);
+    super('RateLimited', [String(decision.retryAfterSeconds), why]);
   }
 }
 
