@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { parseRateLimits, type RateLimitSettings } from './server/rate-limits/buckets.js';
+import { parseRateLimits, type RateLimitSettings } from './rate-limit-settings.js';
 
 /** Settings read once at start-up from the environment, checked, then frozen. */
 export interface Config {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decide, DEFAULT_RATE_LIMITS, leak, parseRateLimits, type RateLimitSettings } from '../../src/server/rate-limits/buckets.js';
+import { DEFAULT_RATE_LIMITS, parseRateLimits, type RateLimitSettings } from '../../src/rate-limit-settings.js';
+import { decide, leak } from '../../src/server/rate-limits/buckets.js';
 import { MemoryBuckets } from '../../src/server/rate-limits/memory-buckets.js';
 import { RedisBuckets } from '../../src/server/rate-limits/redis-buckets.js';
 

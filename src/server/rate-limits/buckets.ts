@@ -1,23 +1,11 @@
+import type { BucketSize, RateLimitSettings } from '../../rate-limit-settings.js';
+
 /**
  * The platform's rate limits: leaky buckets of requests, one per app and store and one per store
  * shared by all its apps. Each request adds one drop to both; each bucket leaks at its rate; a
  * request that would overflow either is refused (and adds nothing). Settings come from
- * PRODIMG_RATE_LIMIT (`app:40/2,store:80/20`, the reference's numbers, or `off`).
+ * PRODIMG_RATE_LIMIT (rate-limit-settings.ts).
  */
-export interface BucketSize {
-  /** How many requests the bucket holds. */
-  capacity: number;
-  /** How many it leaks per second. */
-  perSecond: number;
-}
-
-export interface RateLimitSettings {
-  app: BucketSize;
-  store: BucketSize;
-}
-
-/** The reference's numbers: 40 per app and store leaking 2 a second, 80 per store leaking 20 a second. */
-export const DEFAULT_RATE_LIMITS: RateLimitSettings = { app: { capacity: 40, perSecond: 2 }, store: { capacity: 80, perSecond: 20 } };
 
 /** Which two buckets a request fills: its app's for its store, and its store's. */
 export interface BucketKeys {
@@ -55,19 +43,4 @@ export function decide(app: number, store: number, settings: RateLimitSettings):
   const wait = Math.max(over(app, settings.app), over(store, settings.store));
   if (wait > 0) return { accepted: false, appLevel: app, storeLevel: store, retryAfterSeconds: Math.max(1, Math.ceil(wait)) };
   return { accepted: true, appLevel: app + 1, storeLevel: store + 1, retryAfterSeconds: 0 };
-}
-
-/**
- * `app:40/2,store:80/20` (a part left out keeps its default), or `off`: null. Throws a message
- * naming the part it cannot read.
- */
-export function parseRateLimits(text: string): RateLimitSettings | null {
-  if (text.trim().toLowerCase() === 'off') return null;
-  const settings = { ...DEFAULT_RATE_LIMITS };
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const match = /^(app|store):(\d{1,6})\/(\d{1,6}(?:\.\d{1,3})?)$/.exec(part);
-    if (!match || Number(match[2]) < 1 || Number(match[3]) <= 0) throw new Error(`"${part}" is not <app|store>:<capacity>/<leak per second>, e.g. app:40/2`);
-    settings[match[1] as 'app' | 'store'] = { capacity: Number(match[2]), perSecond: Number(match[3]) };
-  }
-  return settings;
 }

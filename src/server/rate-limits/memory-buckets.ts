@@ -1,4 +1,5 @@
-import { type BucketDecision, type BucketKeys, type Buckets, decide, leak, type RateLimitSettings } from './buckets.js';
+import { type BucketDecision, type BucketKeys, type Buckets, decide, leak } from './buckets.js';
+import type { RateLimitSettings } from '../../rate-limit-settings.js';
 
 interface Level {
   level: number;

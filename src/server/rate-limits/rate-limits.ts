@@ -1,7 +1,8 @@
 import type { Grant } from '../../domain/entities.js';
 import { DomainError } from '../../domain/errors.js';
 import type { WithAnswerHeaders } from '../admission.js';
-import type { BucketDecision, Buckets, RateLimitSettings } from './buckets.js';
+import type { BucketDecision, Buckets } from './buckets.js';
+import type { RateLimitSettings } from '../../rate-limit-settings.js';
 
 /** The header names the bucket levels are answered in (the reference names none: docs/contract.md). */
 export const APP_LIMIT_HEADER = 'X-Shoplazza-Api-Call-Limit';

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import type { BucketDecision, BucketKeys, Buckets, RateLimitSettings } from './buckets.js';
+import type { BucketDecision, BucketKeys, Buckets } from './buckets.js';
+import type { RateLimitSettings } from '../../rate-limit-settings.js';
 
 /**
  * Both buckets in one atomic script on Redis's own clock, so every server process sharing the Redis
