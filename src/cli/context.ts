@@ -9,9 +9,9 @@ import type { Database } from '../storage/database.js';
 export class UsageError extends Error {}
 
 /** The settings from the environment, checked; touches no file. */
-export function configFromEnv(): Config {
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   try {
-    return loadConfig(process.env);
+    return loadConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;

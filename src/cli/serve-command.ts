@@ -1,7 +1,14 @@
 import cluster from 'node:cluster';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
+import type { RateLimitSettings } from '../rate-limit-settings.js';
 import type { SecretBox } from '../secret-box.js';
+import type { Seed } from '../stand-in/seed-schema.js';
+import type { StandIn } from '../stand-in/stand-in.js';
+import type { Database } from '../storage/database.js';
 import { assertWritable, configFromEnv, openFromEnv, openSecrets, UsageError } from './context.js';
 import { tlsFiles } from './local-tls.js';
 
@@ -13,6 +20,15 @@ interface ServeOptions {
   tlsPort: string;
   tlsCert?: string;
   tlsKey?: string;
+  seed?: string;
+  randomSeed?: string;
+  allowReset?: boolean;
+}
+
+/** Stand-in mode: a seed to start from and go back to, and the /__prodimg routes. */
+interface StandInMode {
+  seedFile: string | undefined;
+  randomSeed: number;
 }
 
 /** HTTPS beside HTTP: its port, and the options that say where its certificate comes from. */
@@ -31,6 +47,11 @@ function parsePort(value: string, option = '--port'): number {
   return port;
 }
 
+function parseRandomSeed(value: string): number {
+  if (!/^\d{1,15}$/.test(value)) throw new UsageError(`--random-seed must be a whole number, got "${value}"`);
+  return Number(value);
+}
+
 function parseWorkers(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new UsageError(`--workers must be an integer from 1 to 64, got "${value}"`);
   return Number(value);
@@ -47,12 +68,17 @@ export function serveCommand(program: Command): void {
     .option('--tls-port <port>', 'port for HTTPS', '8443')
     .option('--tls-cert <file>', 'PEM certificate to serve HTTPS with instead (implies --tls)')
     .option('--tls-key <file>', 'its PEM private key')
+    .option('--seed <file>', 'stand-in mode: start from this seed (.json, .yaml) on a fresh database; implies --allow-reset')
+    .option('--random-seed <n>', 'stand-in mode: the number the ids and tokens a seed does not give are made from', '0')
+    .option('--allow-reset', 'stand-in mode: serve /__prodimg/reset, /__prodimg/requests and /__prodimg/faults (for app test suites)')
     .action(async (opts: ServeOptions) => {
       const port = parsePort(opts.port);
       const workers = parseWorkers(opts.workers);
       const tls = opts.tls || opts.tlsCert || opts.tlsKey ? { port: parsePort(opts.tlsPort, '--tls-port'), ...(opts.tlsCert ? { cert: opts.tlsCert } : {}), ...(opts.tlsKey ? { key: opts.tlsKey } : {}) } : undefined;
+      const standIn = opts.seed !== undefined || opts.allowReset ? { seedFile: opts.seed, randomSeed: parseRandomSeed(opts.randomSeed ?? '0') } : undefined;
+      if (standIn && workers > 1) throw new UsageError('stand-in mode (--seed, --allow-reset) keeps its journal and faults in one process: leave out --workers');
       if (workers > 1 && cluster.isPrimary) return supervise(port, opts.host, workers, tls);
-      return serve(port, opts.host, tls);
+      return serve(port, opts.host, tls, standIn);
     });
 }
 
@@ -88,8 +114,16 @@ function stopWithNpm(stop: (reason: string) => void): void {
 }
 
 /** One server process: listens until SIGTERM/SIGINT, then finishes in-flight requests and closes the database. */
-async function serve(port: number, host: string, tls?: TlsListen): Promise<void> {
-  const settings = configFromEnv();
+async function serve(port: number, host: string, tls?: TlsListen, standInMode?: StandInMode): Promise<void> {
+  // A stand-in reads its seed first (a bad one is a one-line refusal) and runs on a temporary data
+  // directory (removed when it stops) unless PRODIMG_DATA_DIR or DATABASE_URL names one.
+  const seed = standInMode ? await readSeed(standInMode.seedFile) : undefined;
+  const temporary = standInMode && !process.env.PRODIMG_DATA_DIR && !process.env.DATABASE_URL ? mkdtempSync(join(tmpdir(), 'prodimg-stand-in-')) : undefined;
+  const removeTemporary = () => temporary && rmSync(temporary, { recursive: true, force: true });
+  // Offline unless PRODIMG_INGEST=fetch says otherwise, as startProdimg is.
+  const env = standInMode ? { PRODIMG_INGEST: 'off', ...process.env, ...(temporary ? { PRODIMG_DATA_DIR: temporary } : {}) } : process.env;
+  const loaded = configFromEnv(env);
+  const settings = standInMode ? (await import('../stand-in/stand-in-config.js')).standInConfig(loaded) : loaded;
   // A cluster worker's listen goes through the primary, which checked the address already.
   if (cluster.isPrimary) await checkListen(port, host);
   if (cluster.isPrimary && tls) await checkListen(tls.port, host);
@@ -101,17 +135,28 @@ async function serve(port: number, host: string, tls?: TlsListen): Promise<void>
     import('../server/request-log.js'),
   ]);
   let secrets: SecretBox;
+  let standIn: StandIn | undefined;
   try {
     await assertWritable(config, database);
     secrets = await openSecrets(config, database);
+    if (standInMode && seed) standIn = await openStandIn(database, seed, standInMode, config.rateLimits);
   } catch (err) {
     await database.close();
+    removeTemporary();
     throw err;
   }
   const logger = pino({ level: config.logLevel, redact: LOG_REDACTION });
   // Until PRODIMG_CDN_HOST says otherwise, stored images are served from this server's own /cdn.
   let publicAddress = `${host}:${port}`;
-  const app = await buildApp({ config, database, logger, secrets, publicAddress: () => publicAddress, ...(certificate ? { tls: certificate } : {}) });
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  try {
+    app = await buildApp({ config, database, logger, secrets, publicAddress: () => publicAddress, ...(certificate ? { tls: certificate } : {}), ...(standIn ? { standIn } : {}) });
+  } catch (err) {
+    await database.close();
+    removeTemporary();
+    const { SeedError } = await import('../stand-in/seed-error.js');
+    throw err instanceof SeedError ? new UsageError(err.message) : err;
+  }
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -119,6 +164,7 @@ async function serve(port: number, host: string, tls?: TlsListen): Promise<void>
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     await app.close();
     await database.close();
+    removeTemporary();
     logger.info('stopped');
     // A cluster worker's channel to the primary would keep it alive; let go of it to exit.
     if (cluster.isWorker) cluster.worker?.disconnect();
@@ -131,7 +177,9 @@ async function serve(port: number, host: string, tls?: TlsListen): Promise<void>
   if (bound && typeof bound === 'object') publicAddress = `${reachableHost(bound.address)}:${bound.port}`;
   const secure = app.secureServer && tls ? await listenSecure(app.secureServer, tls.port, host) : undefined;
   const https = secure ? { secureAddress: secure, ...(certificate?.caFile ? { trustCa: certificate.caFile } : {}) } : {};
-  logger.info({ address, docs: `${address}/docs`, ...https, database: database.dialect, location: database.location, baseDomain: config.baseDomain }, 'prodimg listening');
+  // A stand-in's line carries what a test needs: the url and the seeded stores' tokens.
+  const standing = standIn ? { url: address, shops: standIn.shops } : {};
+  logger.info({ address, ...standing, docs: `${address}/docs`, ...https, database: database.dialect, location: database.location, baseDomain: config.baseDomain }, 'prodimg listening');
 }
 
 /**
@@ -189,4 +237,26 @@ async function listenSecure(server: import('node:https').Server, port: number, h
   });
   const bound = server.address();
   return typeof bound === 'object' && bound ? `https://${reachableHost(bound.address)}:${bound.port}` : `https://${host}:${port}`;
+}
+
+/** The seed file, checked; none (`--allow-reset` alone): the empty seed, so a reset goes back to no stores. */
+async function readSeed(file: string | undefined): Promise<Seed> {
+  if (file === undefined) return {};
+  const [{ readSeedFile }, { SeedError }] = await Promise.all([import('../stand-in/seed-file.js'), import('../stand-in/seed-error.js')]);
+  try {
+    return readSeedFile(file);
+  } catch (err) {
+    if (err instanceof SeedError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+async function openStandIn(database: Database, seed: Seed, mode: StandInMode, rateLimits: RateLimitSettings | null): Promise<StandIn> {
+  const [{ StandIn }, { requireEmpty }] = await Promise.all([import('../stand-in/stand-in.js'), import('../stand-in/require-empty.js')]);
+  try {
+    await requireEmpty(database, process.env.DATABASE_URL ? 'the database at DATABASE_URL' : `PRODIMG_DATA_DIR (${process.env.PRODIMG_DATA_DIR})`);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return new StandIn({ seed, source: mode.seedFile ? basename(mode.seedFile) : 'the seed', randomSeed: mode.randomSeed, database, rateLimits });
 }

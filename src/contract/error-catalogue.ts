@@ -58,7 +58,12 @@ export const ERROR_CATALOGUE: Readonly<Record<WireErrorCode, CatalogueEntry>> = 
     classic: { status: 429 },
     envelope: { status: 429, code: 'TooManyRequests' },
   },
-  Overloaded: { text: prefixed('Service Unavailable: '), headers: RETRY_SOON, classic: { status: 503 }, envelope: { status: 503, code: 'ServiceUnavailable' } },
+  Overloaded: {
+    text: ([why]) => [`Service Unavailable: ${why}`],
+    headers: ([, seconds = '1']) => ({ 'retry-after': seconds }),
+    classic: { status: 503 },
+    envelope: { status: 503, code: 'ServiceUnavailable' },
+  },
   InsufficientStorage: { text: prefixed('Insufficient Storage: '), classic: { status: 507 }, envelope: { status: 507, code: 'InsufficientStorage' } },
   ShuttingDown: {
     text: words('Service Unavailable: the server is shutting down'),

@@ -22,7 +22,7 @@ export type ErrorCode =
   | 'PayloadTooLarge'
   /** The caller's rate-limit bucket is full: `messages[0]` is the seconds to wait, `messages[1]` which bucket. */
   | 'RateLimited'
-  /** The server is saturated (queues full): `messages[0]` says with what; retry shortly. */
+  /** The server is saturated (queues full): `messages[0]` says with what; retry after `messages[1]` seconds (1 when absent). */
   | 'Overloaded'
   /** The disk (or the database's) is full: `messages[0]` says where. */
   | 'InsufficientStorage'
@@ -51,7 +51,8 @@ export const imageNotFound = () => new DomainError('ImageNotFound');
 export const routeNotFound = () => new DomainError('RouteNotFound');
 export const validation = (messages: readonly string[]) => new DomainError('Validation', messages);
 export const payloadTooLarge = (why: string) => new DomainError('PayloadTooLarge', [why]);
-export const overloaded = (why: string) => new DomainError('Overloaded', [why]);
+export const overloaded = (why: string, retryAfterSeconds?: number) =>
+  new DomainError('Overloaded', retryAfterSeconds === undefined ? [why] : [why, String(retryAfterSeconds)]);
 export const insufficientStorage = (why: string) => new DomainError('InsufficientStorage', [why]);
 export const shuttingDown = () => new DomainError('ShuttingDown');
 export const databaseUnavailable = () => new DomainError('DatabaseUnavailable');

@@ -87,12 +87,23 @@ export class ShopService {
     if (unknown.length > 0 || scopes.length === 0) {
       throw validation([`Scopes must be a comma-separated list of ${SCOPES.join(', ')}; got "${scopes.join(',')}"`]);
     }
+    return this.issue(subdomain, generateToken(), scopes, options.rateLimited ?? false);
+  }
+
+  /**
+   * A token whose value the caller chose: only a stand-in's seed makes these, so an app's test
+   * fixtures can name their token. The value must not be one another token already has.
+   */
+  async createFixedToken(subdomain: string, token: string, scopes: readonly Scope[]): Promise<{ token: string; id: string; shop: Shop; scopes: Scope[] }> {
+    return this.issue(subdomain, token, scopes, false);
+  }
+
+  private async issue(subdomain: string, token: string, scopes: readonly string[], rateLimited: boolean) {
     const shop = await this.shops.find(subdomain);
     if (!shop) throw validation([`No store with subdomain ${subdomain}`]);
-    const token = generateToken();
     const unique = [...new Set(scopes)] as Scope[];
     const id = newTokenPublicId();
-    await this.tokens.create(shop.id, hashToken(token), unique, this.clock(), id, { rateLimited: options.rateLimited ?? false });
+    await this.tokens.create(shop.id, hashToken(token), unique, this.clock(), id, { rateLimited });
     return { token, id, shop, scopes: unique };
   }
 }

@@ -54,6 +54,7 @@ import { webhookBindings } from './routes/webhooks.js';
 import { createHttpServer } from './server-lifecycle.js';
 import { sweepOnStartup } from './startup-sweep.js';
 import { wireContexts } from './wire-context.js';
+import type { StandIn } from '../stand-in/stand-in.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -78,6 +79,8 @@ export interface AppOptions {
   secrets?: SecretSealer;
   /** HTTPS too, with this certificate (`app.secureServer`; serve listens on it). */
   tls?: { cert: string; key: string };
+  /** Stand-in mode (`--allow-reset`, `startProdimg`): its seed, ids, journal, faults and /__prodimg routes. */
+  standIn?: StandIn;
 }
 
 /** Composition root: wires storage, services and routes into one Fastify app. Nothing is global. */
@@ -85,7 +88,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options;
   const clock = options.clock ?? systemClock;
   const cache = new ReadCache();
-  const repositories = createRepositories(database, cache);
+  const repositories = createRepositories(database, cache, options.standIn?.ids);
   const stored = openBlobStore(config, database);
   const blobs =
     config.blobCacheBytes > 0 ? createMemoryCachedBlobStore(stored, { maxBytes: config.blobCacheBytes, maxItemBytes: 1024 * 1024 }) : stored;
@@ -123,12 +126,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path), stored);
   const rateLimits = openRateLimits(config, options.logger);
   const admission = new Admission(new AuthService(repositories.tokens, config.baseDomain, new GrantCache(config.authCacheMs)), rateLimits);
+  const products = new ProductService(repositories.products, ingestor, files, clock);
+  const shops = new ShopService(repositories.shops, repositories.tokens, clock);
   const bindings = [
     ...productImageBindings(new ImageService(repositories.images, ingestor, files, clock)),
-    ...productBindings(new ProductService(repositories.products, ingestor, files, clock)),
+    ...productBindings(products),
     ...variantBindings(new VariantService(repositories.variants, clock)),
     ...accessScopeBindings(),
-    ...shopBindings(new ShopService(repositories.shops, repositories.tokens, clock), config.baseDomain),
+    ...shopBindings(shops, config.baseDomain),
     ...webhookBindings(new WebhookService(repositories.webhooks, (address) => config.allowPrivateSources || !hasForbiddenLiteralHost(address), clock)),
   ];
   const fastRead = config.readCache
@@ -149,6 +154,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.tls ? { tls: options.tls } : {}),
   });
   app.decorate('fastRead', fastRead);
+  // Before any other hook or route: its faults come first, and its journal sees every request.
+  if (options.standIn) await options.standIn.attach(app, { shops, products, blobs: stored });
 
   // Cached reads are switched on only while this feed keeps them true to other processes' writes.
   if (config.readCache) {

@@ -8,12 +8,14 @@ import { changeProduct, type ProductChanges } from './product-changes.js';
 import { lockProduct } from './product-lock.js';
 import type { Schema } from './schema.js';
 import { linkVariants, unlinkImages } from './variant-repository.js';
+import type { RecordIds } from './record-ids.js';
 
 export class KyselyImageRepository implements ImageRepository {
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly hot: HotReads,
     private readonly changes: ProductChanges,
+    private readonly ids: RecordIds,
   ) {}
 
   async list(shopId: string, productId: string): Promise<Image[] | null> {
@@ -80,7 +82,7 @@ export class KyselyImageRepository implements ImageRepository {
           .where('position', '>=', position)
           .execute();
       }
-      const row = newImageRow(productId, position, image, now);
+      const row = newImageRow(this.ids.next('image'), productId, position, image, now);
       await trx.insertInto('images').values({ ...row, shop_id: shopId }).execute();
       await linkVariants(trx, productId, row.id, image.variant_ids ?? [], now);
       return row;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { handleFromTitle } from '../domain/handle.js';
 import { validation } from '../domain/errors.js';
@@ -14,6 +13,7 @@ import { lockProduct } from './product-lock.js';
 import type { ProductsTable, Schema } from './schema.js';
 import { loadCatalogues, unlinkImages, writeCatalogue } from './variant-repository.js';
 import { defaultVariants } from '../domain/variant-rules.js';
+import type { RecordIds } from './record-ids.js';
 
 const variantLabel = (index: number) => `Variant ${index + 1}: `;
 type StoredImage = NewImage & { path?: string };
@@ -22,12 +22,13 @@ export class KyselyProductRepository implements ProductRepository {
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly changes: ProductChanges,
+    private readonly ids: RecordIds,
   ) {}
 
   create(shopId: string, input: NewProduct, now: string): Promise<ProductWithImages> {
     return this.db.transaction().execute(async (trx) => {
       const row: ProductRow = {
-        id: randomUUID(),
+        id: this.ids.next('product'),
         title: input.title,
         handle: input.handle ?? handleFromTitle(input.title),
         description: input.description,
@@ -40,10 +41,10 @@ export class KyselyProductRepository implements ProductRepository {
         need_variant_image: input.need_variant_image ? 1 : 0,
       };
       await trx.insertInto('products').values({ ...row, shop_id: shopId }).execute();
-      const images = await insertImages(trx, shopId, row.id, input.images, 1, now);
+      const images = await insertImages(trx, shopId, row.id, input.images, 1, now, this.ids);
       const options = input.options ?? [];
       const entries = input.variants && input.variants.length > 0 ? input.variants : defaultVariants(options);
-      await writeCatalogue(trx, shopId, row.id, { entries, options }, now, variantLabel);
+      await writeCatalogue(trx, shopId, row.id, { entries, options }, now, variantLabel, this.ids);
       const catalogue = (await loadCatalogues(trx, [row.id], images)).get(row.id)!;
       await this.changes.events.record(trx, shopId, row.id, 'products/create', now);
       return { ...toProduct(row), images, ...catalogue };
@@ -113,12 +114,12 @@ export class KyselyProductRepository implements ProductRepository {
       if (Object.keys(changes).length > 0) {
         await trx.updateTable('products').set(changes).where('id', '=', productId).execute();
       }
-      if (images) await replaceImages(trx, shopId, productId, images, now);
+      if (images) await replaceImages(trx, shopId, productId, images, now, this.ids);
       if (variants || options) {
         const entries =
           variants ??
           (await trx.selectFrom('variants').select('id').where('product_id', '=', productId).orderBy('position').execute()).map((row) => ({ id: row.id }));
-        await writeCatalogue(trx, shopId, productId, { entries, options }, now, variantLabel);
+        await writeCatalogue(trx, shopId, productId, { entries, options }, now, variantLabel, this.ids);
       }
       await this.changes.events.record(trx, shopId, productId, 'products/update', now);
       return true;
@@ -170,8 +171,9 @@ async function insertImages(
   images: readonly StoredImage[],
   firstPosition: number,
   now: string,
+  ids: RecordIds,
 ): Promise<Image[]> {
-  const rows = images.map((image, index) => newImageRow(productId, firstPosition + index, image, now));
+  const rows = images.map((image, index) => newImageRow(ids.next('image'), productId, firstPosition + index, image, now));
   if (rows.length > 0) {
     await trx.insertInto('images').values(rows.map((row) => ({ ...row, shop_id: shopId }))).execute();
   }
@@ -185,6 +187,7 @@ async function replaceImages(
   productId: string,
   images: readonly ProductImageEntry[],
   now: string,
+  ids: RecordIds,
 ): Promise<void> {
   const existing = new Set(
     (await trx.selectFrom('images').select('id').where('product_id', '=', productId).execute()).map((row) => row.id),
@@ -201,7 +204,7 @@ async function replaceImages(
     const { id, ...fields } = image;
     if (id === undefined) {
       const created = { src: fields.src ?? '', alt: fields.alt ?? '', width: fields.width ?? 0, height: fields.height ?? 0, path: fields.path };
-      await insertImages(trx, shopId, productId, [created], index + 1, now);
+      await insertImages(trx, shopId, productId, [created], index + 1, now, ids);
       continue;
     }
     await trx

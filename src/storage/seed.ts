@@ -70,7 +70,7 @@ export async function seedImages(
     for (let position = 1; position <= count; position++) {
       const m = result.images + position;
       const fields = { src: `https://img.example.com/seed/${m}.jpg`, path: `${m}.jpg`, width: 800, height: 600, alt: '' };
-      const image: ImagesTable = { shop_id: shopId, ...newImageRow(product.id, position, fields, now) };
+      const image: ImagesTable = { shop_id: shopId, ...newImageRow(randomUUID(), product.id, position, fields, now) };
       images.push(valuesOf(IMAGE_ROW, image));
       if (result.productId === '' && count === perProduct) result.imageId ||= image.id;
     }

@@ -1,20 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { NotifyChange } from './database-dialect.js';
 import type { Shop } from '../domain/entities.js';
 import type { ShopDetails } from '../domain/shop-details.js';
 import type { ShopRepository } from '../domain/ports.js';
 import type { Schema, ShopsTable } from './schema.js';
+import type { RecordIds } from './record-ids.js';
 
 export class KyselyShopRepository implements ShopRepository {
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly notify: NotifyChange,
+    private readonly ids: RecordIds,
   ) {}
 
   async create(shop: { subdomain: string; name: string } & ShopDetails, now: string): Promise<Shop> {
     const { subdomain, name, email, currency, timezone } = shop;
-    const row: Selectable<ShopsTable> = { id: randomUUID(), subdomain, name, active: 1, email, currency, timezone, created_at: now, updated_at: now };
+    const row: Selectable<ShopsTable> = { id: this.ids.next('shop'), subdomain, name, active: 1, email, currency, timezone, created_at: now, updated_at: now };
     await this.db.insertInto('shops').values(row).execute();
     return toShop(row);
   }

@@ -8,6 +8,7 @@ import { DEFAULT_TITLE, optionValues, VARIANT_DEFAULTS, variantProblems, variant
 import { changeProduct, type ProductChanges } from './product-changes.js';
 import { lockProduct } from './product-lock.js';
 import type { Schema } from './schema.js';
+import type { RecordIds } from './record-ids.js';
 
 /** The variant columns: its fields in API order (its image is answered from the images table). */
 export const VARIANT_COLUMNS = VARIANT_FIELDS;
@@ -65,6 +66,7 @@ export async function writeCatalogue(
   change: { entries: readonly ProductVariantEntry[]; options?: readonly NewOption[] | undefined; touched?: ReadonlySet<number> },
   now: string,
   label: (index: number) => string,
+  ids: RecordIds,
 ): Promise<string[]> {
   const [currentOptions, currentRows, imageRows] = await Promise.all([
     trx.selectFrom('product_options').select(['id', 'position', 'name', 'value_list']).where('product_id', '=', productId).orderBy('position').execute(),
@@ -84,7 +86,7 @@ export async function writeCatalogue(
       return;
     }
     if (fields.image_id && !imageIds.has(fields.image_id)) problems.push(`${label(index)}Image ${fields.image_id} does not belong to this product`);
-    const base: VariantRow = existing ?? { id: randomUUID(), product_id: productId, title: '', ...VARIANT_DEFAULTS, position: 0, created_at: now, updated_at: now };
+    const base: VariantRow = existing ?? { id: ids.next('variant'), product_id: productId, title: '', ...VARIANT_DEFAULTS, position: 0, created_at: now, updated_at: now };
     const next: VariantRow = { ...base, ...fields, position: index + 1 };
     next.title = variantTitle(next);
     // Only a variant the request is about gets a new updated_at; one that just moves or is retitled keeps its own.
@@ -105,7 +107,7 @@ export async function writeCatalogue(
     else if (!stored) {
       await trx
         .insertInto('product_options')
-        .values({ id: randomUUID(), shop_id: shopId, product_id: productId, position: k + 1, name: option.name, value_list: JSON.stringify(option.values) })
+        .values({ id: ids.next('option'), shop_id: shopId, product_id: productId, position: k + 1, name: option.name, value_list: JSON.stringify(option.values) })
         .execute();
     } else if (stored.name !== option.name || stored.value_list !== JSON.stringify(option.values)) {
       await trx.updateTable('product_options').set({ name: option.name, value_list: JSON.stringify(option.values) }).where('id', '=', stored.id).execute();
@@ -157,6 +159,7 @@ export class KyselyVariantRepository implements VariantRepository {
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly changes: ProductChanges,
+    private readonly ids: RecordIds,
   ) {}
 
   async list(shopId: string, productId: string): Promise<Variant[] | null> {
@@ -181,7 +184,7 @@ export class KyselyVariantRepository implements VariantRepository {
       const entries: ProductVariantEntry[] = ids.map((existing) => ({ id: existing }));
       const at = insertPosition(input.position, ids.length) - 1;
       entries.splice(at, 0, input);
-      const written = await writeCatalogue(trx, shopId, productId, { entries, touched: new Set() }, now, () => '');
+      const written = await writeCatalogue(trx, shopId, productId, { entries, touched: new Set() }, now, () => '', this.ids);
       return written[at]!;
     });
     return id === null ? null : this.get(shopId, id);
@@ -200,7 +203,7 @@ export class KyselyVariantRepository implements VariantRepository {
         entries.splice(movePosition(input.position, ids.length) - 1, 0, moved!);
       }
       const at = entries.findIndex((entry) => entry.id === variantId);
-      await writeCatalogue(trx, shopId, owner.product_id, { entries, touched: new Set([at]) }, now, () => '');
+      await writeCatalogue(trx, shopId, owner.product_id, { entries, touched: new Set([at]) }, now, () => '', this.ids);
       return variantId;
     });
     return done === null ? null : this.get(shopId, variantId);
@@ -210,7 +213,7 @@ export class KyselyVariantRepository implements VariantRepository {
     const result = await this.change(shopId, productId, now, async (trx, ids) => {
       if (!ids.includes(variantId)) return 'no-variant' as const;
       const entries = ids.filter((id) => id !== variantId).map((id) => ({ id }));
-      await writeCatalogue(trx, shopId, productId, { entries, touched: new Set() }, now, () => '');
+      await writeCatalogue(trx, shopId, productId, { entries, touched: new Set() }, now, () => '', this.ids);
       return 'deleted' as const;
     });
     return result ?? 'no-product';

@@ -1,16 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { NewWebhook, WebhookPage, WebhookPatch, WebhookRepository, WebhookSubscription, WebhookTopic } from '../domain/webhooks.js';
 import type { Schema, WebhookSubscriptionsTable } from './schema.js';
+import { randomIds, type RecordIds } from './record-ids.js';
 
 const ANSWERED = ['id', 'topic', 'address', 'format', 'created_at', 'updated_at'] as const;
 
 export class KyselyWebhookRepository implements WebhookRepository {
-  constructor(private readonly db: Kysely<Schema>) {}
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly ids: RecordIds = randomIds,
+  ) {}
 
   async create(shopId: string, webhook: NewWebhook, now: string): Promise<WebhookSubscription> {
     const row = {
-      id: randomUUID(),
+      id: this.ids.next('webhook'),
       shop_id: shopId,
       app_id: webhook.appId,
       topic: webhook.topic,

@@ -69,10 +69,14 @@ export class RateLimits {
     const { app, store } = this.settings;
     const headers = [APP_LIMIT_HEADER, `${Math.ceil(decision.appLevel)}/${app.capacity}`, STORE_LIMIT_HEADER, `${Math.ceil(decision.storeLevel)}/${store.capacity}`];
     if (decision.accepted) return headers;
-    const appFull = decision.appLevel + 1 > app.capacity;
-    const why = appFull
-      ? `the app's bucket for this store is full (${app.capacity} requests, leaking ${app.perSecond} per second); retry after ${decision.retryAfterSeconds} s`
-      : `the store's bucket is full (${store.capacity} requests, leaking ${store.perSecond} per second); retry after ${decision.retryAfterSeconds} s`;
-    throw new RateLimitRefusal(decision, why, headers);
+    const full = decision.appLevel + 1 > app.capacity ? 'app' : 'store';
+    throw new RateLimitRefusal(decision, bucketFull(full, this.settings, decision.retryAfterSeconds), headers);
   }
+}
+
+/** Why a 429 refuses: which bucket is full, its size and leak, and when to retry. */
+export function bucketFull(which: 'app' | 'store', settings: RateLimitSettings, retryAfterSeconds: number): string {
+  const { capacity, perSecond } = settings[which];
+  const bucket = which === 'app' ? "the app's bucket for this store" : "the store's bucket";
+  return `${bucket} is full (${capacity} requests, leaking ${perSecond} per second); retry after ${retryAfterSeconds} s`;
 }
