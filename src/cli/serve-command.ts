@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { RateLimitSettings } from '../rate-limit-settings.js';
 import type { SecretBox } from '../secret-box.js';
@@ -258,5 +258,5 @@ async function openStandIn(database: Database, seed: Seed, mode: StandInMode, ra
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return new StandIn({ seed, source: mode.seedFile ? basename(mode.seedFile) : 'the seed', randomSeed: mode.randomSeed, database, rateLimits });
+  return new StandIn({ seed, source: mode.seedFile ?? 'the seed', randomSeed: mode.randomSeed, database, rateLimits });
 }

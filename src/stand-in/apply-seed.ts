@@ -59,9 +59,9 @@ async function seedShop(shop: SeedShop, place: string, { shops, products, ids }:
   }
   for (const [j, product] of (shop.products ?? []).entries()) {
     const entry = product as Fields;
-    const where = `${place}.products[${j}]${typeof entry.title === 'string' ? ` (${JSON.stringify(entry.title)})` : ''}`;
+    const where = `${place}.products[${j}]`;
     const input = plannedProduct(entry, where, ids, source);
-    await inPlace(source, where, async () => {
+    await inPlace(source, `${where}${typeof entry.title === 'string' ? ` (${JSON.stringify(entry.title)})` : ''}`, async () => {
       await products.create(created.id, parseProductCreate({ product: input }));
       const unused = ids.unused();
       if (unused.length > 0) throw new DomainError('Validation', unused.map(({ kind, ids: left }) => `${left.length} ${kind} id(s) given were not used: ${left.join(', ')}`));

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { validation } from '../domain/errors.js';
 import { FaultSchema, type FaultSpec } from './faults.js';
+import { schemaProblems } from './schema-problems.js';
 import type { StandIn } from './stand-in.js';
 
 /** The stand-in's own paths; nothing else of the API starts with it. */
@@ -49,10 +50,7 @@ export function registerStandInRoutes(app: FastifyInstance, standIn: StandIn): v
 
 function readFaults(body: unknown): FaultSpec[] {
   if (!Value.Check(FaultBody, body)) {
-    const list = Array.isArray(body) ? body : [body];
-    const problems = list.flatMap((item, i) =>
-      [...Value.Errors(FaultSchema, item)].map((error) => `${Array.isArray(body) ? `[${i}]` : 'fault'}${error.path.replace(/^\//, '.')}: ${error.value === undefined ? 'is required' : error.message.toLowerCase()}`),
-    );
+    const problems = Array.isArray(body) ? body.flatMap((item, i) => schemaProblems(FaultSchema, item, `[${i}]`)) : schemaProblems(FaultSchema, body, 'fault');
     throw validation(problems.length > 0 ? problems : ['the body must be a fault object or a list of them']);
   }
   const specs = Array.isArray(body) ? body : [body];
