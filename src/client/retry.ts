@@ -28,6 +28,7 @@ export function retryWait(status: number, retryAfter: string | null, attempt: nu
 
 function retryAfterMs(value: string, now: number): number | undefined {
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
+  // Only the HTTP date form ("Thu, 01 Jan 2026 00:00:05 GMT"): Date.parse takes "-1" for a year too.
+  const date = /^[A-Z][a-z]{2}, /.test(value) ? Date.parse(value) : NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
