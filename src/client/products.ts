@@ -17,7 +17,8 @@ export function productsResource(send: Send) {
     async *iterate(query: Omit<ProductListQuery, 'pre_cursor'> = {}): AsyncGenerator<ListedProduct, void, undefined> {
       let page = await list(query);
       yield* page.products;
-      while (page.cursor !== '') {
+      // '' on the last page; a missing cursor ends it too, rather than asking for the first page again.
+      while (page.cursor) {
         page = await list({ ...query, cursor: page.cursor });
         yield* page.products;
       }
