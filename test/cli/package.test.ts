@@ -55,6 +55,15 @@ describe.skipIf(!BUILT)('the packed package, installed as a dependency (needs `n
     expect(files.filter((file) => file.startsWith('package/test/') || file.startsWith('package/src/'))).toEqual([]);
   });
 
+  it("holds the client's declarations, and the installed package answers `import 'prodimg/client'`", () => {
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+    expect(files).toEqual(expect.arrayContaining(['package/dist/client/index.js', 'package/dist/client/index.d.ts', 'package/dist/client/types.d.ts']));
+    const script = "import { createClient } from 'prodimg/client'; console.log(Object.keys(createClient({ shop: 'store123', token: 't' })).join(','))";
+    const res = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: app, encoding: 'utf8', timeout: WAIT_MS });
+    expect(res.stderr).toBe('');
+    expect(res.stdout.trim()).toBe('images,products,variants');
+  });
+
   it('answers `npx prodimg --help` and `--version`', () => {
     const help = spawnSync('npx', ['prodimg', '--help'], { cwd: app, encoding: 'utf8', timeout: WAIT_MS });
     expect(help.stderr).not.toContain('not built yet');
