@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +69,7 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
     const all = usages();
     expect(all.map((usage) => usage.words.filter((word) => !word.startsWith('-') && !/^[<A-Z0-9"]/.test(word)).slice(0, 2).join(' '))).toEqual([
       'serve',
+      'serve',
       'shops create',
       'shops list',
       'shops activate',
@@ -91,6 +92,8 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
       'openapi',
       '',
     ]);
+    const seedFile = join(dataDir, 'fixtures.json');
+    writeFileSync(seedFile, JSON.stringify({ shops: [{ subdomain: 'seeded', tokens: [{ token: 'readme-token' }], products: [{ title: 'Seeded' }] }] }));
     // A store of its own for `shops delete`, so that the lines after it still have theirs.
     expect((await run(['shops', 'create', 'doomed'])).status).toBe(0);
     let tokenId = '';
@@ -102,12 +105,23 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
       const port = args.indexOf('--port');
       expect(port).toBeGreaterThan(0);
       args.splice(port, 2);
-      const server = await startServe(env(), args.slice(1));
+      // Stand-in mode starts from its seed on a fresh temporary database: the environment names none.
+      const standIn = args.includes('--seed');
+      const { PRODIMG_DATA_DIR: _d, DATABASE_URL: _u, ...bare } = env();
+      const server = await startServe(standIn ? bare : env(), args.slice(1));
       try {
         expect((await fetch(`${server.base}/healthz`)).status).toBe(200);
         // "one JSON log line per request"
         await server.waitForLog('request');
         expect(server.logs.find((entry) => entry.msg === 'request')).toMatchObject({ url: '/healthz', status: 200 });
+        if (standIn) {
+          // "a fresh database seeded from the file, /__prodimg/reset, /requests, /faults"
+          const count = () => fetch(`${server.base}/openapi/2022-01/products/count`, { headers: { 'Access-Token': 'readme-token' } }).then((res) => res.json());
+          expect(await count()).toEqual({ count: 1 });
+          expect((await fetch(`${server.base}/__prodimg/faults`)).status).toBe(200);
+          expect((await fetch(`${server.base}/__prodimg/requests`)).status).toBe(200);
+          expect((await fetch(`${server.base}/__prodimg/reset`, { method: 'POST' })).status).toBe(200);
+        }
         server.child.kill('SIGTERM');
         expect(await within(server.exited, 'serve to exit after SIGTERM')).toEqual({ code: 0, signal: null });
       } finally {
@@ -133,6 +147,8 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
               ? clientId
               : word === 'N'
                 ? '3'
+                : word === '<file>'
+                  ? seedFile
                 : word === 'URL'
                   ? 'https://app.example/oauth'
                   : word,

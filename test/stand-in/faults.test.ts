@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ApiError, createClient, type RetryEvent } from '../../src/client/index.js';
 import { startProdimg, type ProdimgStandIn } from '../../src/index.js';
 import { call } from './stand-in-support.js';
 
@@ -87,5 +88,21 @@ describe('fault injection', () => {
       expect(await res.json(), JSON.stringify(body)).toEqual({ errors });
     }
     expect(server.requests()).toEqual([]);
+  });
+
+  it.each(['2022-01', '2026-01'])('through the typed client (%s): a 429 is retried after its Retry-After and succeeds; a 500 is an ApiError with the platform body', async (version) => {
+    const retries: RetryEvent[] = [];
+    const client = createClient({ baseUrl: server.url, token: TOKEN, version, onRetry: (retry) => retries.push(retry) });
+    server.fault({ method: 'GET', path: `/openapi/${version}/products/*/images`, status: 429, times: 2, retry_after: 1 });
+    expect(await client.images.list(product)).toEqual([]);
+    expect(retries.map((retry) => retry.status)).toEqual([429, 429]);
+    expect(server.requests().map((entry) => entry.status)).toEqual([429, 429, 200]);
+
+    server.fault({ method: 'POST', path: `/openapi/${version}/products`, status: 500 });
+    const failure = await client.products.create({ title: 'Never' }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApiError);
+    const body = version === '2022-01' ? { errors: ['Internal Server Error'] } : { code: 'InternalError', message: 'Internal Server Error' };
+    expect(failure).toMatchObject({ status: 500, errors: ['Internal Server Error'], body, requestId: server.requests().at(-1)!.request_id });
+    expect(await client.products.count()).toBe(1);
   });
 });
