@@ -244,7 +244,7 @@ async function readSeed(file: string | undefined): Promise<Seed> {
   if (file === undefined) return {};
   const [{ readSeedFile }, { SeedError }] = await Promise.all([import('../stand-in/seed-file.js'), import('../stand-in/seed-error.js')]);
   try {
-    return readSeedFile(file);
+    return await readSeedFile(file);
   } catch (err) {
     if (err instanceof SeedError) throw new UsageError(err.message);
     throw err;

@@ -10,7 +10,7 @@ import { type ImageIngestor, passthroughIngestor } from '../domain/ingest.js';
 import { hasForbiddenLiteralHost } from '../imaging/address-guard.js';
 import type { BlobStore } from '../imaging/blob-store.js';
 import type { CdnService } from '../imaging/cdn-service.js';
-import { createFetchIngestor, type FetchIngestor, type FetchIngestorOptions } from '../imaging/fetch-ingestor.js';
+import type { FetchIngestor, FetchIngestorOptions } from '../imaging/fetch-ingestor.js';
 import { createImageFiles } from '../imaging/image-files.js';
 import { configureSharp } from '../imaging/image-transform.js';
 import { createKeptBytes, type KeptBytes } from '../imaging/kept-bytes.js';
@@ -32,7 +32,7 @@ import { SigningSecrets } from '../storage/signing-secrets.js';
 import { WebhookDeliveries } from '../storage/webhook-deliveries.js';
 import type { WireContext } from '../contract/library-src.js';
 import { DeliveryWorker } from './webhooks/delivery-worker.js';
-import { createWebhookSender } from './webhooks/webhook-sender.js';
+import { lazyWebhookSender } from './webhooks/lazy-webhook-sender.js';
 import { Admission } from './admission.js';
 import { FastRead } from './fast-read/fast-read.js';
 import { registerCors } from './cors.js';
@@ -120,11 +120,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(stored.hardLink ? { link: (name: string, target: string) => stored.hardLink!(name, target) } : {}),
   });
   // The durable store, not the memory cache: a file is reused only if it is really there.
-  const fetching = !options.ingestor && config.ingest === 'fetch' ? fetchIngestor(config, stored, renderOwn, { downloads, decodes, kept }) : null;
+  const fetching = !options.ingestor && config.ingest === 'fetch' ? await fetchIngestor(config, stored, renderOwn, { downloads, decodes, kept }) : null;
   const ingestor = options.ingestor ?? fetching ?? passthroughIngestor;
   // Also with ingestion off: files stored while it was on are still released when their images go.
   const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path), stored);
-  const rateLimits = openRateLimits(config, options.logger);
+  const rateLimits = await openRateLimits(config, options.logger);
   const admission = new Admission(new AuthService(repositories.tokens, config.baseDomain, new GrantCache(config.authCacheMs)), rateLimits);
   const products = new ProductService(repositories.products, ingestor, files, clock);
   const shops = new ShopService(repositories.shops, repositories.tokens, clock);
@@ -214,7 +214,7 @@ function startWebhookDeliveries(app: FastifyInstance, config: Config, database: 
   const worker = new DeliveryWorker({
     ...use,
     deliveries: new WebhookDeliveries(database.db, database.dialect),
-    sender: createWebhookSender({ allowPrivate: config.allowPrivateSources, timeoutMs: config.webhookTimeoutMs }),
+    sender: lazyWebhookSender({ allowPrivate: config.allowPrivateSources, timeoutMs: config.webhookTimeoutMs }),
     baseDomain: config.baseDomain,
     retryMs: config.webhookRetryMs,
     maxAttempts: config.webhookMaxAttempts,
@@ -235,12 +235,14 @@ function spoolStaleMs(config: Config): number {
   return Math.max(60 * 60 * 1000, 4 * (config.ingestQueueWaitMs + config.fetchConnectTimeoutMs + config.fetchTimeoutMs));
 }
 
-function fetchIngestor(
+/** Loaded only when ingestion is on: its HTTP client (undici) is not needed otherwise. */
+async function fetchIngestor(
   config: Config,
   blobs: BlobStore,
   renderOwn: FetchIngestorOptions['renderOwn'],
   queues: { downloads: WorkQueue; decodes: WorkQueue; kept: KeptBytes },
-): FetchIngestor {
+): Promise<FetchIngestor> {
+  const { createFetchIngestor } = await import('../imaging/fetch-ingestor.js');
   return createFetchIngestor({
     ...queues,
     blobs,

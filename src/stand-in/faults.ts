@@ -8,7 +8,7 @@ export const FAULT_STATUSES = [429, 500, 503] as const;
 export const FaultSchema = Type.Object(
   {
     method: Type.Optional(Type.String({ pattern: '^[A-Za-z]+$', description: 'GET, POST, PUT, DELETE...; omitted: any' })),
-    path: Type.String({ pattern: '^/', description: 'the path, where * stands for one segment and ** for any number' }),
+    path: Type.String({ pattern: '^/', maxLength: 2048, description: 'the path, where * stands for one segment and ** for any number' }),
     status: Type.Optional(Type.Union(FAULT_STATUSES.map((status) => Type.Literal(status)))),
     times: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'how many matching requests it applies to; 1 when omitted' })),
     retry_after: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600, description: 'the Retry-After seconds of a 429 or 503; 1 when omitted' })),
@@ -26,7 +26,7 @@ export interface ActiveFault extends FaultSpec {
 interface Held {
   fault: ActiveFault;
   method: string | undefined;
-  path: RegExp;
+  matches: (path: string) => boolean;
 }
 
 /**
@@ -39,7 +39,7 @@ export class Faults {
 
   add(spec: FaultSpec): ActiveFault {
     const fault: ActiveFault = { ...spec, ...(spec.method ? { method: spec.method.toUpperCase() } : {}), times: spec.times ?? 1 };
-    this.held.push({ fault, method: fault.method, path: pathPattern(spec.path) });
+    this.held.push({ fault, method: fault.method, matches: pathMatcher(spec.path) });
     return fault;
   }
 
@@ -53,7 +53,7 @@ export class Faults {
 
   /** The fault this request meets, counted as used; undefined when none matches. */
   take(method: string, path: string): ActiveFault | undefined {
-    const held = this.held.find((candidate) => (candidate.method === undefined || candidate.method === method) && candidate.path.test(path));
+    const held = this.held.find((candidate) => (candidate.method === undefined || candidate.method === method) && candidate.matches(path));
     if (!held) return undefined;
     held.fault.times -= 1;
     if (held.fault.times === 0) this.held = this.held.filter((candidate) => candidate !== held);
@@ -76,11 +76,50 @@ export function faultError(fault: FaultSpec, rateLimitWhy: (seconds: number) => 
   }
 }
 
-/** `*` is one path segment, `**` any number of them; everything else is itself. */
-function pathPattern(glob: string): RegExp {
-  const source = glob
-    .split(/(\*\*|\*)/)
-    .map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}/?$`);
+/**
+ * `*` is one path segment, `**` any number of them, and a `*` inside a segment any characters there;
+ * everything else is itself. Matched segment by segment in time proportional to the pattern's and
+ * the path's lengths (no regular expression a pattern could make backtrack without end).
+ */
+export function pathMatcher(glob: string): (path: string) => boolean {
+  const pattern = segments(glob);
+  return (path) => {
+    const parts = segments(path);
+    // matches[i][j]: pattern from i matches parts from j; filled from the ends.
+    let next: boolean[] = parts.map(() => false).concat(true);
+    for (let i = pattern.length - 1; i >= 0; i--) {
+      const here: boolean[] = new Array(parts.length + 1).fill(false);
+      for (let j = parts.length; j >= 0; j--) {
+        if (pattern[i] === '**') here[j] = next[j]! || (j < parts.length && here[j + 1]!);
+        else here[j] = j < parts.length && next[j + 1]! && segmentMatches(pattern[i]!, parts[j]!);
+      }
+      next = here;
+    }
+    return next[0]!;
+  };
+}
+
+const segments = (path: string) => path.replace(/\/+$/, '').split('/');
+
+/** A segment against a segment pattern: `*` any characters (greedy, with one point to come back to). */
+function segmentMatches(pattern: string, text: string): boolean {
+  if (pattern === '*') return text !== '';
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let mark = 0;
+  while (t < text.length) {
+    if (p < pattern.length && pattern[p] !== '*' && pattern[p] === text[t]) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      mark = t;
+    } else if (star >= 0) {
+      p = star + 1;
+      t = ++mark;
+    } else return false;
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { parse as parseYaml } from 'yaml';
 import { type Seed, SeedSchema } from './seed-schema.js';
 import { SeedError } from './seed-error.js';
 import { schemaProblems } from './schema-problems.js';
 
 /** Reads a seed file: YAML for .yaml and .yml, JSON otherwise; checked against SeedSchema. Errors name it as given. */
-export function readSeedFile(path: string): Seed {
+export async function readSeedFile(path: string): Promise<Seed> {
   const source = path;
   let text: string;
   try {
@@ -18,7 +17,8 @@ export function readSeedFile(path: string): Seed {
   const yaml = ['.yaml', '.yml'].includes(extname(path).toLowerCase());
   let value: unknown;
   try {
-    value = yaml ? parseYaml(text) : JSON.parse(text);
+    // The YAML parser is loaded only for a YAML file.
+    value = yaml ? (await import('yaml')).parse(text) : JSON.parse(text);
   } catch (err) {
     throw new SeedError(source, [`not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]!.replace(/:$/, '')}`]);
   }

@@ -50,7 +50,7 @@ const DEFAULT_SEED: Seed = { shops: [{ subdomain: 'shop', name: 'Shop' }] };
  * close) seeded with `seed`, listening on `port`, with /__prodimg/reset, /requests and /faults.
  */
 export async function startProdimg(options: StartOptions = {}): Promise<ProdimgStandIn> {
-  const seed = typeof options.seed === 'string' ? readSeedFile(options.seed) : checkSeed(options.seed ?? DEFAULT_SEED, 'the seed option');
+  const seed = typeof options.seed === 'string' ? await readSeedFile(options.seed) : checkSeed(options.seed ?? DEFAULT_SEED, 'the seed option');
   const randomSeed = options.randomSeed ?? 0;
   if (!Number.isSafeInteger(randomSeed)) throw new TypeError(`randomSeed must be an integer, got ${String(randomSeed)}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'prodimg-stand-in-'));
