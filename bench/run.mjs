@@ -15,9 +15,10 @@ import * as list from './scenarios/list.mjs';
 import * as moves from './scenarios/moves.mjs';
 import * as multiProcess from './scenarios/multi-process.mjs';
 import * as scale from './scenarios/scale.mjs';
+import * as standIn from './scenarios/stand-in.mjs';
 import * as variant from './scenarios/variant.mjs';
 
-const SCENARIOS = [details, list, ingest, variant, scale, moves, multiProcess];
+const SCENARIOS = [details, list, ingest, variant, scale, moves, multiProcess, standIn];
 
 /** Thrown by a scenario whose feature prodimg does not have yet; reported, never a failure. */
 class NotAvailable extends Error {}

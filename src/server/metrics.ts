@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { CdnService } from '../imaging/cdn-service.js';
 import type { KeptBytes, KeptStats } from '../imaging/kept-bytes.js';
 import type { WorkQueue } from '../imaging/work-queue.js';
@@ -19,13 +19,24 @@ export interface MetricsSources {
 /**
  * `GET /metrics` in Prometheus text format: queue depths, renders, downloads and sheds, plus the
  * process's memory. One registry per app (buildApp runs many times in one test process); every value
- * is read from its source when scraped, so nothing is counted twice.
+ * is read from its source when scraped, so nothing is counted twice, and the registry (with its
+ * library) is made on the first scrape: a server nobody scrapes starts without it.
  */
 export function registerMetrics(app: FastifyInstance, sources: MetricsSources): void {
+  let registry: Promise<Registry> | undefined;
+  app.get('/metrics', async (_request, reply) => {
+    const made = await (registry ??= metricsRegistry(sources));
+    reply.header('content-type', made.contentType);
+    return made.metrics();
+  });
+}
+
+async function metricsRegistry(sources: MetricsSources): Promise<Registry> {
+  const { Counter, Gauge, Registry } = await import('prom-client');
   const registry = new Registry();
   const queues = { render: sources.renders, download: sources.downloads, decode: sources.decodes } as const;
   const byQueue = (read: (queue: WorkQueue) => number) =>
-    function (this: Gauge<'queue'> | Counter<'queue'>) {
+    function (this: InstanceType<typeof Gauge<'queue'>> | InstanceType<typeof Counter<'queue'>>) {
       // A counter cannot be set: it is reset and raised to the queue's own total, which only grows.
       this.reset();
       for (const [name, queue] of Object.entries(queues)) {
@@ -45,7 +56,7 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
         name,
         help,
         registers: [registry],
-        collect(this: Gauge | Counter) {
+        collect(this: InstanceType<typeof Gauge> | InstanceType<typeof Counter>) {
           this.reset();
           this.inc(read(stats()));
         },
@@ -74,8 +85,5 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources): 
     },
   });
 
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
-  });
+  return registry;
 }
