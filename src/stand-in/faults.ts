@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DomainError, overloaded } from '../domain/errors.js';
+import { DomainError, overloaded, validation } from '../domain/errors.js';
 
 /** The statuses a fault may answer with, each in the platform's body for it (the error catalogue's). */
 export const FAULT_STATUSES = [429, 500, 503] as const;
@@ -17,6 +17,9 @@ export const FaultSchema = Type.Object(
   { additionalProperties: false },
 );
 export type FaultSpec = Static<typeof FaultSchema>;
+
+/** The most faults held at once: a test adding them in a loop is told, not left to fill the memory. */
+export const FAULTS_MAX = 1000;
 
 /** A fault with what is left of it. */
 export interface ActiveFault extends FaultSpec {
@@ -38,6 +41,7 @@ export class Faults {
   private held: Held[] = [];
 
   add(spec: FaultSpec): ActiveFault {
+    if (this.held.length >= FAULTS_MAX) throw validation([`${FAULTS_MAX} faults may wait at once; DELETE /__prodimg/faults drops them`]);
     const fault: ActiveFault = { ...spec, ...(spec.method ? { method: spec.method.toUpperCase() } : {}), times: spec.times ?? 1 };
     this.held.push({ fault, method: fault.method, matches: pathMatcher(spec.path) });
     return fault;

@@ -3,7 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { validation } from '../domain/errors.js';
-import { FaultSchema, type FaultSpec } from './faults.js';
+import { FaultSchema, FAULTS_MAX, type FaultSpec } from './faults.js';
 import { schemaProblems } from './schema-problems.js';
 import type { StandIn } from './stand-in.js';
 
@@ -43,6 +43,8 @@ export function registerStandInRoutes(app: FastifyInstance, standIn: StandIn): v
   });
   app.post('/__prodimg/faults', async (request, reply) => {
     const specs = readFaults(request.body);
+    // All or none: a list that would pass the limit adds nothing.
+    if (standIn.listFaults().length + specs.length > FAULTS_MAX) throw validation([`${FAULTS_MAX} faults may wait at once; DELETE /__prodimg/faults drops them`]);
     const faults = specs.map((spec) => standIn.addFault(spec));
     return reply.code(201).send({ faults });
   });

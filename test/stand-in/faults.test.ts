@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError, createClient, type RetryEvent } from '../../src/client/index.js';
 import { startProdimg, type ProdimgStandIn } from '../../src/index.js';
+import { FAULTS_MAX } from '../../src/stand-in/faults.js';
 import { call } from './stand-in-support.js';
 
 const TOKEN = 'faults-token';
@@ -88,6 +89,16 @@ describe('fault injection', () => {
       expect(await res.json(), JSON.stringify(body)).toEqual({ errors });
     }
     expect(server.requests()).toEqual([]);
+  });
+
+  it(`holds at most ${FAULTS_MAX} faults, and a list that would pass that adds none`, async () => {
+    // The seed holds one fault already.
+    const many = Array.from({ length: FAULTS_MAX - 2 }, (_, i) => ({ path: `/never/${i}`, status: 500 as const }));
+    expect((await post(server, many)).status).toBe(201);
+    const over = await post(server, [{ path: '/a', status: 500 }, { path: '/b', status: 500 }]);
+    expect([over.status, await over.json()]).toEqual([422, { errors: [`${FAULTS_MAX} faults may wait at once; DELETE /__prodimg/faults drops them`] }]);
+    expect((await post(server, { path: '/last', status: 500 })).status).toBe(201);
+    expect(() => server.fault({ path: '/one-more', status: 500 })).toThrow(`${FAULTS_MAX} faults may wait at once`);
   });
 
   it.each(['2022-01', '2026-01'])('through the typed client (%s): a 429 is retried after its Retry-After and succeeds; a 500 is an ApiError with the platform body', async (version) => {
