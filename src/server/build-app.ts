@@ -154,8 +154,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.tls ? { tls: options.tls } : {}),
   });
   app.decorate('fastRead', fastRead);
-  // Before any other hook or route: its faults come first, and its journal sees every request.
-  if (options.standIn) await options.standIn.attach(app, { shops, products, blobs: stored });
+  if (fetching) app.addHook('onClose', () => fetching.close());
+  if (rateLimits) app.addHook('onClose', () => rateLimits.close());
+  // Before any other hook or route: its faults come first, and its journal sees every request. A
+  // seed it cannot use closes what is open so far.
+  if (options.standIn) {
+    try {
+      await options.standIn.attach(app, { shops, products, blobs: stored });
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+  }
 
   // Cached reads are switched on only while this feed keeps them true to other processes' writes.
   if (config.readCache) {
@@ -167,8 +177,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     );
     app.addHook('onClose', () => feed.close());
   }
-  if (fetching) app.addHook('onClose', () => fetching.close());
-  if (rateLimits) app.addHook('onClose', () => rateLimits.close());
 
   cdn = registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels, renders });
   registerHealthRoutes(app, { database, blobs: stored });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, type Client, createClient } from '../../src/client/index.js';
 import type { Seed } from '../../src/index.js';
+import { prng } from '../reliability/support-workload.js';
 import { DIALECTS, standInOn } from './stand-in-support.js';
 
 const SEED: Seed = {
@@ -22,18 +23,6 @@ const SEED: Seed = {
     { subdomain: 'south', tokens: [{ token: 'south-token' }], products: [{ title: 'Lamp' }] },
   ],
 };
-
-/** A small PRNG with a fixed seed: the same 100 calls on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Everything the API shows of a store: every product as read alone, with its images and variants listed. */
 async function stateOf(client: Client): Promise<unknown[]> {
@@ -57,7 +46,8 @@ describe.each(DIALECTS)('a reset after 100 random API calls through the client (
   it('gives the seed state back exactly', async () => {
     const seeded = await Promise.all(clients.map(stateOf));
     expect((seeded[0] as unknown[]).length).toBe(2);
-    const pick = random(20261130);
+    // A fixed seed: the same 100 calls on every run.
+    const pick = prng(20261130);
     const one = <T>(items: readonly T[]): T | undefined => items[Math.floor(pick() * items.length)];
     const outcomes = { ok: 0, refused: 0 };
     for (let call = 0; call < 100; call++) {
