@@ -6,6 +6,7 @@ import { gcCommand } from './gc-command.js';
 import { openapiCommand } from './openapi-command.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
+import { adminKeyCommand } from './admin-key-command.js';
 import { appsCommand } from './apps-command.js';
 import { shopsCommand, tokensCommand } from './shops-command.js';
 import { webhooksCommand } from './webhooks-command.js';
@@ -85,6 +86,7 @@ export function createProgram(): Command {
   shopsCommand(program);
   tokensCommand(program);
   appsCommand(program);
+  adminKeyCommand(program);
   webhooksCommand(program);
   gcCommand(program);
   seedCommand(program);

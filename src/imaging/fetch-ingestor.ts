@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validation } from '../domain/errors.js';
@@ -9,6 +8,7 @@ import { FetchFailure } from './fetch-failure.js';
 import { createKeptBytes, type KeptBytes } from './kept-bytes.js';
 import { DEFAULT_MAX_PIXELS, ProbeFailure, probeImage } from './probe.js';
 import { createSafeFetcher, FETCH_DEFAULTS } from './safe-fetch.js';
+import { storeChecked } from './store-checked.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface FetchIngestorOptions {
@@ -81,21 +81,10 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
   const decodes = options.decodes ?? new WorkQueue({ concurrency: availableParallelism(), maxWaiting: 512, what: 'image decodes' });
   const probe = (bytes: Buffer, contentType: string | undefined) => probeImage(bytes, contentType, maxPixels).catch(refuse);
 
-  /**
-   * Checks the bytes and stores them under their content address. The check and the durable write
-   * both use libuv's threads (sharp, fsync): few at once leaves threads for serving stored files. A
-   * file already stored is not written again; should it go before this image's row lands,
-   * ImageFiles.ensure puts it back.
-   */
+  /** Should the file go before this image's row lands, ImageFiles.ensure puts it back. */
   const keep = async (bytes: Buffer, contentType: string | undefined) => {
-    const hash = createHash('md5').update(bytes).digest('hex');
-    const image = await decodes.run(async () => {
-      const probed = await probe(bytes, contentType);
-      const name = `${hash}.${probed.format.ext}`;
-      if (!(await blobs.has(name))) await blobs.put(name, bytes);
-      return probed;
-    });
-    return stored(`${hash}.${image.format.ext}`, image, bytes);
+    const image = await storeChecked(bytes, contentType, { blobs, decodes, probe });
+    return stored(image.name, image, bytes);
   };
 
   /** Re-saving a product sends back the URLs we gave out: they name files, never downloads from ourselves. */

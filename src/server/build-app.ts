@@ -17,6 +17,7 @@ import { createKeptBytes, type KeptBytes } from '../imaging/kept-bytes.js';
 import { createMemoryCachedBlobStore } from '../imaging/memory-cached-blob-store.js';
 import { WorkQueue } from '../imaging/work-queue.js';
 import type { Clock } from '../domain/ports.js';
+import { AdminAuth } from '../domain/admin-auth.js';
 import { AppService, type SecretSealer } from '../domain/app-service.js';
 import { ProductService } from '../domain/product-service.js';
 import { ShopService } from '../domain/shop-service.js';
@@ -26,6 +27,8 @@ import type { Database } from '../storage/database.js';
 import { type FeedTiming, startChangeFeed } from '../storage/change-feed.js';
 import { ReadCache } from '../storage/read-cache.js';
 import { createRepositories } from '../storage/repositories.js';
+import { KyselyAdminKeyRepository } from '../storage/admin-key-repository.js';
+import { createUploadStore } from '../imaging/upload-store.js';
 import { openBlobStore } from '../open-blob-store.js';
 import { openSecretBox } from '../secret-box.js';
 import { SigningSecrets } from '../storage/signing-secrets.js';
@@ -33,6 +36,8 @@ import { WebhookDeliveries } from '../storage/webhook-deliveries.js';
 import type { WireContext } from '../contract/library-src.js';
 import { DeliveryWorker } from './webhooks/delivery-worker.js';
 import { lazyWebhookSender } from './webhooks/lazy-webhook-sender.js';
+import { registerAdminApi } from './admin/admin-api.js';
+import { registerAdminAssets } from './admin/admin-assets.js';
 import { Admission } from './admission.js';
 import { FastRead } from './fast-read/fast-read.js';
 import { registerCors } from './cors.js';
@@ -128,10 +133,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const admission = new Admission(new AuthService(repositories.tokens, config.baseDomain, new GrantCache(config.authCacheMs)), rateLimits);
   const products = new ProductService(repositories.products, ingestor, files, clock);
   const shops = new ShopService(repositories.shops, repositories.tokens, clock);
+  const images = new ImageService(repositories.images, ingestor, files, clock);
+  const variants = new VariantService(repositories.variants, clock);
   const bindings = [
-    ...productImageBindings(new ImageService(repositories.images, ingestor, files, clock)),
+    ...productImageBindings(images),
     ...productBindings(products),
-    ...variantBindings(new VariantService(repositories.variants, clock)),
+    ...variantBindings(variants),
     ...accessScopeBindings(),
     ...shopBindings(shops, config.baseDomain),
     ...webhookBindings(new WebhookService(repositories.webhooks, (address) => config.allowPrivateSources || !hasForbiddenLiteralHost(address), clock)),
@@ -213,6 +220,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   const apps = new AppService(repositories.apps, repositories.shops, repositories.tokens, secrets, clock, oauthSettings(config));
   await registerOAuthRoutes(app, { apps, baseDomain: config.baseDomain, autoApprove: config.oauth.autoApprove });
+  registerAdminAssets(app);
+  await registerAdminApi(app, {
+    auth: new AdminAuth(new KyselyAdminKeyRepository(database.db), clock),
+    shops,
+    products,
+    images,
+    variants,
+    blobs: stored,
+    upload: createUploadStore({ blobs: stored, decodes, maxPixels: config.maxPixels }),
+    cdnBase: (host) => wire(host).cdnBase,
+    variantSizes: config.variantSizes,
+    maxUploadBytes: config.maxSourceBytes,
+  });
   for (const version of API_VERSIONS) await registerApiVersion(app, version, bindings, admission, wire);
   return app;
 }

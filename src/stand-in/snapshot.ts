@@ -2,8 +2,11 @@ import type { Kysely } from 'kysely';
 import { type BlobStore, isBlobName } from '../imaging/blob-store.js';
 import type { Schema } from '../storage/schema.js';
 
-/** Kept through a reset: the key check (secrets stay sealed under the same key) and the blob bytes. */
-type Kept = 'secret_key_check' | 'blobs';
+/**
+ * Kept through a reset: the key check (secrets stay sealed under the same key), the blob bytes, and
+ * the admin page's keys and sessions (the server's administrator, not a store's data).
+ */
+type Kept = 'secret_key_check' | 'blobs' | 'admin_keys' | 'admin_sessions';
 type Restored = Exclude<keyof Schema, Kept>;
 
 /** Every table a reset puts back, parents before children (deleted in the reverse order). */

@@ -10,6 +10,7 @@ import { rateLimitedTokens } from './migrations/007-rate-limited-tokens.js';
 import { secretKeyCheck } from './migrations/008-secret-key-check.js';
 import { apps } from './migrations/009-apps.js';
 import { webhooks } from './migrations/010-webhooks.js';
+import { adminKeys } from './migrations/011-admin-keys.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
   return {
@@ -23,6 +24,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '008-secret-key-check': secretKeyCheck(),
     '009-apps': apps(dialect),
     '010-webhooks': webhooks(dialect),
+    '011-admin-keys': adminKeys(),
   };
 }
 

@@ -145,4 +145,6 @@ export interface Schema {
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  admin_keys: { public_id: string; key_hash: string; name: string; created_at: string };
+  admin_sessions: { session_hash: string; key_id: string; csrf_token: string; expires_at: number | string };
 }

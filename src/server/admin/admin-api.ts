@@ -1,0 +1,208 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AdminAuth, AdminSession } from '../../domain/admin-auth.js';
+import { ADMIN_SESSION_MS } from '../../domain/admin-auth.js';
+import { DomainError, unauthorized } from '../../domain/errors.js';
+import type { ImageService } from '../../domain/image-service.js';
+import type { ProductService } from '../../domain/product-service.js';
+import type { ShopService } from '../../domain/shop-service.js';
+import type { VariantService } from '../../domain/variant-service.js';
+import { errorAnswer } from '../../contract/error-catalogue.js';
+import type { BlobStore } from '../../imaging/blob-store.js';
+import type { StoredCheckedImage } from '../../imaging/store-checked.js';
+import { clearedCookie, sessionCookie, sessionIdOf } from './admin-cookie.js';
+import { galleryOf } from './gallery.js';
+
+/** Non-contract endpoints live under this prefix (issue 15); the admin page's are below it. */
+export const ADMIN_API = '/__prodimg/admin/api';
+
+export interface AdminApiOptions {
+  auth: AdminAuth;
+  shops: ShopService;
+  products: ProductService;
+  images: ImageService;
+  variants: VariantService;
+  blobs: BlobStore;
+  /** Checks and stores an uploaded file in the library. */
+  upload: (bytes: Buffer, contentType: string | undefined) => Promise<StoredCheckedImage>;
+  /** Our CDN's base for a request's Host (`//host/cdn`). */
+  cdnBase: (host: string | undefined) => string;
+  variantSizes: readonly number[];
+  maxUploadBytes: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    adminSession?: AdminSession;
+  }
+}
+
+const PRODUCTS_PER_PAGE = 20;
+const Params = { shop: Type.String({ format: 'uuid' }), product: Type.String({ format: 'uuid' }) };
+
+/**
+ * The JSON endpoints the admin page (web/admin) calls. A session cookie signs the browser in; every
+ * write also needs the session's CSRF token in `X-CSRF-Token`. Never a store's access token, in a
+ * URL or anywhere: the page acts as the server's administrator. Image changes go through the same
+ * services as the API's operations.
+ */
+export async function registerAdminApi(app: FastifyInstance, options: AdminApiOptions): Promise<void> {
+  const { auth } = options;
+  await app.register(
+    async (api) => {
+      api.setErrorHandler((error, request, reply) => {
+        const known = error instanceof DomainError ? error : fastifyError(error);
+        if (!known) {
+          request.log.error({ err: error }, 'unexpected failure');
+          return reply.code(500).send({ errors: ['Internal Server Error'] });
+        }
+        const answer = errorAnswer('classic', known.code, known.messages);
+        const body = answer.body as { errors?: string[]; error?: string };
+        return reply.code(answer.status).send({ errors: body.errors ?? [body.error ?? known.code] });
+      });
+      api.setNotFoundHandler((_request, reply) => reply.code(404).send({ errors: ['Not Found'] }));
+      // An upload's body is the file itself; nothing else here takes a body but JSON.
+      for (const type of ['application/octet-stream', /^image\//]) {
+        api.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: options.maxUploadBytes }, (_request, body, done) => done(null, body));
+      }
+      api.addHook('onRequest', async (request, reply) => {
+        reply.header('cache-control', 'no-store');
+        if (request.url === `${ADMIN_API}/session` && request.method === 'POST') return;
+        request.adminSession = await auth.session(sessionIdOf(request.headers.cookie));
+        const write = request.method !== 'GET' && request.method !== 'HEAD';
+        if (write && !auth.checkCsrf(request.adminSession, header(request, 'x-csrf-token'))) {
+          return reply.code(403).send({ errors: ['a change needs this session\'s X-CSRF-Token header'] });
+        }
+      });
+
+      api.post('/session', { schema: { body: Type.Object({ key: Type.String({ maxLength: 200 }) }) } }, async (request, reply) => {
+        let signedIn;
+        try {
+          signedIn = await auth.signIn((request.body as { key: string }).key.trim());
+        } catch (error) {
+          reply.header('set-cookie', clearedCookie(isHttps(request)));
+          throw error;
+        }
+        reply.header('set-cookie', sessionCookie(signedIn.sessionId, ADMIN_SESSION_MS, isHttps(request)));
+        return sessionJson(signedIn.session);
+      });
+      api.get('/session', async (request) => sessionJson(request.adminSession!));
+      api.delete('/session', async (request, reply) => {
+        await auth.signOut(sessionIdOf(request.headers.cookie));
+        reply.header('set-cookie', clearedCookie(isHttps(request)));
+        return reply.code(204).send();
+      });
+
+      api.get('/stores', async () => ({
+        stores: (await options.shops.list()).map((shop) => ({ id: shop.id, subdomain: shop.subdomain, name: shop.name, active: shop.active })),
+      }));
+
+      api.get(
+        '/stores/:shop/products',
+        { schema: { params: Type.Object({ shop: Params.shop }), querystring: Type.Object({ title: Type.Optional(Type.String({ maxLength: 255 })), cursor: Type.Optional(Type.String({ maxLength: 1000 })), pre_cursor: Type.Optional(Type.String({ maxLength: 1000 })) }) } },
+        async (request) => {
+          const { shop } = request.params as { shop: string };
+          const query = request.query as { title?: string; cursor?: string; pre_cursor?: string };
+          const store = await options.shops.get(shop);
+          const page = await options.products.list(shop, {
+            perPage: PRODUCTS_PER_PAGE,
+            ...(query.cursor ? { cursor: query.cursor } : {}),
+            ...(query.pre_cursor ? { preCursor: query.pre_cursor } : {}),
+            filter: query.title ? { title: query.title } : {},
+          });
+          return {
+            store: { id: store.id, subdomain: store.subdomain, name: store.name },
+            products: page.products.map((product) => ({ id: product.id, title: product.title, images: product.images.length })),
+            cursor: page.cursor,
+            pre_cursor: page.preCursor,
+          };
+        },
+      );
+
+      const productParams = { schema: { params: Type.Object(Params) } };
+      api.get('/stores/:shop/products/:product', productParams, async (request) => {
+        const { shop, product } = request.params as { shop: string; product: string };
+        const found = await options.products.get(shop, product);
+        const variants = await options.variants.list(shop, product);
+        return {
+          product: { id: found.id, title: found.title },
+          images: await galleryOf(found.images, variants, { blobs: options.blobs, cdnBase: options.cdnBase(request.headers.host), sizes: options.variantSizes }),
+          variants: variants.map((variant) => ({ id: variant.id, title: variant.title, image_id: variant.image_id })),
+        };
+      });
+
+      const imageParams = Type.Object({ ...Params, image: Type.String({ format: 'uuid' }) });
+      api.put(
+        '/stores/:shop/products/:product/images/:image',
+        { schema: { params: imageParams, body: Type.Object({ position: Type.Optional(Type.Integer({ minimum: 1 })), alt: Type.Optional(Type.String({ maxLength: 512 })) }, { additionalProperties: false }) } },
+        async (request) => {
+          const { shop, product, image } = request.params as { shop: string; product: string; image: string };
+          await options.images.update(shop, product, image, request.body as { position?: number; alt?: string });
+          return { ok: true };
+        },
+      );
+      api.delete('/stores/:shop/products/:product/images/:image', { schema: { params: imageParams } }, async (request, reply) => {
+        const { shop, product, image } = request.params as { shop: string; product: string; image: string };
+        await options.images.delete(shop, product, image);
+        return reply.code(204).send();
+      });
+      api.post(
+        '/stores/:shop/products/:product/images',
+        { schema: { params: Type.Object(Params), body: Type.Object({ src: Type.String({ minLength: 1, maxLength: 2048 }), alt: Type.Optional(Type.String({ maxLength: 512 })) }, { additionalProperties: false }) } },
+        async (request, reply) => {
+          const { shop, product } = request.params as { shop: string; product: string };
+          const body = request.body as { src: string; alt?: string };
+          const created = await options.images.create(shop, product, { src: body.src, alt: body.alt ?? '', width: 0, height: 0 });
+          return reply.code(201).send({ id: created.id });
+        },
+      );
+      api.post(
+        '/stores/:shop/products/:product/uploads',
+        { bodyLimit: options.maxUploadBytes, schema: { params: Type.Object(Params), querystring: Type.Object({ alt: Type.Optional(Type.String({ maxLength: 512 })) }) } },
+        async (request, reply) => {
+          const { shop, product } = request.params as { shop: string; product: string };
+          if (!Buffer.isBuffer(request.body)) throw new DomainError('BadRequest', ['send the file as the body, with Content-Type image/* or application/octet-stream']);
+          // Refuse an unknown product before storing anything for it.
+          await options.images.count(shop, product);
+          const stored = await options.upload(request.body, header(request, 'content-type'));
+          // Created from its library name: the same path as an API client re-sending our CDN's URL.
+          const created = await options.images.create(shop, product, { src: stored.name, alt: (request.query as { alt?: string }).alt ?? '', width: stored.width, height: stored.height });
+          return reply.code(201).send({ id: created.id });
+        },
+      );
+      api.put(
+        '/stores/:shop/products/:product/variants/:variant',
+        { schema: { params: Type.Object({ ...Params, variant: Type.String({ format: 'uuid' }) }), body: Type.Object({ image_id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }) } },
+        async (request) => {
+          const { shop, variant } = request.params as { shop: string; variant: string };
+          await options.variants.update(shop, variant, { image_id: (request.body as { image_id: string }).image_id });
+          return { ok: true };
+        },
+      );
+    },
+    { prefix: ADMIN_API },
+  );
+}
+
+function sessionJson(session: AdminSession) {
+  return { csrf_token: session.csrfToken, expires_at: new Date(session.expiresAt).toISOString() };
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function isHttps(request: FastifyRequest): boolean {
+  return request.protocol === 'https';
+}
+
+/** Fastify's own refusals (schema, body size, content type) in the closed set. */
+function fastifyError(error: unknown): DomainError | null {
+  const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string };
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) return new DomainError('PayloadTooLarge', ['the file is larger than PRODIMG_MAX_SOURCE_MB']);
+  if (statusCode === 400 && error instanceof Error) return new DomainError(code === 'FST_ERR_VALIDATION' ? 'Validation' : 'BadRequest', [message ?? 'bad request']);
+  if (statusCode === 401) return unauthorized();
+  return null;
+}
+
