@@ -58,7 +58,9 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
         }
         const answer = errorAnswer('classic', known.code, known.messages);
         const body = answer.body as { errors?: string[]; error?: string };
-        return reply.code(answer.status).send({ errors: body.errors ?? [body.error ?? known.code] });
+        // The classic family's 422 for a missing record copies the platform; this page copies no one.
+        const status = known.code === 'RecordNotFound' ? 404 : answer.status;
+        return reply.code(status).headers(answer.headers).send({ errors: body.errors ?? [body.error ?? known.code] });
       });
       api.setNotFoundHandler((_request, reply) => reply.code(404).send({ errors: ['Not Found'] }));
       // An upload's body is the file itself; nothing else here takes a body but JSON.
