@@ -87,6 +87,9 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
       'webhooks deliveries',
       'webhooks redeliver',
       'webhooks trigger',
+      'admin-key create',
+      'admin-key list',
+      'admin-key revoke',
       'gc',
       'seed',
       'openapi',
@@ -98,6 +101,8 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
     expect((await run(['shops', 'create', 'doomed'])).status).toBe(0);
     let tokenId = '';
     let token = '';
+    let adminKeyId = '';
+    let adminKey = '';
     let clientId = '';
     let clientSecret = '';
     const serve = async (args: string[]) => {
@@ -142,7 +147,9 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
             ? 'doomed'
             : 'docs'
           : word === '<id>'
-            ? tokenId
+            ? command === 'admin-key'
+              ? adminKeyId
+              : tokenId
             : word === '<client-id>'
               ? clientId
               : word === 'N'
@@ -166,6 +173,16 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
         token = lines.at(-1)!;
         expect(token).toMatch(/^[0-9a-f]{64}$/);
         tokenId = /access token (\S+) /.exec(lines[0]!)![1]!;
+      } else if (command === 'admin-key' && sub === 'create') {
+        // "prints its public id, then the key (shown once)"
+        const lines = out.split('\n');
+        adminKey = lines.at(-1)!;
+        expect(adminKey).toMatch(/^pia_[0-9a-f]{64}$/);
+        adminKeyId = /admin key (\S+) /.exec(lines[0]!)![1]!;
+      } else if (command === 'admin-key' && sub === 'list') {
+        // "keys by public id (the key itself is never shown again)"
+        expect(JSON.parse(out).map((entry: { id: string }) => entry.id)).toContain(adminKeyId);
+        expect(out).not.toContain(adminKey);
       } else if (command === 'tokens' && sub === 'list') {
         // "tokens by public id (the token itself is never shown again)"
         expect(JSON.parse(out).map((entry: { id: string }) => entry.id)).toContain(tokenId);
@@ -197,11 +214,12 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
     const step = (usage: Usage) => {
       const path = usage.words.slice(0, 2).join(' ');
       if (path === 'shops create') return 0;
-      if (path === 'tokens list' || path === 'apps list' || path === 'apps install-url' || path === 'apps uninstall') return 2;
-      return path === 'tokens revoke' || path === 'apps delete' ? 3 : 1;
+      if (path === 'tokens list' || path === 'admin-key list' || path === 'apps list' || path === 'apps install-url' || path === 'apps uninstall') return 2;
+      return path === 'tokens revoke' || path === 'admin-key revoke' || path === 'apps delete' ? 3 : 1;
     };
     for (const at of [0, 1, 2, 3]) await Promise.all(all.filter((usage) => step(usage) === at).map(runUsage));
     expect(tokenId).not.toBe('');
+    expect(adminKeyId).not.toBe('');
     expect(clientId).not.toBe('');
   });
 });
