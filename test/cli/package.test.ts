@@ -52,6 +52,7 @@ describe.skipIf(!BUILT)('the packed package, installed as a dependency (needs `n
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
     expect(files).toContain('package/dist/cli/main.js');
     expect(files).toContain('package/bin/prodimg.js');
+    expect(files).toEqual(expect.arrayContaining(['package/web/admin/index.html', 'package/web/admin/admin.js', 'package/web/admin/admin.css']));
     expect(files.filter((file) => file.startsWith('package/test/') || file.startsWith('package/src/'))).toEqual([]);
   });
 
@@ -80,6 +81,10 @@ describe.skipIf(!BUILT)('the packed package, installed as a dependency (needs `n
       const health = await fetch(`${server.base}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: 'ok' });
+      // The admin page's files come from the package's web/ folder.
+      const admin = await fetch(`${server.base}/admin`);
+      expect(admin.status).toBe(200);
+      expect(await admin.text()).toContain('/admin/assets/admin.');
       server.child.kill('SIGTERM');
       await within(server.outputClosed, `the server (pid ${server.pid}) to exit after SIGTERM to npx`);
       expect(server.logs.some((entry) => entry.msg === 'stopped')).toBe(true);

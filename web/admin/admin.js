@@ -269,7 +269,7 @@ function dragAndDrop(item, image) {
       await call('PUT', `/stores/${current.shop}/products/${current.productId}/images/${dragged.id}`, { position: image.position });
       await reloadGallery();
       announce(`Image ${dragged.position} moved to position ${image.position}.`);
-      $(`image-${dragged.id}`).querySelector('.move-up, .move-down:not([disabled])')?.focus();
+      $(`image-${dragged.id}`).querySelector('.move-up:not([disabled]), .move-down:not([disabled])')?.focus();
     } catch (error) {
       announce(`The move failed: ${error.message}`);
     }
