@@ -173,6 +173,22 @@ describe.each(DIALECTS)('the admin page and its endpoints on %s', (dialect) => {
     expect(listed.map((image: { id: string }) => image.id)).toEqual([second.id, first.id]);
   });
 
+  it('pages through a store\'s products 20 at a time, both ways, keeping the title search', async () => {
+    const { cookie } = await signIn();
+    for (let i = 0; i < 21; i++) expect((await api.call('POST', 'products', { product: { title: `Paged Sock ${i}` } })).statusCode).toBe(200);
+    const list = async (query: string) => (await send_('GET', `${API}/stores/${shopId}/products?${query}`, { cookie })).json();
+    const first = await list('title=paged%20sock');
+    expect(first.products).toHaveLength(20);
+    expect(first.pre_cursor).toBe('');
+    const second = await list(`title=paged%20sock&cursor=${encodeURIComponent(first.cursor)}`);
+    expect(second.products).toHaveLength(1);
+    expect(second.cursor).toBe('');
+    const titles = [...first.products, ...second.products].map((entry: { title: string }) => entry.title);
+    expect(new Set(titles).size).toBe(21);
+    const back = await list(`title=paged%20sock&pre_cursor=${encodeURIComponent(second.pre_cursor)}`);
+    expect(back.products.map((entry: { id: string }) => entry.id)).toEqual(first.products.map((entry: { id: string }) => entry.id));
+  });
+
   it('says why an image was refused: a failed download, a file that is no image, a file too large', async () => {
     const { cookie, csrf } = await signIn();
     const product = await makeProduct(0);
