@@ -91,8 +91,8 @@ export interface AuditedProduct {
   variants: readonly LinkedVariant[];
 }
 
-/** A camera's or an export's name: `IMG_1234.jpg`, `photo-2.png`, `DSC0001`, `image (3).webp`, a hash. */
-const FILE_NAME = /^(?:[\w.() -]*\.(?:jpe?g|png|webp|gif|avif|jp2|heic|tiff?|bmp)|(?:img|dsc|dscn|dcim|pxl|photo|image|picture|pic|screenshot|untitled)[\s_-]*[\d\s_().:-]*|[0-9a-f]{16,}|[\d\s_-]+)$/i;
+/** A camera's, a phone's or an export's name: `IMG_1234.jpg`, `photo-2.png`, `DSC0001`, `Screenshot 2024-01-02 at 10.11.12`, a hash. */
+const FILE_NAME = /^(?:[\w.() -]*\.(?:jpe?g|png|webp|gif|avif|jp2|heic|tiff?|bmp)|(?:img|dsc|dscn|dcim|pxl|photo|image|picture|pic|screenshot|untitled)[\s_-]*[\d\s_().:-]*(?:at[\d\s_().:-]+)?|[0-9a-f]{16,}|[\d\s_-]+)$/i;
 
 const fold = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
 
