@@ -67,13 +67,14 @@ export function auditCommand(program: Command): void {
             if (problem.fixed) counts.fixed++;
             else if (problem.severity === 'error') counts.errors++;
             else counts.warnings++;
+            progress.clear();
             await output.write(problem);
           }
         } catch (error) {
           if (error instanceof AuditTargetNotFound) throw new UsageError(error.message);
           throw error;
         } finally {
-          progress.done();
+          progress.clear();
         }
         const summary = `${checked} images checked, ${counts.errors} errors, ${counts.warnings} warnings${counts.fixed > 0 ? `, ${counts.fixed} fixed` : ''}`;
         await output.end(summary);
@@ -148,21 +149,26 @@ function tableOutput(): AuditOutput {
   };
 }
 
-/** `audit: 12000/100000 images` on stderr, redrawn in place, only when stderr is a terminal. */
+/**
+ * `audit: 12000/100000 images` on stderr, redrawn in place, only when stderr is a terminal. The line
+ * is wiped before anything else is printed (stdout is often the same terminal) and when done.
+ */
 function terminalProgress() {
   const tty = process.stderr.isTTY === true;
   let last = 0;
-  let shown = false;
+  let drawn = false;
+  const clear = () => {
+    if (drawn) process.stderr.write('\r\x1b[K');
+    drawn = false;
+  };
   return {
     update(progress: { imagesChecked: number; imagesTotal: number }) {
       const now = Date.now();
       if (!tty || now - last < PROGRESS_EVERY_MS) return;
       last = now;
-      shown = true;
-      process.stderr.write(`\raudit: ${progress.imagesChecked}/${progress.imagesTotal} images`);
+      drawn = true;
+      process.stderr.write(`\r\x1b[Kaudit: ${progress.imagesChecked}/${progress.imagesTotal} images`);
     },
-    done() {
-      if (shown) process.stderr.write('\n');
-    },
+    clear,
   };
 }

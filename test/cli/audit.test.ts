@@ -195,15 +195,15 @@ describe.skipIf(!BUILT)('prodimg audit (needs `npm run build`, which `npm test` 
 
   describe('a store of 20000 images', () => {
     let dataDir: string;
-    beforeAll(() => {
+    beforeAll(async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'prodimg-audit-big-'));
+      const seeded = await prodimg(['seed', '--images', '20000', '--per-product', '5', '--shop', 'big'], { PRODIMG_DATA_DIR: dataDir });
+      expect(seeded.status, seeded.stderr).toBe(0);
     });
     afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
     it('streams: every image checked, the JSON whole, peak RSS under 200 MiB', async () => {
       const env = { PRODIMG_DATA_DIR: dataDir };
-      const seeded = await prodimg(['seed', '--images', '20000', '--per-product', '5', '--shop', 'big'], env);
-      expect(seeded.status, seeded.stderr).toBe(0);
       // The child reports its own peak resident set size (KiB on Linux) as it exits.
       const report = "process.on('exit',()=>process.stderr.write('maxrss '+process.resourceUsage().maxRSS+'\\n'))";
       const res = await prodimg(['audit', '--shop', 'big', '--json'], env, ['--import', `data:text/javascript,${encodeURIComponent(report)}`]);
@@ -214,6 +214,25 @@ describe.skipIf(!BUILT)('prodimg audit (needs `npm run build`, which `npm test` 
       expect(res.stderr).toContain('prodimg audit: 20000 images checked, 20000 errors, 20000 warnings\n');
       const peakMiB = Number(/maxrss (\d+)/.exec(res.stderr)![1]) / 1024;
       expect(peakMiB).toBeLessThan(200);
+    });
+
+    it.skipIf(!existsSync('/usr/bin/script'))('on a terminal, shows progress on stderr (script(1) gives it one)', async () => {
+      const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} audit --shop big --json`;
+      const res = await within(
+        new Promise<Run>((resolve, reject) => {
+          const { DATABASE_URL: _u, ...inherited } = process.env;
+          const child = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], { env: { ...inherited, PRODIMG_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+          let stdout = '';
+          child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+          child.once('error', reject);
+          child.once('close', (status) => resolve({ status, stdout, stderr: '' }));
+        }),
+        'prodimg audit on a terminal',
+      );
+      expect(res.status).toBe(1);
+      // The first report comes before any product, and is wiped before the first problem is printed.
+      expect(res.stdout).toContain('\r\x1b[Kaudit: 0/20000 images\r\x1b[K[');
+      expect(res.stdout).toContain('prodimg audit: 20000 images checked');
     });
   });
 });
