@@ -8,7 +8,7 @@ import {
   type Finding,
   toProblem,
 } from '../domain/image-audit.js';
-import type { Clock } from '../domain/ports.js';
+import type { Clock, ImageRepository } from '../domain/ports.js';
 import type { BlobStore } from '../imaging/blob-store.js';
 import { createFileFactsReader, type ExternalFetch } from '../imaging/file-facts.js';
 import { type AuditScope, countAuditImages, findAuditProductShop, findAuditShop, productsToAudit, type ProductToAudit } from '../storage/audit-reader.js';
@@ -100,7 +100,7 @@ async function resolveScope(options: AuditOptions): Promise<AuditScope> {
   return shopId !== undefined ? { shopId } : {};
 }
 
-type ImageFixes = Pick<ReturnType<typeof createRepositories>['images'], 'setMeasuredSize' | 'renumber'>;
+type ImageFixes = Pick<ImageRepository, 'setMeasuredSize' | 'renumber'>;
 
 /** Makes the asked-for repairs of one product's findings; answers the findings repaired. */
 async function applyFixes(
