@@ -72,4 +72,16 @@ describe.each(DIALECTS)('auditImages on %s', (dialect) => {
     const renumbered = before.problems.find((problem) => problem.code === 'positions')!;
     expect((await repos.images.list(elsewhere.id, renumbered.product_id))!.map((image) => image.position)).toEqual([1, 2]);
   });
+
+  it('a measured size is stored only while the image still names the file measured; renumbering a missing product changes nothing', async () => {
+    const repos = createRepositories(db.database);
+    const { productId, imageId } = store.planted.too_small;
+    const before = (await repos.images.get(store.shopId, productId, imageId!))!;
+    const now = '2030-01-01T00:00:00Z';
+    expect(await repos.images.setMeasuredSize(store.shopId, productId, imageId!, 'another.jpg', { width: 1, height: 1 }, now)).toBe(false);
+    expect(await repos.images.get(store.shopId, productId, imageId!)).toEqual(before);
+    // The product row is left alone too: a refused fix leaves no trace, not even updated_at.
+    expect((await repos.products.get(store.shopId, productId))!.updated_at).not.toBe(now);
+    expect(await repos.images.renumber(store.shopId, '00000000-0000-4000-8000-000000000000', now)).toBe('no-product');
+  });
 });
