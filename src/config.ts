@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { DEFAULT_MIN_SIDE } from './domain/image-audit.js';
 import { parseRateLimits, type RateLimitSettings } from './rate-limit-settings.js';
 
 /** Settings read once at start-up from the environment, checked, then frozen. */
@@ -67,6 +68,8 @@ export interface Config {
   readonly webhookMaxAttempts: number;
   /** Time for one delivery attempt, connection included. */
   readonly webhookTimeoutMs: number;
+  /** `prodimg audit`: an image whose shortest side is under this many px is too small for zoom. */
+  readonly auditMinSide: number;
 }
 
 export class ConfigError extends Error {
@@ -164,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookRetryMs: positiveInt(env, 'PRODIMG_WEBHOOK_RETRY_MS', 5000, 3_600_000),
     webhookMaxAttempts: positiveInt(env, 'PRODIMG_WEBHOOK_MAX_ATTEMPTS', 8, 100),
     webhookTimeoutMs: positiveInt(env, 'PRODIMG_WEBHOOK_TIMEOUT_MS', 10_000, 600_000),
+    auditMinSide: positiveInt(env, 'PRODIMG_AUDIT_MIN_SIDE', DEFAULT_MIN_SIDE, 65_535),
   });
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_VARIANT_SIZES } from '../config.js';
 import { reportFailure } from './context.js';
+import { auditCommand } from './audit-command.js';
 import { gcCommand } from './gc-command.js';
 import { openapiCommand } from './openapi-command.js';
 import { seedCommand } from './seed-command.js';
@@ -67,6 +68,8 @@ Environment (checked at start; the default in brackets):
                                     ones wait 3, 9, 30, 120, 360, 720x as long [5000]
   PRODIMG_WEBHOOK_MAX_ATTEMPTS      attempts before a delivery is marked failed [8]
   PRODIMG_WEBHOOK_TIMEOUT_MS        time for one delivery attempt [10000]
+  PRODIMG_AUDIT_MIN_SIDE            prodimg audit: images whose shortest side is under this many
+                                    px are too small for zoom [800]
 A bad value is reported in one line and the command exits with code 2.`;
 
 /** From package.json, which every install of the package has. */
@@ -89,6 +92,7 @@ export function createProgram(): Command {
   adminKeyCommand(program);
   webhooksCommand(program);
   gcCommand(program);
+  auditCommand(program);
   seedCommand(program);
   openapiCommand(program);
   for (const command of program.commands) command.exitOverride();

@@ -26,6 +26,14 @@ export interface ImageRepository {
   delete(shopId: string, productId: string, imageId: string, now: string): Promise<{ path: string } | 'no-product' | 'no-image'>;
   /** Whether any image of any store names this file. */
   isPathUsed(path: string): Promise<boolean>;
+  /**
+   * The audit's fixes (`prodimg audit --fix`). `setMeasuredSize` stores the size measured from the
+   * file, only while the image still names that file (`path`): false when it does not, or is gone.
+   * `renumber` makes positions 1..n in their current order (position, then created_at, then id) and
+   * answers how many images moved, or 'no-product'.
+   */
+  setMeasuredSize(shopId: string, productId: string, imageId: string, path: string, size: { width: number; height: number }, now: string): Promise<boolean>;
+  renumber(shopId: string, productId: string, now: string): Promise<number | 'no-product'>;
 }
 
 export interface ProductPage {

@@ -122,7 +122,7 @@ function notInLibrary(name: string) {
 }
 
 /** A protocol-relative `src` is fetched over HTTPS, as a browser on an HTTPS page would. */
-function absolute(src: string): string {
+export function absolute(src: string): string {
   return src.startsWith('//') ? `https:${src}` : src;
 }
 

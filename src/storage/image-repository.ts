@@ -136,6 +136,40 @@ export class KyselyImageRepository implements ImageRepository {
     return row !== undefined;
   }
 
+  async setMeasuredSize(shopId: string, productId: string, imageId: string, path: string, size: { width: number; height: number }, now: string): Promise<boolean> {
+    const result = await this.change(shopId, productId, now, async (trx) => {
+      const updated = await trx
+        .updateTable('images')
+        .set({ width: size.width, height: size.height, updated_at: now })
+        .where('id', '=', imageId)
+        .where('product_id', '=', productId)
+        .where('path', '=', path)
+        .executeTakeFirst();
+      return Number(updated.numUpdatedRows) > 0 ? ('set' as const) : ('no-image' as const);
+    });
+    return result === 'set';
+  }
+
+  renumber(shopId: string, productId: string, now: string): Promise<number | 'no-product'> {
+    return this.change(shopId, productId, now, async (trx) => {
+      const rows = await trx
+        .selectFrom('images')
+        .select(['id', 'position'])
+        .where('product_id', '=', productId)
+        .orderBy('position')
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      let moved = 0;
+      for (const [index, row] of rows.entries()) {
+        if (row.position === index + 1) continue;
+        await trx.updateTable('images').set({ position: index + 1, updated_at: now }).where('id', '=', row.id).execute();
+        moved++;
+      }
+      return moved;
+    });
+  }
+
   delete(shopId: string, productId: string, imageId: string, now: string): Promise<{ path: string } | 'no-product' | 'no-image'> {
     return this.change(shopId, productId, now, async (trx) => {
       await unlinkImages(trx, productId, [imageId], now);

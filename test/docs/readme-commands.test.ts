@@ -91,6 +91,7 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
       'admin-key list',
       'admin-key revoke',
       'gc',
+      'audit dimensions,positions',
       'seed',
       'openapi',
       '',
@@ -135,12 +136,26 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
     };
     /** Lines that need a subscription and a delivery first: test/cli/webhooks.test.ts runs them so, against a real listener. */
     const ELSEWHERE = ['webhooks redeliver', 'webhooks trigger'];
+    /** `audit --product <product-id>`: a product of store docs, with no images (test/cli/audit.test.ts audits a store of problems). */
+    const productOfDocs = async () => {
+      const [{ openDatabase }, { createRepositories }] = await Promise.all([import('../../src/storage/database.js'), import('../../src/storage/repositories.js')]);
+      const database = await openDatabase({ databaseUrl: undefined, dataDir });
+      try {
+        const repos = createRepositories(database);
+        const shop = await repos.shops.find('docs');
+        const product = { title: 'Audited', description: '', vendor: '', tags: '', published: true, images: [] };
+        return (await repos.products.create(shop!.id, product, '2024-04-08T07:13:28Z')).id;
+      } finally {
+        await database.close();
+      }
+    };
     const runUsage = async (usage: Usage) => {
       const [command, sub] = usage.words;
       if (ELSEWHERE.includes(`${command} ${sub}`)) {
         expect(readFileSync(join(ROOT, 'test/cli/webhooks.test.ts'), 'utf8')).toContain(`'${command}', '${sub}'`);
         return;
       }
+      const productId = command === 'audit' ? await productOfDocs() : '';
       const args = usage.words.map((word) =>
         word === '<subdomain>' || word === '<sub>'
           ? command === 'shops' && sub === 'delete'
@@ -158,6 +173,8 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
                   ? seedFile
                 : word === 'URL'
                   ? 'https://app.example/oauth'
+                : word === '<product-id>'
+                  ? productId
                   : word,
       );
       expect(args.filter((word) => /^<.*>$/.test(word)), usage.line).toEqual([]);
@@ -201,6 +218,10 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
       } else if (command === 'shops' && sub === 'webhook-secret') {
         // "the secret signing the store's webhooks (made on first use)"
         expect(out).toMatch(/\S{20,}/);
+      } else if (command === 'audit') {
+        // "a table, or a JSON array with --json; exit code 1 for any error": a product with nothing wrong.
+        expect(JSON.parse(out)).toEqual([]);
+        expect(res.stderr).toBe('prodimg audit: 0 images checked, 0 errors, 0 warnings\n');
       } else if (command === 'seed') {
         // "prints targets as JSON" (on the last line)
         expect(JSON.parse(out.split('\n').at(-1)!)).toMatchObject({ images: 3 });
