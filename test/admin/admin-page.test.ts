@@ -13,8 +13,9 @@ import { WAIT_MS, waitsTimeout } from '../support/waiting.js';
 /**
  * The admin page at /admin in a real browser (Debian's chromium, headless, driven by playwright-core;
  * nothing downloaded), against a real server and SQLite database, with images downloaded from a local
- * origin: signs in with a key made by the CLI, opens a store's product, reorders by drag and drop and
- * by keyboard, edits an alt text, adds an image by URL and by upload, deletes one, runs axe-core, and
+ * origin: signs in with a key made by the CLI, sees the store's audit, opens a product, reorders by drag
+ * and drop and by keyboard, sees a missing alt text reported and then gone once written, edits an alt
+ * text, adds an image by URL and by upload, deletes one, runs axe-core, and
  * checks that the API answers what the page did. Saves the screenshots the README shows.
  */
 
@@ -62,7 +63,8 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the admin page at /admin (need
     expect(created.statusCode).toBe(200);
     product = created.json().product;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    // Tall enough for the whole gallery: a drag from one image to another happens without scrolling.
+    page = await browser.newPage({ viewport: { width: 1280, height: 2000 } });
     page.setDefaultTimeout(WAIT_MS);
     const port = new URL(api.base).port;
     await page.route('**/*', (route) => {
@@ -93,6 +95,11 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the admin page at /admin (need
       await page.getByLabel('Admin key').press('Enter');
 
       await page.getByRole('link', { name: 'Alpha (alpha)' }).click();
+      // The store-wide audit lists the worst first: the blue towel's missing alt text is an error.
+      const missingAlt = 'Error: The image has no alt text.';
+      await page.locator('#store-audit-list li', { hasText: missingAlt }).waitFor();
+      expect(await page.locator('#store-audit-list li').first().textContent()).toContain(missingAlt);
+      await expect(page.locator('#store-audit-none').textContent()).resolves.toMatch(/^1 errors, \d+ warnings\.$/);
       await page.getByLabel('Search products by title').fill('linen');
       await page.getByRole('button', { name: 'Search' }).click();
       await page.getByRole('link', { name: 'Striped Linen Towel' }).click();
@@ -101,11 +108,13 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the admin page at /admin (need
       await expect(item(red).locator('dd').allTextContents()).resolves.toEqual([expect.stringMatching(/ B$| KiB$/), '480 × 360 px', 'PNG', 'open full size']);
       expect(await item(red).locator('img').getAttribute('src')).toMatch(/\/cdn\/[0-9a-f]{32}_160x\.png$/);
 
-      // Drag and drop: blue onto red (to position 1), then green onto red (to position 2).
-      await item(blue).dragTo(item(red));
+      // Drag and drop, by the thumbnails (the middle of an item may be its alt text field, which selects text instead):
+      // blue onto red (to position 1), then green onto red (to position 2).
+      const thumb = (id: string) => item(id).locator('img.thumb');
+      await thumb(blue).dragTo(thumb(red));
       await announced('Image 3 moved to position 1.');
       expect(await order()).toEqual([blue, red, green]);
-      await item(green).dragTo(item(red));
+      await thumb(green).dragTo(thumb(red));
       await announced('Image 3 moved to position 2.');
       expect(await order()).toEqual([blue, green, red]);
 
@@ -117,10 +126,18 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the admin page at /admin (need
       expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Move down image 2');
       expect(await page.evaluate(() => document.activeElement?.closest('li')?.getAttribute('data-id'))).toBe(blue);
 
+      // The audit shows the missing alt text beside the image and in the product's list, until it is written.
+      await expect(item(blue).locator('.problems').textContent()).resolves.toContain(missingAlt);
+      await page.locator('#audit-list li', { hasText: `Image 2: ${missingAlt}` }).waitFor();
+      await page.locator('#audit-list li', { hasText: `Image 2: ${missingAlt}` }).getByRole('link', { name: 'Image 2' }).click();
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe(`alt-${blue}`);
+
       // Inline alt text.
       await page.getByLabel('Alt text for image 2').fill('Blue towel on a chair');
       await page.getByLabel('Alt text for image 2').press('Enter');
       await announced('Alt text of image 2 saved.');
+      await expect(page.locator('#audit-list').textContent()).resolves.not.toContain(missingAlt);
+      await expect(item(blue).locator('.problems').textContent()).resolves.not.toContain(missingAlt);
 
       // By URL: a failure in words first, then one that works.
       await page.getByLabel('Image URL').fill(origin.url('/missing.png'));

@@ -127,6 +127,21 @@ async function productsView(shop, params) {
   };
   pageLink('prev-page', 'pre_cursor', page.pre_cursor);
   pageLink('next-page', 'cursor', page.cursor);
+  void storeAudit(shop);
+}
+
+/** The store-wide audit, worst first, each problem linking to its product's gallery; after the list, as it reads every file. */
+async function storeAudit(shop) {
+  $('store-audit-none').hidden = false;
+  $('store-audit-none').textContent = 'Auditing the store…';
+  $('store-audit-list').replaceChildren();
+  const audit = await call('GET', `/stores/${shop}/audit`);
+  if (location.hash.split('/')[2]?.split('?')[0] !== shop) return;
+  $('store-audit-list').replaceChildren(
+    ...audit.problems.map((problem) => el('li', { class: `severity-${problem.severity}` }, el('a', { href: `#/stores/${shop}/products/${problem.product_id}`, text: problemText(problem) }))),
+  );
+  const shown = audit.problems.length < audit.errors + audit.warnings ? ` (the first ${audit.problems.length} shown)` : '';
+  $('store-audit-none').textContent = audit.problems.length > 0 ? `${audit.errors} errors, ${audit.warnings} warnings${shown}.` : 'No problems found.';
 }
 
 $('product-search').addEventListener('submit', (event) => {
@@ -163,9 +178,14 @@ function renderGallery() {
   const { images, variants } = current;
   $('gallery-empty').hidden = images.length > 0;
   $('gallery').replaceChildren(...images.map((image, index) => imageItem(image, index, images.length, variants)));
-  // Audit problems (issue 15) are listed here once the audit engine is wired in.
-  const problems = images.flatMap((image) => image.problems.map((problem) => ({ image, problem })));
-  $('audit-list').replaceChildren(...problems.map(({ image, problem }) => el('li', {}, el('a', { href: `#image-${image.id}`, text: `Image ${image.position}: ${problem}` }))));
+  // The audit's findings: the product's own, then each image's, each linking to where it is fixed.
+  const problems = [
+    ...current.problems.map((problem) => el('li', { class: `severity-${problem.severity}` }, problemText(problem))),
+    ...images.flatMap((image) =>
+      image.problems.map((problem) => el('li', { class: `severity-${problem.severity}` }, el('a', { href: `#image-${image.id}`, onclick: focusImage(image), text: `Image ${image.position}` }), ': ', problemText(problem))),
+    ),
+  ];
+  $('audit-list').replaceChildren(...problems);
   $('audit-none').hidden = problems.length > 0;
 }
 
@@ -209,8 +229,7 @@ function imageItem(image, index, count, variants) {
         fact('Format', image.format ? image.format.toUpperCase() : 'unknown'),
         fact('File', el('a', { href: image.src, text: 'open full size' })),
       ),
-      // Audit problems of this image (issue 15): empty until the audit engine is wired in.
-      el('ul', { class: 'problems', 'aria-label': `Audit problems of ${label.toLowerCase()}` }, ...image.problems.map((problem) => el('li', { text: problem }))),
+      el('ul', { class: 'problems', 'aria-label': `Audit problems of ${label.toLowerCase()}` }, ...image.problems.map((problem) => el('li', { class: `severity-${problem.severity}` }, problemText(problem)))),
       altForm,
       altStatus,
       el(
@@ -225,6 +244,19 @@ function imageItem(image, index, count, variants) {
   );
   dragAndDrop(item, image);
   return item;
+}
+
+/** "Error: The image has no alt text. Fix: ...", with the code for those who search the docs. */
+function problemText(problem) {
+  return `${problem.severity === 'error' ? 'Error' : 'Warning'}: ${problem.message} Fix: ${problem.fix} (${problem.code})`;
+}
+
+/** A link to an image of the gallery moves the focus to its alt text, where most fixes start. */
+function focusImage(image) {
+  return (event) => {
+    event.preventDefault();
+    $(`alt-${image.id}`)?.focus();
+  };
 }
 
 function fact(term, value) {

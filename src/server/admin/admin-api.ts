@@ -11,9 +11,10 @@ import { errorAnswer } from '../../contract/error-catalogue.js';
 import type { BlobStore } from '../../imaging/blob-store.js';
 import type { StoredCheckedImage } from '../../imaging/store-checked.js';
 import { clearedCookie, sessionCookie, sessionIdOf } from './admin-cookie.js';
-import { galleryOf } from './gallery.js';
+import type { AuditProblem } from '../../domain/image-audit.js';
+import { galleryOf, galleryProblem } from './gallery.js';
 
-/** Non-contract endpoints live under this prefix (issue 15); the admin page's are below it. */
+/** Endpoints outside the platform's contract live under this prefix; the admin page's are below it. */
 export const ADMIN_API = '/__prodimg/admin/api';
 
 export interface AdminApiOptions {
@@ -29,7 +30,12 @@ export interface AdminApiOptions {
   cdnBase: (host: string | undefined) => string;
   variantSizes: readonly number[];
   maxUploadBytes: number;
+  /** The image audit of a store (by subdomain) or of one of its products (src/audit/run-audit.ts). */
+  audit: (scope: { shop: string; productId?: string }) => AsyncIterable<AuditProblem>;
 }
+
+/** The most problems the store-wide audit lists (errors first); the counts cover them all. */
+export const STORE_AUDIT_LISTED = 100;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -121,14 +127,34 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
         },
       );
 
+      // The store-wide audit: the worst problems first (errors, then warnings, each in catalogue
+      // order), at most STORE_AUDIT_LISTED, with the counts of all.
+      api.get('/stores/:shop/audit', { schema: { params: Type.Object({ shop: Params.shop }) } }, async (request) => {
+        const { shop } = request.params as { shop: string };
+        const store = await options.shops.get(shop);
+        const listed = { error: [] as object[], warning: [] as object[] };
+        const counts = { errors: 0, warnings: 0 };
+        for await (const problem of options.audit({ shop: store.subdomain })) {
+          if (problem.severity === 'error') counts.errors++;
+          else counts.warnings++;
+          const list = listed[problem.severity];
+          if (list.length < STORE_AUDIT_LISTED) list.push({ product_id: problem.product_id, image_id: problem.image_id, ...galleryProblem(problem) });
+        }
+        return { ...counts, problems: [...listed.error, ...listed.warning].slice(0, STORE_AUDIT_LISTED) };
+      });
+
       const productParams = { schema: { params: Type.Object(Params) } };
       api.get('/stores/:shop/products/:product', productParams, async (request) => {
         const { shop, product } = request.params as { shop: string; product: string };
         const found = await options.products.get(shop, product);
         const variants = await options.variants.list(shop, product);
+        const problems: AuditProblem[] = [];
+        for await (const problem of options.audit({ shop: (await options.shops.get(shop)).subdomain, productId: product })) problems.push(problem);
         return {
           product: { id: found.id, title: found.title },
-          images: await galleryOf(found.images, variants, { blobs: options.blobs, cdnBase: options.cdnBase(request.headers.host), sizes: options.variantSizes }),
+          images: await galleryOf(found.images, variants, problems, { blobs: options.blobs, cdnBase: options.cdnBase(request.headers.host), sizes: options.variantSizes }),
+          // The product's own problems (positions, a variant's missing image).
+          problems: problems.filter((problem) => problem.image_id === null).map(galleryProblem),
           variants: variants.map((variant) => ({ id: variant.id, title: variant.title, image_id: variant.image_id })),
         };
       });

@@ -1,4 +1,5 @@
 import type { Image, Variant } from '../../domain/entities.js';
+import type { AuditProblem } from '../../domain/image-audit.js';
 import { isBlobName } from '../../imaging/blob-store.js';
 import type { BlobStore } from '../../imaging/blob-store.js';
 
@@ -17,9 +18,14 @@ export interface GalleryImage {
   bytes: number | null;
   format: string | null;
   variant_ids: string[];
-  /** Filled by the audit engine once it is wired in (issue 15). */
-  problems: string[];
+  /** What the image audit finds wrong with it. */
+  problems: GalleryProblem[];
 }
+
+/** An audit problem as the page shows it. */
+export type GalleryProblem = Pick<AuditProblem, 'code' | 'severity' | 'message' | 'fix'>;
+
+export const galleryProblem = ({ code, severity, message, fix }: AuditProblem): GalleryProblem => ({ code, severity, message, fix });
 
 /** The width thumbnails are asked at: the smallest configured variant size at least this wide. */
 const THUMBNAIL_WIDTH = 160;
@@ -29,7 +35,12 @@ export function thumbnailSize(sizes: readonly number[]): number | null {
 }
 
 /** The gallery in position order, with each stored file's size read from the store. */
-export async function galleryOf(images: readonly Image[], variants: readonly Variant[], use: { blobs: BlobStore; cdnBase: string; sizes: readonly number[] }): Promise<GalleryImage[]> {
+export async function galleryOf(
+  images: readonly Image[],
+  variants: readonly Variant[],
+  problems: readonly AuditProblem[],
+  use: { blobs: BlobStore; cdnBase: string; sizes: readonly number[] },
+): Promise<GalleryImage[]> {
   const size = thumbnailSize(use.sizes);
   const sorted = [...images].sort((a, b) => a.position - b.position);
   return Promise.all(
@@ -51,7 +62,7 @@ export async function galleryOf(images: readonly Image[], variants: readonly Var
         bytes: stream?.size ?? null,
         format: ext,
         variant_ids: variants.filter((variant) => variant.image_id === image.id).map((variant) => variant.id),
-        problems: [],
+        problems: problems.filter((problem) => problem.image_id === image.id).map(galleryProblem),
       };
     }),
   );
