@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,32 +12,16 @@ import { makeJpeg } from '../imaging/fixtures/images.js';
 import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-server.js';
 import { startApi, type TestApi, untilCaching } from '../support/api.js';
 import { DIALECTS } from '../support/databases.js';
-import { WAIT_MS, within } from '../support/waiting.js';
+import { type ProcessRun, runProcess } from '../support/run-process.js';
+import { WAIT_MS } from '../support/waiting.js';
 
 const BIN = fileURLToPath(new URL('../../bin/prodimg.js', import.meta.url));
 const BUILT = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the real CLI to its end; `node` options (a preload) go before the script. */
-function prodimg(args: string[], env: Record<string, string>, nodeOptions: string[] = []): Promise<Run> {
+function prodimg(args: string[], env: Record<string, string>, nodeOptions: string[] = []): Promise<ProcessRun> {
   const { DATABASE_URL: _u, PRODIMG_DATA_DIR: _d, PRODIMG_ALLOW_PRIVATE_SOURCES: _p, ...inherited } = process.env;
-  return within(
-    new Promise<Run>((resolve, reject) => {
-      const child = spawn(process.execPath, [...nodeOptions, BIN, ...args], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('error', reject);
-      child.once('close', (status) => resolve({ status, stdout, stderr }));
-    }),
-    `prodimg ${args.join(' ')}`,
-  );
+  return runProcess(process.execPath, [...nodeOptions, BIN, ...args], { ...inherited, ...env }, `prodimg ${args.join(' ')}`);
 }
 
 const FIELDS = ['shop', 'product_id', 'image_id', 'code', 'severity', 'message', 'fix', 'fixed'];
@@ -218,17 +201,8 @@ describe.skipIf(!BUILT)('prodimg audit (needs `npm run build`, which `npm test` 
 
     it.skipIf(!existsSync('/usr/bin/script'))('on a terminal, shows progress on stderr (script(1) gives it one)', async () => {
       const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} audit --shop big --json`;
-      const res = await within(
-        new Promise<Run>((resolve, reject) => {
-          const { DATABASE_URL: _u, ...inherited } = process.env;
-          const child = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], { env: { ...inherited, PRODIMG_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
-          let stdout = '';
-          child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-          child.once('error', reject);
-          child.once('close', (status) => resolve({ status, stdout, stderr: '' }));
-        }),
-        'prodimg audit on a terminal',
-      );
+      const { DATABASE_URL: _u, ...inherited } = process.env;
+      const res = await runProcess('/usr/bin/script', ['-qec', command, '/dev/null'], { ...inherited, PRODIMG_DATA_DIR: dataDir }, 'prodimg audit on a terminal');
       expect(res.status).toBe(1);
       // The first report comes before any product, and is wiped before the first problem is printed.
       expect(res.stdout).toContain('\r\x1b[Kaudit: 0/20000 images\r\x1b[K[');

@@ -8,6 +8,7 @@ import { BIN, BUILT, cliEnv, startServe } from '../reliability/support-server.js
 import { within } from '../support/waiting.js';
 import { hmacMatches } from '../../src/domain/oauth-hmac.js';
 import { DOC_FILES } from '../support/doc-examples.js';
+import { runProcess } from '../support/run-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -47,19 +48,7 @@ function usages(): Usage[] {
 describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by the real CLI (needs `npm run build`)", () => {
   let dataDir: string;
   const env = () => cliEnv({ dataDir });
-  const run = (args: string[]) =>
-    within(
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.once('error', reject);
-        child.once('close', (status) => resolve({ status, stdout, stderr }));
-      }),
-      `prodimg ${args.join(' ')}`,
-    );
+  const run = (args: string[]) => runProcess(process.execPath, [BIN, ...args], env(), `prodimg ${args.join(' ')}`);
   beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'prodimg-commands-'));
   });
