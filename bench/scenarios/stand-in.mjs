@@ -1,6 +1,6 @@
 // 8. Stand-in mode as an app's test suite meets it: startProdimg in a fresh process (module loading
-// included), later starts in the same process, and reset() after a few writes, with a seed of 2
-// stores x 10 products x 3 images and 2 variants. Each run is a process of its own.
+// included, the default seed), later starts in the same process and reset() after a few writes,
+// with a seed of 2 stores x 10 products x 3 images and 2 variants. Each run is a process of its own.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { target } from '../lib/measure.mjs';
@@ -27,8 +27,8 @@ export async function run(ctx) {
     return { name, role: 'prodimg', median: { p50: median(values.map((v) => v.p50)), p99: median(values.map((v) => v.p99)) }, peakRssMiB: undefined, failed: 0, runs: values };
   };
   const rows = [
-    line('first start in a process, import included', (run) => ({ p50: run.firstStartMs, p99: run.firstStartMs })),
-    line('a later start (a new stand-in per test)', (run) => ({ p50: median(run.laterStartMs), p99: p99(run.laterStartMs) })),
+    line('first start in a process, import included (default seed)', (run) => ({ p50: run.firstStartMs, p99: run.firstStartMs })),
+    line('a later start, 20-product seed (a new stand-in per test)', (run) => ({ p50: median(run.laterStartMs), p99: p99(run.laterStartMs) })),
     line('reset() after 3 writes', (run) => ({ p50: median(run.resetMs), p99: p99(run.resetMs) })),
   ];
   return {

@@ -37,7 +37,6 @@ import type { WireContext } from '../contract/library-src.js';
 import { DeliveryWorker } from './webhooks/delivery-worker.js';
 import { lazyWebhookSender } from './webhooks/lazy-webhook-sender.js';
 import { registerAdminApi } from './admin/admin-api.js';
-import { auditImages } from '../audit/run-audit.js';
 import { registerAdminAssets } from './admin/admin-assets.js';
 import { Admission } from './admission.js';
 import { FastRead } from './fast-read/fast-read.js';
@@ -233,8 +232,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     cdnBase: (host) => wire(host).cdnBase,
     variantSizes: config.variantSizes,
     maxUploadBytes: config.maxSourceBytes,
-    audit: ({ shop, productId }) =>
-      auditImages({ database, blobs: stored, shop, ...(productId ? { productId } : {}), minSide: config.auditMinSide, maxPixels: config.maxPixels }),
+    // Loaded on the admin page's first audit: the audit's downloader (undici) is not needed before.
+    audit: async function* ({ shop, productId }) {
+      const { auditImages } = await import('../audit/run-audit.js');
+      yield* auditImages({ database, blobs: stored, shop, ...(productId ? { productId } : {}), minSide: config.auditMinSide, maxPixels: config.maxPixels });
+    },
   });
   for (const version of API_VERSIONS) await registerApiVersion(app, version, bindings, admission, wire);
   return app;

@@ -8,7 +8,7 @@ import { acceptBodies, answerClientError, answerConnect, answerExpectation, cont
 import { registerErrorHandling, sendError } from './errors-plugin.js';
 import type { FastRead } from './fast-read/fast-read.js';
 import { hostFault } from './host-header.js';
-import { lazySerializers } from './lazy-serializers.js';
+import { lazyCompilers } from './lazy-compilers.js';
 import { logRequest, logsRequests } from './request-log.js';
 
 /** A client gets a minute to send its whole request (slowloris protection; Fastify's default is none). */
@@ -62,7 +62,7 @@ export function createHttpServer(options: ServerOptions): FastifyInstance {
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // Long ids must reach the UUID check (422) rather than the router's own length limit.
     routerOptions: { maxParamLength: 4096 },
-    schemaController: { compilersFactory: lazySerializers() },
+    schemaController: { compilersFactory: lazyCompilers() },
     clientErrorHandler: answerClientError,
     // Older clients' unversioned `.json` paths are served as the oldest version.
     rewriteUrl: (req) => (req.url && fromLegacyPath(req.url)) || req.url || '/',
