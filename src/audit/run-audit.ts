@@ -11,6 +11,7 @@ import {
 import type { Clock, ImageRepository } from '../domain/ports.js';
 import type { BlobStore } from '../imaging/blob-store.js';
 import { createFileFactsReader, type ExternalFetch } from '../imaging/file-facts.js';
+import type { StoredFactsCache } from '../imaging/stored-facts-cache.js';
 import { type AuditScope, countAuditImages, findAuditProductShop, findAuditShop, productsToAudit, type ProductToAudit } from '../storage/audit-reader.js';
 import type { Database } from '../storage/database.js';
 import { createRepositories } from '../storage/repositories.js';
@@ -33,6 +34,8 @@ export interface AuditOptions {
   fix?: readonly AuditFix[];
   /** Called after each product, and once before the first. */
   onProgress?: (progress: AuditProgress) => void;
+  /** Facts of stored files found by earlier audits of this process (a server's); each file is read once. */
+  factsCache?: StoredFactsCache;
   /** Products read at once (default 200). */
   pageSize?: number;
   clock?: Clock;
@@ -64,7 +67,12 @@ export async function* auditImages(options: AuditOptions): AsyncGenerator<AuditP
   const scope = await resolveScope(options);
   const progress: AuditProgress = { productsChecked: 0, imagesChecked: 0, imagesTotal: await countAuditImages(db, scope) };
   options.onProgress?.({ ...progress });
-  const files = createFileFactsReader({ blobs: options.blobs, maxPixels: options.maxPixels, ...(options.checkExternal ? { external: options.checkExternal } : {}) });
+  const files = createFileFactsReader({
+    blobs: options.blobs,
+    maxPixels: options.maxPixels,
+    ...(options.checkExternal ? { external: options.checkExternal } : {}),
+    ...(options.factsCache ? { cache: options.factsCache } : {}),
+  });
   const fixes = new Set(options.fix ?? []);
   const images = fixes.size > 0 ? createRepositories(options.database).images : undefined;
   const clock = options.clock ?? systemClock;

@@ -7,6 +7,7 @@ import { FetchFailure } from './fetch-failure.js';
 import { absolute } from './fetch-ingestor.js';
 import { ProbeFailure, probeImage } from './probe.js';
 import { createSafeFetcher, type SafeFetcher } from './safe-fetch.js';
+import type { StoredFactsCache } from './stored-facts-cache.js';
 
 /** How external images are fetched when the audit is asked to (`--check-external`): the ingestion's own limits and guard. */
 export interface ExternalFetch {
@@ -30,7 +31,7 @@ export interface FileFactsReader {
  * measured by the probe ingestion uses (header, pixel limit, decode check), so a file that ingestion
  * would refuse today is reported unreadable.
  */
-export function createFileFactsReader(options: { blobs: BlobStore; maxPixels: number; external?: ExternalFetch }): FileFactsReader {
+export function createFileFactsReader(options: { blobs: BlobStore; maxPixels: number; external?: ExternalFetch; cache?: StoredFactsCache }): FileFactsReader {
   const { blobs, maxPixels } = options;
   const fetcher: SafeFetcher | undefined = options.external ? createSafeFetcher(options.external) : undefined;
 
@@ -46,13 +47,18 @@ export function createFileFactsReader(options: { blobs: BlobStore; maxPixels: nu
   return {
     async read(image) {
       if (isStored(image)) {
+        const known = options.cache?.get(image.path);
+        if (known) return known;
         let bytes: Buffer | null;
         try {
           bytes = await blobs.get(image.path);
         } catch (error) {
           return unreadable(error);
         }
-        return bytes === null ? { kind: 'missing' } : measure(bytes, undefined, blobHash(image.path));
+        if (bytes === null) return { kind: 'missing' };
+        const facts = await measure(bytes, undefined, blobHash(image.path));
+        options.cache?.remember(image.path, facts);
+        return facts;
       }
       if (!fetcher) return { kind: 'not-checked' };
       try {

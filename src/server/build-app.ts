@@ -29,6 +29,7 @@ import { ReadCache } from '../storage/read-cache.js';
 import { createRepositories } from '../storage/repositories.js';
 import { KyselyAdminKeyRepository } from '../storage/admin-key-repository.js';
 import { createUploadStore } from '../imaging/upload-store.js';
+import { StoredFactsCache } from '../imaging/stored-facts-cache.js';
 import { openBlobStore } from '../open-blob-store.js';
 import { openSecretBox } from '../secret-box.js';
 import { SigningSecrets } from '../storage/signing-secrets.js';
@@ -220,6 +221,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   const apps = new AppService(repositories.apps, repositories.shops, repositories.tokens, secrets, clock, oauthSettings(config));
   await registerOAuthRoutes(app, { apps, baseDomain: config.baseDomain, autoApprove: config.oauth.autoApprove });
+  const auditFacts = new StoredFactsCache();
   registerAdminAssets(app);
   await registerAdminApi(app, {
     auth: new AdminAuth(new KyselyAdminKeyRepository(database.db), clock),
@@ -233,9 +235,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     variantSizes: config.variantSizes,
     maxUploadBytes: config.maxSourceBytes,
     // Loaded on the admin page's first audit: the audit's downloader (undici) is not needed before.
+    // Each stored file is read and decoded once, however often its gallery is opened.
     audit: async function* ({ shop, productId }) {
       const { auditImages } = await import('../audit/run-audit.js');
-      yield* auditImages({ database, blobs: stored, shop, ...(productId ? { productId } : {}), minSide: config.auditMinSide, maxPixels: config.maxPixels });
+      const scope = { shop, ...(productId ? { productId } : {}) };
+      yield* auditImages({ database, blobs: stored, ...scope, minSide: config.auditMinSide, maxPixels: config.maxPixels, factsCache: auditFacts });
     },
   });
   for (const version of API_VERSIONS) await registerApiVersion(app, version, bindings, admission, wire);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/imaging/blob-store.js';
 import { createFileFactsReader, isStored } from '../../src/imaging/file-facts.js';
 import { createLocalBlobStore } from '../../src/imaging/local-blob-store.js';
+import { StoredFactsCache } from '../../src/imaging/stored-facts-cache.js';
 import { nameFor } from './blob-store-suite.js';
 import { makeJpeg, makeRotatedJpeg } from './fixtures/images.js';
 
@@ -33,6 +34,25 @@ describe('file facts: what the audit learns of an image file', () => {
     await blobs.put(name, bytes);
     const reader = createFileFactsReader({ blobs, maxPixels: 50_000_000 });
     expect(await reader.read(stored(name))).toEqual({ kind: 'read', bytes: bytes.length, width: 20, height: 40, hash: name.slice(0, 32) });
+  });
+
+  it('with a cache, a stored file read whole is read once; a missing one is looked for again', async () => {
+    const bytes = await makeJpeg(31, 17);
+    const name = nameFor(bytes, 'jpg');
+    await blobs.put(name, bytes);
+    const gets: string[] = [];
+    const counting: BlobStore = { ...blobs, get: (asked) => (gets.push(asked), blobs.get(asked)) };
+    const cache = new StoredFactsCache();
+    const facts = { kind: 'read', bytes: bytes.length, width: 31, height: 17, hash: name.slice(0, 32) };
+    expect(await createFileFactsReader({ blobs: counting, maxPixels: 50_000_000, cache }).read(stored(name))).toEqual(facts);
+    // A later audit (a new reader, the same cache) does not read the file again.
+    expect(await createFileFactsReader({ blobs: counting, maxPixels: 50_000_000, cache }).read(stored(name))).toEqual(facts);
+    expect(gets).toEqual([name]);
+    const absent = nameFor('stored later', 'jpg');
+    const reader = createFileFactsReader({ blobs: counting, maxPixels: 50_000_000, cache });
+    expect(await reader.read(stored(absent))).toEqual({ kind: 'missing' });
+    expect(await reader.read(stored(absent))).toEqual({ kind: 'missing' });
+    expect(gets).toEqual([name, absent, absent]);
   });
 
   it('a name not stored is missing; a truncated file or one over the pixel limit is unreadable, with why', async () => {
