@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AUDIT_FIXES, type AuditFix, type AuditProblem } from '../domain/image-audit.js';
 import { isUuid } from '../domain/uuid.js';
-import { UsageError, withDatabase } from './context.js';
+import { positiveInt, UsageError, withDatabase } from './context.js';
 
 interface AuditFlags {
   shop?: string;
@@ -29,7 +29,7 @@ export function auditCommand(program: Command): void {
       // Refused before the database is opened: a typo must not start a long audit.
       const fix = parseFixes(flags.fix);
       if (flags.product !== undefined && !isUuid(flags.product)) throw new UsageError(`--product must be a product id (a UUID), got "${flags.product}"`);
-      const minSide = flags.minSide === undefined ? undefined : parseMinSide(flags.minSide);
+      const minSide = flags.minSide === undefined ? undefined : positiveInt(flags.minSide, '--min-side', 65_535);
       await withDatabase(async ({ config, database }) => {
         const [{ auditImages, AuditTargetNotFound }, { openBlobStore }] = await Promise.all([import('../audit/run-audit.js'), import('../open-blob-store.js')]);
         const output = flags.json ? jsonOutput() : tableOutput();
@@ -93,10 +93,6 @@ function parseFixes(list: string | undefined): AuditFix[] {
   return [...new Set(names as AuditFix[])];
 }
 
-function parseMinSide(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65_535) throw new UsageError(`--min-side must be an integer from 1 to 65535, got "${value}"`);
-  return Number(value);
-}
 
 interface AuditOutput {
   write(problem: AuditProblem): Promise<void>;

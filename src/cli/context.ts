@@ -106,3 +106,9 @@ export async function openSecrets(config: Config, database: Database): Promise<S
     throw err;
   }
 }
+
+/** An option's whole number from 1 to `max`, or a one-line refusal naming the option. */
+export function positiveInt(value: string, option: string, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw new UsageError(`${option} must be an integer from 1 to ${max}, got "${value}"`);
+  return Number(value);
+}

@@ -4,6 +4,8 @@ import { DEFAULT_VARIANT_SIZES } from '../config.js';
 import { reportFailure } from './context.js';
 import { auditCommand } from './audit-command.js';
 import { gcCommand } from './gc-command.js';
+import { importCommand } from './import-command.js';
+import { exportCommand } from './export-command.js';
 import { openapiCommand } from './openapi-command.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
@@ -93,6 +95,8 @@ export function createProgram(): Command {
   webhooksCommand(program);
   gcCommand(program);
   auditCommand(program);
+  importCommand(program);
+  exportCommand(program);
   seedCommand(program);
   openapiCommand(program);
   for (const command of program.commands) command.exitOverride();

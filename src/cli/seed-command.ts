@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError, withDatabase } from './context.js';
-
-function count(value: string, name: string, max: number): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw new UsageError(`${name} must be an integer from 1 to ${max}, got "${value}"`);
-  return Number(value);
-}
+import { positiveInt, withDatabase } from './context.js';
 
 export function seedCommand(program: Command): void {
   program
@@ -15,8 +10,8 @@ export function seedCommand(program: Command): void {
     .option('--shop <subdomain>', 'the store to fill (created when missing)', 'bench')
     .action((opts: { images: string; perProduct: string; shop: string }) =>
       withDatabase(async ({ database }) => {
-        const images = count(opts.images, '--images', 100_000_000);
-        const perProduct = count(opts.perProduct, '--per-product', 250);
+        const images = positiveInt(opts.images, '--images', 100_000_000);
+        const perProduct = positiveInt(opts.perProduct, '--per-product', 250);
         const [{ systemClock }, { ShopService }, { createRepositories }, { seedImages }] = await Promise.all([
           import('../domain/clock.js'),
           import('../domain/shop-service.js'),

@@ -115,6 +115,11 @@ export interface VariantInput {
   inventory_quantity?: number;
   /** '' unlinks. */
   image_id?: string;
+  /**
+   * Instead of image_id: the product's image at this 1-based place once the change is made. Importers
+   * use it, as they cannot know a new image's id; no reader of a request sets it.
+   */
+  image_position?: number;
 }
 
 /** One entry of a product's variant list on update: an existing variant (by id) or a new one. */

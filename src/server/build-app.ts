@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { API_VERSIONS } from '../contract/versions.js';
@@ -6,15 +5,10 @@ import { AuthService } from '../domain/auth-service.js';
 import { systemClock } from '../domain/clock.js';
 import { GrantCache } from '../domain/grant-cache.js';
 import { ImageService } from '../domain/image-service.js';
-import { type ImageIngestor, passthroughIngestor } from '../domain/ingest.js';
+import type { ImageIngestor } from '../domain/ingest.js';
 import { hasForbiddenLiteralHost } from '../imaging/address-guard.js';
-import type { BlobStore } from '../imaging/blob-store.js';
 import type { CdnService } from '../imaging/cdn-service.js';
-import type { FetchIngestor, FetchIngestorOptions } from '../imaging/fetch-ingestor.js';
-import { createImageFiles } from '../imaging/image-files.js';
 import { configureSharp } from '../imaging/image-transform.js';
-import { createKeptBytes, type KeptBytes } from '../imaging/kept-bytes.js';
-import { createMemoryCachedBlobStore } from '../imaging/memory-cached-blob-store.js';
 import { WorkQueue } from '../imaging/work-queue.js';
 import type { Clock } from '../domain/ports.js';
 import { AdminAuth } from '../domain/admin-auth.js';
@@ -30,7 +24,7 @@ import { createRepositories } from '../storage/repositories.js';
 import { KyselyAdminKeyRepository } from '../storage/admin-key-repository.js';
 import { createUploadStore } from '../imaging/upload-store.js';
 import { StoredFactsCache } from '../imaging/stored-facts-cache.js';
-import { openBlobStore } from '../open-blob-store.js';
+import { openImageLibrary } from '../image-library.js';
 import { openSecretBox } from '../secret-box.js';
 import { SigningSecrets } from '../storage/signing-secrets.js';
 import { WebhookDeliveries } from '../storage/webhook-deliveries.js';
@@ -95,41 +89,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? systemClock;
   const cache = new ReadCache();
   const repositories = createRepositories(database, cache, options.standIn?.ids);
-  const stored = openBlobStore(config, database);
-  const blobs =
-    config.blobCacheBytes > 0 ? createMemoryCachedBlobStore(stored, { maxBytes: config.blobCacheBytes, maxItemBytes: 1024 * 1024 }) : stored;
   const wire = wireContexts({ cdnHost: config.cdnHost, publicUrl: config.publicUrl, listenAddress: options.publicAddress });
   // Own CDN URLs sent back as a src resolve through the CDN itself, made below.
   let cdn: CdnService | undefined;
   const renderOwn = (name: string, query: Readonly<Record<string, string>>) => (cdn ? cdnBytes(cdn, name, query) : Promise.resolve(null));
   configureSharp();
-  const downloads = new WorkQueue({
-    concurrency: config.ingestConcurrency,
-    maxWaiting: config.ingestQueue,
-    maxWaitMs: config.ingestQueueWaitMs,
-    what: 'image downloads',
+  const library = await openImageLibrary(config, database, {
+    isUsed: (path) => repositories.images.isPathUsed(path),
+    renderOwn,
+    memoryCache: true,
+    ...(options.ingestor ? { ingestor: options.ingestor } : {}),
   });
-  // A decode waits inside its download's slot, so its list never holds more than the downloads running.
-  const decodes = new WorkQueue({ concurrency: config.renderConcurrency, maxWaiting: config.ingestConcurrency, what: 'image decodes' });
+  const { stored, blobs, ingestor, files, downloads, decodes, kept, spoolDir } = library;
   const renders = new WorkQueue({
     concurrency: config.renderConcurrency,
     maxWaiting: config.renderQueue,
     maxWaitMs: config.renderQueueWaitMs,
     what: 'image renders',
   });
-  // Checked files wait for their rows within one memory budget; beyond it, in the data directory
-  // (a hard link of the stored file when it is on the same disk).
-  const spoolDir = join(config.dataDir, 'spool');
-  const kept = createKeptBytes({
-    memoryBytes: config.ingestKeepBytes,
-    spoolDir,
-    ...(stored.hardLink ? { link: (name: string, target: string) => stored.hardLink!(name, target) } : {}),
-  });
-  // The durable store, not the memory cache: a file is reused only if it is really there.
-  const fetching = !options.ingestor && config.ingest === 'fetch' ? await fetchIngestor(config, stored, renderOwn, { downloads, decodes, kept }) : null;
-  const ingestor = options.ingestor ?? fetching ?? passthroughIngestor;
-  // Also with ingestion off: files stored while it was on are still released when their images go.
-  const files = createImageFiles(blobs, (path) => repositories.images.isPathUsed(path), stored);
   const rateLimits = await openRateLimits(config, options.logger);
   const admission = new Admission(new AuthService(repositories.tokens, config.baseDomain, new GrantCache(config.authCacheMs)), rateLimits);
   const products = new ProductService(repositories.products, ingestor, files, clock);
@@ -162,7 +139,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(options.tls ? { tls: options.tls } : {}),
   });
   app.decorate('fastRead', fastRead);
-  if (fetching) app.addHook('onClose', () => fetching.close());
+  app.addHook('onClose', () => library.close());
   if (rateLimits) app.addHook('onClose', () => rateLimits.close());
   // Before any other hook or route: its faults come first, and its journal sees every request. A
   // seed it cannot use closes what is open so far.
@@ -272,22 +249,3 @@ function spoolStaleMs(config: Config): number {
   return Math.max(60 * 60 * 1000, 4 * (config.ingestQueueWaitMs + config.fetchConnectTimeoutMs + config.fetchTimeoutMs));
 }
 
-/** Loaded only when ingestion is on: its HTTP client (undici) is not needed otherwise. */
-async function fetchIngestor(
-  config: Config,
-  blobs: BlobStore,
-  renderOwn: FetchIngestorOptions['renderOwn'],
-  queues: { downloads: WorkQueue; decodes: WorkQueue; kept: KeptBytes },
-): Promise<FetchIngestor> {
-  const { createFetchIngestor } = await import('../imaging/fetch-ingestor.js');
-  return createFetchIngestor({
-    ...queues,
-    blobs,
-    ...(renderOwn ? { renderOwn } : {}),
-    allowPrivate: config.allowPrivateSources,
-    maxBytes: config.maxSourceBytes,
-    maxPixels: config.maxPixels,
-    connectTimeoutMs: config.fetchConnectTimeoutMs,
-    totalTimeoutMs: config.fetchTimeoutMs,
-  });
-}

@@ -25,6 +25,9 @@ const TABLES = [
   'webhook_events',
   'webhook_deliveries',
   'webhook_attempts',
+  'import_runs',
+  'import_items',
+  'source_files',
 ] as const satisfies readonly Restored[];
 // A table added to the schema must be listed above (or kept on purpose): the compiler says so.
 const listsEveryTable: [Exclude<Restored, (typeof TABLES)[number]>] extends [never] ? true : never = true;

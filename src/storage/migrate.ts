@@ -11,6 +11,7 @@ import { secretKeyCheck } from './migrations/008-secret-key-check.js';
 import { apps } from './migrations/009-apps.js';
 import { webhooks } from './migrations/010-webhooks.js';
 import { adminKeys } from './migrations/011-admin-keys.js';
+import { catalogueTransfer } from './migrations/012-catalogue-transfer.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
   return {
@@ -25,6 +26,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '009-apps': apps(dialect),
     '010-webhooks': webhooks(dialect),
     '011-admin-keys': adminKeys(),
+    '012-catalogue-transfer': catalogueTransfer(dialect),
   };
 }
 

@@ -1,7 +1,7 @@
 import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { handleFromTitle } from '../domain/handle.js';
 import { validation } from '../domain/errors.js';
-import type { Image, NewImage, NewProduct, ProductImageEntry, ProductPatch, ProductWithImages } from '../domain/entities.js';
+import type { Image, NewImage, NewProduct, ProductImageEntry, ProductPatch, ProductWithImages, VariantInput } from '../domain/entities.js';
 import type { ProductFilter, ProductPage, ProductQuery, ProductRepository } from '../domain/ports.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { newImageRow } from './image-columns.js';
@@ -43,7 +43,7 @@ export class KyselyProductRepository implements ProductRepository {
       await trx.insertInto('products').values({ ...row, shop_id: shopId }).execute();
       const images = await insertImages(trx, shopId, row.id, input.images, 1, now, this.ids);
       const options = input.options ?? [];
-      const entries = input.variants && input.variants.length > 0 ? input.variants : defaultVariants(options);
+      const entries = linkByPosition(input.variants && input.variants.length > 0 ? input.variants : defaultVariants(options), images.map((image) => image.id));
       await writeCatalogue(trx, shopId, row.id, { entries, options }, now, variantLabel, this.ids);
       const catalogue = (await loadCatalogues(trx, [row.id], images)).get(row.id)!;
       await this.changes.events.record(trx, shopId, row.id, 'products/create', now);
@@ -116,9 +116,12 @@ export class KyselyProductRepository implements ProductRepository {
       }
       if (images) await replaceImages(trx, shopId, productId, images, now, this.ids);
       if (variants || options) {
-        const entries =
-          variants ??
-          (await trx.selectFrom('variants').select('id').where('product_id', '=', productId).orderBy('position').execute()).map((row) => ({ id: row.id }));
+        const gallery = variants?.some((variant) => variant.image_position !== undefined)
+          ? (await trx.selectFrom('images').select('id').where('product_id', '=', productId).orderBy('position').execute()).map((row) => row.id)
+          : [];
+        const entries = variants
+          ? linkByPosition(variants, gallery)
+          : (await trx.selectFrom('variants').select('id').where('product_id', '=', productId).orderBy('position').execute()).map((row) => ({ id: row.id }));
         await writeCatalogue(trx, shopId, productId, { entries, options }, now, variantLabel, this.ids);
       }
       await this.changes.events.record(trx, shopId, productId, 'products/update', now);
@@ -146,6 +149,14 @@ export class KyselyProductRepository implements ProductRepository {
   private withImages(rows: ProductRow[]): Promise<ProductWithImages[]> {
     return withImages(this.db, rows);
   }
+}
+
+/** Variants that name their image by its place in the gallery (VariantInput.image_position) get its id. */
+function linkByPosition<T extends VariantInput>(entries: readonly T[], imageIds: readonly string[]): T[] {
+  return entries.map((entry) => {
+    const { image_position: position, ...rest } = entry;
+    return (position === undefined ? rest : { ...rest, image_id: imageIds[position - 1] ?? '' }) as T;
+  });
 }
 
 /** The filter's conditions on a query of products. */

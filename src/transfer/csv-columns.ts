@@ -1,0 +1,54 @@
+/**
+ * The product spreadsheet layout the big hosted platforms export and import: one row per variant or
+ * image, a product's rows together under its Handle, the product's own fields on its first row.
+ * `Variant Weight` is ours: the weight exactly as stored, in `Variant Weight Unit` (`Variant Grams`,
+ * the platforms' column, is rounded to whole grams); an import prefers it when present.
+ */
+export const CSV_COLUMNS = [
+  'Handle',
+  'Title',
+  'Body (HTML)',
+  'Vendor',
+  'Tags',
+  'Published',
+  'Option1 Name',
+  'Option1 Value',
+  'Option2 Name',
+  'Option2 Value',
+  'Option3 Name',
+  'Option3 Value',
+  'Variant SKU',
+  'Variant Grams',
+  'Variant Inventory Qty',
+  'Variant Price',
+  'Variant Compare At Price',
+  'Variant Barcode',
+  'Image Src',
+  'Image Position',
+  'Image Alt Text',
+  'Variant Image',
+  'Variant Weight Unit',
+  'Variant Weight',
+] as const;
+
+export type CsvColumn = (typeof CSV_COLUMNS)[number];
+
+/** The columns that make a row a variant's when any is filled. */
+export const VARIANT_COLUMNS: readonly CsvColumn[] = [
+  'Option1 Value',
+  'Option2 Value',
+  'Option3 Value',
+  'Variant SKU',
+  'Variant Grams',
+  'Variant Inventory Qty',
+  'Variant Price',
+  'Variant Compare At Price',
+  'Variant Barcode',
+  'Variant Weight',
+];
+
+/** A product without options shows its one variant this way in the layout. */
+export const DEFAULT_OPTION = { name: 'Title', value: 'Default Title' } as const;
+
+/** Grams in one of each weight unit the API knows. */
+export const GRAMS_PER_UNIT: Readonly<Record<string, number>> = { kg: 1000, g: 1, lb: 453.59237, oz: 28.349523125 };
