@@ -110,8 +110,10 @@ export function createFetchIngestor(options: FetchIngestorOptions): FetchIngesto
 
   return {
     // The queue's wait is its own: the origin's timeouts start once the download leaves it, and a
-    // wait too long is the server's saturation (503), never blamed on the origin.
-    ingest: (src, _sent, signal) => (isLibraryReference(src) ? fromLibrary(src) : downloads.run(() => download(src), signal)),
+    // wait too long is the server's saturation (503), never blamed on the origin. A library file is
+    // read whole and decoded too, so it takes a slot like a download: a body naming many of them
+    // waits its turn instead of overflowing the decode queue, which holds only the slots' decodes.
+    ingest: (src, _sent, signal) => downloads.run(() => (isLibraryReference(src) ? fromLibrary(src) : download(src)), signal),
     close: () => fetcher.close(),
   };
 }

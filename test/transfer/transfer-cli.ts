@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { TestDatabase } from '../support/databases.js';
+import { type ProcessRun, runProcess } from '../support/run-process.js';
+
+const BIN = fileURLToPath(new URL('../../bin/prodimg.js', import.meta.url));
+
+/** Whether `npm run build` has made the CLI these suites run (`npm test` builds first). */
+export const BUILT = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
+
+/** The settings a CLI run against a test database needs: its data dir and, on PostgreSQL, its URL; downloads from loopback origins allowed. */
+export function cliEnv(db: TestDatabase, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PRODIMG_DATA_DIR: db.dataDir,
+    ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
+    PRODIMG_ALLOW_PRIVATE_SOURCES: '1',
+    PRODIMG_LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}
+
+/** Runs the real CLI to its end, with only `env` of prodimg's own settings. */
+export function prodimg(args: string[], env: Record<string, string>): Promise<ProcessRun> {
+  const { DATABASE_URL: _u, PRODIMG_DATA_DIR: _d, PRODIMG_ALLOW_PRIVATE_SOURCES: _p, ...inherited } = process.env;
+  return runProcess(process.execPath, [BIN, ...args], { ...inherited, ...env }, `prodimg ${args.join(' ')}`);
+}
+
+export const CLI_BIN = BIN;
+
+/** The last line of a command's standard output, as JSON (import and export summaries). */
+export function summaryOf(run: ProcessRun): Record<string, unknown> {
+  const lines = run.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1] ?? 'null') as Record<string, unknown>;
+}
