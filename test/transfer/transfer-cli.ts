@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestDatabase } from '../support/databases.js';
@@ -31,4 +32,16 @@ export const CLI_BIN = BIN;
 export function summaryOf(run: ProcessRun): Record<string, unknown> {
   const lines = run.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1] ?? 'null') as Record<string, unknown>;
+}
+
+/**
+ * An exported spreadsheet as each product's rows by handle, in handle order (the header under ''):
+ * products imported at once share their creation second, so the order of a store's list among them
+ * is their ids'.
+ */
+export function productsOfCsv(csv: string): Array<[string, string[][]]> {
+  const [header, ...rows] = parse(csv) as string[][];
+  const byHandle = new Map<string, string[][]>();
+  for (const row of rows) byHandle.set(row[0]!, [...(byHandle.get(row[0]!) ?? []), row]);
+  return [['', [header ?? []]], ...[...byHandle].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))];
 }

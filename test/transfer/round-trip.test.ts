@@ -1,0 +1,105 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/domain/clock.js';
+import { ShopService } from '../../src/domain/shop-service.js';
+import { createRepositories } from '../../src/storage/repositories.js';
+import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
+import { waitsTimeout } from '../support/waiting.js';
+import { type CatalogueOrigin, startCatalogueOrigin } from './catalogue-origin.js';
+import { BUILT, cliEnv, prodimg, productsOfCsv } from './transfer-cli.js';
+
+/** Products in the API's shape with what a spreadsheet makes hard: quotes, commas, line breaks, accents, three options, weights, no options. */
+function sourceProducts(origin: CatalogueOrigin): unknown[] {
+  const img = (n: number) => origin.url(`/img/${500 + n}.jpg`);
+  return [
+    {
+      title: 'Crème "Deluxe", 50ml',
+      handle: 'creme-deluxe',
+      description: '<p>Line one,\nline "two"</p>',
+      vendor: 'Maison Ä',
+      tags: 'skin, care',
+      published: true,
+      images: [
+        { id: 'a', src: img(1), alt: 'Jar, front', position: 2 },
+        { id: 'b', src: img(2), alt: 'Jar "open"', position: 1 },
+        { id: 'c', src: img(3), alt: '', position: 3 },
+      ],
+      options: [
+        { name: 'Size', values: ['50ml', '100ml'] },
+        { name: 'Scent', values: ['Rose', 'Oud'] },
+        { name: 'Pack', values: ['One'] },
+      ],
+      variants: [
+        { option1: '50ml', option2: 'Rose', option3: 'One', price: '19.90', compare_at_price: '25.00', sku: 'CR-50-R', barcode: '0001', weight: '0.25', weight_unit: 'lb', inventory_quantity: 7, image_id: 'a' },
+        { option1: '100ml', option2: 'Oud', option3: 'One', price: '29.90', sku: 'CR-100-O', weight: '120', weight_unit: 'g', inventory_quantity: -2, image_id: 'c' },
+      ],
+    },
+    { title: 'Plain tote', handle: 'plain-tote', published: false, images: [{ src: img(4), alt: 'Tote' }], variants: [{ price: '5.00', sku: 'TOTE', weight: '0.3', weight_unit: 'kg' }] },
+    { title: 'No images at all', handle: 'no-images', vendor: 'Acme' },
+  ];
+}
+
+describe.skipIf(!BUILT)('export, then import into another store: the same products (needs `npm run build`)', () => {
+  let origin: CatalogueOrigin;
+  let dir: string;
+  beforeAll(async () => {
+    origin = await startCatalogueOrigin();
+    dir = mkdtempSync(join(tmpdir(), 'prodimg-round-trip-'));
+  });
+  afterAll(async () => {
+    await origin.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe.each(DIALECTS)('on %s', (dialect) => {
+    let db: TestDatabase;
+    let env: Record<string, string>;
+    beforeAll(async () => {
+      db = await freshDatabase(dialect);
+      env = cliEnv(db);
+      const repositories = createRepositories(db.database);
+      const shops = new ShopService(repositories.shops, repositories.tokens, systemClock);
+      for (const name of ['source', 'from-csv', 'from-jsonl']) await shops.create(name, {});
+      const input = join(dir, `${dialect}-source.jsonl`);
+      writeFileSync(input, `${sourceProducts(origin).map((product) => JSON.stringify(product)).join('\n')}\n`);
+      const imported = await prodimg(['import', input, '--shop', 'source', '--quiet'], env);
+      expect(imported.status, imported.stderr + imported.stdout).toBe(0);
+    }, waitsTimeout(1));
+    afterAll(() => db?.drop());
+
+    const exportOf = async (shop: string, format: 'csv' | 'jsonl') => {
+      const out = join(dir, `${dialect}-${shop}.${format}`);
+      const run = await prodimg(['export', '--shop', shop, '--out', out, '--quiet'], env);
+      expect(run.status, run.stderr).toBe(0);
+      return out;
+    };
+
+    it.each(['csv', 'jsonl'] as const)('through %s, image order, alt text, options, variants and their images included', async (format) => {
+      const file = await exportOf('source', format);
+      const target = `from-${format}`;
+      const imported = await prodimg(['import', file, '--shop', target, '--quiet'], env);
+      expect(imported.status, imported.stderr + imported.stdout).toBe(0);
+      const [before, after] = await Promise.all([exportOf('source', 'csv'), exportOf(target, 'csv')]);
+      const products = productsOfCsv(readFileSync(before, 'utf8'));
+      expect(products.map(([handle]) => handle)).toEqual(['', 'creme-deluxe', 'no-images', 'plain-tote']);
+      expect(productsOfCsv(readFileSync(after, 'utf8'))).toEqual(products);
+    }, waitsTimeout(4));
+
+    it('keeps what the source said: images by position, each variant\'s image, weights exactly, a multi-line description', async () => {
+      const jsonl = readFileSync(await exportOf('from-csv', 'jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+      const creme = jsonl.find((product) => product.handle === 'creme-deluxe')!;
+      expect(creme.title).toBe('Crème "Deluxe", 50ml');
+      expect(creme.description).toBe('<p>Line one,\nline "two"</p>');
+      expect(creme.images.map((image: { alt: string }) => image.alt)).toEqual(['Jar "open"', 'Jar, front', '']);
+      expect(creme.variants.map((v: Record<string, unknown>) => [v.sku, v.weight, v.weight_unit, v.inventory_quantity, v.compare_at_price])).toEqual([
+        ['CR-50-R', '0.25', 'lb', 7, '25.00'],
+        ['CR-100-O', '120', 'g', -2, '0.00'],
+      ]);
+      expect(creme.variants.map((v: { image_id: string }) => creme.images.findIndex((image: { id: string }) => image.id === v.image_id))).toEqual([1, 2]);
+      const tote = jsonl.find((product) => product.handle === 'plain-tote')!;
+      expect([tote.published, tote.has_only_default_variant, tote.variants[0].price, tote.variants[0].sku]).toEqual([false, true, '5.00', 'TOTE']);
+    });
+  });
+});
