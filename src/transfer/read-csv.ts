@@ -19,7 +19,7 @@ export interface CsvHeader {
 /**
  * The products of a spreadsheet in the platforms' layout, one entry per handle, in file order,
  * streamed: only the rows of the product being read are held. Lines are the file's (the header is
- * line 1; a quoted field may span lines: a record's line is where it starts). A product's rows must
+ * line 1; blank lines count; a quoted field may span lines: a record's line is where it starts). A product's rows must
  * be together: a handle met again after another is refused on its later rows.
  */
 export async function* readCsvEntries(source: Readable, onHeader: (header: CsvHeader) => void = () => {}): AsyncGenerator<CatalogueEntry> {
@@ -28,15 +28,16 @@ export async function* readCsvEntries(source: Readable, onHeader: (header: CsvHe
   );
   source.on('error', (err) => parser.destroy(err));
   let columns: Map<CsvColumn, number> | undefined;
-  let previousEnd = 0;
+  let nextLine = 1;
   let previousEmpty = 0;
   let group: Row[] = [];
   let seq = 0;
   const firstLineOf = new Map<string, number>();
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; empty_lines: number } }>) {
-      const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
-      previousEnd = info.lines;
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { empty_lines: number } }>) {
+      // Counted from the record itself: the parser's own line count takes a CRLF inside quotes for two.
+      const line = nextLine + (info.empty_lines - previousEmpty);
+      nextLine = line + 1 + record.reduce((breaks, field) => breaks + (field.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
       previousEmpty = info.empty_lines;
       if (!columns) {
         columns = headerColumns(record, onHeader);
@@ -53,6 +54,7 @@ export async function* readCsvEntries(source: Readable, onHeader: (header: CsvHe
       group = [row];
     }
   } catch (err) {
+    if (err instanceof InputError) throw err;
     throw new InputError(`cannot read the CSV: ${(err as Error).message}`);
   }
   if (!columns) throw new InputError('the CSV is empty: it needs a header row with a Handle column');
