@@ -10,6 +10,7 @@ import { stopAll } from './lib/proc.mjs';
 import { build, createProduct, createShopAndToken, freshStore, ROOT, serve } from './lib/prodimg.mjs';
 import { formatScenario, formatSummary } from './lib/table.mjs';
 import * as details from './scenarios/details.mjs';
+import * as importScenario from './scenarios/import.mjs';
 import * as ingest from './scenarios/ingest.mjs';
 import * as list from './scenarios/list.mjs';
 import * as moves from './scenarios/moves.mjs';
@@ -18,7 +19,7 @@ import * as scale from './scenarios/scale.mjs';
 import * as standIn from './scenarios/stand-in.mjs';
 import * as variant from './scenarios/variant.mjs';
 
-const SCENARIOS = [details, list, ingest, variant, scale, moves, multiProcess, standIn];
+const SCENARIOS = [details, list, ingest, variant, scale, moves, multiProcess, standIn, importScenario];
 
 /** Thrown by a scenario whose feature prodimg does not have yet; reported, never a failure. */
 class NotAvailable extends Error {}
