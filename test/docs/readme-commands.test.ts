@@ -81,11 +81,17 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
       'admin-key revoke',
       'gc',
       'audit dimensions,positions',
+      'import csv',
+      'export csv',
       'seed',
       'openapi',
       '',
     ]);
     const seedFile = join(dataDir, 'fixtures.json');
+    // `import <file>`: a spreadsheet of one product (no image, so nothing is downloaded); export writes it back.
+    const importFile = join(dataDir, 'products.csv');
+    writeFileSync(importFile, 'Handle,Title,Vendor\nreadme-mug,Mug,Acme\n');
+    const exportFile = join(dataDir, 'export.csv');
     writeFileSync(seedFile, JSON.stringify({ shops: [{ subdomain: 'seeded', tokens: [{ token: 'readme-token' }], products: [{ title: 'Seeded' }] }] }));
     // A store of its own for `shops delete`, so that the lines after it still have theirs.
     expect((await run(['shops', 'create', 'doomed'])).status).toBe(0);
@@ -159,7 +165,13 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
               : word === 'N'
                 ? '3'
                 : word === '<file>'
-                  ? seedFile
+                  ? command === 'import'
+                    ? importFile
+                    : seedFile
+                : word === '<report>'
+                  ? join(dataDir, 'products.report.csv')
+                : word === '<out>'
+                  ? exportFile
                 : word === 'URL'
                   ? 'https://app.example/oauth'
                 : word === '<product-id>'
@@ -211,6 +223,15 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
         // "a table, or a JSON array with --json; exit code 1 for any error": a product with nothing wrong.
         expect(JSON.parse(out)).toEqual([]);
         expect(res.stderr).toBe('prodimg audit: 0 images checked, 0 errors, 0 warnings\n');
+      } else if (command === 'import') {
+        // "prints a JSON summary"
+        expect(JSON.parse(out)).toMatchObject({ products: 1, created: 1, failed: 0 });
+        expect(readFileSync(join(dataDir, 'products.report.csv'), 'utf8')).toBe('line,handle,reason\n');
+      } else if (command === 'export') {
+        // "in the layout import reads": the product imported above.
+        const exported = readFileSync(exportFile, 'utf8');
+        expect(exported.startsWith('Handle,Title,')).toBe(true);
+        expect(exported).toContain('\nreadme-mug,Mug,,Acme,');
       } else if (command === 'seed') {
         // "prints targets as JSON" (on the last line)
         expect(JSON.parse(out.split('\n').at(-1)!)).toMatchObject({ images: 3 });
@@ -224,7 +245,7 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
     const step = (usage: Usage) => {
       const path = usage.words.slice(0, 2).join(' ');
       if (path === 'shops create') return 0;
-      if (path === 'tokens list' || path === 'admin-key list' || path === 'apps list' || path === 'apps install-url' || path === 'apps uninstall') return 2;
+      if (path === 'tokens list' || path === 'export --shop' || path === 'admin-key list' || path === 'apps list' || path === 'apps install-url' || path === 'apps uninstall') return 2;
       return path === 'tokens revoke' || path === 'admin-key revoke' || path === 'apps delete' ? 3 : 1;
     };
     for (const at of [0, 1, 2, 3]) await Promise.all(all.filter((usage) => step(usage) === at).map(runUsage));
