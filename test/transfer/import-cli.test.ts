@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,8 @@ import { ShopService } from '../../src/domain/shop-service.js';
 import { createRepositories } from '../../src/storage/repositories.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { type CatalogueOrigin, startCatalogueOrigin } from './catalogue-origin.js';
-import { BUILT, cliEnv, prodimg, summaryOf } from './transfer-cli.js';
+import { runProcess } from '../support/run-process.js';
+import { BUILT, CLI_BIN, cliEnv, prodimg, summaryOf } from './transfer-cli.js';
 
 describe.skipIf(!BUILT)('prodimg import and export on the command line (needs `npm run build`)', () => {
   let origin: CatalogueOrigin;
@@ -19,6 +20,23 @@ describe.skipIf(!BUILT)('prodimg import and export on the command line (needs `n
   afterAll(async () => {
     await origin.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  // util-linux's `script` gives the command a terminal, as a person at a shell would.
+  it.skipIf(!existsSync('/usr/bin/script'))('draws a progress bar with done/total, rate, ETA and failures on a terminal (skipped without util-linux script)', async () => {
+    const db = await freshDatabase('sqlite');
+    try {
+      const repositories = createRepositories(db.database);
+      await new ShopService(repositories.shops, repositories.tokens, systemClock).create('acme', {});
+      const input = join(dir, 'tty.csv');
+      writeFileSync(input, `Handle,Title,Image Src\ncup,Cup,${origin.url('/img/90.jpg')}\nbowl,Bowl,http://127.0.0.1:1/none.jpg\n`);
+      const command = [process.execPath, CLI_BIN, 'import', input, '--shop', 'acme'].map((word) => `'${word}'`).join(' ');
+      const run = await runProcess('/usr/bin/script', ['-qfec', command, '/dev/null'], { ...process.env, ...cliEnv(db), TERM: 'xterm' }, 'prodimg import on a terminal');
+      expect(run.status).toBe(1);
+      expect(run.stdout).toMatch(/prodimg import [█░]+ 2\/2 products \| [\d.]+\/s \| ETA \S+ \| 1 failed/);
+    } finally {
+      await db.drop();
+    }
   });
 
   describe.each(DIALECTS)('on %s', (dialect) => {
