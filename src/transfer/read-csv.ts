@@ -8,6 +8,8 @@ import { InputError } from './input-error.js';
 
 /** A hostile file cannot make one record hold more than this in memory. */
 const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+/** Rows one product may have (a row per image and per variant at most); beyond, only their line numbers are kept. */
+const MAX_ROWS = IMAGES_MAX + VARIANTS_MAX;
 
 type Row = { line: number; get: (column: CsvColumn) => string };
 
@@ -31,6 +33,7 @@ export async function* readCsvEntries(source: Readable, onHeader: (header: CsvHe
   let nextLine = 1;
   let previousEmpty = 0;
   let group: Row[] = [];
+  let extraLines: number[] = [];
   let seq = 0;
   const firstLineOf = new Map<string, number>();
   try {
@@ -47,18 +50,20 @@ export async function* readCsvEntries(source: Readable, onHeader: (header: CsvHe
       const row: Row = { line, get: (column) => (at.has(column) ? (record[at.get(column)!] ?? '').trim() : '') };
       const handle = row.get('Handle');
       if (group.length > 0 && handle === group[0]!.get('Handle') && handle !== '') {
-        group.push(row);
+        if (group.length < MAX_ROWS) group.push(row);
+        else extraLines.push(line);
         continue;
       }
-      if (group.length > 0) yield entryOf(group, seq++, firstLineOf);
+      if (group.length > 0) yield entryOf(group, seq++, firstLineOf, extraLines);
       group = [row];
+      extraLines = [];
     }
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw new InputError(`cannot read the CSV: ${(err as Error).message}`);
   }
   if (!columns) throw new InputError('the CSV is empty: it needs a header row with a Handle column');
-  if (group.length > 0) yield entryOf(group, seq++, firstLineOf);
+  if (group.length > 0) yield entryOf(group, seq++, firstLineOf, extraLines);
 }
 
 function headerColumns(record: string[], onHeader: (header: CsvHeader) => void): Map<CsvColumn, number> {
@@ -75,11 +80,15 @@ function headerColumns(record: string[], onHeader: (header: CsvHeader) => void):
   return columns;
 }
 
-function entryOf(rows: Row[], seq: number, firstLineOf: Map<string, number>): CatalogueEntry {
+function entryOf(rows: Row[], seq: number, firstLineOf: Map<string, number>, extraLines: number[]): CatalogueEntry {
   const first = rows[0]!;
   const handle = first.get('Handle');
-  const lines = rows.map((row) => row.line);
+  const lines = [...rows.map((row) => row.line), ...extraLines];
   const entry: CatalogueEntry = { seq, handle, lines, product: {}, images: [], problems: [] };
+  if (extraLines.length > 0) {
+    entry.problems.push({ line: extraLines[0]!, reason: `a product may have at most ${MAX_ROWS} rows (one per image and per variant); this one has ${lines.length}` });
+    return entry;
+  }
   if (handle === '') {
     entry.problems.push(...rows.map((row) => ({ line: row.line, reason: 'Handle is empty: every row needs the handle of its product' })));
     return entry;

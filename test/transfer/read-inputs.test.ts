@@ -98,3 +98,15 @@ describe('the JSON Lines reader', () => {
     expect(entries[3]!.problems).toEqual([{ line: 5, reason: 'not a product: each line must be one JSON object' }]);
   });
 });
+
+describe('the spreadsheet reader against a hostile file', () => {
+  it('holds at most 500 rows of one product: the rest are only counted, and the product fails', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => `big,${i === 0 ? 'Big' : ''},https://x.test/${i}.jpg`);
+    const { entries } = await csvEntries(`Handle,Title,Image Src\n${rows.join('\n')}\nsmall,Small,https://x.test/s.jpg\n`);
+    expect(entries.map((entry) => [entry.handle, entry.lines.length, entry.images.length])).toEqual([
+      ['big', 5000, 0],
+      ['small', 1, 1],
+    ]);
+    expect(entries[0]!.problems).toEqual([{ line: 502, reason: 'a product may have at most 500 rows (one per image and per variant); this one has 5000' }]);
+  });
+});
