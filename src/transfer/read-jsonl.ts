@@ -1,27 +1,24 @@
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { entryFromApiProduct } from './api-product-entry.js';
 import type { CatalogueEntry } from './catalogue-entry.js';
+import { InputError } from './input-error.js';
 
 /** A hostile file cannot make one line hold more than this in memory. */
-const MAX_LINE_CHARS = 8 * 1024 * 1024;
+const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
 /**
  * JSON Lines of the API's product shape, one product per line (blank lines skipped), streamed. A line
- * that is not JSON, or too long, is that product's failure, not the file's.
+ * that is not JSON is that product's failure; a line longer than 8 MiB stops the file (InputError).
  */
 export async function* readJsonlEntries(source: Readable): AsyncGenerator<CatalogueEntry> {
-  const lines = createInterface({ input: source, crlfDelay: Infinity });
+  const lines = createInterface({ input: source.pipe(lineLengthGuard()), crlfDelay: Infinity });
   let number = 0;
   let seq = 0;
   for await (const raw of lines) {
     number += 1;
     const line = raw.trim();
     if (line === '') continue;
-    if (line.length > MAX_LINE_CHARS) {
-      yield failed(seq++, number, `the line is longer than ${MAX_LINE_CHARS} characters`);
-      continue;
-    }
     let value: unknown;
     try {
       value = JSON.parse(line);
@@ -31,6 +28,27 @@ export async function* readJsonlEntries(source: Readable): AsyncGenerator<Catalo
     }
     yield entryFromApiProduct(value, seq++, number);
   }
+}
+
+/** Passes the bytes on, failing the stream as soon as a line outgrows MAX_LINE_BYTES (readline would hold it whole). */
+function lineLengthGuard(): Transform {
+  let run = 0;
+  let line = 1;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      for (let at = 0; at < chunk.length; ) {
+        const newline = chunk.indexOf(10, at);
+        const end = newline < 0 ? chunk.length : newline;
+        run += end - at;
+        if (run > MAX_LINE_BYTES) return done(new InputError(`line ${line} is longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB`));
+        if (newline < 0) break;
+        run = 0;
+        line += 1;
+        at = newline + 1;
+      }
+      done(null, chunk);
+    },
+  });
 }
 
 function failed(seq: number, line: number, reason: string): CatalogueEntry {

@@ -110,3 +110,14 @@ describe('the spreadsheet reader against a hostile file', () => {
     expect(entries[0]!.problems).toEqual([{ line: 502, reason: 'a product may have at most 500 rows (one per image and per variant); this one has 5000' }]);
   });
 });
+
+describe('the JSON Lines reader against a hostile file', () => {
+  it('stops at a line longer than 8 MiB instead of holding it', async () => {
+    const long = `{"title":"${'x'.repeat(9 * 1024 * 1024)}"}`;
+    const chunks = [`{"title":"A","handle":"a"}\n`, long.slice(0, 5_000_000), long.slice(5_000_000)];
+    const read = async () => {
+      for await (const _entry of readJsonlEntries(Readable.from(chunks.map((chunk) => Buffer.from(chunk))))) void _entry;
+    };
+    await expect(read()).rejects.toThrow(new InputError('line 2 is longer than 8 MiB'));
+  });
+});
