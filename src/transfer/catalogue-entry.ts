@@ -1,19 +1,10 @@
+import type { VariantInput } from '../domain/entities.js';
 import type { RowProblem } from '../storage/import-journal.js';
 
 export type { RowProblem };
 
 /** A variant as an input describes it: its fields in the API's names, and the src of its image. */
-export interface EntryVariant {
-  option1?: string | null;
-  option2?: string | null;
-  option3?: string | null;
-  price?: string;
-  compare_at_price?: string;
-  sku?: string;
-  barcode?: string;
-  weight?: string;
-  weight_unit?: string;
-  inventory_quantity?: number;
+export interface EntryVariant extends Omit<VariantInput, 'image_id' | 'image_position' | 'position'> {
   /** The src of one of the product's images (an input's "Variant Image"). */
   image_src?: string;
   line: number;

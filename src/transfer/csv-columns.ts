@@ -33,19 +33,10 @@ export const CSV_COLUMNS = [
 
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
-/** The columns that make a row a variant's when any is filled. */
-export const VARIANT_COLUMNS: readonly CsvColumn[] = [
-  'Option1 Value',
-  'Option2 Value',
-  'Option3 Value',
-  'Variant SKU',
-  'Variant Grams',
-  'Variant Inventory Qty',
-  'Variant Price',
-  'Variant Compare At Price',
-  'Variant Barcode',
-  'Variant Weight',
-];
+/** The columns that make a row a variant's when any is filled: the option values and the variant's own, but its image and unit. */
+export const VARIANT_COLUMNS: readonly CsvColumn[] = CSV_COLUMNS.filter(
+  (column) => /^(Option\d Value|Variant )/.test(column) && column !== 'Variant Image' && column !== 'Variant Weight Unit',
+);
 
 /** A product without options shows its one variant this way in the layout. */
 export const DEFAULT_OPTION = { name: 'Title', value: 'Default Title' } as const;

@@ -1,35 +1,20 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/domain/clock.js';
-import { ShopService } from '../../src/domain/shop-service.js';
-import { createRepositories } from '../../src/storage/repositories.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
-import { type CatalogueOrigin, startCatalogueOrigin } from './catalogue-origin.js';
 import { runProcess } from '../support/run-process.js';
-import { BUILT, CLI_BIN, cliEnv, prodimg, summaryOf } from './transfer-cli.js';
+import { BUILT, catalogueFixture, createStores, CLI_BIN, cliEnv, prodimg, summaryOf } from './transfer-cli.js';
 
 describe.skipIf(!BUILT)('prodimg import and export on the command line (needs `npm run build`)', () => {
-  let origin: CatalogueOrigin;
-  let dir: string;
-  beforeAll(async () => {
-    origin = await startCatalogueOrigin();
-    dir = mkdtempSync(join(tmpdir(), 'prodimg-import-cli-'));
-  });
-  afterAll(async () => {
-    await origin.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const files = catalogueFixture('prodimg-import-cli-');
 
   // util-linux's `script` gives the command a terminal, as a person at a shell would.
   it.skipIf(!existsSync('/usr/bin/script'))('draws a progress bar with done/total, rate, ETA and failures on a terminal (skipped without util-linux script)', async () => {
     const db = await freshDatabase('sqlite');
     try {
-      const repositories = createRepositories(db.database);
-      await new ShopService(repositories.shops, repositories.tokens, systemClock).create('acme', {});
-      const input = join(dir, 'tty.csv');
-      writeFileSync(input, `Handle,Title,Image Src\ncup,Cup,${origin.url('/img/90.jpg')}\nbowl,Bowl,http://127.0.0.1:1/none.jpg\n`);
+      await createStores(db, ['acme']);
+      const input = join(files.dir, 'tty.csv');
+      writeFileSync(input, `Handle,Title,Image Src\ncup,Cup,${files.origin.url('/img/90.jpg')}\nbowl,Bowl,http://127.0.0.1:1/none.jpg\n`);
       const command = [process.execPath, CLI_BIN, 'import', input, '--shop', 'acme'].map((word) => `'${word}'`).join(' ');
       const run = await runProcess('/usr/bin/script', ['-qfec', command, '/dev/null'], { ...process.env, ...cliEnv(db), TERM: 'xterm' }, 'prodimg import on a terminal');
       expect(run.status).toBe(1);
@@ -45,13 +30,12 @@ describe.skipIf(!BUILT)('prodimg import and export on the command line (needs `n
     beforeAll(async () => {
       db = await freshDatabase(dialect);
       env = cliEnv(db);
-      const repositories = createRepositories(db.database);
-      await new ShopService(repositories.shops, repositories.tokens, systemClock).create('acme', {});
+      await createStores(db, ['acme']);
     });
     afterAll(() => db?.drop());
 
     const file = (name: string, text: string) => {
-      const path = join(dir, `${dialect}-${name}`);
+      const path = join(files.dir, `${dialect}-${name}`);
       writeFileSync(path, text);
       return path;
     };
@@ -81,8 +65,8 @@ describe.skipIf(!BUILT)('prodimg import and export on the command line (needs `n
     });
 
     it('shows progress as plain lines when stderr is no terminal, writes the report where --report says, and exits 0 when nothing failed', async () => {
-      const input = file('good.csv', `Handle,Title,Image Src\nmug,Mug,${origin.url('/img/77.jpg')}\nmug,,${origin.url('/img/78.jpg')}\n`);
-      const report = join(dir, `${dialect}-elsewhere.csv`);
+      const input = file('good.csv', `Handle,Title,Image Src\nmug,Mug,${files.origin.url('/img/77.jpg')}\nmug,,${files.origin.url('/img/78.jpg')}\n`);
+      const report = join(files.dir, `${dialect}-elsewhere.csv`);
       const run = await prodimg(['import', input, '--shop', 'acme', '--report', report], env);
       expect(run.status, run.stderr).toBe(0);
       expect(run.stderr).toMatch(/^prodimg import: 1\/1 products, 0 failed, [\d.]+\/s/m);

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,20 +9,11 @@ import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases
 import type { ProcessRun } from '../support/run-process.js';
 import { waitsTimeout } from '../support/waiting.js';
 import { generateCatalogue, type GeneratedCatalogue } from './catalogue-csv.js';
-import { type CatalogueOrigin, startCatalogueOrigin, unreachableUrl } from './catalogue-origin.js';
-import { BUILT, cliEnv, prodimg, summaryOf } from './transfer-cli.js';
+import { unreachableUrl } from './catalogue-origin.js';
+import { BUILT, catalogueFixture, cliEnv, prodimg, summaryOf } from './transfer-cli.js';
 
 describe.skipIf(!BUILT)('prodimg import of a 2,000-row spreadsheet with bad rows (needs `npm run build`, which `npm test` runs first)', () => {
-  let origin: CatalogueOrigin;
-  let dir: string;
-  beforeAll(async () => {
-    origin = await startCatalogueOrigin();
-    dir = mkdtempSync(join(tmpdir(), 'prodimg-import-'));
-  });
-  afterAll(async () => {
-    await origin.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const files = catalogueFixture('prodimg-import-');
 
   describe.each(DIALECTS)('on %s', (dialect) => {
     let db: TestDatabase;
@@ -40,8 +30,8 @@ describe.skipIf(!BUILT)('prodimg import of a 2,000-row spreadsheet with bad rows
       for (const title of ['First p-40', 'Second p-40']) {
         await repositories.products.create(shop.id, { title, handle: 'p-40', description: '', vendor: '', tags: '', published: true, images: [] }, systemClock());
       }
-      catalogue = generateCatalogue(origin, 499, { bad: true, unreachable: await unreachableUrl('/gone.jpg') });
-      file = join(dir, `${dialect}.csv`);
+      catalogue = generateCatalogue(files.origin, 499, { bad: true, unreachable: await unreachableUrl('/gone.jpg') });
+      file = join(files.dir, `${dialect}.csv`);
       writeFileSync(file, catalogue.csv);
       run = await prodimg(['import', file, '--shop', 'acme', '--concurrency', '4'], cliEnv(db));
     }, waitsTimeout(2));
@@ -105,14 +95,14 @@ describe.skipIf(!BUILT)('prodimg import of a 2,000-row spreadsheet with bad rows
     });
 
     it('run again, it finds the finished run and applies every product again as an update, downloading no source a second time', async () => {
-      const before = new Map(origin.hits);
+      const before = new Map(files.origin.hits);
       const again = await prodimg(['import', file, '--shop', 'acme', '--quiet'], cliEnv(db));
       expect(again.status, again.stderr).toBe(1);
       expect(again.stderr).toBe('');
       expect(summaryOf(again)).toMatchObject({ created: 0, updated: catalogue.good.length, failed: 5, resumed: 0 });
       // A failed product's images were downloaded but never kept: those are downloaded again.
       const ofFailed = new Set(catalogue.bad.flatMap((handle) => [`/img/${2 * Number(handle.slice(2))}.jpg`, `/img/${2 * Number(handle.slice(2)) + 1}.jpg`]));
-      const refetched = [...origin.hits].filter(([path, n]) => path.startsWith('/img/') && !ofFailed.has(path) && n > (before.get(path) ?? 0));
+      const refetched = [...files.origin.hits].filter(([path, n]) => path.startsWith('/img/') && !ofFailed.has(path) && n > (before.get(path) ?? 0));
       expect(refetched).toEqual([]);
       expect(await db.database.db.selectFrom('images').select('id').where('shop_id', '=', shopId).execute()).toHaveLength(catalogue.good.length * 3);
     }, waitsTimeout(1));

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,22 +10,13 @@ import { prng } from '../reliability/support-workload.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { within, waitsTimeout } from '../support/waiting.js';
 import { generateCatalogue } from './catalogue-csv.js';
-import { type CatalogueOrigin, startCatalogueOrigin, unreachableUrl } from './catalogue-origin.js';
-import { BUILT, CLI_BIN, cliEnv, prodimg, productsOfCsv, summaryOf } from './transfer-cli.js';
+import { unreachableUrl } from './catalogue-origin.js';
+import { BUILT, catalogueFixture, CLI_BIN, cliEnv, prodimg, productsOfCsv, summaryOf } from './transfer-cli.js';
 
 const SEED = Number(process.env.PRODIMG_TEST_SEED) || 20261130;
 
 describe.skipIf(!BUILT)(`an import killed with SIGKILL three times ends as an uninterrupted one (seed ${SEED}; needs \`npm run build\`)`, () => {
-  let origin: CatalogueOrigin;
-  let dir: string;
-  beforeAll(async () => {
-    origin = await startCatalogueOrigin();
-    dir = mkdtempSync(join(tmpdir(), 'prodimg-resume-'));
-  });
-  afterAll(async () => {
-    await origin.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const files = catalogueFixture('prodimg-resume-');
 
   describe.each(DIALECTS)('on %s', (dialect) => {
     let db: TestDatabase;
@@ -45,11 +35,11 @@ describe.skipIf(!BUILT)(`an import killed with SIGKILL three times ends as an un
           await repositories.products.create(shop.id, { title, handle: 'p-40', description: '', vendor: '', tags: '', published: true, images: [] }, systemClock());
         }
       }
-      const catalogue = generateCatalogue(origin, 120, { bad: true, unreachable: await unreachableUrl('/gone.jpg') });
+      const catalogue = generateCatalogue(files.origin, 120, { bad: true, unreachable: await unreachableUrl('/gone.jpg') });
       const total = catalogue.products + 1;
       const env = cliEnv(db);
-      const wholeFile = join(dir, `${dialect}-whole.csv`);
-      const killedFile = join(dir, `${dialect}-killed.csv`);
+      const wholeFile = join(files.dir, `${dialect}-whole.csv`);
+      const killedFile = join(files.dir, `${dialect}-killed.csv`);
       writeFileSync(wholeFile, catalogue.csv);
       writeFileSync(killedFile, catalogue.csv);
 

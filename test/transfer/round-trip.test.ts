@@ -1,14 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/domain/clock.js';
-import { ShopService } from '../../src/domain/shop-service.js';
-import { createRepositories } from '../../src/storage/repositories.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { waitsTimeout } from '../support/waiting.js';
-import { type CatalogueOrigin, startCatalogueOrigin } from './catalogue-origin.js';
-import { BUILT, cliEnv, prodimg, productsOfCsv } from './transfer-cli.js';
+import type { CatalogueOrigin } from './catalogue-origin.js';
+import { BUILT, catalogueFixture, createStores, cliEnv, prodimg, productsOfCsv } from './transfer-cli.js';
 
 /** Products in the API's shape with what a spreadsheet makes hard: quotes, commas, line breaks, accents, three options, weights, no options. */
 function sourceProducts(origin: CatalogueOrigin): unknown[] {
@@ -42,16 +38,7 @@ function sourceProducts(origin: CatalogueOrigin): unknown[] {
 }
 
 describe.skipIf(!BUILT)('export, then import into another store: the same products (needs `npm run build`)', () => {
-  let origin: CatalogueOrigin;
-  let dir: string;
-  beforeAll(async () => {
-    origin = await startCatalogueOrigin();
-    dir = mkdtempSync(join(tmpdir(), 'prodimg-round-trip-'));
-  });
-  afterAll(async () => {
-    await origin.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const files = catalogueFixture('prodimg-round-trip-');
 
   describe.each(DIALECTS)('on %s', (dialect) => {
     let db: TestDatabase;
@@ -59,18 +46,16 @@ describe.skipIf(!BUILT)('export, then import into another store: the same produc
     beforeAll(async () => {
       db = await freshDatabase(dialect);
       env = cliEnv(db);
-      const repositories = createRepositories(db.database);
-      const shops = new ShopService(repositories.shops, repositories.tokens, systemClock);
-      for (const name of ['source', 'from-csv', 'from-jsonl']) await shops.create(name, {});
-      const input = join(dir, `${dialect}-source.jsonl`);
-      writeFileSync(input, `${sourceProducts(origin).map((product) => JSON.stringify(product)).join('\n')}\n`);
+      await createStores(db, ['source', 'from-csv', 'from-jsonl']);
+      const input = join(files.dir, `${dialect}-source.jsonl`);
+      writeFileSync(input, `${sourceProducts(files.origin).map((product) => JSON.stringify(product)).join('\n')}\n`);
       const imported = await prodimg(['import', input, '--shop', 'source', '--quiet'], env);
       expect(imported.status, imported.stderr + imported.stdout).toBe(0);
     }, waitsTimeout(1));
     afterAll(() => db?.drop());
 
     const exportOf = async (shop: string, format: 'csv' | 'jsonl') => {
-      const out = join(dir, `${dialect}-${shop}.${format}`);
+      const out = join(files.dir, `${dialect}-${shop}.${format}`);
       const run = await prodimg(['export', '--shop', shop, '--out', out, '--quiet'], env);
       expect(run.status, run.stderr).toBe(0);
       return out;

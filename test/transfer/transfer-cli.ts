@@ -1,7 +1,15 @@
 import { parse } from 'csv-parse/sync';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import { systemClock } from '../../src/domain/clock.js';
+import type { Shop } from '../../src/domain/entities.js';
+import { ShopService } from '../../src/domain/shop-service.js';
+import { createRepositories } from '../../src/storage/repositories.js';
 import type { TestDatabase } from '../support/databases.js';
+import { type CatalogueOrigin, startCatalogueOrigin } from './catalogue-origin.js';
 import { type ProcessRun, runProcess } from '../support/run-process.js';
 
 const BIN = fileURLToPath(new URL('../../bin/prodimg.js', import.meta.url));
@@ -44,4 +52,27 @@ export function productsOfCsv(csv: string): Array<[string, string[][]]> {
   const byHandle = new Map<string, string[][]>();
   for (const row of rows) byHandle.set(row[0]!, [...(byHandle.get(row[0]!) ?? []), row]);
   return [['', [header ?? []]], ...[...byHandle].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))];
+}
+
+/** A suite's image origin and temporary folder for its files: made before its tests, removed after. */
+export function catalogueFixture(prefix: string): { origin: CatalogueOrigin; dir: string } {
+  const fixture = {} as { origin: CatalogueOrigin; dir: string };
+  beforeAll(async () => {
+    fixture.origin = await startCatalogueOrigin();
+    fixture.dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    await fixture.origin?.close();
+    if (fixture.dir) rmSync(fixture.dir, { recursive: true, force: true });
+  });
+  return fixture;
+}
+
+/** Stores of these subdomains in the test database. */
+export async function createStores(db: TestDatabase, subdomains: string[]): Promise<Shop[]> {
+  const repositories = createRepositories(db.database);
+  const shops = new ShopService(repositories.shops, repositories.tokens, systemClock);
+  const made: Shop[] = [];
+  for (const subdomain of subdomains) made.push(await shops.create(subdomain, {}));
+  return made;
 }
