@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_VARIANT_SIZES } from '../config.js';
 import { reportFailure } from './context.js';
 import { auditCommand } from './audit-command.js';
+import { backupCommand, restoreCommand } from './backup-command.js';
 import { gcCommand } from './gc-command.js';
 import { openapiCommand } from './openapi-command.js';
 import { seedCommand } from './seed-command.js';
@@ -10,6 +10,7 @@ import { serveCommand } from './serve-command.js';
 import { adminKeyCommand } from './admin-key-command.js';
 import { appsCommand } from './apps-command.js';
 import { shopsCommand, tokensCommand } from './shops-command.js';
+import { VERSION } from './version.js';
 import { webhooksCommand } from './webhooks-command.js';
 
 /** Every setting config.ts reads, with its default; test/cli/help.test.ts keeps the list complete. */
@@ -72,8 +73,6 @@ Environment (checked at start; the default in brackets):
                                     px are too small for zoom [800]
 A bad value is reported in one line and the command exits with code 2.`;
 
-/** From package.json, which every install of the package has. */
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Each command imports what it runs only when it runs: `--help` or `tokens create` load no server. */
 export function createProgram(): Command {
@@ -93,6 +92,8 @@ export function createProgram(): Command {
   webhooksCommand(program);
   gcCommand(program);
   auditCommand(program);
+  backupCommand(program);
+  restoreCommand(program);
   seedCommand(program);
   openapiCommand(program);
   for (const command of program.commands) command.exitOverride();
