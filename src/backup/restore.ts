@@ -26,7 +26,10 @@ export interface RestoreResult {
   manifest: Manifest;
   /** What the restored database holds, after its migrations. */
   counts: Counts;
-  /** Referenced files the backup already lacked (its manifest lists them); the images using them have no file. */
+  /**
+   * Referenced files not in the backup: already missing when it was made (its manifest lists them),
+   * or, for PostgreSQL, deleted between pg_dump and the backup. The images using them have no file.
+   */
   missing: string[];
 }
 
@@ -81,7 +84,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
         await database.close();
       }
     }
-    const undeclared = missing.filter((name) => !declared.has(name));
+    // PostgreSQL's rows are restored already: its files go in place whatever is missing, which is reported.
+    const undeclared = manifest.database_included ? missing.filter((name) => !declared.has(name)) : [];
     if (undeclared.length > 0) {
       throw new Error(
         `${file} is incomplete: ${undeclared.length} files the database references are not in it (${undeclared.slice(0, SHOWN).join(', ')}${undeclared.length > SHOWN ? ', ...' : ''}); nothing was restored`,

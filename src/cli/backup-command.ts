@@ -58,7 +58,7 @@ export function restoreCommand(program: Command): void {
         const { counts, missing } = await restoreBackup({ config, file, force: opts.force === true, progress: progressOf('restore', opts.quiet) });
         process.stdout.write(`prodimg restore: restored ${counted(counts)} from ${file}\n`);
         if (missing.length > 0) {
-          process.stderr.write(`prodimg restore: ${missing.length} files were already missing when the backup was made; the images using them have no file: ${missing.join(', ')}\n`);
+          process.stderr.write(`prodimg restore: MISSING FILES: ${missing.length} files the database references are not in the backup; the images using them have no file (\`prodimg audit\` lists them): ${missing.join(', ')}\n`);
           process.exitCode = 1;
         }
       }),
