@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { link, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -14,6 +14,7 @@ import { BackupRefused } from './backup-refused.js';
 import { databaseFacts, referencedFiles } from './database-facts.js';
 import { linkAllImages, linkImage } from './link-images.js';
 import { openStagedSqlite } from './staged-sqlite.js';
+import { makeStagingFolder } from './staging-folder.js';
 
 export interface BackupOptions {
   config: Pick<Config, 'dataDir' | 'databaseUrl' | 'blobStore'>;
@@ -53,6 +54,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   const out = resolve(options.out);
   if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new BackupRefused(`--out ${options.out}: the folder ${dirname(out)} does not exist`);
   if (existsSync(out) && statSync(out).isDirectory()) throw new BackupRefused(`--out ${options.out} is a folder; give the archive's file name`);
+  if (!existsSync(config.dataDir)) throw new BackupRefused(`PRODIMG_DATA_DIR (${config.dataDir}) does not exist: it must be the servers' data directory`);
   const live = join(config.dataDir, DATABASE_FILE);
   if (config.databaseUrl === undefined && !existsSync(live)) {
     throw new BackupRefused(`there is no database at ${live}: PRODIMG_DATA_DIR must be the data directory of a prodimg server`);
@@ -62,8 +64,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   }
   const imagesRoot = join(config.dataDir, IMAGES_DIR);
   const blobs = config.blobStore === 'local' ? createLocalBlobStore(imagesRoot) : null;
-  // Inside the data directory: hard links need the same disk.
-  const staging = await mkdtemp(join(config.dataDir, '.backup-'));
+  const staging = await makeStagingFolder(config.dataDir, 'backup');
   try {
     if (blobs) {
       progress('linking the image files');
@@ -87,8 +88,9 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
         await staged.close();
       }
     } else {
-      const { openDatabase } = await import('../storage/database.js');
-      const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
+      // Not openDatabase: its migrations would change the schema under servers of another version.
+      const { postgresDialect } = await import('../storage/postgres/postgres-dialect.js');
+      const database = postgresDialect(config.databaseUrl, 1).open();
       try {
         manifest = await describe(database.db, { ...options, staging, blobs, imagesRoot, dialect: 'postgres' });
       } finally {
@@ -97,7 +99,7 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     }
     const entries = [MANIFEST];
     if (manifest.secret_key_file) {
-      await link(join(config.dataDir, SECRET_KEY_FILE), join(staging, SECRET_KEY_FILE));
+      await copyFile(join(config.dataDir, SECRET_KEY_FILE), join(staging, SECRET_KEY_FILE));
       entries.push(SECRET_KEY_FILE);
     }
     if (manifest.database_included) entries.push(DATABASE_FILE);

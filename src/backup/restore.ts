@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
@@ -13,6 +13,7 @@ import { BackupRefused } from './backup-refused.js';
 import { databaseFacts, referencedFiles } from './database-facts.js';
 import { readManifest } from './read-manifest.js';
 import { openStagedSqlite } from './staged-sqlite.js';
+import { makeStagingFolder } from './staging-folder.js';
 
 export interface RestoreOptions {
   config: Pick<Config, 'dataDir' | 'databaseUrl' | 'blobStore'>;
@@ -49,7 +50,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   checkSettings(manifest, config);
   await checkTarget(manifest, options);
   await mkdir(config.dataDir, { recursive: true });
-  const staging = await mkdtemp(join(config.dataDir, '.restore-'));
+  const staging = await makeStagingFolder(config.dataDir, 'restore');
   try {
     progress(`extracting ${file} (made ${manifest.created_at} by prodimg ${manifest.prodimg_version})`);
     await extractChecked(file, staging);

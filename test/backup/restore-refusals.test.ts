@@ -110,12 +110,26 @@ describe.skipIf(!BUILT)('prodimg restore refuses what is not a sound backup, and
     expect(blobs).toMatchObject({ status: 2, stderr: "prodimg: the backup's image files are in the data directory: set PRODIMG_BLOB_STORE=local\n" });
   });
 
-  it('backup: no database in PRODIMG_DATA_DIR, or --out in a folder that does not exist: exit code 2, one line', async () => {
+  it('backup: no PRODIMG_DATA_DIR, no database in it, or --out in a folder that does not exist: exit code 2, one line', async () => {
+    const absent = await prodimg(['backup', '--out', join(dir, 'x.tar')], {}, join(dir, 'nowhere'));
+    expect(absent).toMatchObject({ status: 2, stderr: `prodimg: PRODIMG_DATA_DIR (${join(dir, 'nowhere')}) does not exist: it must be the servers' data directory\n` });
+    mkdirSync(join(dir, 'nothing-here'));
     const empty = await prodimg(['backup', '--out', join(dir, 'x.tar')], {}, join(dir, 'nothing-here'));
     expect(empty.status).toBe(2);
     expect(empty.stderr).toMatch(/^prodimg: there is no database at .*prodimg\.sqlite: PRODIMG_DATA_DIR must be the data directory of a prodimg server\n$/);
     const nowhere = await prodimg(['backup', '--out', join(dir, 'no', 'such', 'x.tar')], {}, dataDir);
     expect(nowhere).toMatchObject({ status: 2, stderr: `prodimg: --out ${join(dir, 'no', 'such', 'x.tar')}: the folder ${join(dir, 'no', 'such')} does not exist\n` });
+  });
+
+  it("a killed backup's staging folder (its process gone) is removed by the next backup; a running one's is left", async () => {
+    // Above the largest pid Linux gives (2^22), so no process has it.
+    const dead = join(dataDir, '.backup-4194999-leftover');
+    const alive = join(dataDir, `.backup-${process.pid}-running`);
+    for (const folder of [dead, alive]) mkdirSync(join(folder, 'images'), { recursive: true });
+    const res = await prodimg(['backup', '--out', join(dir, 'again.tar'), '--quiet'], {}, dataDir);
+    expect(res.status).toBe(0);
+    expect([existsSync(dead), existsSync(alive)]).toEqual([false, true]);
+    rmSync(alive, { recursive: true });
   });
 
   describe('a referenced file missing from the data directory', () => {
