@@ -9,9 +9,9 @@ import type { BlobStore } from '../imaging/blob-store.js';
 import { createLocalBlobStore } from '../imaging/local-blob-store.js';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../storage/schema.js';
-import { DATABASE_FILE, IMAGES_DIR, imageEntry, MANIFEST, type Manifest, makeManifest, SECRET_KEY_FILE } from './archive-layout.js';
+import { DATABASE_FILE, IMAGES_DIR, MANIFEST, type Manifest, makeManifest, SECRET_KEY_FILE } from './archive-layout.js';
 import { BackupRefused } from './backup-refused.js';
-import { databaseFacts, referencedFiles } from './database-facts.js';
+import { blobRowCount, databaseFacts, referencedFiles } from './database-facts.js';
 import { linkAllImages, linkImage } from './link-images.js';
 import { openStagedSqlite } from './staged-sqlite.js';
 import { makeStagingFolder } from './staging-folder.js';
@@ -36,8 +36,9 @@ const ALL_PAGES = 0x7fffffff;
 
 /**
  * A file a row references may be missing for a moment: a release deleting it raced the create that
- * adopts it, and that create puts it back right after its commit (imaging/image-files.ts). Looked for
- * again this many times, 100 ms apart, before it is reported missing.
+ * adopts it, and that create puts it back right after its commit (imaging/image-files.ts). The files
+ * still missing are looked for again this many times, 100 ms apart (all of them each time, so many
+ * files lost for good cost no more than one), before they are reported missing.
  */
 const LOOKS = 30;
 
@@ -135,16 +136,23 @@ async function describe(db: Kysely<Schema>, input: DescribeInput): Promise<Manif
   let files = 0;
   if (blobs) {
     const staged = createLocalBlobStore(join(staging, IMAGES_DIR));
+    let absent: string[] = [];
     for await (const name of referencedFiles(db)) {
-      if (await staged.has(name)) continue;
-      if (!(await lookInLiveFolder(blobs, imagesRoot, staging, name))) missing.push(name);
+      if (!(await staged.has(name)) && !(await linkImage(blobs, imagesRoot, staging, name))) absent.push(name);
     }
+    for (let look = 1; look < LOOKS && absent.length > 0; look++) {
+      await sleep(100);
+      const still: string[] = [];
+      for (const name of absent) if (!(await linkImage(blobs, imagesRoot, staging, name))) still.push(name);
+      absent = still;
+    }
+    missing.push(...absent);
     for await (const _name of staged.list()) files++;
   } else {
     for await (const name of referencedFiles(db)) {
       if (!(await db.selectFrom('blobs').select('name').where('name', '=', name).executeTakeFirst())) missing.push(name);
     }
-    files = Number((await db.selectFrom('blobs').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
+    files = await blobRowCount(db);
   }
   const facts = await databaseFacts(db);
   return makeManifest({
@@ -158,12 +166,4 @@ async function describe(db: Kysely<Schema>, input: DescribeInput): Promise<Manif
     secret_key_file: existsSync(join(config.dataDir, SECRET_KEY_FILE)),
     missing_files: missing,
   });
-}
-
-async function lookInLiveFolder(blobs: BlobStore, root: string, staging: string, name: string): Promise<boolean> {
-  for (let look = 0; look < LOOKS; look++) {
-    if (look > 0) await sleep(100);
-    if (await linkImage(blobs, root, staging, name)) return true;
-  }
-  return existsSync(join(staging, imageEntry(name)));
 }

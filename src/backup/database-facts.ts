@@ -15,8 +15,7 @@ export interface DatabaseFacts {
 
 /** What a manifest and a restore's summary say of a database. */
 export async function databaseFacts(db: Kysely<Schema>): Promise<DatabaseFacts> {
-  const count = async (table: 'shops' | 'products' | 'images') =>
-    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
+  const count = (table: 'shops' | 'products' | 'images') => rowCount(db, table);
   const { rows } = await sql<{ name: string }>`select name from prodimg_migrations order by name`.execute(db);
   const migrations = rows.map((row) => row.name);
   return {
@@ -34,4 +33,14 @@ export async function databaseFacts(db: Kysely<Schema>): Promise<DatabaseFacts> 
  */
 export async function* referencedFiles(db: Kysely<Schema>): AsyncIterable<string> {
   for await (const path of distinctImagePaths(db)) if (isBlobName(path)) yield path;
+}
+
+/** Files in the blobs table (PRODIMG_BLOB_STORE=database). */
+export function blobRowCount(db: Kysely<Schema>): Promise<number> {
+  return rowCount(db, 'blobs');
+}
+
+/** PostgreSQL counts as a bigint, which pg hands over as a string. */
+async function rowCount(db: Kysely<Schema>, table: 'shops' | 'products' | 'images' | 'blobs'): Promise<number> {
+  return Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
 }

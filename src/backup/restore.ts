@@ -10,7 +10,7 @@ import { migrationNames } from '../storage/migrate.js';
 import type { Schema } from '../storage/schema.js';
 import { type Counts, DATABASE_FILE, IMAGES_DIR, isArchiveEntry, type Manifest, notABackup, SECRET_KEY_FILE } from './archive-layout.js';
 import { BackupRefused } from './backup-refused.js';
-import { databaseFacts, referencedFiles } from './database-facts.js';
+import { blobRowCount, databaseFacts, referencedFiles } from './database-facts.js';
 import { readManifest } from './read-manifest.js';
 import { openStagedSqlite } from './staged-sqlite.js';
 import { makeStagingFolder } from './staging-folder.js';
@@ -55,6 +55,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     progress(`extracting ${file} (made ${manifest.created_at} by prodimg ${manifest.prodimg_version})`);
     await extractChecked(file, staging);
     if (manifest.secret_key_file !== existsSync(join(staging, SECRET_KEY_FILE))) throw notABackup(file, `its manifest and its entries disagree about ${SECRET_KEY_FILE}`);
+    if (!manifest.database_included && !options.force) checkKeyFile(join(staging, SECRET_KEY_FILE), config.dataDir);
     const declared = new Set(manifest.missing_files);
     const stagedImages = createLocalBlobStore(join(staging, IMAGES_DIR));
     const liveImages = createLocalBlobStore(join(config.dataDir, IMAGES_DIR));
@@ -101,7 +102,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
       const facts = await databaseFacts(database.db);
       let files = 0;
       if (config.blobStore === 'local') for await (const _name of liveImages.list()) files++;
-      else files = Number((await database.db.selectFrom('blobs').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
+      else files = await blobRowCount(database.db);
       return { manifest, counts: { stores: facts.stores, products: facts.products, images: facts.images, files }, missing };
     } finally {
       await database.close();
@@ -135,9 +136,17 @@ async function checkTarget(manifest: Manifest, options: RestoreOptions): Promise
   for await (const _name of createLocalBlobStore(join(dataDir, IMAGES_DIR)).list()) {
     throw new BackupRefused(`PRODIMG_DATA_DIR (${dataDir}) already holds image files: restore into an empty data directory, or add --force to add the backup's to them`);
   }
+}
+
+/**
+ * PostgreSQL: the data directory's key file may be what servers on the restored database use
+ * already; the same key again is no change, another one would be lost without --force. (A SQLite
+ * restore replaces the database its key belongs to, so its key goes with it.)
+ */
+function checkKeyFile(staged: string, dataDir: string): void {
   const key = join(dataDir, SECRET_KEY_FILE);
-  if (manifest.secret_key_file && existsSync(key)) {
-    throw new BackupRefused(`PRODIMG_DATA_DIR (${dataDir}) already holds a ${SECRET_KEY_FILE}: restore into an empty data directory, or add --force to replace it with the backup's`);
+  if (existsSync(staged) && existsSync(key) && readFileSync(key, 'utf8') !== readFileSync(staged, 'utf8')) {
+    throw new BackupRefused(`PRODIMG_DATA_DIR (${dataDir}) already holds another ${SECRET_KEY_FILE}: restore into an empty data directory, or add --force to replace it with the backup's`);
   }
 }
 
