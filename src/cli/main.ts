@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_VARIANT_SIZES } from '../config.js';
 import { reportFailure } from './context.js';
 import { auditCommand } from './audit-command.js';
+import { backupCommand, restoreCommand } from './backup-command.js';
 import { gcCommand } from './gc-command.js';
 import { importCommand } from './import-command.js';
 import { exportCommand } from './export-command.js';
@@ -12,6 +12,7 @@ import { serveCommand } from './serve-command.js';
 import { adminKeyCommand } from './admin-key-command.js';
 import { appsCommand } from './apps-command.js';
 import { shopsCommand, tokensCommand } from './shops-command.js';
+import { VERSION } from './version.js';
 import { webhooksCommand } from './webhooks-command.js';
 
 /** Every setting config.ts reads, with its default; test/cli/help.test.ts keeps the list complete. */
@@ -74,8 +75,6 @@ Environment (checked at start; the default in brackets):
                                     px are too small for zoom [800]
 A bad value is reported in one line and the command exits with code 2.`;
 
-/** From package.json, which every install of the package has. */
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Each command imports what it runs only when it runs: `--help` or `tokens create` load no server. */
 export function createProgram(): Command {
@@ -97,6 +96,8 @@ export function createProgram(): Command {
   auditCommand(program);
   importCommand(program);
   exportCommand(program);
+  backupCommand(program);
+  restoreCommand(program);
   seedCommand(program);
   openapiCommand(program);
   for (const command of program.commands) command.exitOverride();

@@ -30,6 +30,11 @@ function migrations(dialect: DialectName): Record<string, Migration> {
   };
 }
 
+/** The names of every migration this prodimg knows, in order: a backup from a newer one has others. */
+export function migrationNames(dialect: DialectName): string[] {
+  return Object.keys(migrations(dialect)).sort();
+}
+
 /** Brings the schema up to date; reports what ran, and throws one clear error if a step failed. */
 export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Promise<MigrationResultSet> {
   const migrator = new Migrator({

@@ -83,6 +83,8 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
       'audit dimensions,positions',
       'import csv',
       'export csv',
+      'backup',
+      'restore',
       'seed',
       'openapi',
       '',
@@ -92,6 +94,7 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
     const importFile = join(dataDir, 'products.csv');
     writeFileSync(importFile, 'Handle,Title,Vendor\nreadme-mug,Mug,Acme\n');
     const exportFile = join(dataDir, 'export.csv');
+    const archive = join(dataDir, 'readme-backup.tar');
     writeFileSync(seedFile, JSON.stringify({ shops: [{ subdomain: 'seeded', tokens: [{ token: 'readme-token' }], products: [{ title: 'Seeded' }] }] }));
     // A store of its own for `shops delete`, so that the lines after it still have theirs.
     expect((await run(['shops', 'create', 'doomed'])).status).toBe(0);
@@ -172,6 +175,8 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
                   ? join(dataDir, 'products.report.csv')
                 : word === '<out>'
                   ? exportFile
+                : word === '<archive>'
+                  ? archive
                 : word === 'URL'
                   ? 'https://app.example/oauth'
                 : word === '<product-id>'
@@ -232,6 +237,14 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
         const exported = readFileSync(exportFile, 'utf8');
         expect(exported.startsWith('Handle,Title,')).toBe(true);
         expect(exported).toContain('\nreadme-mug,Mug,,Acme,');
+      } else if (command === 'backup') {
+        // "the database (SQLite), image files and secret.key in one tar"; --quiet: no progress lines.
+        expect(out).toMatch(new RegExp(`^prodimg backup: wrote ${archive} \\(\\d+ bytes\\): the database, \\d+ stores, `));
+        expect(res.stderr).toBe('');
+      } else if (command === 'restore') {
+        // "into PRODIMG_DATA_DIR (refused if it has stores, unless --force), then migrated": this one has stores, and --force.
+        expect(out).toMatch(new RegExp(`^prodimg restore: restored \\d+ stores, \\d+ products, \\d+ images, \\d+ files from ${archive}$`));
+        expect(res.stderr).toBe('');
       } else if (command === 'seed') {
         // "prints targets as JSON" (on the last line)
         expect(JSON.parse(out.split('\n').at(-1)!)).toMatchObject({ images: 3 });
@@ -241,14 +254,18 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
       }
     };
     // In steps, each step's lines at once (each is a process of its own): the store, then what needs
-    // only the store (a token among them), then the token's list, then its revocation.
+    // only the store (a token among them), then the token's list, then its revocation, then a backup
+    // of it all, then its restore.
     const step = (usage: Usage) => {
       const path = usage.words.slice(0, 2).join(' ');
+      // The backup once the others have written, then its restore into this same data directory, alone.
+      if (usage.words[0] === 'backup') return 4;
+      if (usage.words[0] === 'restore') return 5;
       if (path === 'shops create') return 0;
       if (path === 'tokens list' || path === 'export --shop' || path === 'admin-key list' || path === 'apps list' || path === 'apps install-url' || path === 'apps uninstall') return 2;
       return path === 'tokens revoke' || path === 'admin-key revoke' || path === 'apps delete' ? 3 : 1;
     };
-    for (const at of [0, 1, 2, 3]) await Promise.all(all.filter((usage) => step(usage) === at).map(runUsage));
+    for (const at of [0, 1, 2, 3, 4, 5]) await Promise.all(all.filter((usage) => step(usage) === at).map(runUsage));
     expect(tokenId).not.toBe('');
     expect(adminKeyId).not.toBe('');
     expect(clientId).not.toBe('');
