@@ -29,14 +29,22 @@ export async function runExport(options: ExportOptions): Promise<{ products: num
   const csv = options.format === 'csv' ? stringify({ header: true, columns: [...CSV_COLUMNS] }) : null;
   if (csv) csv.pipe(options.out);
   const sink: Writable = csv ?? options.out;
+  // A reader gone (a download cancelled) closes the output without a drain: the export stops there.
   const write = async (chunk: unknown) => {
-    if (!sink.write(chunk)) await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      sink.once('error', onError);
-      sink.once('drain', () => {
-        sink.off('error', onError);
-        resolve();
-      });
+    if (sink.write(chunk)) return;
+    await new Promise<void>((resolve, reject) => {
+      const settle = (err?: Error) => {
+        sink.off('drain', onDrain);
+        sink.off('error', settle);
+        options.out.off('close', onClose);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onDrain = () => settle();
+      const onClose = () => settle(new Error('the export\'s output closed before the end'));
+      sink.once('drain', onDrain);
+      sink.once('error', settle);
+      options.out.once('close', onClose);
     });
   };
   let done = 0;

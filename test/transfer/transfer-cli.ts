@@ -43,15 +43,22 @@ export function summaryOf(run: ProcessRun): Record<string, unknown> {
 }
 
 /**
- * An exported spreadsheet as each product's rows by handle, in handle order (the header under ''):
- * products imported at once share their creation second, so the order of a store's list among them
- * is their ids'.
+ * An exported spreadsheet as each handle's products (each its rows, in order), in handle order, the
+ * header under '': products imported at once share their creation second, so the store's list orders
+ * them by their ids, as it does products sharing a handle.
  */
-export function productsOfCsv(csv: string): Array<[string, string[][]]> {
+export function productsOfCsv(csv: string): Array<[string, string[][][]]> {
   const [header, ...rows] = parse(csv) as string[][];
-  const byHandle = new Map<string, string[][]>();
-  for (const row of rows) byHandle.set(row[0]!, [...(byHandle.get(row[0]!) ?? []), row]);
-  return [['', [header ?? []]], ...[...byHandle].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))];
+  const byHandle = new Map<string, string[][][]>();
+  for (const row of rows) {
+    const products = byHandle.get(row[0]!) ?? [];
+    // A product's first row has its title; the rows after it, none.
+    if (row[1] !== '' || products.length === 0) products.push([]);
+    products.at(-1)!.push(row);
+    byHandle.set(row[0]!, products);
+  }
+  const sorted = [...byHandle].map(([handle, products]): [string, string[][][]] => [handle, products.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))]);
+  return [['', [[header ?? []]]], ...sorted.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))];
 }
 
 /** A suite's image origin and temporary folder for its files: made before its tests, removed after. */
