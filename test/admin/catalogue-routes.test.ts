@@ -2,18 +2,22 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminAuth } from '../../src/domain/admin-auth.js';
 import { systemClock } from '../../src/domain/clock.js';
+import { buildApp } from '../../src/server/build-app.js';
 import { ImportJobs } from '../../src/server/admin/import-jobs.js';
 import { ImportJournal } from '../../src/storage/import-journal.js';
 import { KyselyAdminKeyRepository } from '../../src/storage/admin-key-repository.js';
+import type { Database } from '../../src/storage/database.js';
 import { makeJpeg, makePng } from '../imaging/fixtures/images.js';
-import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-server.js';
+import { type Origin, type Route, send, startOrigin } from '../imaging/fixtures/origin-server.js';
 import { startApi, type TestApi } from '../support/api.js';
 import { DIALECTS } from '../support/databases.js';
-import { within } from '../support/waiting.js';
+import { waitsTimeout, within } from '../support/waiting.js';
 
 const API = '/__prodimg/admin/api';
 
@@ -24,40 +28,15 @@ const API = '/__prodimg/admin/api';
 describe.each(DIALECTS)('import and export through the admin endpoints on %s', (dialect) => {
   let api: TestApi;
   let origin: Origin;
-  let session: { cookie: string; csrf: string };
+  let admin: AdminClient;
   let shopId: string;
-
-  const call = async (method: string, path: string, options: { body?: Buffer | string; type?: string; csrf?: string | null; cookie?: string | null } = {}) => {
-    const headers: Record<string, string> = {};
-    const cookie = options.cookie === undefined ? session.cookie : options.cookie;
-    const csrf = options.csrf === undefined ? session.csrf : options.csrf;
-    if (cookie) headers.cookie = cookie;
-    if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
-    if (options.type) headers['content-type'] = options.type;
-    const response = await request(api.base + API + path, { method: method as 'GET', headers, ...(options.body !== undefined ? { body: options.body } : {}) });
-    const text = await response.body.text();
-    return { status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) };
-  };
-  /** Polls the job, as the page does, until it is no longer running. */
-  const ended = (id: string) =>
-    within(
-      (async () => {
-        for (;;) {
-          const job = (await call('GET', `/stores/${shopId}/imports/${id}`)).json();
-          if (job.state !== 'running') return job;
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
-      })(),
-      `import ${id} to end`,
-    );
-  const csv = (rows: string[][]) => `${rows.map((row) => row.map((cell) => (/[",\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)).join(',')).join('\n')}\n`;
+  const call: AdminClient['call'] = (...args) => admin.call(...args);
+  const ended = (id: string) => admin.ended(shopId, id);
 
   beforeAll(async () => {
     origin = await startOrigin({ '/red.jpg': send(await makeJpeg(120, 90), 'image/jpeg'), '/green.png': send(await makePng(80, 60), 'image/png') });
     api = await startApi(dialect, { env: { PRODIMG_INGEST: 'fetch', PRODIMG_ALLOW_PRIVATE_SOURCES: '1' } });
-    const { key } = await new AdminAuth(new KyselyAdminKeyRepository(api.db.database.db), systemClock).createKey('tests');
-    const signedIn = await request(`${api.base}${API}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) });
-    session = { cookie: String(signedIn.headers['set-cookie']).split(';')[0]!, csrf: ((await signedIn.body.json()) as { csrf_token: string }).csrf_token };
+    admin = await signedIn(api.base, api.db.database);
     shopId = (await api.shops.list()).find((shop) => shop.subdomain === 'alpha')!.id;
   });
   afterAll(async () => {
@@ -158,6 +137,58 @@ describe.each(DIALECTS)('import and export through the admin endpoints on %s', (
   });
 });
 
+describe.each(DIALECTS)('an import cut short by closing the server, on %s', (dialect) => {
+  it('closing stops the import after the products under way and waits for them; the same file uploaded to the next server continues it', async () => {
+    // The origin holds its answers until told: the first two downloads are under way when the server closes.
+    const held: Array<() => void> = [];
+    let holding = true;
+    let twoHeld: () => void = () => {};
+    const underWay = new Promise<void>((resolve) => (twoHeld = resolve));
+    const png = await makePng(50, 50);
+    const hold = (): Route => (request, response) => {
+      const answer = () => send(png, 'image/png')(request, response);
+      if (!holding) return answer();
+      held.push(answer);
+      if (held.length === 2) twoHeld();
+    };
+    const handles = ['one', 'two', 'three', 'four'];
+    const origin = await startOrigin(Object.fromEntries(handles.map((handle) => [`/${handle}.png`, hold()])));
+    const first = await startApi(dialect, { env: { PRODIMG_INGEST: 'fetch', PRODIMG_ALLOW_PRIVATE_SOURCES: '1' } });
+    let second: FastifyInstance | undefined;
+    try {
+      const shopId = (await first.shops.list()).find((shop) => shop.subdomain === 'alpha')!.id;
+      const file = csv([['Handle', 'Title', 'Image Src'], ...handles.map((handle) => [handle, handle, origin.url(`/${handle}.png`)])]);
+      const admin = await signedIn(first.base, first.db.database);
+      expect((await admin.call('POST', `/stores/${shopId}/imports`, { body: file, type: 'text/csv' })).status).toBe(202);
+      await within(underWay, 'two downloads under way');
+      let closed = false;
+      const closing = first.app.close().then(() => (closed = true));
+      // Closing waits for the products under way: the database stays open under them.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(closed).toBe(false);
+      holding = false;
+      for (const answer of held) answer();
+      await within(closing, 'the server to close');
+      const count = async () => Number((await first.db.database.db.selectFrom('products').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      expect(await count()).toBe(2);
+
+      second = await buildApp({ config: first.config, database: first.db.database });
+      await second.listen({ host: '127.0.0.1', port: 0 });
+      const again = await signedIn(`http://127.0.0.1:${(second.server.address() as AddressInfo).port}`, first.db.database);
+      const started = await again.call('POST', `/stores/${shopId}/imports`, { body: file, type: 'text/csv' });
+      // The counts cover the whole run: two products settled by the first server, two by this one.
+      expect(await again.ended(shopId, started.json().id)).toMatchObject({ state: 'finished', total: 4, done: 4, resumed: 2, created: 4, failed: 0 });
+      expect(await count()).toBe(4);
+      const open = await first.db.database.db.selectFrom('import_runs').select('id').where('finished_at', 'is', null).execute();
+      expect(open).toEqual([]);
+    } finally {
+      await second?.close();
+      await first.db.drop();
+      await origin.close();
+    }
+  }, waitsTimeout(4));
+});
+
 describe('ImportJobs', () => {
   it('refuses a file over its bound, announced or not, and keeps nothing of it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'prodimg-import-jobs-'));
@@ -174,3 +205,45 @@ describe('ImportJobs', () => {
     }
   });
 });
+
+interface AdminClient {
+  /** A request as the admin page sends it: the session's cookie and CSRF token unless told otherwise (null: none). */
+  call(method: string, path: string, options?: { body?: Buffer | string; type?: string; csrf?: string | null; cookie?: string | null }): Promise<{ status: number; headers: Record<string, unknown>; text: string; json(): any }>;
+  /** Polls the job, as the page does, until it is no longer running. */
+  ended(shopId: string, id: string): Promise<any>;
+}
+
+/** Signs in to the admin API at `base` with a new key. */
+async function signedIn(base: string, database: Database): Promise<AdminClient> {
+  const { key } = await new AdminAuth(new KyselyAdminKeyRepository(database.db), systemClock).createKey('tests');
+  const answer = await request(`${base}${API}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) });
+  const session = { cookie: String(answer.headers['set-cookie']).split(';')[0]!, csrf: ((await answer.body.json()) as { csrf_token: string }).csrf_token };
+  const call: AdminClient['call'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = {};
+    const cookie = options.cookie === undefined ? session.cookie : options.cookie;
+    const csrf = options.csrf === undefined ? session.csrf : options.csrf;
+    if (cookie) headers.cookie = cookie;
+    if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
+    if (options.type) headers['content-type'] = options.type;
+    const response = await request(base + API + path, { method: method as 'GET', headers, ...(options.body !== undefined ? { body: options.body } : {}) });
+    const text = await response.body.text();
+    return { status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) };
+  };
+  const ended = (shopId: string, id: string) =>
+    within(
+      (async () => {
+        for (;;) {
+          const job = (await call('GET', `/stores/${shopId}/imports/${id}`)).json();
+          if (job.state !== 'running') return job;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      })(),
+      `import ${id} to end`,
+    );
+  return { call, ended };
+}
+
+/** A CSV file of these rows (the first is the header). */
+function csv(rows: string[][]): string {
+  return `${rows.map((row) => row.map((cell) => (/[",\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)).join(',')).join('\n')}\n`;
+}

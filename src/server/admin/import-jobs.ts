@@ -172,6 +172,7 @@ export class ImportJobs {
   private async run(job: ImportJob, file: string, format: ImportFormat, wire: WireContext): Promise<void> {
     const { products, journal, blobs, clock, concurrency, logger } = this.options;
     const writer = new CatalogueWriter({ products, journal, blobs, wire, clock });
+    let ending: Pick<ImportJob, 'state' | 'message' | 'report'>;
     try {
       const summary = await runImport({
         shopId: job.shopId,
@@ -188,25 +189,20 @@ export class ImportJobs {
       job.failedRows = summary.failures.length;
       job.ignoredColumns = summary.ignoredColumns;
       if (job.stop.signal.aborted) {
-        job.state = 'stopped';
-        job.message = 'the server stopped while importing: upload the same file again to continue';
+        ending = { state: 'stopped', message: 'the server stopped while importing: import the same file again to continue', report: null };
       } else {
         const report = join(this.options.dir, `${job.id}.report.csv`);
         await writeReport(report, summary.failures);
-        job.report = report;
-        job.state = 'finished';
+        ending = { state: 'finished', message: null, report };
       }
     } catch (err) {
-      job.state = 'failed';
-      if (err instanceof InputError) job.message = err.message;
-      else {
-        logger.error({ err, import: job.id }, 'import failed');
-        job.message = `the import stopped: ${(err as Error).message}; upload the same file again to continue`;
-      }
-    } finally {
-      job.endedAt = this.now();
-      await rm(file, { force: true });
+      if (!(err instanceof InputError)) logger.error({ err, import: job.id }, 'import failed');
+      const message = err instanceof InputError ? err.message : `the import stopped: ${(err as Error).message}; import the same file again to continue`;
+      ending = { state: 'failed', message, report: null };
     }
+    // The upload is removed before the job says it ended: what the page sees next is all there is.
+    await rm(file, { force: true }).catch((err: unknown) => logger.error({ err, file }, 'cannot remove an import\'s upload'));
+    Object.assign(job, ending, { endedAt: this.now() });
   }
 
   /** Ended jobs past their time, and beyond the bound (less `room`) the oldest ended ones, are forgotten with their reports. */
