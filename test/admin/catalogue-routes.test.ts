@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -190,16 +190,21 @@ describe.each(DIALECTS)('an import cut short by closing the server, on %s', (dia
 });
 
 describe('ImportJobs', () => {
-  it('refuses a file over its bound, announced or not, and keeps nothing of it', async () => {
+  it('refuses a file over its bound, announced or not, and keeps nothing of it; removes leftovers older than a day', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'prodimg-import-jobs-'));
     try {
       // The bound is checked before anything else is used: no store, database or library is needed to refuse.
       const jobs = new ImportJobs({ dir, maxBytes: 1000, concurrency: 1, clock: systemClock, logger: undefined as never, products: undefined as never, journal: undefined as unknown as ImportJournal, blobs: undefined as never });
       const wire = { cdnBase: '//localhost/cdn', ownBases: ['//localhost/cdn'] };
       const start = (bytes: number, length: number | undefined) => jobs.start({ shopId: 'shop', format: 'csv', body: Readable.from([Buffer.alloc(bytes, 'a')]), length, wire });
+      // What a crash left two days ago goes with the first upload; what another process wrote today stays.
+      await writeFile(join(dir, 'crashed.csv'), 'Handle\n');
+      const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+      await utimes(join(dir, 'crashed.csv'), twoDaysAgo, twoDaysAgo);
+      await writeFile(join(dir, 'busy.csv'), 'Handle\n');
       await expect(start(1001, 1001)).rejects.toMatchObject({ code: 'PayloadTooLarge', messages: [expect.stringContaining('larger than 1000 bytes')] });
       await expect(start(1001, undefined)).rejects.toMatchObject({ code: 'PayloadTooLarge' });
-      expect(await readdir(dir)).toEqual([]);
+      expect(await readdir(dir)).toEqual(['busy.csv']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

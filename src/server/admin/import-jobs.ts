@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -75,6 +75,9 @@ export interface ImportJobsOptions {
   now?: () => number;
 }
 
+/** An upload or report untouched this long is a leftover, whatever the process that made it. */
+const LEFTOVER_MS = 24 * 60 * 60 * 1000;
+
 const EMPTY: ImportProgress = { done: 0, total: 0, created: 0, updated: 0, failed: 0, resumed: 0 };
 
 /**
@@ -89,6 +92,7 @@ export class ImportJobs {
   private readonly keepMs: number;
   private readonly maxJobs: number;
   private readonly now: () => number;
+  private swept = false;
 
   constructor(private readonly options: ImportJobsOptions) {
     this.keepMs = options.keepMs ?? 60 * 60 * 1000;
@@ -110,6 +114,7 @@ export class ImportJobs {
     }
     const id = randomUUID();
     await mkdir(this.options.dir, { recursive: true });
+    await this.sweepOnce();
     const file = join(this.options.dir, `${id}.${input.format}`);
     let bytes = 0;
     const counter = new Transform({
@@ -203,6 +208,21 @@ export class ImportJobs {
     // The upload is removed before the job says it ended: what the page sees next is all there is.
     await rm(file, { force: true }).catch((err: unknown) => logger.error({ err, file }, 'cannot remove an import\'s upload'));
     Object.assign(job, ending, { endedAt: this.now() });
+  }
+
+  /**
+   * Files a crash or a restart left behind (uploads under way, reports of forgotten jobs), once per
+   * process: only those older than a day, as other processes sharing the data directory (`--workers`)
+   * may be importing now.
+   */
+  private async sweepOnce(): Promise<void> {
+    if (this.swept) return;
+    this.swept = true;
+    for (const name of await readdir(this.options.dir)) {
+      const path = join(this.options.dir, name);
+      const { mtimeMs } = await stat(path).catch(() => ({ mtimeMs: Infinity }));
+      if (this.now() - mtimeMs > LEFTOVER_MS) await rm(path, { force: true });
+    }
   }
 
   /** Ended jobs past their time, and beyond the bound (less `room`) the oldest ended ones, are forgotten with their reports. */
