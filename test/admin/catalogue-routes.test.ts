@@ -94,6 +94,13 @@ describe.each(DIALECTS)('import and export through the admin endpoints on %s', (
     const noFormat = await call('POST', `/stores/${shopId}/imports`, { body: 'Handle\nx\n', type: 'text/plain' });
     expect(noFormat.status).toBe(400);
     expect(noFormat.json().errors[0]).toMatch(/format=csv or \?format=jsonl/);
+    const untyped = await call('POST', `/stores/${shopId}/imports`, { body: Buffer.from('Handle\nx\n') });
+    expect(untyped.status).toBe(400);
+    expect(untyped.json().errors[0]).toMatch(/format=csv or \?format=jsonl/);
+    // Told by the query, the body's type does not matter.
+    const byQuery = await call('POST', `/stores/${shopId}/imports?format=csv`, { body: Buffer.from('Handle,Title\nuntyped,Untyped\n') });
+    expect(byQuery.status).toBe(202);
+    expect(await ended(byQuery.json().id)).toMatchObject({ state: 'finished', created: 1 });
     const badFormat = await call('POST', `/stores/${shopId}/imports?format=xlsx`, { body: 'x', type: 'text/csv' });
     expect(badFormat.status).toBe(422);
     expect(badFormat.json().errors[0]).toContain('format');
