@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { API_VERSIONS } from '../contract/versions.js';
@@ -20,6 +21,7 @@ import { WebhookService } from '../domain/webhook-service.js';
 import type { Database } from '../storage/database.js';
 import { type FeedTiming, startChangeFeed } from '../storage/change-feed.js';
 import { ReadCache } from '../storage/read-cache.js';
+import { ImportJournal } from '../storage/import-journal.js';
 import { createRepositories } from '../storage/repositories.js';
 import { KyselyAdminKeyRepository } from '../storage/admin-key-repository.js';
 import { createUploadStore } from '../imaging/upload-store.js';
@@ -33,6 +35,7 @@ import { DeliveryWorker } from './webhooks/delivery-worker.js';
 import { lazyWebhookSender } from './webhooks/lazy-webhook-sender.js';
 import { registerAdminApi } from './admin/admin-api.js';
 import { registerAdminAssets } from './admin/admin-assets.js';
+import { ImportJobs } from './admin/import-jobs.js';
 import { Admission } from './admission.js';
 import { FastRead } from './fast-read/fast-read.js';
 import { registerCors } from './cors.js';
@@ -199,6 +202,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const apps = new AppService(repositories.apps, repositories.shops, repositories.tokens, secrets, clock, oauthSettings(config));
   await registerOAuthRoutes(app, { apps, baseDomain: config.baseDomain, autoApprove: config.oauth.autoApprove });
   const auditFacts = new StoredFactsCache();
+  const imports = new ImportJobs({
+    dir: join(config.dataDir, 'imports'),
+    products,
+    journal: new ImportJournal(database.db),
+    blobs: stored,
+    clock,
+    maxBytes: IMPORT_MAX_BYTES,
+    // Modest: the server's download queue is shared with the API's requests.
+    concurrency: 2,
+    logger: app.log,
+  });
+  // Before the image library and the database close: the products under way finish first.
+  app.addHook('preClose', () => imports.close());
   registerAdminAssets(app);
   await registerAdminApi(app, {
     auth: new AdminAuth(new KyselyAdminKeyRepository(database.db), clock),
@@ -211,6 +227,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     cdnBase: (host) => wire(host).cdnBase,
     variantSizes: config.variantSizes,
     maxUploadBytes: config.maxSourceBytes,
+    catalogue: { imports, shops, products, wire },
     // Loaded on the admin page's first audit: the audit's downloader (undici) is not needed before.
     // Each stored file is read and decoded once, however often its gallery is opened.
     audit: async function* ({ shop, productId }) {
@@ -222,6 +239,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   for (const version of API_VERSIONS) await registerApiVersion(app, version, bindings, admission, wire);
   return app;
 }
+
+/** The largest file an import from the admin page takes; `prodimg import` on the server reads any size. */
+const IMPORT_MAX_BYTES = 100 * 1024 * 1024;
 
 /** The outbox's sender runs while the server listens: started on listen, stopped (after its attempts under way) on close. */
 function startWebhookDeliveries(app: FastifyInstance, config: Config, database: Database, use: { secrets: SigningSecrets; context: () => WireContext }): DeliveryWorker {

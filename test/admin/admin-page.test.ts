@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-server.js';
 import { BIN, BUILT, cliEnv } from '../reliability/support-server.js';
@@ -15,8 +15,9 @@ import { WAIT_MS, waitsTimeout } from '../support/waiting.js';
  * nothing downloaded), against a real server and SQLite database, with images downloaded from a local
  * origin: signs in with a key made by the CLI, sees the store's audit, opens a product, reorders by drag
  * and drop and by keyboard, sees a missing alt text reported and then gone once written, edits an alt
- * text, adds an image by URL and by upload, deletes one, runs axe-core, and
- * checks that the API answers what the page did. Saves the screenshots the README shows.
+ * text, adds an image by URL and by upload, deletes one, imports a file of products and exports
+ * the store, runs axe-core, and checks that the API answers what the page did. Saves the screenshots
+ * the README shows.
  */
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -182,6 +183,53 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the admin page at /admin (need
     waitsTimeout(4),
   );
 
+  it(
+    'imports a file through the page, follows its progress to the end, downloads the report, and exports the store',
+    async () => {
+      const shopId = (await api.shops.list()).find((shop) => shop.subdomain === 'alpha')!.id;
+      await page.goto(`${api.base}/admin#/stores/${shopId}`);
+      await page.getByRole('heading', { level: 2, name: 'Import and export' }).waitFor();
+      const file = [
+        'Handle,Title,Image Src,Image Alt Text',
+        `bath-towel,Bath Towel,${origin.url('/red.png')},Red bath towel`,
+        `bath-towel,,${origin.url('/gold.png')},Gold bath towel`,
+        `hand-towel,Hand Towel,${origin.url('/missing.png')},`,
+        `face-cloth,Face Cloth,${origin.url('/green.png')},Green face cloth`,
+      ].join('\n');
+      await page.getByLabel('Products file').setInputFiles({ name: 'towels.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+      await page.getByRole('button', { name: 'Import' }).click();
+      await announced('Import of towels.csv started.');
+      const status = page.getByRole('status').filter({ hasText: 'Import of towels.csv finished' });
+      await status.waitFor();
+      expect(await status.textContent()).toBe('Import of towels.csv finished: 2 created, 0 updated, 1 failed. The report lists 1 failed row.');
+      const bar = page.getByRole('progressbar', { name: 'Import progress' });
+      expect(await bar.evaluate((node) => [(node as HTMLProgressElement).value, (node as HTMLProgressElement).max])).toEqual([3, 3]);
+      // The list is brought up to date with what the import made.
+      await page.getByRole('link', { name: 'Bath Towel' }).waitFor();
+
+      const report = await downloaded(page.getByRole('link', { name: 'Download the report of failed rows (CSV)' }));
+      expect(report.name).toBe('alpha-import-report.csv');
+      expect(report.text).toMatch(/^line,handle,reason\n4,hand-towel,.*the server answered 404/);
+
+      const exported = await downloaded(page.getByRole('link', { name: 'Export CSV' }));
+      expect(exported.name).toBe('alpha-products.csv');
+      expect(exported.text).toMatch(/^Handle,Title,/);
+      expect(exported.text).toContain('bath-towel,Bath Towel,');
+      const lines = await downloaded(page.getByRole('link', { name: 'Export JSON Lines' }));
+      expect(lines.name).toBe('alpha-products.jsonl');
+      expect(lines.text.trim().split('\n').map((line) => (JSON.parse(line) as { handle: string }).handle)).toEqual(expect.arrayContaining(['bath-towel', 'face-cloth']));
+
+      const results = await runAxe(page);
+      expect(results.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')).toEqual([]);
+      await page.locator('#transfer').screenshot({ path: image('admin-import.png') });
+      const listed = (await api.call('GET', 'products?fields=handle,images')).json().products as Array<{ handle: string; images: unknown[] }>;
+      expect(listed.find((entry) => entry.handle === 'bath-towel')?.images).toHaveLength(2);
+      expect(listed.map((entry) => entry.handle)).not.toContain('hand-towel');
+      expect(outside).toEqual([]);
+    },
+    waitsTimeout(4),
+  );
+
   it('the sign-in page passes axe-core too', async () => {
     const fresh = await browser.newPage();
     try {
@@ -194,6 +242,13 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the admin page at /admin (need
     }
   });
 });
+
+/** Clicks a download link and reads what the browser saved, with the name it was saved as. */
+async function downloaded(link: Locator): Promise<{ name: string; text: string }> {
+  const [download] = await Promise.all([link.page().waitForEvent('download'), link.click()]);
+  const path = await download.path();
+  return { name: download.suggestedFilename(), text: readFileSync(path, 'utf8') };
+}
 
 async function runAxe(page: Page): Promise<Array<{ id: string; impact: string | null; nodes: unknown[] }>> {
   // Evaluated through the debugging protocol: the page's CSP refuses an injected <script>, as it should.

@@ -127,6 +127,7 @@ async function productsView(shop, params) {
   };
   pageLink('prev-page', 'pre_cursor', page.pre_cursor);
   pageLink('next-page', 'cursor', page.cursor);
+  showTransfer(shop);
   void storeAudit(shop);
 }
 
@@ -261,6 +262,97 @@ function focusImage(image) {
 
 function fact(term, value) {
   return el('div', {}, el('dt', { text: term }), el('dd', {}, value));
+}
+
+// --- Import and export ---
+
+/** The import the page follows: its store and id, and the timer of its next poll. */
+let importing = null;
+const POLL_MS = 500;
+
+function showTransfer(shop) {
+  // Downloads: the server names the file (Content-Disposition).
+  for (const format of ['csv', 'jsonl']) $(`export-${format}`).href = `${API}/stores/${shop}/export?format=${format}`;
+  // Another store's import keeps running on the server; its progress is not shown here.
+  if (importing && importing.shop !== shop) {
+    clearTimeout(importing.timer);
+    importing = null;
+    $('import-status').hidden = true;
+  }
+}
+
+/** The format the server is told: from the file's name, else its type. */
+function importFormat(file) {
+  if (/\.csv$/i.test(file.name)) return 'csv';
+  if (/\.(jsonl|ndjson)$/i.test(file.name)) return 'jsonl';
+  return null;
+}
+
+$('import-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  $('import-error').textContent = '';
+  const file = $('import-file').files[0];
+  if (!file) {
+    $('import-error').textContent = 'Choose a file first.';
+    return;
+  }
+  const shop = location.hash.split('/')[2]?.split('?')[0];
+  const format = importFormat(file);
+  $('import-button').disabled = true;
+  try {
+    const job = await call('POST', `/stores/${shop}/imports${format ? `?format=${format}` : ''}`, file, { 'content-type': file.type || 'application/octet-stream' });
+    event.target.reset();
+    announce(`Import of ${file.name} started.`);
+    importing = { shop, id: job.id, name: file.name, timer: 0 };
+    showImport(job);
+  } catch (error) {
+    $('import-error').textContent = `The file was not imported: ${error.message}`;
+    $('import-button').disabled = false;
+  }
+});
+
+function showImport(job) {
+  const { shop, id, name } = importing;
+  $('import-status').hidden = false;
+  const bar = $('import-progress');
+  // Indeterminate while the file is read through and its products counted.
+  if (job.total > 0) {
+    bar.max = job.total;
+    bar.value = job.done;
+  } else if (job.state === 'running') bar.removeAttribute('value');
+  else bar.value = bar.max;
+  const counts = `${job.done}/${job.total} products, ${job.failed} failed`;
+  const report = $('import-report');
+  report.hidden = !job.report;
+  if (job.report) report.href = `${API}/stores/${shop}/imports/${id}/report`;
+  if (job.state === 'running') {
+    $('import-progress-text').textContent = job.total > 0 ? `Importing ${name}: ${counts}.` : `Reading ${name}…`;
+    importing.timer = setTimeout(() => pollImport(), POLL_MS);
+    return;
+  }
+  $('import-button').disabled = false;
+  const resumed = job.resumed > 0 ? ` (${job.resumed} done by an earlier run of the same file)` : '';
+  const text = {
+    finished: `Import of ${name} finished: ${job.created} created, ${job.updated} updated, ${job.failed} failed${resumed}.${job.failed_rows > 0 ? ` The report lists ${job.failed_rows} failed row${job.failed_rows === 1 ? '' : 's'}.` : ''}`,
+    failed: `Import of ${name} failed: ${job.message}`,
+    stopped: `Import of ${name} stopped at ${counts}: ${job.message}`,
+  }[job.state];
+  $('import-progress-text').textContent = text;
+  // The store's list shows what the import made.
+  if (job.state === 'finished' && !$('products-view').hidden && location.hash.split('/')[2]?.split('?')[0] === shop) void route();
+}
+
+async function pollImport() {
+  if (!importing) return;
+  const { shop, id } = importing;
+  try {
+    const job = await call('GET', `/stores/${shop}/imports/${id}`);
+    if (importing?.id === id) showImport(job);
+  } catch (error) {
+    if (importing?.id !== id) return;
+    $('import-progress-text').textContent = `The import's progress is not known: ${error.message}`;
+    $('import-button').disabled = false;
+  }
 }
 
 // --- Changes ---

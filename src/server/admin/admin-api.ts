@@ -13,6 +13,7 @@ import type { StoredCheckedImage } from '../../imaging/store-checked.js';
 import { clearedCookie, sessionCookie, sessionIdOf } from './admin-cookie.js';
 import type { AuditProblem } from '../../domain/image-audit.js';
 import { galleryOf, galleryProblem } from './gallery.js';
+import { type CatalogueRoutesOptions, registerCatalogueRoutes } from './catalogue-routes.js';
 
 /** Endpoints outside the platform's contract live under this prefix; the admin page's are below it. */
 export const ADMIN_API = '/__prodimg/admin/api';
@@ -32,6 +33,8 @@ export interface AdminApiOptions {
   maxUploadBytes: number;
   /** The image audit of a store (by subdomain) or of one of its products (src/audit/run-audit.ts). */
   audit: (scope: { shop: string; productId?: string }) => AsyncIterable<AuditProblem>;
+  /** Import and export of a store's products (catalogue-routes.ts). */
+  catalogue: CatalogueRoutesOptions;
 }
 
 /** The most problems the store-wide audit lists (errors first); the counts cover them all. */
@@ -198,6 +201,7 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
           return reply.code(201).send({ id: created.id });
         },
       );
+      await registerCatalogueRoutes(api, options.catalogue);
       api.put(
         '/stores/:shop/products/:product/variants/:variant',
         { schema: { params: Type.Object({ ...Params, variant: Type.String({ format: 'uuid' }) }), body: Type.Object({ image_id: Type.String({ maxLength: 64 }) }, { additionalProperties: false }) } },
