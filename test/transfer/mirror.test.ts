@@ -176,13 +176,21 @@ describe.skipIf(!BUILT).each(DIALECTS)('prodimg mirror from a second prodimg pro
     expect(await exported(localEnv(), 'copy')).toBe(copied);
   }, waitsTimeout(10));
 
-  it('a rate-limited source: its 429s are waited out (Retry-After) and everything is copied', async () => {
+  it('a rate-limited source, asked in 2025-06: its 429s are waited out (Retry-After) and everything is copied', async () => {
     expect((await cli(localEnv(), 'shops', 'create', 'limited')).status).toBe(0);
-    // Fill the token's buckets first, so that the mirror's own requests are refused and retried.
-    const limited = createClient({ baseUrl: source.base, token: limitedToken, maxRetries: 0 });
-    const refused = await Promise.allSettled(Array.from({ length: 10 }, () => limited.products.count()));
-    expect(refused.some((result) => result.status === 'rejected')).toBe(true);
-    const res = await mirror(['--shop', 'limited', '--per-page', '1', '--token', limitedToken], {});
+    // An app busy with the same token keeps its buckets full until the source has refused the mirror once.
+    const busy = createClient({ baseUrl: source.base, token: limitedToken, version: '2022-01', maxRetries: 0 });
+    const mirrorRefused = () => source.logs.some((entry) => entry.status === 429 && String(entry.url).startsWith('/openapi/2025-06/'));
+    // In a version of the other error shape, two products at once.
+    const running = mirror(['--shop', 'limited', '--per-page', '1', '--token', limitedToken, '--version', '2025-06', '--concurrency', '2'], {});
+    let done = false;
+    void running.finally(() => (done = true));
+    while (!done && !mirrorRefused()) {
+      await busy.products.count().catch(() => undefined);
+      await Promise.race([running, new Promise((resolve) => setTimeout(resolve, 50))]);
+    }
+    const res = await running;
+    expect(mirrorRefused()).toBe(true);
     expect(res.stderr).toMatch(/^prodimg mirror: the source answered 429; retry 1 in \d+\.\d s$/m);
     expect(res.summary).toMatchObject({ fetched: 4, created: 4, failed: 0 });
     expect(await exported(localEnv(), 'limited')).toBe(await exported(sourceEnv(), 'origin'));
