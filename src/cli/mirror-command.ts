@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { positiveInt, UsageError } from './context.js';
 import { withCatalogue } from './catalogue-context.js';
+import type { MirrorSource } from '../transfer/mirror-source.js';
 
 interface MirrorOptions {
   from: string;
@@ -49,13 +50,13 @@ export function mirrorCommand(program: Command): void {
       const perPage = positiveInt(opts.perPage, '--per-page', 250);
       const concurrency = positiveInt(opts.concurrency, '--concurrency', 64);
       const quiet = opts.quiet ?? false;
+      let source: MirrorSource | undefined;
       const fail = (err: unknown): never => {
-        const failure = sourceFailure(err, opts.from);
+        const failure = sourceFailure(err, source?.url ?? opts.from);
         if (failure === undefined) throw err;
         if (failure.usage) throw new UsageError(failure.message);
         throw new Error(failure.message);
       };
-      let source;
       try {
         source = openSource({
           from: opts.from,
