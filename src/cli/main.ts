@@ -6,6 +6,7 @@ import { backupCommand, restoreCommand } from './backup-command.js';
 import { gcCommand } from './gc-command.js';
 import { importCommand } from './import-command.js';
 import { exportCommand } from './export-command.js';
+import { mirrorCommand } from './mirror-command.js';
 import { openapiCommand } from './openapi-command.js';
 import { seedCommand } from './seed-command.js';
 import { serveCommand } from './serve-command.js';
@@ -98,6 +99,7 @@ export function createProgram(): Command {
   exportCommand(program);
   backupCommand(program);
   restoreCommand(program);
+  mirrorCommand(program);
   seedCommand(program);
   openapiCommand(program);
   for (const command of program.commands) command.exitOverride();

@@ -28,6 +28,7 @@ const TABLES = [
   'import_runs',
   'import_items',
   'source_files',
+  'mirror_sources',
 ] as const satisfies readonly Restored[];
 // A table added to the schema must be listed above (or kept on purpose): the compiler says so.
 const listsEveryTable: [Exclude<Restored, (typeof TABLES)[number]>] extends [never] ? true : never = true;

@@ -12,6 +12,7 @@ import { apps } from './migrations/009-apps.js';
 import { webhooks } from './migrations/010-webhooks.js';
 import { adminKeys } from './migrations/011-admin-keys.js';
 import { catalogueTransfer } from './migrations/012-catalogue-transfer.js';
+import { mirrorSources } from './migrations/013-mirror-sources.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
   return {
@@ -27,6 +28,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '010-webhooks': webhooks(dialect),
     '011-admin-keys': adminKeys(),
     '012-catalogue-transfer': catalogueTransfer(dialect),
+    '013-mirror-sources': mirrorSources(dialect),
   };
 }
 

@@ -150,4 +150,5 @@ export interface Schema {
   import_runs: { id: string; shop_id: string; input_key: string; total: number; started_at: string; finished_at: string | null };
   import_items: { run_id: string; seq: number; handle: string; outcome: string; problems: string };
   source_files: { source_url: string; path: string; recorded_at: string };
+  mirror_sources: { shop_id: string; source_url: string; updated_at_min: string | null; finished_at: string };
 }

@@ -85,6 +85,7 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
       'export csv',
       'backup',
       'restore',
+      'mirror',
       'seed',
       'openapi',
       '',
@@ -132,8 +133,16 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
         server.kill();
       }
     };
-    /** Lines that need a subscription and a delivery first: test/cli/webhooks.test.ts runs them so, against a real listener. */
-    const ELSEWHERE = ['webhooks redeliver', 'webhooks trigger'];
+    /**
+     * Lines run elsewhere as written, with what they need first: a subscription and a delivery
+     * (test/cli/webhooks.test.ts, against a real listener), a live store to copy (test/transfer/mirror.test.ts,
+     * a second prodimg process as the source).
+     */
+    const ELSEWHERE: Record<string, string> = {
+      'webhooks redeliver': 'test/cli/webhooks.test.ts',
+      'webhooks trigger': 'test/cli/webhooks.test.ts',
+      'mirror --from': 'test/transfer/mirror.test.ts',
+    };
     /** `audit --product <product-id>`: a product of store docs, with no images (test/cli/audit.test.ts audits a store of problems). */
     const productOfDocs = async () => {
       const [{ openDatabase }, { createRepositories }] = await Promise.all([import('../../src/storage/database.js'), import('../../src/storage/repositories.js')]);
@@ -149,8 +158,12 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
     };
     const runUsage = async (usage: Usage) => {
       const [command, sub] = usage.words;
-      if (ELSEWHERE.includes(`${command} ${sub}`)) {
-        expect(readFileSync(join(ROOT, 'test/cli/webhooks.test.ts'), 'utf8')).toContain(`'${command}', '${sub}'`);
+      const elsewhere = ELSEWHERE[`${command} ${sub}`];
+      if (elsewhere) {
+        const suite = readFileSync(join(ROOT, elsewhere), 'utf8');
+        expect(suite).toContain(`'${command}', '${sub}'`);
+        // Each of the line's options is used there.
+        expect(usage.words.filter((word) => word.startsWith('--') && !suite.includes(`'${word}'`))).toEqual([]);
         return;
       }
       const productId = command === 'audit' ? await productOfDocs() : '';

@@ -199,6 +199,8 @@ describe('every `NAME=value` the docs give outside the shell blocks run as they 
     BENCH_PG_URL: 'bench/run.mjs',
     // Read by glibc when the process starts; test/cli/deploy.test.ts checks the deploy files' servers get it.
     MALLOC_ARENA_MAX: 'deploy/Dockerfile',
+    // The source's token of `prodimg mirror` alone, not a setting of the server (docs/mirror.md).
+    PRODIMG_MIRROR_TOKEN: 'src/cli/mirror-command.ts',
   };
 
   it('is a setting loadConfig takes with that value, or a variable a test, the bench or the deploy files read', () => {
