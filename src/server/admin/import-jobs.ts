@@ -20,18 +20,11 @@ import { type ImportFormat, type ImportProgress, runImport } from '../../transfe
 export type ImportState = 'running' | 'finished' | 'failed' | 'stopped';
 
 /** What the admin page polls: the job's state and counts, as JSON. */
-export interface ImportJobView {
+export interface ImportJobView extends ImportProgress {
   id: string;
   state: ImportState;
   /** Why it failed (a file that cannot be read, the database gone), in words; null otherwise. */
   message: string | null;
-  done: number;
-  total: number;
-  created: number;
-  updated: number;
-  failed: number;
-  /** Products settled by an earlier, stopped run over the same file: not applied again. */
-  resumed: number;
   /** Lines of the input the report lists (a failed product lists all its lines). */
   failed_rows: number;
   ignored_columns: string[];
