@@ -1,5 +1,6 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pidExists } from '../storage/sqlite/presence.js';
 
 /**
  * A folder of its own inside the data directory (hard links and renames need the same disk),
@@ -9,17 +10,7 @@ import { join } from 'node:path';
 export async function makeStagingFolder(dataDir: string, kind: 'backup' | 'restore'): Promise<string> {
   for (const entry of await readdir(dataDir)) {
     const pid = new RegExp(`^\\.${kind}-(\\d+)-`).exec(entry)?.[1];
-    if (pid !== undefined && !isRunning(Number(pid))) await rm(join(dataDir, entry), { recursive: true, force: true });
+    if (pid !== undefined && !pidExists(Number(pid))) await rm(join(dataDir, entry), { recursive: true, force: true });
   }
   return mkdtemp(join(dataDir, `.${kind}-${process.pid}-`));
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

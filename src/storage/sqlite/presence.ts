@@ -109,7 +109,7 @@ export function startPresence(
 }
 
 /** Whether a process with this pid exists (EPERM: it does, under another user). */
-function pidExists(pid: number): boolean {
+export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
