@@ -1,3 +1,5 @@
+import { redactQuery } from '../server/request-log.js';
+
 /** One request a stand-in received, as GET /__prodimg/requests lists it. */
 export interface JournalEntry {
   method: string;
@@ -21,7 +23,7 @@ export class RequestJournal {
 
   /** Keeps the entry with its secrets redacted (`redactSecrets`): the journal is readable by any local process. */
   record(sent: JournalEntry): void {
-    const entry = { ...sent, path: redactQuery(sent.path), body: redactSecrets(sent.body) };
+    const entry = { ...sent, path: redactQuery(sent.path, isSecretName, REDACTED), body: redactSecrets(sent.body) };
     // Bodies may be up to the body limit each: the journal's memory is bounded by their size, not only their number.
     const bytes = entry.path.length + (entry.body === null ? 0 : JSON.stringify(entry.body).length);
     this.entries.push({ entry, bytes });
@@ -60,24 +62,4 @@ export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, isSecretName(key) ? REDACTED : redactSecrets(inner)]));
-}
-
-/** The path with the values of secret-named query parameters replaced by REDACTED; the rest as sent. */
-export function redactQuery(path: string): string {
-  const mark = path.indexOf('?');
-  if (mark < 0) return path;
-  const params = path.slice(mark + 1).split('&').map((param) => {
-    const equals = param.indexOf('=');
-    const name = equals < 0 ? param : param.slice(0, equals);
-    return isSecretName(decodeName(name)) ? `${name}=${REDACTED}` : param;
-  });
-  return `${path.slice(0, mark)}?${params.join('&')}`;
-}
-
-function decodeName(name: string): string {
-  try {
-    return decodeURIComponent(name.replace(/\+/g, ' '));
-  } catch {
-    return name;
-  }
 }
