@@ -28,6 +28,12 @@ export interface BlobStore {
    * costing no copy; false when `name` is not stored. Only stores of files on a local disk have it.
    */
   hardLink?(name: string, target: string): Promise<boolean>;
+  /**
+   * Writes and removes a small file where blobs are written; rejects when that fails (a full disk,
+   * a read-only mount): for /readyz, since a lookup still succeeds on a disk that takes no more
+   * files. Only stores of files on a local disk have it.
+   */
+  checkWritable?(): Promise<void>;
 }
 
 export interface StoredBlob {

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { assertBlobHash, assertBlobName, type BlobStore, isBlobName, type StoredBlob } from './blob-store.js';
 
 const SHARD = /^[0-9a-f]{2}$/;
+/**
+ * checkWritable's file, in the root beside the shards: a dot name (never a blob's), and one fixed
+ * name, so probes that overlap or a crash between write and remove leave one small file at most.
+ */
+const WRITE_PROBE = '.write-probe';
+/** One page: a file this small may live inside its inode on some file systems and need no free block. */
+const WRITE_PROBE_BYTES = Buffer.alloc(4096);
 
 /**
  * Blobs as files under `root`, in 256 subdirectories named after the first two hex digits of the
@@ -98,6 +105,17 @@ export function createLocalBlobStore(root: string): BlobStore {
         () => true,
         (error: unknown) => nullIfMissing(error) ?? false,
       );
+    },
+
+    async checkWritable() {
+      await mkdir(base, { recursive: true });
+      const probe = join(base, WRITE_PROBE);
+      // Not synced: a probe must answer promptly, and local file systems refuse a write past the free space at once.
+      try {
+        await writeFile(probe, WRITE_PROBE_BYTES);
+      } finally {
+        await rm(probe, { force: true });
+      }
     },
 
     async *list() {

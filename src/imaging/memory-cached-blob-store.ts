@@ -77,5 +77,6 @@ export function createMemoryCachedBlobStore(inner: BlobStore, options: MemoryCac
     list: () => inner.list(),
     ...(inner.sweepUnfinished ? { sweepUnfinished: (ms: number) => inner.sweepUnfinished!(ms) } : {}),
     ...(inner.hardLink ? { hardLink: (name: string, target: string) => inner.hardLink!(name, target) } : {}),
+    ...(inner.checkWritable ? { checkWritable: () => inner.checkWritable!() } : {}),
   };
 }

@@ -146,9 +146,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (rateLimits) app.addHook('onClose', () => rateLimits.close());
   // Before any other hook or route: its faults come first, and its journal sees every request. A
   // seed it cannot use closes what is open so far.
+  const corsPolicy = { origins: config.corsOrigins, baseDomain: config.baseDomain, publicUrl: config.publicUrl };
   if (options.standIn) {
     try {
-      await options.standIn.attach(app, { shops, products, blobs: stored });
+      await options.standIn.attach(app, { shops, products, blobs: stored, origins: corsPolicy });
     } catch (err) {
       await app.close();
       throw err;
@@ -168,7 +169,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   cdn = registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels, renders });
   registerHealthRoutes(app, { database, blobs: stored });
-  registerCors(app, { origins: config.corsOrigins, baseDomain: config.baseDomain, publicUrl: config.publicUrl });
+  registerCors(app, corsPolicy);
   registerReferenceRoutes(app, {
     baseDomain: config.baseDomain,
     bodyLimit: config.bodyLimit,

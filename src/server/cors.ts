@@ -20,14 +20,35 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
  */
 export function corsAllows(policy: CorsPolicy, origin: string, host: string | undefined): boolean {
   if (policy.origins === '*') return true;
+  const url = webOrigin(origin);
+  if (!url) return false;
+  if (policy.origins) return policy.origins.includes(url.origin);
+  return isOwnOrigin(policy, url, host);
+}
+
+/**
+ * Whether a page at `origin` may drive this server's control endpoints (the stand-in's reset,
+ * journal and faults): one of the server's own origins, or one PRODIMG_CORS_ORIGINS lists by name.
+ * `*` does not count: it opens the API's reads to any page, not the power to wipe the data.
+ */
+export function ownOrListedOrigin(policy: CorsPolicy, origin: string, host: string | undefined): boolean {
+  const url = webOrigin(origin);
+  if (!url) return false;
+  return (Array.isArray(policy.origins) && policy.origins.includes(url.origin)) || isOwnOrigin(policy, url, host);
+}
+
+/** An http(s) origin as a URL; null for anything else (`null`, `file://`, garbage). */
+function webOrigin(origin: string): URL | null {
   let url: URL;
   try {
     url = new URL(origin);
   } catch {
-    return false;
+    return null;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
-  if (policy.origins) return policy.origins.includes(url.origin);
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
+}
+
+function isOwnOrigin(policy: CorsPolicy, url: URL, host: string | undefined): boolean {
   if (policy.publicUrl && url.host === policy.publicUrl.slice(2).split('/')[0]) return true;
   const name = url.hostname;
   const own = LOOPBACK.has(name) || name === policy.baseDomain || name.endsWith(`.${policy.baseDomain}`);

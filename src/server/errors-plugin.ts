@@ -1,8 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { binarySize, errorAnswer } from '../contract/error-catalogue.js';
 import { versionOfUrl } from '../contract/versions.js';
-import { badRequest, databaseUnavailable, DomainError, insufficientStorage, internal, payloadTooLarge, routeNotFound } from '../domain/errors.js';
+import { badRequest, databaseUnavailable, DomainError, internal, payloadTooLarge, routeNotFound } from '../domain/errors.js';
 import { discardBody } from './body-parsers.js';
+import { exhaustedStorage } from './exhausted-storage.js';
 
 /** Fastify's own request errors, as domain errors. */
 function fromFastify(error: FastifyError, bodyLimit: string): DomainError | null {
@@ -36,16 +37,6 @@ function isDatabaseUnreachable(error: Error): boolean {
   return UNREACHABLE.has(code) || code.startsWith('08') || /Connection terminated|connection timeout|not queryable/i.test(error.message);
 }
 
-/** A full disk (ENOSPC, a quota) or a full database (SQLite's SQLITE_FULL, PostgreSQL's 53100): what ran out. */
-function exhaustedStorage(error: Error): string | null {
-  const code = String((error as { code?: unknown }).code ?? '');
-  if (code === 'ENOSPC' || code === 'EDQUOT') return 'no space is left on the disk that holds the images; retry once space is freed';
-  if (code === 'SQLITE_FULL' || code === '53100' || /database or disk is full|could not extend file/i.test(error.message)) {
-    return 'no space is left for the database; retry once space is freed';
-  }
-  return null;
-}
-
 /** Sends a domain error in the shape of the version the request's URL names. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: DomainError): FastifyReply {
   const answer = errorAnswer(versionOfUrl(request.url).errors, error.code, error.messages);
@@ -69,7 +60,7 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: numb
     const exhausted = exhaustedStorage(error);
     if (exhausted !== null) {
       request.log.error({ err: error }, 'storage full');
-      return sendError(request, reply, insufficientStorage(exhausted));
+      return sendError(request, reply, exhausted);
     }
     if (isDatabaseUnreachable(error)) {
       request.log.error({ err: error }, 'database not answering');

@@ -22,17 +22,25 @@ const SECRET_PARAMETER = /token|secret|passw|pwd|key|signature|sig$|auth|credent
 export function redactUrl(url: string): string {
   const withoutFragment = url.split('#', 1)[0]!;
   const withoutUserInfo = withoutFragment.replace(/^([a-z][a-z0-9+.-]*:)?\/\/[^/?]*@/i, (_all, scheme: string | undefined) => `${scheme ?? ''}//`);
-  const queryAt = withoutUserInfo.indexOf('?');
-  if (queryAt < 0) return withoutUserInfo;
-  const query = withoutUserInfo
+  return redactQuery(withoutUserInfo, (name) => SECRET_PARAMETER.test(name), '[REDACTED]');
+}
+
+/**
+ * `url` with the value of every query parameter whose decoded name `isSecret` says is one replaced
+ * by `censor`; everything else as sent. The log's URLs and the stand-in's journal both go through it.
+ */
+export function redactQuery(url: string, isSecret: (name: string) => boolean, censor: string): string {
+  const queryAt = url.indexOf('?');
+  if (queryAt < 0) return url;
+  const query = url
     .slice(queryAt + 1)
     .split('&')
     .map((pair) => {
       const equals = pair.indexOf('=');
       const name = equals < 0 ? pair : pair.slice(0, equals);
-      return equals >= 0 && SECRET_PARAMETER.test(safeDecode(name)) ? `${name}=[REDACTED]` : pair;
+      return equals >= 0 && isSecret(safeDecode(name)) ? `${name}=${censor}` : pair;
     });
-  return `${withoutUserInfo.slice(0, queryAt)}?${query.join('&')}`;
+  return `${url.slice(0, queryAt)}?${query.join('&')}`;
 }
 
 function safeDecode(text: string): string {

@@ -3,6 +3,8 @@ import { Value } from '@sinclair/typebox/value';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { validation } from '../domain/errors.js';
+import type { CorsPolicy } from '../server/cors.js';
+import { controlGuard } from './control-guard.js';
 import { FaultSchema, FAULTS_MAX, type FaultSpec } from './faults.js';
 import { schemaProblems } from './schema-problems.js';
 import type { StandIn } from './stand-in.js';
@@ -15,9 +17,10 @@ const FaultBody = Type.Union([FaultSchema, Type.Array(FaultSchema, { minItems: 1
 /**
  * `/__prodimg/reset`, `/__prodimg/requests` and `/__prodimg/faults`, and the hooks behind them: every
  * other request meets the faults first (before its token is checked, as a gateway's failure would)
- * and is written to the journal with its answer's status.
+ * and is written to the journal with its answer's status. The control endpoints refuse what a
+ * cross-site page could send (control-guard.ts).
  */
-export function registerStandInRoutes(app: FastifyInstance, standIn: StandIn): void {
+export function registerStandInRoutes(app: FastifyInstance, standIn: StandIn, origins: CorsPolicy): void {
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith(STAND_IN_PREFIX)) return;
     const fault = standIn.faultFor(request.method, request.url.split('?')[0]!);
@@ -30,18 +33,19 @@ export function registerStandInRoutes(app: FastifyInstance, standIn: StandIn): v
     standIn.record({ method: request.method, path: request.url, status: reply.statusCode, body: request.body ?? null, request_id: request.id });
   });
 
-  app.post('/__prodimg/reset', async () => {
+  const guarded = { onRequest: controlGuard(origins) };
+  app.post('/__prodimg/reset', guarded, async () => {
     const started = performance.now();
     await standIn.reset();
     return { reset: true, ms: Math.round((performance.now() - started) * 10) / 10 };
   });
-  app.get('/__prodimg/requests', async () => standIn.requests());
-  app.get('/__prodimg/faults', async () => ({ faults: standIn.listFaults() }));
-  app.delete('/__prodimg/faults', async () => {
+  app.get('/__prodimg/requests', guarded, async () => standIn.requests());
+  app.get('/__prodimg/faults', guarded, async () => ({ faults: standIn.listFaults() }));
+  app.delete('/__prodimg/faults', guarded, async () => {
     standIn.clearFaults();
     return { faults: [] };
   });
-  app.post('/__prodimg/faults', async (request, reply) => {
+  app.post('/__prodimg/faults', guarded, async (request, reply) => {
     const specs = readFaults(request.body);
     // All or none: a list that would pass the limit adds nothing.
     if (standIn.listFaults().length + specs.length > FAULTS_MAX) throw validation([`${FAULTS_MAX} faults may wait at once; DELETE /__prodimg/faults drops them`]);

@@ -3,6 +3,7 @@ import type { ProductService } from '../domain/product-service.js';
 import type { ShopService } from '../domain/shop-service.js';
 import type { BlobStore } from '../imaging/blob-store.js';
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from '../rate-limit-settings.js';
+import type { CorsPolicy } from '../server/cors.js';
 import { bucketFull } from '../server/rate-limits/rate-limits.js';
 import type { Database } from '../storage/database.js';
 import { applySeed, type SeededShop } from './apply-seed.js';
@@ -29,6 +30,8 @@ export interface StandInServices {
   shops: ShopService;
   products: ProductService;
   blobs: BlobStore;
+  /** The server's origin policy (PRODIMG_CORS_ORIGINS): which pages may call the control endpoints. */
+  origins: CorsPolicy;
 }
 
 /**
@@ -52,7 +55,7 @@ export class StandIn {
     const snapshot = await takeSnapshot(this.options.database.db, services.blobs);
     this.seeded = { shops, snapshot, idsMark: this.ids.mark(), blobs: services.blobs };
     this.addSeedFaults();
-    registerStandInRoutes(app, this);
+    registerStandInRoutes(app, this, services.origins);
   }
 
   /** The seeded stores and their tokens. */

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorAnswer } from '../../src/contract/error-catalogue.js';
+import { controlRefusal } from '../../src/stand-in/control-guard.js';
+import { RequestJournal } from '../../src/stand-in/request-journal.js';
 import { type ImageIngestor, passthroughIngestor } from '../../src/domain/ingest.js';
 import { startApi, type TestApi, type TestResponse } from '../support/api.js';
 import { appsOf } from '../support/apps.js';
@@ -269,6 +271,10 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     '{ path, input }': {
       why: "TypeScript in docs/architecture.md: what a binding's run gets",
       check: () => expect(readFileSync(join(ROOT, 'src/server/routes/product-images.ts'), 'utf8')).toMatch(/\{ path, input \}/),
+    },
+    '{"errors":["Forbidden: ..."]}': {
+      why: "the stand-in's control endpoints refusing a cross-site request: test/stand-in/control-guard.test.ts checks the 403 over HTTP; here the refusal's words",
+      check: () => expect(controlRefusal({ origins: undefined, baseDomain: 'localhost', publicUrl: undefined }, { host: '127.0.0.1:1', origin: 'https://evil.example' })).toMatch(/^Forbidden: /),
     },
     '{"errors":["Service Unavailable: the server is shutting down"]}': {
       why: 'needs a server draining for SIGTERM with a request arriving on a kept-open connection: test/reliability/shutdown.test.ts does that and checks the 503; here the body is the one the catalogue renders for it',
@@ -562,12 +568,19 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
         const res = await api.call('POST', `products/${(await fixture()).productId}/variants`, { variant: { option1: 'XL', price: 12.5, weight: '0.250' } });
         expect(res.json().variant).toMatchObject({ price: '12.50', weight: '0.25' });
       },
+      // The stand-in's journal: "reads `"[redacted]"`".
+      '"[redacted]"': async () => {
+        const journal = new RequestJournal();
+        journal.record({ method: 'POST', path: '/admin/oauth/token?code=c', status: 200, body: { client_secret: 's', code: 'c' }, request_id: '1' });
+        expect(journal.list().requests[0]).toMatchObject({ path: '/admin/oauth/token?code=[redacted]', body: { client_secret: '[redacted]', code: '[redacted]' } });
+      },
       '"0.250"': async () => FRAGMENTS['"12.50"']!(),
       '"0.25"': async () => FRAGMENTS['"12.50"']!(),
     };
     /** Fragments that are not ours to check here, with the reason. */
     const NOT_HERE: Record<string, string> = {
       '""': 'the empty string, said of many fields (image_id, sku, cursor, ...): each case is in the messages and fragments above',
+      '"blobs":"failing"': "needs a full disk: test/reliability/disk-full.test.ts fills a tmpfs and checks /readyz's 503 with it",
       '"200"': "one of the success codes the platform's own 2025-06 pages give; we answer `Success` (checked above)",
       '"src":"//127.0.0.1:8080/cdn/5d41402abc4b2a76b9719d911017c592.jpg"': 'needs ingestion on: test/docs/ingestion-examples.test.ts runs it against a real origin',
       '"width":1588,"height":2246': 'needs ingestion on: test/docs/ingestion-examples.test.ts runs it against a real origin',

@@ -82,6 +82,18 @@ describe('local blob store on disk', () => {
     await expect(store.hardLink!('../linked', join(root, 'third'))).rejects.toThrow('expected a blob name');
   });
 
+  it('checkWritable writes and removes its probe, creating the root, and lists nothing; it rejects where nothing can be written', async () => {
+    const store = createLocalBlobStore(join(root, 'images'));
+    await store.checkWritable!();
+    await store.put(name, bytes);
+    await store.checkWritable!();
+    expect(await filesUnder(join(root, 'images'))).toEqual([join(name.slice(0, 2), name)]);
+    expect(await listAll(store)).toEqual([name]);
+    // A root that is a file: no directory can be made there (root ignores permissions, so no chmod here).
+    await writeFile(join(root, 'plain-file'), '');
+    await expect(createLocalBlobStore(join(root, 'plain-file')).checkWritable!()).rejects.toThrow(/EEXIST|ENOTDIR/);
+  });
+
   it('creates its root on the first put', async () => {
     const store = createLocalBlobStore(join(root, 'not', 'yet'));
     expect(await listAll(store)).toEqual([]);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,10 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { AdminAuth } from '../../src/domain/admin-auth.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { ADMIN_API } from '../../src/server/admin/admin-api.js';
+import { KyselyAdminKeyRepository } from '../../src/storage/admin-key-repository.js';
 import { buildApp } from '../../src/server/build-app.js';
 import { type Database, openDatabase } from '../../src/storage/database.js';
 import { makeNoise } from '../imaging/fixtures/images.js';
@@ -77,13 +82,18 @@ describe.skipIf(refused !== null).each(DIALECTS)('a full disk on %s', (dialect) 
   let origin: Origin;
   let token: string;
   let image: Buffer;
+  /** Other bytes than `image` (stored by then): one for the admin page's upload, one for its add-by-URL. */
+  let uploadImage: Buffer;
+  let byUrlImage: Buffer;
   beforeAll(async () => {
     const { dir } = mount as { dir: string };
     dataDir = join(dir, dialect);
     mkdirSync(dataDir, { recursive: true });
     // Noise does not compress: about 300 KB, more than the space left below.
     image = await makeNoise(400, 300).jpeg({ quality: 95 }).toBuffer();
-    origin = await startOrigin({ '/big.jpg': send(image, 'image/jpeg') });
+    uploadImage = await makeNoise(400, 300).jpeg({ quality: 95 }).toBuffer();
+    byUrlImage = await makeNoise(400, 300).jpeg({ quality: 95 }).toBuffer();
+    origin = await startOrigin({ '/big.jpg': send(image, 'image/jpeg'), '/by-url.jpg': send(byUrlImage, 'image/jpeg') });
     // SQLite lives on the tmpfs with the images; PostgreSQL keeps its own disk, the images go to the tmpfs.
     db = dialect === 'sqlite' ? { database: await openDatabase({ dataDir }), drop: async () => {} } : await freshDatabase(dialect);
     const env: Record<string, string> = {
@@ -126,6 +136,55 @@ describe.skipIf(refused !== null).each(DIALECTS)('a full disk on %s', (dialect) 
     }
     const again = await call('POST', `products/${product.id}/images`, { image: { src: origin.url('/big.jpg') } });
     expect(again.statusCode).toBe(200);
+  });
+
+  /** Signed in to the admin API (before the disk fills: the session is a database row). */
+  const adminSession = async () => {
+    const { key } = await new AdminAuth(new KyselyAdminKeyRepository(db.database.db), systemClock).createKey('disk-full');
+    const signedIn = await app.inject({ method: 'POST', url: `${ADMIN_API}/session`, payload: { key } });
+    expect(signedIn.statusCode).toBe(200);
+    const headers = { cookie: String(signedIn.headers['set-cookie']).split(';')[0]!, 'x-csrf-token': signedIn.json().csrf_token as string };
+    return (method: 'GET' | 'POST', url: string, body?: { payload: string | Buffer | object; type: string }) =>
+      app.inject({ method, url: `${ADMIN_API}${url}`, headers: { ...headers, ...(body ? { 'content-type': body.type } : {}) }, ...(body ? { payload: body.payload } : {}) });
+  };
+
+  it("answers 507 in the admin API's shape for the admin page's upload, add-by-URL and import on a full disk, and works again once space is freed", async () => {
+    const admin = await adminSession();
+    const shopId = (await admin('GET', '/stores')).json().stores[0].id as string;
+    const product = (await call('POST', 'products', { product: { title: 'Admin' } })).json().product;
+    const images = `/stores/${shopId}/products/${product.id}/images`;
+    // Noise in a CSV does not compress either: more than the space left.
+    const csvFile = `Handle,Title\n${Array.from({ length: 3000 }, (_, i) => `p${i},${randomBytes(48).toString('hex')}`).join('\n')}\n`;
+    const filler = await fill(dataDir, 64 * 1024);
+    try {
+      const uploaded = await admin('POST', `/stores/${shopId}/products/${product.id}/uploads`, { payload: uploadImage, type: 'image/jpeg' });
+      expect({ status: uploaded.statusCode, body: uploaded.json() }).toEqual({ status: 507, body: { errors: [expect.stringMatching(FULL)] } });
+      const byUrl = await admin('POST', images, { payload: { src: origin.url('/by-url.jpg') }, type: 'application/json' });
+      expect({ status: byUrl.statusCode, body: byUrl.json() }).toEqual({ status: 507, body: { errors: [expect.stringMatching(FULL)] } });
+      const imported = await admin('POST', `/stores/${shopId}/imports`, { payload: csvFile, type: 'text/csv' });
+      expect({ status: imported.statusCode, body: imported.json() }).toEqual({ status: 507, body: { errors: [expect.stringMatching(FULL)] } });
+      expect((await call('GET', `products/${product.id}/images/count`)).json()).toEqual({ count: 0 });
+      expect(readdirSync(join(dataDir, 'imports'))).toEqual([]);
+    } finally {
+      await rm(filler);
+    }
+    expect((await admin('POST', `/stores/${shopId}/products/${product.id}/uploads`, { payload: uploadImage, type: 'image/jpeg' })).statusCode).toBe(201);
+    expect((await admin('POST', images, { payload: { src: origin.url('/by-url.jpg') }, type: 'application/json' })).statusCode).toBe(201);
+  });
+
+  it('/readyz answers 503 naming the file store while the disk is full (its probe writes), and 200 once space is freed', async () => {
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ok', checks: { database: 'ok', blobs: 'ok' } });
+    const filler = await fill(dataDir, 0);
+    try {
+      const full = await app.inject({ method: 'GET', url: '/readyz' });
+      expect({ status: full.statusCode, body: full.json() }).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'ok', blobs: 'failing' } } });
+    } finally {
+      await rm(filler);
+    }
+    const freed = await app.inject({ method: 'GET', url: '/readyz' });
+    expect({ status: freed.statusCode, body: freed.json() }).toEqual({ status: 200, body: { status: 'ok', checks: { database: 'ok', blobs: 'ok' } } });
+    // The probe leaves nothing behind in the images folder.
+    expect(readdirSync(join(dataDir, 'images')).filter((name) => name.startsWith('.'))).toEqual([]);
   });
 
   it.skipIf(dialect !== 'sqlite')(

@@ -10,6 +10,7 @@ import type { VariantService } from '../../domain/variant-service.js';
 import { errorAnswer } from '../../contract/error-catalogue.js';
 import type { BlobStore } from '../../imaging/blob-store.js';
 import type { StoredCheckedImage } from '../../imaging/store-checked.js';
+import { exhaustedStorage } from '../exhausted-storage.js';
 import { clearedCookie, sessionCookie, sessionIdOf } from './admin-cookie.js';
 import type { AuditProblem } from '../../domain/image-audit.js';
 import { galleryOf, galleryProblem } from './gallery.js';
@@ -60,7 +61,9 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
   await app.register(
     async (api) => {
       api.setErrorHandler((error, request, reply) => {
-        const known = error instanceof DomainError ? error : fastifyError(error);
+        // A full disk is the API's 507 here too (exhausted-storage.ts), not an unexpected failure.
+        const known = error instanceof DomainError ? error : (exhaustedStorage(error) ?? fastifyError(error));
+        if (known?.code === 'InsufficientStorage') request.log.error({ err: error }, 'storage full');
         if (!known) {
           request.log.error({ err: error }, 'unexpected failure');
           return reply.code(500).send({ errors: ['Internal Server Error'] });

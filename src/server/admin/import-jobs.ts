@@ -12,6 +12,7 @@ import type { Clock } from '../../domain/ports.js';
 import type { ProductService } from '../../domain/product-service.js';
 import type { BlobStore } from '../../imaging/blob-store.js';
 import type { ImportJournal } from '../../storage/import-journal.js';
+import { exhaustedStorage } from '../exhausted-storage.js';
 import { CatalogueWriter } from '../../transfer/catalogue-writer.js';
 import { InputError } from '../../transfer/input-error.js';
 import { writeReport } from '../../transfer/report-file.js';
@@ -122,7 +123,7 @@ export class ImportJobs {
     } catch (err) {
       await rm(file, { force: true });
       if (err instanceof DomainError) throw err;
-      throw validation([`the file did not arrive whole: ${(err as Error).message}`]);
+      throw exhaustedStorage(err) ?? validation([`the file did not arrive whole: ${(err as Error).message}`]);
     }
     const job: ImportJob = {
       id,
