@@ -104,12 +104,13 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the admin page at /admin (need
       const finding = page.locator('#store-audit-list li', { hasText: missingAlt });
       expect(await finding.textContent()).toBe(`Striped Linen Towel, image 3: ${missingAlt} Fix: Write alt text that says what the image shows. (missing_alt)`);
       expect(await finding.locator('img').getAttribute('src')).toMatch(/\/cdn\/[0-9a-f]{32}_160x\.png$/);
-      await expect(finding.locator('img').evaluate((node) => (node as HTMLImageElement).naturalWidth)).resolves.toBe(160);
+      // Waits for the thumbnail to load (decode() rejects if it cannot): the CDN answers it.
+      await expect(finding.locator('img').evaluate(async (node) => { await (node as HTMLImageElement).decode(); return (node as HTMLImageElement).naturalWidth; })).resolves.toBe(160);
       expect(await finding.getByRole('link', { name: 'Striped Linen Towel, image 3' }).getAttribute('href')).toMatch(new RegExp(`/products/${product.id}$`));
       await expect(page.locator('#store-audit-none').textContent()).resolves.toMatch(/^1 errors, \d+ warnings\.$/);
       await page.getByLabel('Search products by title').fill('linen');
       await page.getByRole('button', { name: 'Search' }).click();
-      await page.getByRole('link', { name: 'Striped Linen Towel' }).click();
+      await page.locator('#product-list').getByRole('link', { name: 'Striped Linen Towel' }).click();
       await page.getByRole('heading', { level: 1, name: 'Striped Linen Towel' }).waitFor();
       expect(await order()).toEqual([red, green, blue]);
       await expect(item(red).locator('dd').allTextContents()).resolves.toEqual([expect.stringMatching(/ B$| KiB$/), '480 × 360 px', 'PNG', 'open full size']);
