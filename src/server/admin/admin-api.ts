@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AdminAuth, AdminSession } from '../../domain/admin-auth.js';
 import { ADMIN_SESSION_MS } from '../../domain/admin-auth.js';
-import type { ProductWithImages } from '../../domain/entities.js';
 import { DomainError, recordNotFound, unauthorized } from '../../domain/errors.js';
 import type { ImageService } from '../../domain/image-service.js';
 import type { ProductService } from '../../domain/product-service.js';
@@ -13,7 +12,7 @@ import type { BlobStore } from '../../imaging/blob-store.js';
 import type { StoredCheckedImage } from '../../imaging/store-checked.js';
 import { clearedCookie, sessionCookie, sessionIdOf } from './admin-cookie.js';
 import type { AuditProblem } from '../../domain/image-audit.js';
-import { galleryOf, galleryProblem, storeAuditEntry } from './gallery.js';
+import { galleryOf, galleryProblem, storeAuditEntries } from './gallery.js';
 import { type CatalogueRoutesOptions, registerCatalogueRoutes } from './catalogue-routes.js';
 
 /** Endpoints outside the platform's contract live under this prefix; the admin page's are below it. */
@@ -145,13 +144,9 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
           if (list.length < STORE_AUDIT_LISTED) list.push(problem);
         }
         const problems = [...listed.error, ...listed.warning].slice(0, STORE_AUDIT_LISTED);
-        // Each listed product read once, as it is now: its title, and its images' positions and files.
-        const products = new Map<string, ProductWithImages | null>();
-        for (const { product_id: id } of problems) {
-          if (!products.has(id)) products.set(id, await options.products.get(shop, id).catch(missingAsNull));
-        }
+        const readProduct = (id: string) => options.products.get(shop, id).catch(missingAsNull);
         const use = { cdnBase: options.cdnBase(request.headers.host), sizes: options.variantSizes };
-        return { ...counts, problems: problems.map((problem) => storeAuditEntry(problem, products.get(problem.product_id) ?? null, use)) };
+        return { ...counts, problems: await storeAuditEntries(problems, readProduct, use) };
       });
 
       const productParams = { schema: { params: Type.Object(Params) } };

@@ -39,6 +39,17 @@ export interface StoreAuditEntry extends GalleryProblem {
   thumbnail: string | null;
 }
 
+/** The store audit's listed problems with their products' facts, each product read once, after the audit. */
+export async function storeAuditEntries(
+  problems: readonly AuditProblem[],
+  readProduct: (id: string) => Promise<ProductWithImages | null>,
+  use: { cdnBase: string; sizes: readonly number[] },
+): Promise<StoreAuditEntry[]> {
+  const products = new Map<string, ProductWithImages | null>();
+  for (const { product_id: id } of problems) if (!products.has(id)) products.set(id, await readProduct(id));
+  return problems.map((problem) => storeAuditEntry(problem, products.get(problem.product_id) ?? null, use));
+}
+
 /** `problem` with the facts of its product as read now (null when it is gone). */
 export function storeAuditEntry(problem: AuditProblem, product: ProductWithImages | null, use: { cdnBase: string; sizes: readonly number[] }): StoreAuditEntry {
   const images = [...(product?.images ?? [])].sort((a, b) => a.position - b.position);
