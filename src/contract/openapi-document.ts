@@ -15,7 +15,16 @@ export interface DocumentServers {
   port: number;
   /** The largest body accepted, in bytes (the 413's words). */
   bodyLimit: number;
+  /**
+   * The default of `{subdomain}`, where a reference's Try It! is sent: a store that answers (the
+   * server gives its first active one). Absent: `store123`, the platform's example, so a document
+   * made without a database (`prodimg openapi`) is the same on every run.
+   */
+  store?: string;
 }
+
+/** The `{subdomain}` default when no store is named. */
+export const EXAMPLE_STORE = 'store123';
 
 type Json = Record<string, unknown>;
 
@@ -51,7 +60,7 @@ export function openApiDocument(version: ApiVersion, servers: DocumentServers): 
       {
         url: `http://{subdomain}.${servers.baseDomain}:{port}`,
         description: "A store's own address, as on the platform",
-        variables: { subdomain: { default: 'store123' }, port: { default: String(servers.port) } },
+        variables: { subdomain: { default: servers.store ?? EXAMPLE_STORE }, port: { default: String(servers.port) } },
       },
       { url: 'http://127.0.0.1:{port}', description: 'This machine', variables: { port: { default: String(servers.port) } } },
     ],

@@ -89,6 +89,8 @@ export interface ShopRepository {
   find(subdomain: string): Promise<Shop | null>;
   findById(id: string): Promise<Shop | null>;
   list(): Promise<Shop[]>;
+  /** The active store created first (ties by subdomain), or null when none is active. */
+  firstActive(): Promise<Shop | null>;
   setActive(subdomain: string, active: boolean, now: string): Promise<Shop | null>;
   /** Removes the store with its products, images and tokens in one transaction; the paths its images used, or null when missing. */
   delete(subdomain: string): Promise<string[] | null>;

@@ -1,4 +1,4 @@
-import { unauthorized, validation } from './errors.js';
+import { recordNotFound, unauthorized, validation } from './errors.js';
 import { readShopDetails, type ShopDetails } from './shop-details.js';
 import { SCOPES, type Scope, type Shop } from './entities.js';
 import { generateToken, hashToken } from './auth-service.js';
@@ -42,8 +42,20 @@ export class ShopService {
     return shop;
   }
 
+  /** The store with this id, for the admin page: RecordNotFound, not a token's Unauthorized, when there is none. */
+  async byId(shopId: string): Promise<Shop> {
+    const shop = await this.shops.findById(shopId);
+    if (!shop) throw recordNotFound();
+    return shop;
+  }
+
   list(): Promise<Shop[]> {
     return this.shops.list();
+  }
+
+  /** The store a reference's Try It! is sent to unless told otherwise: one that answers. */
+  firstActive(): Promise<Shop | null> {
+    return this.shops.firstActive();
   }
 
   async setActive(subdomain: string, active: boolean): Promise<Shop> {

@@ -42,6 +42,7 @@ import { registerCors } from './cors.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerApiVersion } from './operation-routes.js';
 import { registerMetrics } from './metrics.js';
+import { registerFaviconRoutes } from './favicon-routes.js';
 import { registerReferenceRoutes } from './reference-routes.js';
 import { logsRequests } from './request-log.js';
 import { accessScopeBindings } from './routes/access-scopes.js';
@@ -174,6 +175,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     baseDomain: config.baseDomain,
     bodyLimit: config.bodyLimit,
     listenPort: () => Number(/:(\d+)$/.exec(options.publicAddress?.() ?? '')?.[1] ?? 8080),
+    defaultStore: async () => (await shops.firstActive())?.subdomain,
   });
   const secrets = options.secrets ?? (await openSecretBox(config, database));
   // A subscription made with an app's token is signed with that app's client secret.
@@ -217,6 +219,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Before the image library and the database close: the products under way finish first.
   app.addHook('preClose', () => imports.close());
   registerAdminAssets(app);
+  registerFaviconRoutes(app);
   await registerAdminApi(app, {
     auth: new AdminAuth(new KyselyAdminKeyRepository(database.db), clock),
     shops,

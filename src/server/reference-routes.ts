@@ -8,6 +8,11 @@ export interface ReferenceOptions {
   bodyLimit: number;
   /** The port of the document's server URLs when the request's Host names none. */
   listenPort: () => number;
+  /**
+   * The subdomain of the store the document's `{subdomain}` defaults to (the first active one), asked
+   * on each request so that it follows the stores; undefined when none is active.
+   */
+  defaultStore: () => Promise<string | undefined>;
 }
 
 /** The version /docs opens with: the one the platform's reference and this README show. */
@@ -25,9 +30,11 @@ export function registerReferenceRoutes(app: FastifyInstance, options: Reference
     const version = asked === undefined ? NEWEST_VERSION : typeof asked === 'string' ? servedVersion(asked) : undefined;
     if (!version) throw badRequest(`version must be one of ${API_VERSIONS.map((served) => served.name).join(', ')}`);
     const port = Number(/:(\d+)$/.exec(request.headers.host ?? '')?.[1] ?? options.listenPort());
+    // One store's subdomain only, never the list: the document is public, and a store's host is too.
+    const store = await options.defaultStore();
     return reply
       .header('cache-control', 'no-cache')
-      .send(openApiDocument(version, { baseDomain: options.baseDomain, port, bodyLimit: options.bodyLimit }));
+      .send(openApiDocument(version, { baseDomain: options.baseDomain, port, bodyLimit: options.bodyLimit, ...(store ? { store } : {}) }));
   });
 
   // Scalar's plugin holds its browser bundle in memory (about 30 MiB, 0.6 s to load): it is loaded
@@ -61,6 +68,8 @@ async function scalarApp(): Promise<FastifyInstance> {
     logLevel: 'silent',
     configuration: {
       title: 'prodimg API reference',
+      // Served by favicon-routes.ts; the same icon as the admin page's.
+      favicon: '/favicon.svg',
       sources: [...API_VERSIONS].reverse().map((version) => ({
         title: `API ${version.name}`,
         slug: version.name,

@@ -35,6 +35,11 @@ export class KyselyShopRepository implements ShopRepository {
     return rows.map(toShop);
   }
 
+  async firstActive(): Promise<Shop | null> {
+    const row = await this.db.selectFrom('shops').selectAll().where('active', '=', 1).orderBy('created_at').orderBy('subdomain').limit(1).executeTakeFirst();
+    return row ? toShop(row) : null;
+  }
+
   delete(subdomain: string): Promise<string[] | null> {
     return this.db.transaction().execute(async (trx) => {
       // A write first (see lockProduct): on a shared SQLite file the transaction takes the write lock

@@ -223,6 +223,48 @@ describe.each(DIALECTS)('the admin page and its endpoints on %s', (dialect) => {
     expect((await api.call('GET', `products/${product.id}/images`)).json().images.map((image: { id: string }) => image.id)).toEqual([product.imageIds[1]]);
   });
 
+  // Issue 22: the store's audit listed "The image has no alt text." once per image, saying neither product nor image.
+  it("names each finding of the store's audit: the product's title, the image's position and thumbnail", async () => {
+    const { cookie } = await signIn();
+    const made = await api.call('POST', 'products', { product: { title: 'Waffle Robe', images: [{ src: origin.url('/shirt.jpg'), alt: 'Robe, front' }, { src: origin.url('/shirt.jpg'), alt: '' }] } });
+    const robe = made.json().product;
+    const audit = (await send_('GET', `${API}/stores/${shopId}/audit`, { cookie })).json();
+    const missingAlt = audit.problems.filter((problem: { product_id: string; code: string }) => problem.product_id === robe.id && problem.code === 'missing_alt');
+    expect(missingAlt).toEqual([
+      {
+        product_id: robe.id,
+        product_title: 'Waffle Robe',
+        image_id: robe.images[1].id,
+        image_position: 2,
+        thumbnail: expect.stringMatching(/^\/\/127\.0\.0\.1:\d+\/cdn\/[0-9a-f]{32}_160x\.jpg$/),
+        code: 'missing_alt',
+        severity: 'error',
+        message: 'The image has no alt text.',
+        fix: 'Write alt text that says what the image shows.',
+      },
+    ]);
+  });
+
+  // Issue 22: a hand-typed address showed `params/shop must match format "uuid"`, and an unknown store's id a 401.
+  it('answers a malformed or unknown store, product or image id with the same 404', async () => {
+    const { cookie, csrf } = await signIn();
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const product = await makeProduct(1);
+    for (const [method, path] of [
+      ['GET', `/stores/nope/products`],
+      ['GET', `/stores/${missing}/products`],
+      ['GET', `/stores/${missing}/audit`],
+      ['GET', `/stores/nope/audit`],
+      ['GET', `/stores/${shopId}/products/42`],
+      ['GET', `/stores/${missing}/products/${product.id}`],
+      ['PUT', `/stores/${shopId}/products/${product.id}/images/42`],
+      ['GET', `/stores/${missing}/export`],
+    ] as const) {
+      const res = await send_(method, API + path, { cookie, csrf, ...(method === 'PUT' ? { body: { alt: 'x' } } : {}) });
+      expect([path, res.status, res.json()]).toEqual([path, 404, { errors: ['Record not found'] }]);
+    }
+  });
+
   it('answers an unknown product with 404 in the admin shape', async () => {
     const { cookie } = await signIn();
     const res = await send_('GET', `${API}/stores/${shopId}/products/00000000-0000-4000-8000-000000000000`, { cookie });

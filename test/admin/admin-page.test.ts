@@ -100,10 +100,17 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the admin page at /admin (need
       const missingAlt = 'Error: The image has no alt text.';
       await page.locator('#store-audit-list li', { hasText: missingAlt }).waitFor();
       expect(await page.locator('#store-audit-list li').first().textContent()).toContain(missingAlt);
+      // Issue 22: each finding says which product and which image, with its thumbnail, and links to the product.
+      const finding = page.locator('#store-audit-list li', { hasText: missingAlt });
+      expect(await finding.textContent()).toBe(`Striped Linen Towel, image 3: ${missingAlt} Fix: Write alt text that says what the image shows. (missing_alt)`);
+      expect(await finding.locator('img').getAttribute('src')).toMatch(/\/cdn\/[0-9a-f]{32}_160x\.png$/);
+      // Waits for the thumbnail to load (decode() rejects if it cannot): the CDN answers it.
+      await expect(finding.locator('img').evaluate(async (node) => { await (node as HTMLImageElement).decode(); return (node as HTMLImageElement).naturalWidth; })).resolves.toBe(160);
+      expect(await finding.getByRole('link', { name: 'Striped Linen Towel, image 3' }).getAttribute('href')).toMatch(new RegExp(`/products/${product.id}$`));
       await expect(page.locator('#store-audit-none').textContent()).resolves.toMatch(/^1 errors, \d+ warnings\.$/);
       await page.getByLabel('Search products by title').fill('linen');
       await page.getByRole('button', { name: 'Search' }).click();
-      await page.getByRole('link', { name: 'Striped Linen Towel' }).click();
+      await page.locator('#product-list').getByRole('link', { name: 'Striped Linen Towel' }).click();
       await page.getByRole('heading', { level: 1, name: 'Striped Linen Towel' }).waitFor();
       expect(await order()).toEqual([red, green, blue]);
       await expect(item(red).locator('dd').allTextContents()).resolves.toEqual([expect.stringMatching(/ B$| KiB$/), '480 × 360 px', 'PNG', 'open full size']);
@@ -205,7 +212,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the admin page at /admin (need
       const bar = page.getByRole('progressbar', { name: 'Import progress' });
       expect(await bar.evaluate((node) => [(node as HTMLProgressElement).value, (node as HTMLProgressElement).max])).toEqual([3, 3]);
       // The list is brought up to date with what the import made.
-      await page.getByRole('link', { name: 'Bath Towel' }).waitFor();
+      await page.locator('#product-list').getByRole('link', { name: 'Bath Towel' }).waitFor();
 
       const report = await downloaded(page.getByRole('link', { name: 'Download the report of failed rows (CSV)' }));
       expect(report.name).toBe('alpha-import-report.csv');
@@ -230,10 +237,58 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the admin page at /admin (need
     waitsTimeout(4),
   );
 
-  it('the sign-in page passes axe-core too', async () => {
+  // Issue 22: a file refused as a whole showed as a finished, full progress bar.
+  it(
+    'shows an import of a file that cannot be read (a CSV without a Handle column) as an error, with no progress bar',
+    async () => {
+      const shopId = (await api.shops.list()).find((shop) => shop.subdomain === 'alpha')!.id;
+      await page.goto(`${api.base}/admin#/stores/${shopId}`);
+      await page.getByRole('heading', { level: 2, name: 'Import and export' }).waitFor();
+      await page.getByLabel('Products file').setInputFiles({ name: 'no-handle.csv', mimeType: 'text/csv', buffer: Buffer.from('Title,Image Src\nTowel,https://img.example.com/a.png\n') });
+      await page.getByRole('button', { name: 'Import' }).click();
+      const alert = page.getByRole('alert').filter({ hasText: 'Import of no-handle.csv failed' });
+      await alert.waitFor();
+      expect(await alert.textContent()).toBe('Import of no-handle.csv failed: the CSV has no Handle column (its header is: Title, Image Src)');
+      await expect(page.getByRole('progressbar', { name: 'Import progress' }).isVisible()).resolves.toBe(false);
+      await expect(page.getByRole('button', { name: 'Import' }).isEnabled()).resolves.toBe(true);
+      const results = await runAxe(page);
+      expect(results.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')).toEqual([]);
+    },
+    waitsTimeout(2),
+  );
+
+  // Issue 22: a hand-typed address with a bad id showed `params/shop must match format "uuid"`, and an
+  // unknown store's id the sign-in form.
+  it(
+    'shows "Not found" for an address whose store or product id is malformed or names nothing',
+    async () => {
+      const shopId = (await api.shops.list()).find((shop) => shop.subdomain === 'alpha')!.id;
+      const missing = '0b7c1a52-3d4e-4f60-8a7b-9c0d1e2f3a4b';
+      for (const hash of [`#/stores/not-a-store`, `#/stores/${missing}`, `#/stores/${shopId}/products/42`, `#/stores/${shopId}/products/${missing}`]) {
+        // From the list of stores each time: the heading must be this address's answer, not the last one's.
+        await page.goto(`${api.base}/admin#/`);
+        await page.getByRole('heading', { level: 1, name: 'Stores' }).waitFor();
+        await page.goto(`${api.base}/admin${hash}`);
+        await page.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();
+        expect(await page.getByRole('alert').filter({ hasText: 'Not found' }).textContent()).toBe('Not found: no store or product has the id in this address.');
+        await expect(page.getByText('must match format').count()).resolves.toBe(0);
+      }
+      const results = await runAxe(page);
+      expect(results.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')).toEqual([]);
+      await page.getByRole('link', { name: 'Back to the stores' }).click();
+      await page.getByRole('link', { name: 'Alpha (alpha)' }).waitFor();
+    },
+    waitsTimeout(4),
+  );
+
+  it('the sign-in page passes axe-core too, and its icon answers', async () => {
     const fresh = await browser.newPage();
     try {
+      // Issue 22: the browser's request for the page's icon was a 404.
+      const icon = fresh.waitForResponse((response) => /\/favicon\.(svg|ico)$/.test(response.url()));
       await fresh.goto(`${api.base}/admin`);
+      const answered = await icon;
+      expect([answered.status(), answered.headers()['content-type']]).toEqual([200, 'image/svg+xml']);
       await fresh.getByLabel('Admin key').waitFor();
       const results = await runAxe(fresh);
       expect(results.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')).toEqual([]);

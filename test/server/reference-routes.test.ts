@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument, servedVersion } from '../../src/contract/openapi-document.js';
 import { startApi, type TestApi } from '../support/api.js';
+import { DIALECTS } from '../support/databases.js';
 
-// The reference routes read no database: SQLite alone.
-describe('/openapi.json and /docs', () => {
+// The document reads one thing from the database (the store its `{subdomain}` defaults to): every dialect.
+describe.each(DIALECTS)('/openapi.json and /docs (%s)', (dialect) => {
   let api: TestApi;
   let port: number;
   beforeAll(async () => {
-    api = await startApi('sqlite');
+    // A minute apart: "made first" is decided by the clock, not by the subdomain's spelling.
+    let minute = 0;
+    api = await startApi(dialect, { clock: () => new Date(Date.UTC(2024, 3, 8, 7, minute++, 0)).toISOString().slice(0, 19) + 'Z' });
     port = Number(new URL(api.base).port);
   });
   afterAll(() => api.close());
@@ -17,7 +20,25 @@ describe('/openapi.json and /docs', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.headers['request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(res.json()).toEqual(openApiDocument(servedVersion('2022-01')!, { baseDomain: 'myshoplaza.localhost', port, bodyLimit: api.config.bodyLimit }));
+    expect(res.json()).toEqual(openApiDocument(servedVersion('2022-01')!, { baseDomain: 'myshoplaza.localhost', port, bodyLimit: api.config.bodyLimit, store: 'alpha' }));
+  });
+
+  // Issue 22: Try It! went to store123 whatever the stores were called, and got "store is not active".
+  it("defaults {subdomain} to the first active store, by creation, as the stores change; store123 when none is active", async () => {
+    const subdomainDefault = async () => {
+      const document = (await api.call('GET', '/openapi.json?version=2022-01', undefined, { 'access-token': '' })).json();
+      return document.servers[0].variables.subdomain as { default: string; enum?: string[] };
+    };
+    // Only the default: the document is public, and a list of every store's subdomain would tell anyone.
+    expect(await subdomainDefault()).toEqual({ default: 'alpha' });
+    await api.shops.create('aardvark');
+    expect((await subdomainDefault()).default).toBe('alpha');
+    await api.shops.setActive('alpha', false);
+    expect((await subdomainDefault()).default).toBe('aardvark');
+    await api.shops.setActive('aardvark', false);
+    expect((await subdomainDefault()).default).toBe('store123');
+    await api.shops.setActive('alpha', true);
+    expect((await subdomainDefault()).default).toBe('alpha');
   });
 
   it('serves the newest version without ?version, and refuses an unknown one in the contract shape', async () => {

@@ -54,7 +54,7 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-const VIEWS = ['sign-in-view', 'stores-view', 'products-view', 'gallery-view'];
+const VIEWS = ['sign-in-view', 'stores-view', 'products-view', 'gallery-view', 'error-view'];
 function show(view, heading, crumbs) {
   $('loading').hidden = true;
   for (const id of VIEWS) $(id).hidden = id !== view;
@@ -138,11 +138,26 @@ async function storeAudit(shop) {
   $('store-audit-list').replaceChildren();
   const audit = await call('GET', `/stores/${shop}/audit`);
   if (location.hash.split('/')[2]?.split('?')[0] !== shop) return;
-  $('store-audit-list').replaceChildren(
-    ...audit.problems.map((problem) => el('li', { class: `severity-${problem.severity}` }, el('a', { href: `#/stores/${shop}/products/${problem.product_id}`, text: problemText(problem) }))),
-  );
+  $('store-audit-list').replaceChildren(...audit.problems.map((problem) => storeAuditItem(shop, problem)));
   const shown = audit.problems.length < audit.errors + audit.warnings ? ` (the first ${audit.problems.length} shown)` : '';
   $('store-audit-none').textContent = audit.problems.length > 0 ? `${audit.errors} errors, ${audit.warnings} warnings${shown}.` : 'No problems found.';
+}
+
+/**
+ * One problem of the store's audit: which product (its title and a thumbnail, the link to its gallery)
+ * and which image (its position), then the problem; the same words on every image would say nothing.
+ */
+function storeAuditItem(shop, problem) {
+  const title = problem.product_title === null ? 'A deleted product' : problem.product_title || '(untitled)';
+  const where = problem.image_position === null ? title : `${title}, image ${problem.image_position}`;
+  // Decorative: the link beside it names the product and the image.
+  const thumbnail = problem.thumbnail ? el('img', { class: 'audit-thumb', src: problem.thumbnail, alt: '', width: '48', height: '48' }) : el('span', { class: 'audit-thumb' });
+  return el(
+    'li',
+    { class: `audit-entry severity-${problem.severity}` },
+    thumbnail,
+    el('span', {}, el('a', { href: `#/stores/${shop}/products/${problem.product_id}`, text: where }), `: ${problemText(problem)}`),
+  );
 }
 
 $('product-search').addEventListener('submit', (event) => {
@@ -331,10 +346,15 @@ function showImport(job) {
     return;
   }
   $('import-button').disabled = false;
+  // A file refused as a whole (no Handle column, not JSON Lines) is an error to read, not a finished bar.
+  if (job.state === 'failed') {
+    $('import-status').hidden = true;
+    $('import-error').textContent = `Import of ${name} failed: ${job.message}`;
+    return;
+  }
   const resumed = job.resumed > 0 ? ` (${job.resumed} done by an earlier run of the same file)` : '';
   const text = {
     finished: `Import of ${name} finished: ${job.created} created, ${job.updated} updated, ${job.failed} failed${resumed}.${job.failed_rows > 0 ? ` The report lists ${job.failed_rows} failed row${job.failed_rows === 1 ? '' : 's'}.` : ''}`,
-    failed: `Import of ${name} failed: ${job.message}`,
     stopped: `Import of ${name} stopped at ${counts}: ${job.message}`,
   }[job.state];
   $('import-progress-text').textContent = text;
@@ -490,9 +510,13 @@ async function route(focusMain = false) {
     else await storesView();
     if (focusMain) $('main').focus();
   } catch (error) {
-    if (error.status !== 401) {
-      show('stores-view', 'Something went wrong', [['Stores', '#/']]);
-      $('store-list').replaceChildren(el('li', { class: 'error', text: error.message }));
+    if (error.status === 404) {
+      // A hand-typed or stale address: a malformed id and an unknown one alike name nothing.
+      show('error-view', 'Not found', [['Stores', '#/'], ['Not found']]);
+      $('error-text').textContent = 'Not found: no store or product has the id in this address.';
+    } else if (error.status !== 401) {
+      show('error-view', 'Something went wrong', [['Stores', '#/']]);
+      $('error-text').textContent = error.message;
     }
   }
 }

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AdminAuth, AdminSession } from '../../domain/admin-auth.js';
 import { ADMIN_SESSION_MS } from '../../domain/admin-auth.js';
-import { DomainError, unauthorized } from '../../domain/errors.js';
+import { DomainError, recordNotFound, unauthorized } from '../../domain/errors.js';
 import type { ImageService } from '../../domain/image-service.js';
 import type { ProductService } from '../../domain/product-service.js';
 import type { ShopService } from '../../domain/shop-service.js';
@@ -13,7 +13,7 @@ import type { StoredCheckedImage } from '../../imaging/store-checked.js';
 import { exhaustedStorage } from '../exhausted-storage.js';
 import { clearedCookie, sessionCookie, sessionIdOf } from './admin-cookie.js';
 import type { AuditProblem } from '../../domain/image-audit.js';
-import { galleryOf, galleryProblem } from './gallery.js';
+import { galleryOf, galleryProblem, storeAuditEntries } from './gallery.js';
 import { type CatalogueRoutesOptions, registerCatalogueRoutes } from './catalogue-routes.js';
 
 /** Endpoints outside the platform's contract live under this prefix; the admin page's are below it. */
@@ -117,7 +117,7 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
         async (request) => {
           const { shop } = request.params as { shop: string };
           const query = request.query as { title?: string; cursor?: string; pre_cursor?: string };
-          const store = await options.shops.get(shop);
+          const store = await options.shops.byId(shop);
           const page = await options.products.list(shop, {
             perPage: PRODUCTS_PER_PAGE,
             ...(query.cursor ? { cursor: query.cursor } : {}),
@@ -137,16 +137,19 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
       // order), at most STORE_AUDIT_LISTED, with the counts of all.
       api.get('/stores/:shop/audit', { schema: { params: Type.Object({ shop: Params.shop }) } }, async (request) => {
         const { shop } = request.params as { shop: string };
-        const store = await options.shops.get(shop);
-        const listed = { error: [] as object[], warning: [] as object[] };
+        const store = await options.shops.byId(shop);
+        const listed = { error: [] as AuditProblem[], warning: [] as AuditProblem[] };
         const counts = { errors: 0, warnings: 0 };
         for await (const problem of options.audit({ shop: store.subdomain })) {
           if (problem.severity === 'error') counts.errors++;
           else counts.warnings++;
           const list = listed[problem.severity];
-          if (list.length < STORE_AUDIT_LISTED) list.push({ product_id: problem.product_id, image_id: problem.image_id, ...galleryProblem(problem) });
+          if (list.length < STORE_AUDIT_LISTED) list.push(problem);
         }
-        return { ...counts, problems: [...listed.error, ...listed.warning].slice(0, STORE_AUDIT_LISTED) };
+        const problems = [...listed.error, ...listed.warning].slice(0, STORE_AUDIT_LISTED);
+        const readProduct = (id: string) => options.products.get(shop, id).catch(missingAsNull);
+        const use = { cdnBase: options.cdnBase(request.headers.host), sizes: options.variantSizes };
+        return { ...counts, problems: await storeAuditEntries(problems, readProduct, use) };
       });
 
       const productParams = { schema: { params: Type.Object(Params) } };
@@ -155,7 +158,7 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
         const found = await options.products.get(shop, product);
         const variants = await options.variants.list(shop, product);
         const problems: AuditProblem[] = [];
-        for await (const problem of options.audit({ shop: (await options.shops.get(shop)).subdomain, productId: product })) problems.push(problem);
+        for await (const problem of options.audit({ shop: (await options.shops.byId(shop)).subdomain, productId: product })) problems.push(problem);
         return {
           product: { id: found.id, title: found.title },
           images: await galleryOf(found.images, variants, problems, { blobs: options.blobs, cdnBase: options.cdnBase(request.headers.host), sizes: options.variantSizes }),
@@ -219,6 +222,12 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
   );
 }
 
+/** A product deleted since the audit read it is listed without its facts. */
+function missingAsNull(error: unknown): null {
+  if (error instanceof DomainError && error.code === 'RecordNotFound') return null;
+  throw error;
+}
+
 function sessionJson(session: AdminSession) {
   return { csrf_token: session.csrfToken, expires_at: new Date(session.expiresAt).toISOString() };
 }
@@ -234,8 +243,10 @@ function isHttps(request: FastifyRequest): boolean {
 
 /** Fastify's own refusals (schema, body size, content type) in the closed set. */
 function fastifyError(error: unknown): DomainError | null {
-  const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string };
+  const { statusCode, code, message, validationContext } = error as { statusCode?: number; code?: string; message?: string; validationContext?: string };
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) return new DomainError('PayloadTooLarge', ['the file is larger than PRODIMG_MAX_SOURCE_MB']);
+  // A path whose id is malformed (hand-typed, cut short) names nothing: the 404 of an id that names no record.
+  if (code === 'FST_ERR_VALIDATION' && validationContext === 'params') return recordNotFound();
   if (statusCode === 400 && error instanceof Error) return new DomainError(code === 'FST_ERR_VALIDATION' ? 'Validation' : 'BadRequest', [message ?? 'bad request']);
   if (statusCode === 401) return unauthorized();
   return null;

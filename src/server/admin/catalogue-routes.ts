@@ -2,8 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { WireContext } from '../../contract/library-src.js';
-import type { Shop } from '../../domain/entities.js';
-import { badRequest, recordNotFound } from '../../domain/errors.js';
+import { badRequest } from '../../domain/errors.js';
 import type { ProductService } from '../../domain/product-service.js';
 import type { ShopService } from '../../domain/shop-service.js';
 import { runExport } from '../../transfer/run-export.js';
@@ -37,11 +36,6 @@ const MEDIA_TYPES: Readonly<Record<ImportFormat, readonly string[]>> = {
  */
 export async function registerCatalogueRoutes(api: FastifyInstance, options: CatalogueRoutesOptions): Promise<void> {
   const { imports } = options;
-  const storeOf = async (shopId: string): Promise<Shop> => {
-    const store = (await options.shops.list()).find((candidate) => candidate.id === shopId);
-    if (!store) throw recordNotFound();
-    return store;
-  };
 
   await api.register(async (scope) => {
     // The file stays a stream here: it is written to disk as it arrives, never held whole.
@@ -53,7 +47,7 @@ export async function registerCatalogueRoutes(api: FastifyInstance, options: Cat
       { schema: { params: Type.Object(ShopParam), querystring: Type.Object({ format: Type.Optional(Format) }) } },
       async (request, reply) => {
         const { shop } = request.params as { shop: string };
-        await storeOf(shop);
+        await options.shops.byId(shop);
         const type = request.headers['content-type']?.split(';')[0]!.trim().toLowerCase();
         const format = (request.query as { format?: ImportFormat }).format ?? formatOfType(type);
         if (format === null) {
@@ -75,7 +69,7 @@ export async function registerCatalogueRoutes(api: FastifyInstance, options: Cat
 
   api.get('/stores/:shop/imports/:id/report', { schema: { params: ImportParams } }, async (request, reply) => {
     const { shop, id } = request.params as { shop: string; id: string };
-    const store = await storeOf(shop);
+    const store = await options.shops.byId(shop);
     const report = imports.report(shop, id);
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
@@ -88,7 +82,7 @@ export async function registerCatalogueRoutes(api: FastifyInstance, options: Cat
     { schema: { params: Type.Object(ShopParam), querystring: Type.Object({ format: Type.Optional(Format) }) } },
     async (request, reply) => {
       const { shop } = request.params as { shop: string };
-      const store = await storeOf(shop);
+      const store = await options.shops.byId(shop);
       const format = (request.query as { format?: ImportFormat }).format ?? 'csv';
       const out = new PassThrough();
       // Started before the answer and written as it is read: a page at a time, waiting for the client.
