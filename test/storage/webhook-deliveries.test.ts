@@ -18,7 +18,7 @@ describe.each(DIALECTS)('webhook delivery claims on %s', (dialect) => {
     db = await freshDatabase(dialect);
     await createShopToken(db.database, 'claims');
     shopId = (await createRepositories(db.database).shops.find('claims'))!.id;
-    await createRepositories(db.database).webhooks.create(shopId, { topic: 'app/uninstalled', address: 'https://a.example/x', apiVersion: '2022-01', appId: null }, '2024-01-01T00:00:00Z');
+    await createRepositories(db.database).webhooks.create(shopId, { topic: 'app/uninstalled', address: 'https://a.example/x', apiVersion: '2022-01', appId: null }, '2024-01-01T00:00:00Z', 100);
     deliveries = new WebhookDeliveries(db.database.db, db.database.dialect);
   });
   afterAll(() => db.drop());
@@ -55,7 +55,7 @@ describe.each(DIALECTS)('fair webhook claims on %s (issue 22: one store stalled 
   async function store(name: string, addresses: string[]): Promise<string> {
     await createShopToken(db.database, name);
     const id = (await createRepositories(db.database).shops.find(name))!.id;
-    for (const address of addresses) await createRepositories(db.database).webhooks.create(id, { topic: 'app/uninstalled', address, apiVersion: '2022-01', appId: null }, T);
+    for (const address of addresses) await createRepositories(db.database).webhooks.create(id, { topic: 'app/uninstalled', address, apiVersion: '2022-01', appId: null }, T, 100);
     shops[id] = name;
     return id;
   }
@@ -118,7 +118,7 @@ describe.each(DIALECTS)('webhook rows of a deleted store on %s', (dialect) => {
       await createShopToken(db.database, 'gone');
       const repos = createRepositories(db.database);
       const shopId = (await repos.shops.find('gone'))!.id;
-      await repos.webhooks.create(shopId, { topic: 'app/uninstalled', address: 'https://a.example/x', apiVersion: '2022-01', appId: null }, '2024-01-01T00:00:00Z');
+      await repos.webhooks.create(shopId, { topic: 'app/uninstalled', address: 'https://a.example/x', apiVersion: '2022-01', appId: null }, '2024-01-01T00:00:00Z', 100);
       await recordEvent(db.database.db, shopId, 'app/uninstalled', { shop: {} }, '2024-01-01T00:00:00Z');
       const deliveries = new WebhookDeliveries(db.database.db, db.database.dialect);
       const [claimed] = await deliveries.claim(Date.now() + 1000, 10_000, open(1));
