@@ -107,12 +107,12 @@ export class DeliveryWorker {
       // The lease outlasts one attempt, whose sender gives up at timeoutMs.
       claimed = await deliveries.claim(Date.now(), timeoutMs + 5_000, { slots: free, perStore, perAddress });
     } catch (err) {
-      this.roundFailed(err);
+      this.databaseFailed(err);
       return;
     }
     for (const delivery of claimed) {
       const attempt: Promise<void> = this.attempt(delivery)
-        .catch((err: unknown) => this.roundFailed(err))
+        .catch((err: unknown) => this.databaseFailed(err))
         .finally(() => {
           this.inFlight.delete(attempt);
           this.fill();
@@ -122,7 +122,7 @@ export class DeliveryWorker {
   }
 
   /** The database away: one line per 10 s, not one per claim; deliveries wait in the outbox. */
-  private roundFailed(err: unknown): void {
+  private databaseFailed(err: unknown): void {
     if (this.stopped || Date.now() - this.lastErrorLogged < 10_000) return;
     this.lastErrorLogged = Date.now();
     this.options.logger.error({ err }, 'webhook deliveries: a claim or an outcome failed to be written; trying again');
