@@ -18,8 +18,9 @@ import * as multiProcess from './scenarios/multi-process.mjs';
 import * as scale from './scenarios/scale.mjs';
 import * as standIn from './scenarios/stand-in.mjs';
 import * as variant from './scenarios/variant.mjs';
+import * as webhooks from './scenarios/webhooks.mjs';
 
-const SCENARIOS = [details, list, ingest, variant, scale, moves, multiProcess, standIn, importScenario];
+const SCENARIOS = [details, list, ingest, variant, scale, moves, multiProcess, standIn, importScenario, webhooks];
 
 /** Thrown by a scenario whose feature prodimg does not have yet; reported, never a failure. */
 class NotAvailable extends Error {}

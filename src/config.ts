@@ -68,6 +68,11 @@ export interface Config {
   readonly webhookMaxAttempts: number;
   /** Time for one delivery attempt, connection included. */
   readonly webhookTimeoutMs: number;
+  /** Delivery attempts one process makes at once: slots refilled as each attempt ends. */
+  readonly webhookSlots: number;
+  /** Attempts in flight at once for one store, and to one address, every process together (a store's hanging receivers hold no more). */
+  readonly webhookStoreInFlight: number;
+  readonly webhookAddressInFlight: number;
   /** `prodimg audit`: an image whose shortest side is under this many px is too small for zoom. */
   readonly auditMinSide: number;
 }
@@ -167,6 +172,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookRetryMs: positiveInt(env, 'PRODIMG_WEBHOOK_RETRY_MS', 5000, 3_600_000),
     webhookMaxAttempts: positiveInt(env, 'PRODIMG_WEBHOOK_MAX_ATTEMPTS', 8, 100),
     webhookTimeoutMs: positiveInt(env, 'PRODIMG_WEBHOOK_TIMEOUT_MS', 10_000, 600_000),
+    webhookSlots: positiveInt(env, 'PRODIMG_WEBHOOK_SLOTS', 32, 1024),
+    webhookStoreInFlight: positiveInt(env, 'PRODIMG_WEBHOOK_STORE_IN_FLIGHT', 4, 1024),
+    webhookAddressInFlight: positiveInt(env, 'PRODIMG_WEBHOOK_ADDRESS_IN_FLIGHT', 2, 1024),
     auditMinSide: positiveInt(env, 'PRODIMG_AUDIT_MIN_SIDE', DEFAULT_MIN_SIDE, 65_535),
   });
 }

@@ -72,6 +72,9 @@ Environment (checked at start; the default in brackets):
                                     ones wait 3, 9, 30, 120, 360, 720x as long [5000]
   PRODIMG_WEBHOOK_MAX_ATTEMPTS      attempts before a delivery is marked failed [8]
   PRODIMG_WEBHOOK_TIMEOUT_MS        time for one delivery attempt [10000]
+  PRODIMG_WEBHOOK_SLOTS             delivery attempts one server makes at once [32]
+  PRODIMG_WEBHOOK_STORE_IN_FLIGHT   attempts in flight at once for one store, all servers [4]
+  PRODIMG_WEBHOOK_ADDRESS_IN_FLIGHT attempts in flight at once to one address, all servers [2]
   PRODIMG_AUDIT_MIN_SIDE            prodimg audit: images whose shortest side is under this many
                                     px are too small for zoom [800]
 A bad value is reported in one line and the command exits with code 2.`;

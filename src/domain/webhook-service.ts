@@ -2,7 +2,7 @@ import { requireScope } from './auth-service.js';
 import type { Grant } from './entities.js';
 import { recordNotFound, validation } from './errors.js';
 import type { Clock } from './ports.js';
-import { TOPIC_SCOPES, type NewWebhook, type WebhookPage, type WebhookPatch, type WebhookRepository, type WebhookSubscription } from './webhooks.js';
+import { TOO_MANY_WEBHOOKS, TOPIC_SCOPES, WEBHOOK_SUBSCRIPTIONS_MAX, type NewWebhook, type WebhookPage, type WebhookPatch, type WebhookRepository, type WebhookSubscription } from './webhooks.js';
 
 /**
  * Webhook subscriptions of the calling token's store. `addressAllowed` is the delivery's address
@@ -28,10 +28,11 @@ export class WebhookService {
     return (await this.webhooks.get(grant.shopId, id)) ?? notFound();
   }
 
-  /** `input.apiVersion`: the version the request named, which its deliveries will name and be rendered in. */
+  /** `input.apiVersion`: the version the request named, which its deliveries will name and be rendered in. A store holds at most WEBHOOK_SUBSCRIPTIONS_MAX (422). */
   async create(grant: Grant, input: Omit<NewWebhook, 'appId'>): Promise<WebhookSubscription> {
     this.check(grant, input);
-    return this.webhooks.create(grant.shopId, { ...input, appId: appOf(grant) }, this.clock());
+    const made = await this.webhooks.create(grant.shopId, { ...input, appId: appOf(grant) }, this.clock(), WEBHOOK_SUBSCRIPTIONS_MAX);
+    return made ?? tooMany();
   }
 
   async update(grant: Grant, id: string, patch: WebhookPatch): Promise<WebhookSubscription> {
@@ -49,6 +50,10 @@ export class WebhookService {
     if (scope) requireScope(grant, scope);
     if (input.address !== undefined && !this.addressAllowed(input.address)) throw validation(['Address is invalid']);
   }
+}
+
+function tooMany(): never {
+  throw validation([TOO_MANY_WEBHOOKS]);
 }
 
 function notFound(): never {

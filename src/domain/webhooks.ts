@@ -12,6 +12,15 @@ export const TOPIC_SCOPES: Readonly<Record<WebhookTopic, Scope | null>> = {
   'app/uninstalled': null,
 };
 
+/**
+ * Subscriptions one store may hold: each event fans out to every subscriber, so this bounds one
+ * change's deliveries (and one store's share of the outbox). The platform documents no number.
+ */
+export const WEBHOOK_SUBSCRIPTIONS_MAX = 100;
+
+/** The refusal beyond it, in the words of the platform's other bounds ("Limit must be less than or equal to 250"). */
+export const TOO_MANY_WEBHOOKS = `Webhooks must be less than or equal to ${WEBHOOK_SUBSCRIPTIONS_MAX} per store`;
+
 export type ProductTopic = Extract<WebhookTopic, `products/${string}`>;
 
 export interface WebhookSubscription {
@@ -45,7 +54,8 @@ export interface WebhookPage {
 }
 
 export interface WebhookRepository {
-  create(shopId: string, webhook: NewWebhook, now: string): Promise<WebhookSubscription>;
+  /** Null when the store already holds `max` subscriptions (counted under the store's lock, so concurrent creates cannot pass it). */
+  create(shopId: string, webhook: NewWebhook, now: string, max: number): Promise<WebhookSubscription | null>;
   list(shopId: string, page: WebhookPage): Promise<WebhookSubscription[]>;
   count(shopId: string): Promise<number>;
   get(shopId: string, id: string): Promise<WebhookSubscription | null>;

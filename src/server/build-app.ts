@@ -257,6 +257,9 @@ function startWebhookDeliveries(app: FastifyInstance, config: Config, database: 
     retryMs: config.webhookRetryMs,
     maxAttempts: config.webhookMaxAttempts,
     timeoutMs: config.webhookTimeoutMs,
+    slots: config.webhookSlots,
+    perStore: config.webhookStoreInFlight,
+    perAddress: config.webhookAddressInFlight,
     logger: app.log,
   });
   app.addHook('onListen', async () => worker.start());

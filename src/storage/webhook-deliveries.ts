@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DialectName } from './dialect-name.js';
 import type { Schema } from './schema.js';
 
@@ -21,13 +21,26 @@ export interface ClaimedDelivery {
 
 export type AttemptOutcome = { ok: true; statusCode: number; durationMs: number } | { ok: false; statusCode: number | null; error: string; durationMs: number };
 
+/** How many deliveries one claim may take, and the in-flight caps it must respect (all processes together). */
+export interface ClaimCaps {
+  /** This process's free slots: the most it takes now. */
+  slots: number;
+  /** Leases live at once for one store. */
+  perStore: number;
+  /** Leases live at once for one address (the subscription's URL, whatever the store). */
+  perAddress: number;
+}
+
+/** The advisory lock PostgreSQL claimers take turns on (any constant unique to this use). */
+const CLAIM_LOCK = 0x77656268; // "webh"
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * The outbox's sending side, shared by every server process on the database. A claim is one UPDATE
- * that takes due deliveries under a lease: on PostgreSQL the rows are picked `FOR UPDATE SKIP
- * LOCKED` (and the lease is checked again on the row updated), on SQLite the UPDATE holds the write
- * lock. A process that dies holding a lease loses it when it runs out; its attempt is then made again.
+ * that takes due deliveries under a lease (checked again on the row updated). A process that dies
+ * holding a lease loses it when it runs out; its attempt is then made again, and until then the
+ * lease counts against its store's and address's caps.
  */
 export class WebhookDeliveries {
   constructor(
@@ -35,29 +48,29 @@ export class WebhookDeliveries {
     private readonly dialect: DialectName,
   ) {}
 
-  async claim(nowMs: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
+  /**
+   * Claims at most `caps.slots` due deliveries, fairly: round-robin across stores (each store's
+   * oldest due first, then each store's second...), and never beyond `caps.perStore` leases live for
+   * one store or `caps.perAddress` for one address, counting every process's leases. Claimers take
+   * turns (PostgreSQL: a transaction-scoped advisory lock; SQLite: the UPDATE's write lock), so two
+   * processes never both see room for the same last slot of a store.
+   */
+  async claim(nowMs: number, leaseMs: number, caps: ClaimCaps): Promise<ClaimedDelivery[]> {
     const now = iso(nowMs);
     const lease = iso(nowMs + leaseMs);
-    const free = (eb: any) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]);
-    let due = this.db
-      .selectFrom('webhook_deliveries')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .where(free)
-      .orderBy('next_attempt_at')
-      .limit(limit);
     // A plain read first: an idle server looks every second, and on SQLite an UPDATE takes the file's write lock even when it changes nothing.
-    if ((await due.executeTakeFirst()) === undefined) return [];
-    if (this.dialect === 'postgres') due = due.forUpdate().skipLocked();
-    const claimed = await this.db
-      .updateTable('webhook_deliveries')
-      .set((eb) => ({ lease_until: lease, attempts: eb('attempts', '+', 1) }))
-      .where('id', 'in', due)
-      .where('status', '=', 'pending')
-      .where(free)
-      .returning(['id', 'event_id', 'shop_id', 'app_id', 'topic', 'address', 'api_version', 'attempts', 'round_base'])
-      .execute();
+    if ((await this.claimable(this.db, now, caps).executeTakeFirst()) === undefined) return [];
+    const claimed = await this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${CLAIM_LOCK})`.execute(trx);
+      return trx
+        .updateTable('webhook_deliveries')
+        .set((eb) => ({ lease_until: lease, attempts: eb('attempts', '+', 1) }))
+        .where('id', 'in', this.claimable(trx, now, caps))
+        .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+        .returning(['id', 'event_id', 'shop_id', 'app_id', 'topic', 'address', 'api_version', 'attempts', 'round_base'])
+        .execute();
+    });
     if (claimed.length === 0) return [];
     const events = await this.db
       .selectFrom('webhook_events')
@@ -83,6 +96,43 @@ export class WebhookDeliveries {
         content: JSON.parse(event.payload) as Record<string, unknown>,
       }];
     });
+  }
+
+  /**
+   * The ids a claim may take now, in claiming order. `in_store` ranks a store's due deliveries
+   * oldest first; ordering by it is the round-robin. `at_address` ranks an address's by `in_store`,
+   * so stores sharing an address take turns at it too. A row passes when its rank plus the leases
+   * already live for its store (its address) stays within the cap.
+   */
+  private claimable(db: Kysely<Schema>, now: string, caps: ClaimCaps) {
+    return db
+      .with('live_stores', (qb) =>
+        qb.selectFrom('webhook_deliveries').select((eb) => ['shop_id', eb.fn.countAll().as('n')]).where('status', '=', 'pending').where('lease_until', '>', now).groupBy('shop_id'),
+      )
+      .with('live_addresses', (qb) =>
+        qb.selectFrom('webhook_deliveries').select((eb) => ['address', eb.fn.countAll().as('n')]).where('status', '=', 'pending').where('lease_until', '>', now).groupBy('address'),
+      )
+      .with('due', (qb) =>
+        qb
+          .selectFrom('webhook_deliveries')
+          .select(['id', 'shop_id', 'address', 'next_attempt_at', sql<number>`row_number() over (partition by shop_id order by next_attempt_at, id)`.as('in_store')])
+          .where('status', '=', 'pending')
+          .where('next_attempt_at', '<=', now)
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)])),
+      )
+      .with('ranked', (qb) =>
+        qb.selectFrom('due').select(['id', 'shop_id', 'address', 'next_attempt_at', 'in_store', sql<number>`row_number() over (partition by address order by in_store, next_attempt_at, id)`.as('at_address')]),
+      )
+      .selectFrom('ranked')
+      .leftJoin('live_stores', 'live_stores.shop_id', 'ranked.shop_id')
+      .leftJoin('live_addresses', 'live_addresses.address', 'ranked.address')
+      .select('ranked.id')
+      .where(sql<number>`ranked.in_store + coalesce(live_stores.n, 0)`, '<=', caps.perStore)
+      .where(sql<number>`ranked.at_address + coalesce(live_addresses.n, 0)`, '<=', caps.perAddress)
+      .orderBy('ranked.in_store')
+      .orderBy('ranked.next_attempt_at')
+      .orderBy('ranked.id')
+      .limit(caps.slots);
   }
 
   /**

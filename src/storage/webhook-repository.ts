@@ -11,7 +11,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
     private readonly ids: RecordIds = randomIds,
   ) {}
 
-  async create(shopId: string, webhook: NewWebhook, now: string): Promise<WebhookSubscription> {
+  async create(shopId: string, webhook: NewWebhook, now: string, max: number): Promise<WebhookSubscription | null> {
     const row = {
       id: this.ids.next('webhook'),
       shop_id: shopId,
@@ -23,8 +23,13 @@ export class KyselyWebhookRepository implements WebhookRepository {
       created_at: now,
       updated_at: now,
     };
-    await this.db.insertInto('webhook_subscriptions').values(row).execute();
-    return toWebhook(row);
+    return this.db.transaction().execute(async (trx) => {
+      // The store's row lock (PostgreSQL) or the write lock (SQLite), taken by an UPDATE that changes nothing, before counting: two creates cannot both see room for the last one.
+      await trx.updateTable('shops').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', shopId).execute();
+      if ((await this.count(shopId, trx)) >= max) return null;
+      await trx.insertInto('webhook_subscriptions').values(row).execute();
+      return toWebhook(row);
+    });
   }
 
   async list(shopId: string, page: WebhookPage): Promise<WebhookSubscription[]> {
@@ -40,8 +45,8 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return rows.map(toWebhook);
   }
 
-  async count(shopId: string): Promise<number> {
-    const row = await this.db.selectFrom('webhook_subscriptions').select((eb) => eb.fn.countAll().as('n')).where('shop_id', '=', shopId).executeTakeFirstOrThrow();
+  async count(shopId: string, db: Kysely<Schema> = this.db): Promise<number> {
+    const row = await db.selectFrom('webhook_subscriptions').select((eb) => eb.fn.countAll().as('n')).where('shop_id', '=', shopId).executeTakeFirstOrThrow();
     return Number(row.n);
   }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEBHOOK_TOPICS } from '../../src/domain/webhooks.js';
+import { TOO_MANY_WEBHOOKS, WEBHOOK_SUBSCRIPTIONS_MAX, WEBHOOK_TOPICS } from '../../src/domain/webhooks.js';
 import { startApi, type TestApi } from '../support/api.js';
 import { DIALECTS } from '../support/databases.js';
 
@@ -91,5 +91,31 @@ describe.each(DIALECTS)('webhook subscriptions on %s', (dialect) => {
     expect(products.every((product) => product.id === id && product.images[0].alt === 'front')).toBe(true);
     expect(products.map((product) => product.variants[0].price).sort()).toEqual(['0.00', '3.00']);
     expect(made.every((d) => d.status === 'pending')).toBe(true);
+  });
+
+  it(`holds at most ${WEBHOOK_SUBSCRIPTIONS_MAX} subscriptions per store, even made at once, and refuses more in each family's shape (issue 22)`, async () => {
+    await api.shops.create('crowded', { name: 'Crowded' });
+    const { token } = await api.shops.createToken('crowded', ['read_product']);
+    const as = { 'access-token': token };
+    // All at once, five too many: the count is taken under the store's lock, so exactly the cap gets in.
+    const made = await Promise.all(
+      Array.from({ length: WEBHOOK_SUBSCRIPTIONS_MAX + 5 }, (_, i) => api.call('POST', '/openapi/2022-01/webhooks', { topic: 'products/update', address: `${ADDRESS}/${i}` }, as)),
+    );
+    expect(made.filter((res) => res.statusCode === 200)).toHaveLength(WEBHOOK_SUBSCRIPTIONS_MAX);
+    expect(new Set(made.filter((res) => res.statusCode !== 200).map((res) => `${res.statusCode} ${res.body}`))).toEqual(new Set([`422 ${JSON.stringify({ errors: [TOO_MANY_WEBHOOKS] })}`]));
+    expect((await api.call('GET', '/openapi/2022-01/webhooks/count', undefined, as)).json()).toEqual({ count: WEBHOOK_SUBSCRIPTIONS_MAX });
+    expect(TOO_MANY_WEBHOOKS).toBe('Webhooks must be less than or equal to 100 per store');
+
+    const classic = await api.call('POST', '/openapi/2020-07/webhooks', { topic: 'products/create', address: ADDRESS }, as);
+    expect(classic.statusCode).toBe(422);
+    expect(classic.json()).toEqual({ errors: [TOO_MANY_WEBHOOKS] });
+    const enveloped = await api.call('POST', '/openapi/2025-06/webhooks', { webhook: { topic: 'products/create', address: ADDRESS } }, as);
+    expect(enveloped.statusCode).toBe(400);
+    expect(enveloped.json()).toEqual({ code: 'InvalidParameter', message: TOO_MANY_WEBHOOKS });
+    // Other stores are not counted against it, and a deleted subscription makes room.
+    expect((await api.call('POST', '/openapi/2022-01/webhooks', { topic: 'products/create', address: ADDRESS })).statusCode).toBe(200);
+    const first = (await api.call('GET', '/openapi/2022-01/webhooks?limit=1', undefined, as)).json().webhooks[0];
+    expect((await api.call('DELETE', `/openapi/2022-01/webhooks/${first.id}`, undefined, as)).statusCode).toBe(200);
+    expect((await api.call('POST', '/openapi/2026-01/webhooks', { webhook: { topic: 'products/create', address: ADDRESS } }, as)).statusCode).toBe(200);
   });
 });

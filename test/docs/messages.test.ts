@@ -293,6 +293,17 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
       request: () => api.call('POST', 'webhooks', { topic: 'orders/create', address: 'https://hooks.example.com/x' }),
     },
     'Address is invalid': { message: 'Address is invalid', status: 422, request: () => api.call('POST', 'webhooks', { topic: 'products/update', address: 'ftp://x' }) },
+    'Webhooks must be less than or equal to 100 per store': {
+      message: 'Webhooks must be less than or equal to 100 per store',
+      status: 422,
+      // A store of its own, filled to the cap.
+      request: async () => {
+        await api.shops.create('crowded', { name: 'Crowded' });
+        const as = { 'access-token': (await api.shops.createToken('crowded', ['read_product'])).token };
+        for (let i = 0; i < 100; i++) await api.call('POST', 'webhooks', { topic: 'products/update', address: `https://a.example/${i}` }, as);
+        return api.call('POST', 'webhooks', { topic: 'products/update', address: 'https://a.example/one-more' }, as);
+      },
+    },
     'Variant ids must be an array of valid UUIDs': { message: 'Variant ids must be an array of valid UUIDs', status: 422, request: () => image({ variant_ids: ['nope'] }) },
   };
 

@@ -2,10 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSecretBox } from '../../src/secret-box.js';
 import { createRepositories } from '../../src/storage/repositories.js';
 import { SigningSecrets } from '../../src/storage/signing-secrets.js';
-import { WebhookDeliveries } from '../../src/storage/webhook-deliveries.js';
+import { type ClaimCaps, WebhookDeliveries } from '../../src/storage/webhook-deliveries.js';
 import { recordEvent } from '../../src/storage/webhook-outbox.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { createShopToken } from '../support/shops.js';
+
+/** Caps too wide to matter: the claim is limited by its slots alone. */
+const open = (slots: number): ClaimCaps => ({ slots, perStore: 1000, perAddress: 1000 });
 
 describe.each(DIALECTS)('webhook delivery claims on %s', (dialect) => {
   let db: TestDatabase;
@@ -15,7 +18,7 @@ describe.each(DIALECTS)('webhook delivery claims on %s', (dialect) => {
     db = await freshDatabase(dialect);
     await createShopToken(db.database, 'claims');
     shopId = (await createRepositories(db.database).shops.find('claims'))!.id;
-    await createRepositories(db.database).webhooks.create(shopId, { topic: 'app/uninstalled', address: 'https://a.example/x', apiVersion: '2022-01', appId: null }, '2024-01-01T00:00:00Z');
+    await createRepositories(db.database).webhooks.create(shopId, { topic: 'app/uninstalled', address: 'https://a.example/x', apiVersion: '2022-01', appId: null }, '2024-01-01T00:00:00Z', 100);
     deliveries = new WebhookDeliveries(db.database.db, db.database.dialect);
   });
   afterAll(() => db.drop());
@@ -23,17 +26,88 @@ describe.each(DIALECTS)('webhook delivery claims on %s', (dialect) => {
   it('gives each due delivery to one claimer at a time, and again once its lease has run out', async () => {
     for (let i = 0; i < 20; i++) await recordEvent(db.database.db, shopId, 'app/uninstalled', { shop: { n: i } }, '2024-01-01T00:00:00Z');
     const now = Date.now() + 1000;
-    const [a, b, c] = await Promise.all([deliveries.claim(now, 10_000, 8), deliveries.claim(now, 10_000, 8), deliveries.claim(now, 10_000, 8)]);
+    const [a, b, c] = await Promise.all([deliveries.claim(now, 10_000, open(8)), deliveries.claim(now, 10_000, open(8)), deliveries.claim(now, 10_000, open(8))]);
     const ids = [...a!, ...b!, ...c!].map((d) => d.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBeGreaterThanOrEqual(8);
-    const rest = await deliveries.claim(now, 10_000, 100);
+    const rest = await deliveries.claim(now, 10_000, open(100));
     expect(ids.length + rest.length).toBe(20);
-    expect(await deliveries.claim(now, 10_000, 100)).toEqual([]);
+    expect(await deliveries.claim(now, 10_000, open(100))).toEqual([]);
     // A claimer that died: its lease runs out and the attempt is made again (the attempt count says so).
-    const again = await deliveries.claim(now + 10_001, 10_000, 100);
+    const again = await deliveries.claim(now + 10_001, 10_000, open(100));
     expect(again).toHaveLength(20);
     expect(again.every((d) => d.attempt === 2 && d.round === 2)).toBe(true);
+  });
+});
+
+describe.each(DIALECTS)('fair webhook claims on %s (issue 22: one store stalled every store)', (dialect) => {
+  let db: TestDatabase;
+  let deliveries: WebhookDeliveries;
+  const shops: Record<string, string> = {};
+  const T = '2024-01-01T00:00:00Z';
+  beforeAll(async () => {
+    db = await freshDatabase(dialect);
+    deliveries = new WebhookDeliveries(db.database.db, db.database.dialect);
+  });
+  afterAll(() => db.drop());
+
+  /** A store subscribed to app/uninstalled at each address (one delivery per address per event). */
+  async function store(name: string, addresses: string[]): Promise<string> {
+    await createShopToken(db.database, name);
+    const id = (await createRepositories(db.database).shops.find(name))!.id;
+    for (const address of addresses) await createRepositories(db.database).webhooks.create(id, { topic: 'app/uninstalled', address, apiVersion: '2022-01', appId: null }, T, 100);
+    shops[id] = name;
+    return id;
+  }
+  const fire = (shopId: string, times = 1) => Promise.all(Array.from({ length: times }, () => recordEvent(db.database.db, shopId, 'app/uninstalled', { shop: {} }, T)));
+  const byStore = (claimed: Array<{ shopId: string }>) => claimed.map((d) => shops[d.shopId]).sort();
+  const drain = async (now: number) => {
+    for (let got = await deliveries.claim(now, 60_000, open(1000)); got.length > 0; got = await deliveries.claim(now, 60_000, open(1000))) {
+      for (const d of got) await deliveries.finish(d, { ok: true, statusCode: 200, durationMs: 1 }, now, null);
+    }
+  };
+
+  it('takes stores in turn: a later store is claimed beside one with a long backlog', async () => {
+    const busy = await store('busy', Array.from({ length: 10 }, (_, i) => `https://busy.example/${i}`));
+    await fire(busy, 3);
+    const quiet = await store('quiet', ['https://quiet.example/x']);
+    await fire(quiet);
+    const now = Date.now() + 1000;
+    // Two slots: the busy store's oldest and the quiet store's only one, not two of the busy store's 30.
+    expect(byStore(await deliveries.claim(now, 60_000, { slots: 2, perStore: 4, perAddress: 2 }))).toEqual(['busy', 'quiet']);
+    await drain(now + 120_000);
+  });
+
+  it("holds at most perStore leases live for a store, counting earlier claims, and frees one when its attempt ends", async () => {
+    const hanging = await store('hanging', Array.from({ length: 60 }, (_, i) => `https://hang.example/${i}`));
+    await fire(hanging);
+    const now = Date.now() + 1000;
+    const caps = { slots: 32, perStore: 4, perAddress: 2 };
+    const first = await deliveries.claim(now, 60_000, caps);
+    expect(first).toHaveLength(4);
+    expect(await deliveries.claim(now, 60_000, caps)).toEqual([]);
+    const other = await store('other', ['https://other.example/x']);
+    await fire(other);
+    expect(byStore(await deliveries.claim(now, 60_000, caps))).toEqual(['other']);
+    await deliveries.finish(first[0]!, { ok: false, statusCode: null, error: 'no answer', durationMs: 1 }, now, now + 999_999);
+    expect(byStore(await deliveries.claim(now, 60_000, caps))).toEqual(['hanging']);
+    // Claimers in parallel (PostgreSQL: separate connections) still leave room for none.
+    expect((await Promise.all([1, 2, 3].map(() => deliveries.claim(now, 60_000, caps)))).flat()).toEqual([]);
+    await drain(now + 120_000);
+  });
+
+  it('holds at most perAddress leases live for one address, across stores, taking those stores in turn', async () => {
+    const shared = 'https://shared.example/hooks';
+    const a = await store('share-a', [shared, shared, shared]);
+    const b = await store('share-b', [shared, shared]);
+    await fire(a, 2);
+    await fire(b);
+    const now = Date.now() + 1000;
+    const caps = { slots: 32, perStore: 4, perAddress: 2 };
+    const claims = await Promise.all([1, 2, 3].map(() => deliveries.claim(now, 60_000, caps)));
+    expect(byStore(claims.flat())).toEqual(['share-a', 'share-b']);
+    expect(await deliveries.claim(now, 60_000, caps)).toEqual([]);
+    await drain(now + 120_000);
   });
 });
 
@@ -44,10 +118,10 @@ describe.each(DIALECTS)('webhook rows of a deleted store on %s', (dialect) => {
       await createShopToken(db.database, 'gone');
       const repos = createRepositories(db.database);
       const shopId = (await repos.shops.find('gone'))!.id;
-      await repos.webhooks.create(shopId, { topic: 'app/uninstalled', address: 'https://a.example/x', apiVersion: '2022-01', appId: null }, '2024-01-01T00:00:00Z');
+      await repos.webhooks.create(shopId, { topic: 'app/uninstalled', address: 'https://a.example/x', apiVersion: '2022-01', appId: null }, '2024-01-01T00:00:00Z', 100);
       await recordEvent(db.database.db, shopId, 'app/uninstalled', { shop: {} }, '2024-01-01T00:00:00Z');
       const deliveries = new WebhookDeliveries(db.database.db, db.database.dialect);
-      const [claimed] = await deliveries.claim(Date.now() + 1000, 10_000, 1);
+      const [claimed] = await deliveries.claim(Date.now() + 1000, 10_000, open(1));
       await deliveries.finish(claimed!, { ok: true, statusCode: 200, durationMs: 1 }, Date.now(), null);
       await db.database.db.insertInto('shop_webhook_secrets').values({ shop_id: shopId, sealed: 'v1:x' }).execute();
       expect(await repos.shops.delete('gone')).toEqual([]);

@@ -20,6 +20,9 @@ export interface WebhookListener {
   secret: string;
   /** Status to answer each request with, by its order (from 0); 200 by default; 0 holds the request open, never answering. */
   answer: (index: number, request: Received) => number;
+  /** Requests held open (answered 0) whose connection is still up, now and at most at once. */
+  held: number;
+  mostHeld: number;
   /** Resolves once `count` requests have arrived (at most WAIT_MS). */
   until(count: number, what?: string): Promise<Received[]>;
   close(): Promise<void>;
@@ -33,6 +36,8 @@ export async function startWebhookListener(): Promise<WebhookListener> {
     received: [],
     secret: '',
     answer: () => 200,
+    held: 0,
+    mostHeld: 0,
     until: (count, what = `${count} webhook requests`) =>
       within(
         new Promise<void>((resolve) => {
@@ -60,6 +65,11 @@ export async function startWebhookListener(): Promise<WebhookListener> {
       if (entry.status !== 0) {
         res.statusCode = entry.status;
         res.end();
+      } else {
+        listener.held++;
+        listener.mostHeld = Math.max(listener.mostHeld, listener.held);
+        // The sender gave up (its deadline) or the listener closed: no longer held.
+        res.on('close', () => listener.held--);
       }
       for (const waiter of waiters.filter((w) => listener.received.length >= w.count)) {
         waiters.splice(waiters.indexOf(waiter), 1);

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { WEBHOOK_TOPICS, type WebhookSubscription } from '../../domain/webhooks.js';
+import { TOO_MANY_WEBHOOKS, WEBHOOK_SUBSCRIPTIONS_MAX, WEBHOOK_TOPICS, type WebhookSubscription } from '../../domain/webhooks.js';
 import { defineOperation } from '../operation.js';
 import { CountEnvelope, EmptyEnvelope } from '../schemas.js';
 import { DEFAULT_VERSION } from '../versions.js';
@@ -55,7 +55,7 @@ export const getWebhook = defineOperation({
 export const createWebhook = defineOperation({
   id: 'createWebhook', method: 'POST', path: '/webhooks', scope: null, tag, params: NoParams, body: WebhookCreateBody,
   summary: 'Create Webhook',
-  description: `Subscribes \`address\` to \`topic\` (\`${WEBHOOK_TOPICS.join('`, `')}\`); a product topic needs read_product. 2020-07 and 2022-01 take \`{"topic","address"}\`, 2025-06 and later \`{"webhook":{"topic","address"}}\`.${SIGNING}`,
+  description: `Subscribes \`address\` to \`topic\` (\`${WEBHOOK_TOPICS.join('`, `')}\`); a product topic needs read_product. 2020-07 and 2022-01 take \`{"topic","address"}\`, 2025-06 and later \`{"webhook":{"topic","address"}}\`. A store holds at most ${WEBHOOK_SUBSCRIPTIONS_MAX} subscriptions: beyond them, \`${TOO_MANY_WEBHOOKS}\` (a refused value).${SIGNING}`,
   read: ({ body, version = DEFAULT_VERSION.name }) => ({ ...parseWebhookCreate(body, version), apiVersion: version }),
   // A product topic needs read_product: 403 without it.
   response: WebhookEnvelope, errors: ['Forbidden'], answer: oneWebhook,

@@ -17,6 +17,11 @@ export interface DeliveryWorkerOptions {
   retryMs: number;
   maxAttempts: number;
   timeoutMs: number;
+  /** Attempts this process makes at once (PRODIMG_WEBHOOK_SLOTS). */
+  slots: number;
+  /** Attempts in flight at once for one store, and for one address, counting every process (PRODIMG_WEBHOOK_STORE_IN_FLIGHT, PRODIMG_WEBHOOK_ADDRESS_IN_FLIGHT). */
+  perStore: number;
+  perAddress: number;
   logger: FastifyBaseLogger;
 }
 
@@ -28,23 +33,25 @@ export interface WebhookStats {
   failed: number;
 }
 
-/** Deliveries sent at once by one process. */
-const BATCH = 16;
-
 /** base64 HMAC-SHA256 of the raw body: X-Shoplazza-Hmac-Sha256. */
 export function signWebhook(body: Buffer, secret: string): string {
   return createHmac('sha256', secret).update(body).digest('base64');
 }
 
 /**
- * The loop that sends the outbox, in each server process: every PRODIMG_WEBHOOK_RETRY_MS (at most a
- * second) it claims due deliveries (a lease a little longer than one attempt), sends them, and
- * records each outcome with the next attempt's time. Started when the server listens, stopped on
- * close after the attempts under way.
+ * Sends the outbox, in each server process, through a fixed number of slots. A slot that frees
+ * (its attempt answered, failed or ran out of PRODIMG_WEBHOOK_TIMEOUT_MS) is refilled at once;
+ * besides, every PRODIMG_WEBHOOK_RETRY_MS (at most a second) free slots look for due deliveries.
+ * Claims are fair across stores and capped per store and per address (WebhookDeliveries.claim), so
+ * receivers that hang hold at most their store's few slots, never the others'. Started when the
+ * server listens, stopped on close after the attempts under way.
  */
 export class DeliveryWorker {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private claiming: Promise<void> | undefined;
+  /** A slot freed while a claim was running: claim again when it ends. */
+  private refill = false;
   private stopped = true;
   private lastErrorLogged = 0;
   private readonly counts: WebhookStats = { attempts: 0, delivered: 0, failed: 0 };
@@ -57,42 +64,68 @@ export class DeliveryWorker {
 
   start(): void {
     this.stopped = false;
-    this.schedule(0);
+    this.poll();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.running;
+    await this.claiming;
+    await Promise.all(this.inFlight);
     await this.options.sender.close();
   }
 
-  private schedule(delayMs: number): void {
+  private poll(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.round().finally(() => {
-        this.running = undefined;
-      });
-    }, delayMs);
+    this.fill();
+    this.timer = setTimeout(() => this.poll(), Math.min(this.options.retryMs, 1000));
     this.timer.unref();
   }
 
-  private async round(): Promise<void> {
-    let full = false;
-    try {
-      const { deliveries, timeoutMs } = this.options;
-      const claimed = await deliveries.claim(Date.now(), timeoutMs + 5_000, BATCH);
-      full = claimed.length === BATCH;
-      await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
-    } catch (err) {
-      // The database away: one line per 10 s, not one per round; deliveries wait in the outbox.
-      if (!this.stopped && Date.now() - this.lastErrorLogged >= 10_000) {
-        this.lastErrorLogged = Date.now();
-        this.options.logger.error({ err }, 'webhook deliveries: a round failed; trying again');
-      }
+  /** Claims due deliveries for the free slots; one claim at a time. */
+  private fill(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.refill = true;
+      return;
     }
-    // A full batch means more may be due now.
-    this.schedule(full ? 0 : Math.min(this.options.retryMs, 1000));
+    const free = this.options.slots - this.inFlight.size;
+    if (free <= 0) return;
+    this.claiming = this.claimInto(free).finally(() => {
+      this.claiming = undefined;
+      if (this.refill) {
+        this.refill = false;
+        this.fill();
+      }
+    });
+  }
+
+  private async claimInto(free: number): Promise<void> {
+    const { deliveries, timeoutMs, perStore, perAddress } = this.options;
+    let claimed: ClaimedDelivery[];
+    try {
+      // The lease outlasts one attempt, whose sender gives up at timeoutMs.
+      claimed = await deliveries.claim(Date.now(), timeoutMs + 5_000, { slots: free, perStore, perAddress });
+    } catch (err) {
+      this.databaseFailed(err);
+      return;
+    }
+    for (const delivery of claimed) {
+      const attempt: Promise<void> = this.attempt(delivery)
+        .catch((err: unknown) => this.databaseFailed(err))
+        .finally(() => {
+          this.inFlight.delete(attempt);
+          this.fill();
+        });
+      this.inFlight.add(attempt);
+    }
+  }
+
+  /** The database away: one line per 10 s, not one per claim; deliveries wait in the outbox. */
+  private databaseFailed(err: unknown): void {
+    if (this.stopped || Date.now() - this.lastErrorLogged < 10_000) return;
+    this.lastErrorLogged = Date.now();
+    this.options.logger.error({ err }, 'webhook deliveries: a claim or an outcome failed to be written; trying again');
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
