@@ -43,7 +43,8 @@ describe.each(DIALECTS)('OAuth consent needs a signed-in merchant (issue 22) on 
 
   it('refuses the attack of the issue: approve with no session, no token, from https://evil.example, with a 403 page and no code', async () => {
     const attacker = consentBrowser(api.base, ALPHA);
-    for (const headers of [{ origin: 'https://evil.example' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, {}]) {
+    const attacks: Array<Record<string, string>> = [{ origin: 'https://evil.example' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, {}];
+    for (const headers of attacks) {
       const res = await attacker.decide({ ...asked, decision: 'approve' }, headers);
       expect(res.status).toBe(403);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -97,7 +98,8 @@ describe.each(DIALECTS)('OAuth consent needs a signed-in merchant (issue 22) on 
     expect(foreign.status).toBe(403);
     noCode(foreign);
     // The right session and token, from another site: refused as well.
-    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: `http://${BETA}` }]) {
+    const elsewhere: Array<Record<string, string>> = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: `http://${BETA}` }];
+    for (const headers of elsewhere) {
       const res = await merchant.decide({ ...asked, decision: 'approve', csrf_token: token }, headers);
       expect(res.status).toBe(403);
       expect(res.text).toContain('sent from another site');

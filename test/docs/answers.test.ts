@@ -5,9 +5,13 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorAnswer } from '../../src/contract/error-catalogue.js';
+import { AdminAuth } from '../../src/domain/admin-auth.js';
+import { systemClock } from '../../src/domain/clock.js';
 import { type ImageIngestor, passthroughIngestor } from '../../src/domain/ingest.js';
+import { KyselyAdminKeyRepository } from '../../src/storage/admin-key-repository.js';
 import { startApi, type TestApi, type TestResponse } from '../support/api.js';
 import { appsOf } from '../support/apps.js';
+import { consentBrowser, csrfTokenOf } from '../support/consent.js';
 import { answerPattern, DOC_FILES } from '../support/doc-examples.js';
 import { rawRequest } from '../support/raw-request.js';
 
@@ -118,8 +122,10 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
   const installedTokens = async (scope = 'read_product') => {
     const { app, clientSecret } = await (await appsOf(api)).create({ name: 'Docs', redirectUri: 'https://app.example/cb' });
     const form = { 'content-type': 'application/x-www-form-urlencoded', host: 'alpha.myshoplaza.localhost' };
-    const asked = new URLSearchParams({ client_id: app.client_id, redirect_uri: app.redirect_uri, response_type: 'code', scope, state: 's', decision: 'approve' });
-    const approved = await api.call('POST', '/admin/oauth/authorize', asked.toString(), form);
+    const asked = { client_id: app.client_id, redirect_uri: app.redirect_uri, response_type: 'code', scope, state: 's' };
+    const merchant = consentBrowser(api.base, form.host);
+    await merchant.signIn(asked, (await new AdminAuth(new KyselyAdminKeyRepository(api.db.database.db), systemClock).createKey('docs')).key);
+    const approved = await merchant.decide({ ...asked, decision: 'approve', csrf_token: csrfTokenOf((await merchant.authorize(asked)).text) });
     const code = new URL(String(approved.headers.location)).searchParams.get('code')!;
     const exchange = new URLSearchParams({ client_id: app.client_id, client_secret: clientSecret, code, grant_type: 'authorization_code', redirect_uri: app.redirect_uri });
     const tokens = await api.call('POST', '/admin/oauth/token', exchange.toString(), form);
