@@ -8,6 +8,7 @@ import { errorAnswer } from '../../src/contract/error-catalogue.js';
 import { AdminAuth } from '../../src/domain/admin-auth.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { type ImageIngestor, passthroughIngestor } from '../../src/domain/ingest.js';
+import { SIGN_IN_LIMITS } from '../../src/server/sign-in-throttle.js';
 import { KyselyAdminKeyRepository } from '../../src/storage/admin-key-repository.js';
 import { startApi, type TestApi, type TestResponse } from '../support/api.js';
 import { appsOf } from '../support/apps.js';
@@ -160,6 +161,16 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     '{"cursor":"...","pre_cursor":"...","products":[...]}': { status: 200, request: () => api.call('GET', 'products') },
     '{"cursor": next, "pre_cursor": previous, "products": [...]}': { status: 200, request: () => api.call('GET', 'products?per_page=1') },
     '{"access_scopes":[{"handle":"read_product"},...]}': { status: 200, request: () => api.call('GET', 'oauth/access_scopes') },
+    '{"errors":["Too Many Requests: too many wrong admin keys from this address"]}': {
+      status: 429,
+      // From an address of its own (inject's remoteAddress): the rest of this file signs in from 127.0.0.1.
+      request: async () => {
+        const wrongKey = () => api.app.inject({ method: 'POST', url: '/__prodimg/admin/api/session', payload: { key: 'pia_wrong' }, remoteAddress: '203.0.113.99' });
+        for (let i = 0; i < SIGN_IN_LIMITS.failures; i++) await wrongKey();
+        const res = await wrongKey();
+        return { statusCode: res.statusCode, headers: res.headers as TestResponse['headers'], body: res.body, json: () => res.json() };
+      },
+    },
     '{"access_scopes":[{"handle":"read_product"},{"handle":"write_product"}]}': {
       status: 200,
       request: async () => api.call('GET', 'oauth/access_scopes', undefined, { 'access-token': (await api.shops.createToken('alpha', ['read_product', 'write_product'])).token }),
@@ -569,6 +580,13 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
         expect(res.json().variant).toMatchObject({ price: '12.50', weight: '0.25' });
       },
       '"0.250"': async () => FRAGMENTS['"12.50"']!(),
+      // README: `admin-key list` shows "the store a key is limited to: `"shop": "store123"`", as the CLI prints its JSON.
+      '"shop": "store123"': async () => {
+        const auth = new AdminAuth(new KyselyAdminKeyRepository(api.db.database.db), systemClock);
+        const alpha = (await api.shops.list()).find((shop) => shop.subdomain === 'alpha')!;
+        await auth.createKey('limited', alpha);
+        expect(JSON.stringify(await auth.listKeys(), null, 2)).toContain('"shop": "alpha"');
+      },
       '"0.25"': async () => FRAGMENTS['"12.50"']!(),
     };
     /** Fragments that are not ours to check here, with the reason. */
