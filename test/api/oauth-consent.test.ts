@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminAuth } from '../../src/domain/admin-auth.js';
 import { systemClock } from '../../src/domain/clock.js';
@@ -149,6 +150,22 @@ describe.each(DIALECTS)('OAuth consent needs a signed-in merchant (issue 22) on 
     expect(res.status).toBe(401);
     expect(res.text).toContain('That admin key is not valid.');
     expect(String(res.headers['set-cookie'])).toContain('Max-Age=0');
+  });
+
+  it('answers values that are no strings (JSON bodies, repeated query parameters) as absent, never with a 500', async () => {
+    const json = async (path: string, body: unknown) => {
+      const res = await request(`${api.base}${path}`, { method: 'POST', headers: { host: ALPHA, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.statusCode, text: await res.body.text() };
+    };
+    const wrongKey = await json('/admin/oauth/sign-in', { ...asked, key: 12345 });
+    expect(wrongKey.status).toBe(401);
+    expect(wrongKey.text).toContain('That admin key is not valid.');
+    expect((await json('/admin/oauth/authorize', { ...asked, decision: 'approve', csrf_token: ['x'] })).status).toBe(403);
+    expect((await json('/admin/oauth/authorize', { ...asked, scope: 1 })).status).toBe(302);
+    expect((await json('/admin/oauth/token', { grant_type: 'authorization_code', client_id: asked.client_id, client_secret: 'x', code: 7 })).status).toBe(401);
+    const repeated = await request(`${api.base}/admin/oauth/authorize?client_id=${asked.client_id}&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=read_product&scope=write_product`, { headers: { host: ALPHA } });
+    expect(repeated.statusCode).toBe(200);
+    expect(await repeated.body.text()).toContain('Sign in to install');
   });
 
   it('keeps a denial working without a sign-in (back to the app with error=access_denied), but not from another site', async () => {
