@@ -71,7 +71,7 @@ export async function registerOAuthRoutes(app: FastifyInstance, options: OAuthRo
     oauth.get('/admin/oauth/authorize', async (request, reply) => {
       let asked: AuthorizeRequest;
       try {
-        asked = await apps.authorize(storeOf(request.headers.host), request.query as Form);
+        asked = await apps.authorize(storeOf(request.headers.host), formOf(request.query));
       } catch (error) {
         return refused(reply, error);
       }
@@ -83,7 +83,7 @@ export async function registerOAuthRoutes(app: FastifyInstance, options: OAuthRo
     });
 
     oauth.post('/admin/oauth/sign-in', async (request, reply) => {
-      const form = (request.body ?? {}) as Form;
+      const form = formOf(request.body);
       let asked: AuthorizeRequest;
       try {
         asked = await apps.authorize(storeOf(request.headers.host), form);
@@ -116,7 +116,7 @@ export async function registerOAuthRoutes(app: FastifyInstance, options: OAuthRo
     });
 
     oauth.post('/admin/oauth/authorize', async (request, reply) => {
-      const form = (request.body ?? {}) as Form;
+      const form = formOf(request.body);
       let asked: AuthorizeRequest;
       try {
         asked = await apps.authorize(storeOf(request.headers.host), form);
@@ -140,13 +140,19 @@ export async function registerOAuthRoutes(app: FastifyInstance, options: OAuthRo
     oauth.post('/admin/oauth/token', async (request, reply) => {
       reply.header('cache-control', 'no-store');
       try {
-        return await apps.exchange(storeOf(request.headers.host), (request.body ?? {}) as Form);
+        return await apps.exchange(storeOf(request.headers.host), formOf(request.body));
       } catch (error) {
         if (!(error instanceof OAuthError)) throw error;
         return reply.code(error.error === 'invalid_client' ? 401 : 400).send({ error: error.error, error_description: error.description });
       }
     });
   });
+}
+
+/** A posted body's (or the query's) string fields: a JSON body may hold anything, a repeated parameter is an array, and what is not a string counts as absent. */
+function formOf(body: unknown): Form {
+  if (typeof body !== 'object' || body === null) return {};
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => typeof value === 'string'));
 }
 
 function one(value: string | string[] | undefined): string | undefined {
