@@ -66,7 +66,8 @@ Environment (checked at start; the default in brackets):
                                     using it; unset: in each server's memory [unset]
   PRODIMG_SECRET_KEY                64 hex digits sealing secrets at rest; servers sharing a
                                     database share it [unset: <data dir>/secret.key, made once]
-  PRODIMG_OAUTH_AUTO_APPROVE        1: the OAuth authorize step approves at once, no consent page [0]
+  PRODIMG_OAUTH_AUTO_APPROVE        1: the OAuth authorize step approves at once, no sign-in:
+                                    any registered app installs itself (warned at start-up) [0]
   PRODIMG_OAUTH_TOKEN_TTL_SECONDS   how long an access token issued by the OAuth flow works [86400]
   PRODIMG_WEBHOOK_RETRY_MS          delay before a failed webhook delivery's first retry; later
                                     ones wait 3, 9, 30, 120, 360, 720x as long [5000]

@@ -69,15 +69,43 @@ export function oauthPaths(plain: (schema: unknown) => Json): Record<string, Jso
     '/admin/oauth/authorize': {
       get: {
         operationId: 'oauthAuthorize', tags, security, summary: 'Authorize an App',
-        description: "On the store's own host. Answers the consent page, or with PRODIMG_OAUTH_AUTO_APPROVE=1 redirects at once to the redirect URI with `code`, `shop`, `state`, `timestamp` and `hmac` (hex HMAC-SHA256 of the others, in Go's query encoding, keyed by the client secret).",
+        description:
+          "On the store's own host. Answers a sign-in form (an admin key for this store or for every store), then, with the consent session it opens, the consent page; or with PRODIMG_OAUTH_AUTO_APPROVE=1 redirects at once to the redirect URI with `code`, `shop`, `state`, `timestamp` and `hmac` (hex HMAC-SHA256 of the others, in Go's query encoding, keyed by the client secret).",
         parameters: query,
-        responses: { 200: page('the consent page'), 302: redirect('approved: back to the app with the code'), 400: page('refused: the page names the problem; never a redirect') },
+        responses: { 200: page('the sign-in form, or the consent page'), 302: redirect('approved: back to the app with the code'), 400: page('refused: the page names the problem; never a redirect') },
       },
       post: {
         operationId: 'oauthDecide', tags, security, summary: "Approve or Deny an App",
-        description: 'What the consent page posts: the same fields and `decision` (`approve` or `deny`, which redirects with `error=access_denied`).',
-        requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: plain(Type.Object({ ...AuthorizeFields, decision: Type.Union([Type.Literal('approve'), Type.Literal('deny')]) })) } } },
-        responses: { 302: redirect('back to the app, with the code or with error=access_denied'), 400: page('refused: the page names the problem') },
+        description:
+          'What the consent page posts: the same fields, `decision` (`approve` or `deny`, which redirects with `error=access_denied`) and the page\'s `csrf_token`. Approving needs the consent session cookie of a key that may manage the store and the token made for this session and this request; a post from another site (`Origin`, `Sec-Fetch-Site`) is refused, denying included.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/x-www-form-urlencoded': {
+              schema: plain(Type.Object({ ...AuthorizeFields, decision: Type.Union([Type.Literal('approve'), Type.Literal('deny')]), csrf_token: Type.Optional(Type.String({ description: 'from the consent page; needed to approve' })) })),
+            },
+          },
+        },
+        responses: {
+          302: redirect('back to the app, with the code or with error=access_denied'),
+          400: page('refused: the page names the problem'),
+          403: page('approval refused: no consent session, a key for another store, a token that does not fit, or a post from another site; never a redirect'),
+        },
+      },
+    },
+    '/admin/oauth/sign-in': {
+      post: {
+        operationId: 'oauthSignIn', tags, security, summary: 'Sign In to Approve an App',
+        description:
+          "What the sign-in form posts: the authorize fields and `key`, an admin key (`prodimg admin-key create`, with `--shop` for one store). Opens a consent session (cookie `prodimg_consent`, HttpOnly, SameSite=Lax, Path=/admin/oauth) and sends the browser back to the authorize step. Wrong keys are counted per client address, with the admin page's: past 10 in 15 minutes, 429 with Retry-After.",
+        requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: plain(Type.Object({ ...AuthorizeFields, key: Type.String({ maxLength: 200 }) })) } } },
+        responses: {
+          303: redirect('signed in: back to the authorize step, which shows the consent page'),
+          400: page('refused: the authorize fields name the problem'),
+          401: page('the key is not valid: the form again'),
+          403: page('a key for another store, or a post from another site'),
+          429: { ...page('too many wrong keys from this address'), headers: { 'Retry-After': { schema: { type: 'integer' } } } },
+        },
       },
     },
     '/admin/oauth/token': {

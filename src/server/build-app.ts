@@ -51,6 +51,7 @@ import { productImageBindings } from './routes/product-images.js';
 import { productBindings } from './routes/products.js';
 import { openRateLimits } from './rate-limits/open-rate-limits.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 import { shopBindings } from './routes/shop.js';
 import { variantBindings } from './routes/variants.js';
 import { oauthSettings } from '../oauth-settings.js';
@@ -203,7 +204,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   }
   const apps = new AppService(repositories.apps, repositories.shops, repositories.tokens, secrets, clock, oauthSettings(config));
-  await registerOAuthRoutes(app, { apps, baseDomain: config.baseDomain, autoApprove: config.oauth.autoApprove });
+  // One for the admin page's and the consent page's sign-ins: wrong keys count against an address in both.
+  const adminAuth = new AdminAuth(new KyselyAdminKeyRepository(database.db), clock);
+  const throttle = new SignInThrottle();
+  if (config.oauth.autoApprove && !options.standIn) app.log.warn(AUTO_APPROVE_WARNING);
+  await registerOAuthRoutes(app, { apps, baseDomain: config.baseDomain, autoApprove: config.oauth.autoApprove, auth: adminAuth, throttle });
   const auditFacts = new StoredFactsCache();
   const imports = new ImportJobs({
     dir: join(config.dataDir, 'imports'),
@@ -221,7 +226,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerAdminAssets(app);
   registerFaviconRoutes(app);
   await registerAdminApi(app, {
-    auth: new AdminAuth(new KyselyAdminKeyRepository(database.db), clock),
+    auth: adminAuth,
+    throttle,
     shops,
     products,
     images,
@@ -243,6 +249,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   for (const version of API_VERSIONS) await registerApiVersion(app, version, bindings, admission, wire);
   return app;
 }
+
+/** Logged at start-up by a server that approves installs unattended and is not a stand-in. */
+export const AUTO_APPROVE_WARNING =
+  'PRODIMG_OAUTH_AUTO_APPROVE=1: the OAuth authorize step approves every request at once, with no one signed in: any registered app can install itself on every active store. Meant for a stand-in and for tests; leave it unset where stores matter';
 
 /** The largest file an import from the admin page takes; `prodimg import` on the server reads any size. */
 const IMPORT_MAX_BYTES = 100 * 1024 * 1024;

@@ -1,22 +1,29 @@
 import type { Kysely } from 'kysely';
-import type { AdminKeyRepository, AdminKeySummary, AdminSession } from '../domain/admin-auth.js';
+import type { AdminKeyFound, AdminKeyRepository, AdminKeySummary, AdminSession } from '../domain/admin-auth.js';
 import type { Schema } from './schema.js';
 
 export class KyselyAdminKeyRepository implements AdminKeyRepository {
   constructor(private readonly db: Kysely<Schema>) {}
 
-  async create(key: AdminKeySummary, keyHash: string): Promise<void> {
-    await this.db.insertInto('admin_keys').values({ public_id: key.id, key_hash: keyHash, name: key.name, created_at: key.created_at }).execute();
+  async create(key: Omit<AdminKeySummary, 'shop'>, keyHash: string, shopId: string | null): Promise<void> {
+    await this.db.insertInto('admin_keys').values({ public_id: key.id, key_hash: keyHash, name: key.name, created_at: key.created_at, shop_id: shopId }).execute();
   }
 
   async list(): Promise<AdminKeySummary[]> {
-    const rows = await this.db.selectFrom('admin_keys').select(['public_id', 'name', 'created_at']).orderBy('created_at').orderBy('public_id').execute();
-    return rows.map(summary);
+    const rows = await this.db
+      .selectFrom('admin_keys')
+      .leftJoin('shops', 'shops.id', 'admin_keys.shop_id')
+      .select(['admin_keys.public_id', 'admin_keys.name', 'admin_keys.created_at', 'admin_keys.shop_id', 'shops.subdomain'])
+      .orderBy('admin_keys.created_at')
+      .orderBy('admin_keys.public_id')
+      .execute();
+    // A limited key whose store is gone (a stand-in's reset brings it back) still shows it is limited.
+    return rows.map((row) => ({ id: row.public_id, name: row.name, created_at: row.created_at, shop: row.shop_id === null ? null : (row.subdomain ?? `(removed store ${row.shop_id})`) }));
   }
 
-  async findByHash(keyHash: string): Promise<AdminKeySummary | null> {
-    const row = await this.db.selectFrom('admin_keys').select(['public_id', 'name', 'created_at']).where('key_hash', '=', keyHash).executeTakeFirst();
-    return row ? summary(row) : null;
+  async findByHash(keyHash: string): Promise<AdminKeyFound | null> {
+    const row = await this.db.selectFrom('admin_keys').select(['public_id', 'shop_id']).where('key_hash', '=', keyHash).executeTakeFirst();
+    return row ? { id: row.public_id, shopId: row.shop_id } : null;
   }
 
   async revoke(id: string): Promise<boolean> {
@@ -29,6 +36,7 @@ export class KyselyAdminKeyRepository implements AdminKeyRepository {
   }
 
   async openSession(sessionHash: string, session: AdminSession): Promise<void> {
+    // The store a session may manage is its key's, read through the join below: not copied here.
     await this.db
       .insertInto('admin_sessions')
       .values({ session_hash: sessionHash, key_id: session.keyId, csrf_token: session.csrfToken, expires_at: session.expiresAt })
@@ -40,10 +48,10 @@ export class KyselyAdminKeyRepository implements AdminKeyRepository {
     const row = await this.db
       .selectFrom('admin_sessions')
       .innerJoin('admin_keys', 'admin_keys.public_id', 'admin_sessions.key_id')
-      .select(['admin_sessions.key_id', 'admin_sessions.csrf_token', 'admin_sessions.expires_at'])
+      .select(['admin_sessions.key_id', 'admin_sessions.csrf_token', 'admin_sessions.expires_at', 'admin_keys.shop_id'])
       .where('admin_sessions.session_hash', '=', sessionHash)
       .executeTakeFirst();
-    return row ? { keyId: row.key_id, csrfToken: row.csrf_token, expiresAt: Number(row.expires_at) } : null;
+    return row ? { keyId: row.key_id, csrfToken: row.csrf_token, expiresAt: Number(row.expires_at), shopId: row.shop_id } : null;
   }
 
   async closeSession(sessionHash: string): Promise<void> {
@@ -53,8 +61,4 @@ export class KyselyAdminKeyRepository implements AdminKeyRepository {
   async sweepSessions(now: number): Promise<void> {
     await this.db.deleteFrom('admin_sessions').where('expires_at', '<', now).execute();
   }
-}
-
-function summary(row: { public_id: string; name: string; created_at: string }): AdminKeySummary {
-  return { id: row.public_id, name: row.name, created_at: row.created_at };
 }

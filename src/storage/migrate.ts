@@ -13,6 +13,7 @@ import { webhooks } from './migrations/010-webhooks.js';
 import { adminKeys } from './migrations/011-admin-keys.js';
 import { catalogueTransfer } from './migrations/012-catalogue-transfer.js';
 import { mirrorSources } from './migrations/013-mirror-sources.js';
+import { adminKeyShop } from './migrations/014-admin-key-shop.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
   return {
@@ -29,6 +30,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '011-admin-keys': adminKeys(),
     '012-catalogue-transfer': catalogueTransfer(dialect),
     '013-mirror-sources': mirrorSources(dialect),
+    '014-admin-key-shop': adminKeyShop(dialect),
   };
 }
 

@@ -145,7 +145,7 @@ export interface Schema {
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
-  admin_keys: { public_id: string; key_hash: string; name: string; created_at: string };
+  admin_keys: { public_id: string; key_hash: string; name: string; created_at: string; shop_id: string | null };
   admin_sessions: { session_hash: string; key_id: string; csrf_token: string; expires_at: number | string };
   import_runs: { id: string; shop_id: string; input_key: string; total: number; started_at: string; finished_at: string | null };
   import_items: { run_id: string; seq: number; handle: string; outcome: string; problems: string };

@@ -65,6 +65,10 @@ export class KyselyShopRepository implements ShopRepository {
       await trx.deleteFrom('webhook_events').where('shop_id', '=', shop.id).execute();
       await trx.deleteFrom('webhook_subscriptions').where('shop_id', '=', shop.id).execute();
       await trx.deleteFrom('shop_webhook_secrets').where('shop_id', '=', shop.id).execute();
+      // Admin keys limited to it (no foreign key: see migration 014), with their sessions.
+      const keys = trx.selectFrom('admin_keys').select('public_id').where('shop_id', '=', shop.id);
+      await trx.deleteFrom('admin_sessions').where('key_id', 'in', keys).execute();
+      await trx.deleteFrom('admin_keys').where('shop_id', '=', shop.id).execute();
       await trx.deleteFrom('shops').where('id', '=', shop.id).execute();
       return removed.flatMap((row) => (row.path ? [row.path] : []));
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clearedCookie, sessionCookie, sessionIdOf } from '../../src/server/admin/admin-cookie.js';
+import { CONSENT_COOKIE, clearedCookie, sessionCookie, sessionIdOf } from '../../src/server/admin/admin-cookie.js';
 import { thumbnailSize } from '../../src/server/admin/gallery.js';
 
 describe('the admin session cookie', () => {
@@ -19,6 +19,14 @@ describe('the admin session cookie', () => {
     expect(sessionCookie('abc', 8 * 3600 * 1000, false)).toBe('prodimg_admin=abc; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800');
     expect(sessionCookie('abc', 1000, true)).toBe('prodimg_admin=abc; Path=/; HttpOnly; SameSite=Strict; Max-Age=1; Secure');
     expect(clearedCookie(true)).toBe('prodimg_admin=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure');
+  });
+
+  it("of the consent page is HttpOnly, SameSite=Lax (the app's redirect arrives cross-site), for /admin/oauth only, and apart from the admin page's", () => {
+    expect(sessionCookie('abc', 8 * 3600 * 1000, true, CONSENT_COOKIE)).toBe('prodimg_consent=abc; Path=/admin/oauth; HttpOnly; SameSite=Lax; Max-Age=28800; Secure');
+    expect(clearedCookie(false, CONSENT_COOKIE)).toBe('prodimg_consent=; Path=/admin/oauth; HttpOnly; SameSite=Lax; Max-Age=0');
+    expect(sessionIdOf('prodimg_admin=abc', CONSENT_COOKIE)).toBeUndefined();
+    expect(sessionIdOf('prodimg_admin=abc; prodimg_consent=def', CONSENT_COOKIE)).toBe('def');
+    expect(sessionIdOf('prodimg_consent=def')).toBeUndefined();
   });
 });
 

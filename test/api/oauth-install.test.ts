@@ -4,10 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceUninstall } from '../../src/cli/app-uninstalled.js';
+import { AdminAuth } from '../../src/domain/admin-auth.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { goQueryEncode, hmacMatches } from '../../src/domain/oauth-hmac.js';
 import type { AppService } from '../../src/domain/app-service.js';
+import { KyselyAdminKeyRepository } from '../../src/storage/admin-key-repository.js';
 import { startApi, type TestApi } from '../support/api.js';
+import { consentBrowser, csrfTokenOf } from '../support/consent.js';
 import { appsOf } from '../support/apps.js';
 import { DIALECTS } from '../support/databases.js';
 import { WAIT_MS, within } from '../support/waiting.js';
@@ -47,9 +50,11 @@ describe.each(DIALECTS)('the OAuth install flow on %s', (dialect) => {
   let apps: AppService;
   let clientId: string;
   let clientSecret: string;
+  let adminKey: string;
   beforeAll(async () => {
     api = await startApi(dialect, { env: { PRODIMG_OAUTH_TOKEN_TTL_SECONDS: '2' } });
     apps = await appsOf(api);
+    adminKey = (await new AdminAuth(new KyselyAdminKeyRepository(api.db.database.db), systemClock).createKey('merchant')).key;
     ({ app: { client_id: clientId }, clientSecret } = await apps.create({ name: 'Catalog Sync', redirectUri: REDIRECT, scopes: ['read_product', 'write_product', 'read_shop'] }));
   });
   afterAll(() => api.close());
@@ -58,14 +63,19 @@ describe.each(DIALECTS)('the OAuth install flow on %s', (dialect) => {
     const app = client(api);
     // The SDK's authorize URL: scopes joined by a space (a +), a state with characters Go escapes differently from JavaScript.
     const state = 'a b~c*!';
-    const consent = await app.authorize({ client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'read_product write_product', state });
+    const asked = { client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'read_product write_product', state };
+    // The merchant signs in on the store's host with an admin key, then sees the consent page.
+    const merchant = consentBrowser(api.base, STORE_HOST);
+    expect((await merchant.authorize(asked)).text).toContain('Sign in to install Catalog Sync on Alpha');
+    expect((await merchant.signIn(asked, adminKey)).status).toBe(303);
+    const consent = await merchant.authorize(asked);
     expect(consent.status).toBe(200);
     expect(consent.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(consent.text).toContain('Install Catalog Sync on Alpha?');
     expect(consent.text).toContain('<code>read_product</code>');
     expect(consent.text).not.toContain('read_shop');
-    // The merchant approves: the form posts the same request back.
-    const approved = await app.send('POST', '/admin/oauth/authorize', goQueryEncode({ client_id: clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'read_product write_product', state, decision: 'approve' }));
+    // The merchant approves: the form posts the same request back, with its CSRF token.
+    const approved = await merchant.decide({ ...asked, csrf_token: csrfTokenOf(consent.text), decision: 'approve' });
     expect(approved.status).toBe(302);
     const callback = new URL(String(approved.headers.location));
     expect(`${callback.origin}${callback.pathname}`).toBe('https://app.example/oauth/callback');

@@ -5,8 +5,13 @@ import { type AnyOperation, errorsOf } from '../../src/contract/operation.js';
 import { OPERATIONS } from '../../src/contract/operations/index.js';
 import { API_VERSIONS } from '../../src/contract/versions.js';
 import type { ErrorCode } from '../../src/domain/errors.js';
+import { AdminAuth } from '../../src/domain/admin-auth.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { SIGN_IN_LIMITS } from '../../src/server/sign-in-throttle.js';
+import { KyselyAdminKeyRepository } from '../../src/storage/admin-key-repository.js';
 import { startApi, type TestApi } from '../support/api.js';
 import { appsOf } from '../support/apps.js';
+import { consentBrowser, csrfTokenOf } from '../support/consent.js';
 import { DIALECTS } from '../support/databases.js';
 import { documentValidator } from '../support/openapi.js';
 
@@ -195,8 +200,17 @@ describe.each(DIALECTS)('the OpenAPI documents tell the truth on %s', (dialect) 
     };
     answered('oauthAuthorize', (await api.call('GET', `/admin/oauth/authorize?${new URLSearchParams(asked)}`, undefined, host)).statusCode);
     answered('oauthAuthorize', (await api.call('GET', `/admin/oauth/authorize?${new URLSearchParams({ ...asked, client_id: 'nope' })}`, undefined, host)).statusCode);
-    const approved = await api.call('POST', '/admin/oauth/authorize', new URLSearchParams({ ...asked, decision: 'approve' }).toString(), formType);
-    answered('oauthDecide', approved.statusCode);
+    // The merchant signs in (a wrong key, another site, a bad request, then the key), and approves.
+    const merchant = consentBrowser(api.base, host.host);
+    const adminKeys = new AdminAuth(new KyselyAdminKeyRepository(api.db.database.db), systemClock);
+    const merchantKey = (await adminKeys.createKey('documented')).key;
+    answered('oauthSignIn', (await merchant.signIn(asked, 'pia_wrong')).status);
+    answered('oauthSignIn', (await merchant.signIn(asked, merchantKey, { origin: 'https://evil.example' })).status);
+    answered('oauthSignIn', (await merchant.signIn({ ...asked, client_id: 'nope' }, merchantKey)).status);
+    answered('oauthDecide', (await merchant.decide({ ...asked, decision: 'approve' })).status);
+    answered('oauthSignIn', (await merchant.signIn(asked, merchantKey)).status);
+    const approved = await merchant.decide({ ...asked, decision: 'approve', csrf_token: csrfTokenOf((await merchant.authorize(asked)).text) });
+    answered('oauthDecide', approved.status);
     answered('oauthDecide', (await api.call('POST', '/admin/oauth/authorize', new URLSearchParams({ ...asked, scope: 'read_orders' }).toString(), formType)).statusCode);
     const code = new URL(String(approved.headers.location)).searchParams.get('code')!;
     const exchange = { client_id: app.client_id, client_secret: clientSecret, grant_type: 'authorization_code', code, redirect_uri: asked.redirect_uri };
@@ -214,8 +228,12 @@ describe.each(DIALECTS)('the OpenAPI documents tell the truth on %s', (dialect) 
     } finally {
       await auto.close();
     }
+    // Wrong keys past the throttle's limit from one address: 429.
+    let throttled = 0;
+    for (let i = 0; i <= SIGN_IN_LIMITS.failures; i++) throttled = (await merchant.signIn(asked, 'pia_wrong')).status;
+    answered('oauthSignIn', throttled);
     // Every status documented for them was answered here.
-    for (const operationId of ['oauthAuthorize', 'oauthDecide', 'oauthToken']) {
+    for (const operationId of ['oauthAuthorize', 'oauthDecide', 'oauthSignIn', 'oauthToken']) {
       expect(validator.statuses(operationId).sort(), operationId).toEqual([...new Set(seen.filter(([id]) => id === operationId).map(([, status]) => status))].sort());
     }
   });

@@ -7,9 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorAnswer } from '../../src/contract/error-catalogue.js';
 import { controlRefusal } from '../../src/stand-in/control-guard.js';
 import { RequestJournal } from '../../src/stand-in/request-journal.js';
+import { AdminAuth } from '../../src/domain/admin-auth.js';
+import { systemClock } from '../../src/domain/clock.js';
 import { type ImageIngestor, passthroughIngestor } from '../../src/domain/ingest.js';
+import { SIGN_IN_LIMITS } from '../../src/server/sign-in-throttle.js';
+import { KyselyAdminKeyRepository } from '../../src/storage/admin-key-repository.js';
 import { startApi, type TestApi, type TestResponse } from '../support/api.js';
 import { appsOf } from '../support/apps.js';
+import { consentBrowser, csrfTokenOf } from '../support/consent.js';
 import { answerPattern, DOC_FILES } from '../support/doc-examples.js';
 import { rawRequest } from '../support/raw-request.js';
 
@@ -124,8 +129,10 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
   const installedTokens = async (scope = 'read_product') => {
     const { app, clientSecret } = await (await appsOf(api)).create({ name: 'Docs', redirectUri: 'https://app.example/cb' });
     const form = { 'content-type': 'application/x-www-form-urlencoded', host: 'alpha.myshoplaza.localhost' };
-    const asked = new URLSearchParams({ client_id: app.client_id, redirect_uri: app.redirect_uri, response_type: 'code', scope, state: 's', decision: 'approve' });
-    const approved = await api.call('POST', '/admin/oauth/authorize', asked.toString(), form);
+    const asked = { client_id: app.client_id, redirect_uri: app.redirect_uri, response_type: 'code', scope, state: 's' };
+    const merchant = consentBrowser(api.base, form.host);
+    await merchant.signIn(asked, (await new AdminAuth(new KyselyAdminKeyRepository(api.db.database.db), systemClock).createKey('docs')).key);
+    const approved = await merchant.decide({ ...asked, decision: 'approve', csrf_token: csrfTokenOf((await merchant.authorize(asked)).text) });
     const code = new URL(String(approved.headers.location)).searchParams.get('code')!;
     const exchange = new URLSearchParams({ client_id: app.client_id, client_secret: clientSecret, code, grant_type: 'authorization_code', redirect_uri: app.redirect_uri });
     const tokens = await api.call('POST', '/admin/oauth/token', exchange.toString(), form);
@@ -160,6 +167,16 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     '{"cursor":"...","pre_cursor":"...","products":[...]}': { status: 200, request: () => api.call('GET', 'products') },
     '{"cursor": next, "pre_cursor": previous, "products": [...]}': { status: 200, request: () => api.call('GET', 'products?per_page=1') },
     '{"access_scopes":[{"handle":"read_product"},...]}': { status: 200, request: () => api.call('GET', 'oauth/access_scopes') },
+    '{"errors":["Too Many Requests: too many wrong admin keys from this address"]}': {
+      status: 429,
+      // From an address of its own (inject's remoteAddress): the rest of this file signs in from 127.0.0.1.
+      request: async () => {
+        const wrongKey = () => api.app.inject({ method: 'POST', url: '/__prodimg/admin/api/session', payload: { key: 'pia_wrong' }, remoteAddress: '203.0.113.99' });
+        for (let i = 0; i < SIGN_IN_LIMITS.failures; i++) await wrongKey();
+        const res = await wrongKey();
+        return { statusCode: res.statusCode, headers: res.headers as TestResponse['headers'], body: res.body, json: () => res.json() };
+      },
+    },
     '{"access_scopes":[{"handle":"read_product"},{"handle":"write_product"}]}': {
       status: 200,
       request: async () => api.call('GET', 'oauth/access_scopes', undefined, { 'access-token': (await api.shops.createToken('alpha', ['read_product', 'write_product'])).token }),
@@ -579,6 +596,13 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
         expect(journal.list().requests[0]).toMatchObject({ path: '/admin/oauth/token?code=[redacted]', body: { client_secret: '[redacted]', code: '[redacted]' } });
       },
       '"0.250"': async () => FRAGMENTS['"12.50"']!(),
+      // README: `admin-key list` shows "the store a key is limited to: `"shop": "store123"`", as the CLI prints its JSON.
+      '"shop": "store123"': async () => {
+        const auth = new AdminAuth(new KyselyAdminKeyRepository(api.db.database.db), systemClock);
+        const alpha = (await api.shops.list()).find((shop) => shop.subdomain === 'alpha')!;
+        await auth.createKey('limited', alpha);
+        expect(JSON.stringify(await auth.listKeys(), null, 2)).toContain('"shop": "alpha"');
+      },
       '"0.25"': async () => FRAGMENTS['"12.50"']!(),
     };
     /** Fragments that are not ours to check here, with the reason. */

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AdminAuth, AdminSession } from '../../domain/admin-auth.js';
-import { ADMIN_SESSION_MS } from '../../domain/admin-auth.js';
+import { ADMIN_SESSION_MS, mayManage } from '../../domain/admin-auth.js';
 import { DomainError, recordNotFound, unauthorized } from '../../domain/errors.js';
 import type { ImageService } from '../../domain/image-service.js';
 import type { ProductService } from '../../domain/product-service.js';
@@ -15,12 +15,15 @@ import { clearedCookie, sessionCookie, sessionIdOf } from './admin-cookie.js';
 import type { AuditProblem } from '../../domain/image-audit.js';
 import { galleryOf, galleryProblem, storeAuditEntries } from './gallery.js';
 import { type CatalogueRoutesOptions, registerCatalogueRoutes } from './catalogue-routes.js';
+import { type SignInThrottle, throttledSignIn } from '../sign-in-throttle.js';
 
 /** Endpoints outside the platform's contract live under this prefix; the admin page's are below it. */
 export const ADMIN_API = '/__prodimg/admin/api';
 
 export interface AdminApiOptions {
   auth: AdminAuth;
+  /** Wrong keys per address, shared with the OAuth consent page's sign-in. */
+  throttle: SignInThrottle;
   shops: ShopService;
   products: ProductService;
   images: ImageService;
@@ -48,6 +51,8 @@ declare module 'fastify' {
 }
 
 const PRODUCTS_PER_PAGE = 20;
+/** The routes without a `:shop` that a store-limited session may use: its session, and the list of (its) stores. */
+const STORE_FREE_ROUTES = new Set([`${ADMIN_API}/session`, `${ADMIN_API}/stores`]);
 const Params = { shop: Type.String({ format: 'uuid' }), product: Type.String({ format: 'uuid' }) };
 
 /**
@@ -87,12 +92,20 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
         if (write && !auth.checkCsrf(request.adminSession, header(request, 'x-csrf-token'))) {
           return reply.code(403).send({ errors: ['a change needs this session\'s X-CSRF-Token header'] });
         }
+        // A key limited to one store: any other store, and any route that is not about one store
+        // (beyond the session and the list of stores), answers as an unknown store does (404), so
+        // it learns nothing of what else the server holds.
+        if (request.adminSession.shopId !== null) {
+          const shop = (request.params as { shop?: unknown } | undefined)?.shop;
+          const allowed = typeof shop === 'string' ? mayManage(request.adminSession, shop) : STORE_FREE_ROUTES.has(request.routeOptions.url ?? '');
+          if (!allowed) throw recordNotFound();
+        }
       });
 
       api.post('/session', { schema: { body: Type.Object({ key: Type.String({ maxLength: 200 }) }) } }, async (request, reply) => {
         let signedIn;
         try {
-          signedIn = await auth.signIn((request.body as { key: string }).key.trim());
+          signedIn = await throttledSignIn(options.throttle, request.ip, request.log, () => auth.signIn((request.body as { key: string }).key.trim()));
         } catch (error) {
           reply.header('set-cookie', clearedCookie(isHttps(request)));
           throw error;
@@ -107,8 +120,8 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
         return reply.code(204).send();
       });
 
-      api.get('/stores', async () => ({
-        stores: (await options.shops.list()).map((shop) => ({ id: shop.id, subdomain: shop.subdomain, name: shop.name, active: shop.active })),
+      api.get('/stores', async (request) => ({
+        stores: (await options.shops.list()).filter((shop) => mayManage(request.adminSession!, shop.id)).map((shop) => ({ id: shop.id, subdomain: shop.subdomain, name: shop.name, active: shop.active })),
       }));
 
       api.get(
