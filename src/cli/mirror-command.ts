@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { positiveInt, UsageError } from './context.js';
 import { withCatalogue } from './catalogue-context.js';
+import { counted } from './counted.js';
 import type { MirrorSource } from '../transfer/mirror-source.js';
 
 interface MirrorOptions {
@@ -126,7 +127,7 @@ export function mirrorCommand(program: Command): void {
         if (done.failed > 0) {
           if (!quiet) {
             const first = done.failures[0];
-            process.stderr.write(`prodimg mirror: ${done.failed} products failed${opts.report ? `; see ${opts.report}` : first ? `, first ${first.handle}: ${first.reason}` : ''}\n`);
+            process.stderr.write(`prodimg mirror: ${counted(done.failed, 'product')} failed${opts.report ? `; see ${opts.report}` : first ? `, first ${first.handle}: ${first.reason}` : ''}\n`);
           }
           process.exitCode = 1;
         }
