@@ -167,6 +167,14 @@ describe.skipIf(!BUILT).each(DIALECTS)('prodimg mirror from a hostile source, in
     expect(elsewhereSeen).toEqual([]);
   }, waitsTimeout(1));
 
+  it('a product of the source that fails is counted in words: "1 product failed"', async () => {
+    count = 2;
+    listing = () => ({ products: [product('p1'), { title: 'No handle', updated_at: '2026-01-01T00:00:00Z' }], cursor: '' });
+    const run = await prodimg(['mirror', '--from', base, '--shop', 'copy'], env);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^prodimg mirror: 1 product failed, first : handle is missing: products are matched by handle$/m);
+  }, waitsTimeout(1));
+
   it('--timeout and --max-page-mib take whole numbers in range, refused in one line otherwise', async () => {
     for (const [args, message] of [
       [['--timeout', '0'], '--timeout must be an integer from 1 to 3600, got "0"'],
