@@ -167,6 +167,19 @@ describe.skipIf(!BUILT).each(DIALECTS)('prodimg mirror from a hostile source, in
     expect(elsewhereSeen).toEqual([]);
   }, waitsTimeout(1));
 
+  it('a product nested 100,000 deep: what is not a product field is ignored, and the pass goes on', async () => {
+    count = 1;
+    listing = (_query, res) => {
+      // Written by hand: JSON.stringify itself recurses.
+      const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(`{"cursor":"","products":[{"handle":"deep","title":"Deep","tags":["a",${deep}],"extra":${deep}}]}`);
+    };
+    const run = await prodimg(['mirror', '--from', base, '--shop', 'copy', '--full', '--quiet'], env);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(run.stdout)).toMatchObject({ fetched: 1, failed: 0 });
+    expect(await localHandles()).toContain('deep');
+  }, waitsTimeout(1));
+
   it('a product of the source that fails is counted in words: "1 product failed"', async () => {
     count = 2;
     listing = () => ({ products: [product('p1'), { title: 'No handle', updated_at: '2026-01-01T00:00:00Z' }], cursor: '' });
