@@ -138,7 +138,7 @@ async function applyWhenFree(options: MirrorOptions, entry: CatalogueEntry): Pro
  * implies and ten more, since products made during the pass are listed too. Beyond it the source's
  * cursors do not end, and the pass fails rather than run forever.
  */
-export function pageBound(count: number, perPage: number): number {
+function pageBound(count: number, perPage: number): number {
   return 2 * Math.ceil(count / perPage) + 10;
 }
 
