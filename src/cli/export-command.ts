@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from './context.js';
 import { withCatalogue } from './catalogue-context.js';
+import { counted } from './counted.js';
 
 interface ExportOptions {
   shop: string;
@@ -30,7 +31,7 @@ export function exportCommand(program: Command): void {
       if (format !== 'csv' && format !== 'jsonl') {
         throw new UsageError(opts.format ? `--format must be csv or jsonl, got "${opts.format}"` : 'give --format csv or --format jsonl');
       }
-      await withCatalogue(opts.shop, async ({ shop, products, wire }) => {
+      await withCatalogue(opts.shop, async ({ config, shop, products, wire }) => {
         const partial = opts.out ? `${opts.out}.partial` : undefined;
         const out = partial ? createWriteStream(partial) : process.stdout;
         const display = progressDisplay('prodimg export', 'products', { quiet: opts.quiet ?? false });
@@ -42,7 +43,13 @@ export function exportCommand(program: Command): void {
             await rename(partial, opts.out!);
           }
           display.stop();
-          if (!opts.quiet) process.stderr.write(`prodimg export: ${result.products} products, ${result.images} images${opts.out ? ` to ${opts.out}` : ''}\n`);
+          if (!opts.quiet) process.stderr.write(`prodimg export: ${counted(result.products, 'product')}, ${counted(result.images, 'image')}${opts.out ? ` to ${opts.out}` : ''}\n`);
+          // Without either setting, srcs name the default listen address, which is right only where the server runs there.
+          if (!opts.quiet && result.images > 0 && config.publicUrl === undefined && config.cdnHost === undefined) {
+            process.stderr.write(
+              `prodimg export: PRODIMG_PUBLIC_URL is not set, so image srcs point at ${wire.cdnBase}; set it to where clients reach the server (like https://prodimg.example.com) and export again\n`,
+            );
+          }
         } catch (err) {
           display.stop();
           if (partial) {

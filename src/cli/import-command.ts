@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { positiveInt, UsageError } from './context.js';
 import { withCatalogue } from './catalogue-context.js';
+import { counted } from './counted.js';
 
 interface ImportOptions {
   shop: string;
@@ -79,7 +80,7 @@ export function importCommand(program: Command): void {
           process.stderr.write('prodimg import: stopped; run the same command again to continue\n');
           process.exitCode = 130;
         } else if (summary.failures.length > 0) {
-          if (!opts.quiet) process.stderr.write(`prodimg import: ${summary.failures.length} rows failed; see ${report}\n`);
+          if (!opts.quiet) process.stderr.write(`prodimg import: ${counted(summary.failures.length, 'row')} failed; see ${report}\n`);
           process.exitCode = 1;
         }
       });

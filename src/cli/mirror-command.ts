@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { positiveInt, UsageError } from './context.js';
 import { withCatalogue } from './catalogue-context.js';
+import { counted } from './counted.js';
 import type { MirrorSource } from '../transfer/mirror-source.js';
 
 interface MirrorOptions {
@@ -10,11 +11,17 @@ interface MirrorOptions {
   version: string;
   perPage: string;
   concurrency: string;
+  timeout: string;
+  maxPageMib: string;
   prune?: boolean;
   full?: boolean;
   report?: string;
   quiet?: boolean;
 }
+
+/** A source is read as if hostile: each request has a deadline, each answer a size bound, whatever it sends. */
+const DEFAULT_TIMEOUT_S = 30;
+const DEFAULT_MAX_PAGE_MIB = 32;
 
 /** Where the token comes from when --token is not given, so it need not be on the command line (and in `ps`). */
 const TOKEN_VARIABLE = 'PRODIMG_MIRROR_TOKEN';
@@ -31,6 +38,8 @@ export function mirrorCommand(program: Command): void {
     .option('--version <version>', 'the API version to ask the source in', '2022-01')
     .option('--per-page <n>', 'products per page asked of the source (1 to 250)', '50')
     .option('--concurrency <n>', 'products applied at once', '4')
+    .option('--timeout <seconds>', 'the deadline of each request to the source, its whole answer included (1 to 3600)', String(DEFAULT_TIMEOUT_S))
+    .option('--max-page-mib <n>', 'the largest answer read from the source, in MiB (1 to 1024)', String(DEFAULT_MAX_PAGE_MIB))
     .option('--prune', 'delete local products whose handle the source no longer has')
     .option('--full', 'ask for every product, not only those changed since the last finished pass')
     .option('--report <path>', 'write the failed products here as CSV (line is the product\'s place in the pass)')
@@ -49,6 +58,8 @@ export function mirrorCommand(program: Command): void {
       if (!/^\d{4}-\d{2}$/.test(opts.version)) throw new UsageError(`--version must be an API version like 2022-01, got "${opts.version}"`);
       const perPage = positiveInt(opts.perPage, '--per-page', 250);
       const concurrency = positiveInt(opts.concurrency, '--concurrency', 64);
+      const timeoutMs = positiveInt(opts.timeout, '--timeout', 3600) * 1000;
+      const maxPageBytes = positiveInt(opts.maxPageMib, '--max-page-mib', 1024) * 1024 * 1024;
       const quiet = opts.quiet ?? false;
       let source: MirrorSource | undefined;
       const fail = (err: unknown): never => {
@@ -63,6 +74,8 @@ export function mirrorCommand(program: Command): void {
           token,
           version: opts.version,
           userAgent: 'prodimg-mirror',
+          timeoutMs,
+          maxPageBytes,
           onRetry: (retry) => {
             if (!quiet) process.stderr.write(`prodimg mirror: the source answered ${retry.status}; retry ${retry.attempt} in ${(retry.waitMs / 1000).toFixed(1)} s\n`);
           },
@@ -114,7 +127,7 @@ export function mirrorCommand(program: Command): void {
         if (done.failed > 0) {
           if (!quiet) {
             const first = done.failures[0];
-            process.stderr.write(`prodimg mirror: ${done.failed} products failed${opts.report ? `; see ${opts.report}` : first ? `, first ${first.handle}: ${first.reason}` : ''}\n`);
+            process.stderr.write(`prodimg mirror: ${counted(done.failed, 'product')} failed${opts.report ? `; see ${opts.report}` : first ? `, first ${first.handle}: ${first.reason}` : ''}\n`);
           }
           process.exitCode = 1;
         }

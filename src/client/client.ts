@@ -25,6 +25,10 @@ export interface ClientOptions {
   fetch?: typeof globalThis.fetch;
   /** Headers sent with every request besides the client's own (a `User-Agent`, say). */
   headers?: Readonly<Record<string, string>>;
+  /** The deadline of each attempt in ms, the answer's whole body included (RequestTimeoutError); none unless given. */
+  timeoutMs?: number;
+  /** The longest answer body read, in bytes (ResponseTooLargeError); any unless given. */
+  maxResponseBytes?: number;
 }
 
 /** A client of one store's admin API. */
@@ -42,6 +46,8 @@ export function createClient(options: ClientOptions) {
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     headers: options.headers ?? {},
     onRetry: options.onRetry,
+    timeoutMs: options.timeoutMs,
+    maxResponseBytes: options.maxResponseBytes,
   });
   return { images: imagesResource(send), products: productsResource(send), variants: variantsResource(send) };
 }

@@ -33,7 +33,8 @@ export function entryFromApiProduct(value: unknown, seq: number, line: number): 
       title,
       description: text(product.description) ?? text(product.body_html),
       vendor: text(product.vendor),
-      tags: Array.isArray(product.tags) ? product.tags.join(', ') : text(product.tags),
+      // Only the strings: join would recurse into nested arrays, and a hostile source's may be deep.
+      tags: Array.isArray(product.tags) ? product.tags.filter((tag): tag is string => typeof tag === 'string').join(', ') : text(product.tags),
       published: typeof product.published === 'boolean' ? product.published : undefined,
     }),
     images: images.map((image) => ({ src: text(image.src) ?? '', alt: text(image.alt) ?? '', line })),

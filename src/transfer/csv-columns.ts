@@ -38,6 +38,16 @@ export const VARIANT_COLUMNS: readonly CsvColumn[] = CSV_COLUMNS.filter(
   (column) => /^(Option\d Value|Variant )/.test(column) && column !== 'Variant Image' && column !== 'Variant Weight Unit',
 );
 
+/** The columns of numbers: a number there is written as it is, never quoted as text (spreadsheet-cell.ts). */
+export const NUMBER_COLUMNS: ReadonlySet<CsvColumn> = new Set<CsvColumn>([
+  'Variant Grams',
+  'Variant Inventory Qty',
+  'Variant Price',
+  'Variant Compare At Price',
+  'Image Position',
+  'Variant Weight',
+]);
+
 /** A product without options shows its one variant this way in the layout. */
 export const DEFAULT_OPTION = { name: 'Title', value: 'Default Title' } as const;
 

