@@ -68,28 +68,29 @@ export async function registerOAuthRoutes(app: FastifyInstance, options: OAuthRo
     };
     const crossSite = (request: FastifyRequest) => crossSiteReason({ origin: one(request.headers.origin), 'sec-fetch-site': one(request.headers['sec-fetch-site']) }, request.headers.host);
 
-    oauth.get('/admin/oauth/authorize', async (request, reply) => {
-      let asked: AuthorizeRequest;
-      try {
-        asked = await apps.authorize(storeOf(request.headers.host), formOf(request.query));
-      } catch (error) {
-        return refused(reply, error);
-      }
+    /** A handler of the authorize step: the request's form (query or body) checked as an authorize request first. */
+    const step =
+      (handler: (request: FastifyRequest, reply: FastifyReply, asked: AuthorizeRequest, form: Form) => Promise<unknown>) =>
+      async (request: FastifyRequest, reply: FastifyReply) => {
+        const form = formOf(request.method === 'GET' ? request.query : request.body);
+        let asked: AuthorizeRequest;
+        try {
+          asked = await apps.authorize(storeOf(request.headers.host), form);
+        } catch (error) {
+          return refused(reply, error);
+        }
+        return handler(request, reply, asked, form);
+      };
+
+    oauth.get('/admin/oauth/authorize', step(async (request, reply, asked) => {
       if (options.autoApprove) return reply.redirect(await apps.approve(asked), 302);
       const session = await sessionOf(request);
       if (!session) return html(reply, 200, signInPage(asked));
       if (!mayManage(session, asked.shop.id)) return html(reply, 200, signInPage(asked, `You are signed in with a key for another store; sign in with a key for ${asked.shop.subdomain}.`));
       return html(reply, 200, consentPage(asked, auth.consentToken(session, granted(asked))));
-    });
+    }));
 
-    oauth.post('/admin/oauth/sign-in', async (request, reply) => {
-      const form = formOf(request.body);
-      let asked: AuthorizeRequest;
-      try {
-        asked = await apps.authorize(storeOf(request.headers.host), form);
-      } catch (error) {
-        return refused(reply, error);
-      }
+    oauth.post('/admin/oauth/sign-in', step(async (request, reply, asked, form) => {
       const why = crossSite(request);
       if (why) return html(reply, 403, signInPage(asked, `The sign-in was refused: ${why}.`));
       const key = (form.key ?? '').trim();
@@ -113,16 +114,9 @@ export async function registerOAuthRoutes(app: FastifyInstance, options: OAuthRo
         if (error.code === 'Forbidden') return html(reply, 403, signInPage(asked, `That key manages another store; sign in with a key for ${asked.shop.subdomain}.`));
         throw error;
       }
-    });
+    }));
 
-    oauth.post('/admin/oauth/authorize', async (request, reply) => {
-      const form = formOf(request.body);
-      let asked: AuthorizeRequest;
-      try {
-        asked = await apps.authorize(storeOf(request.headers.host), form);
-      } catch (error) {
-        return refused(reply, error);
-      }
+    oauth.post('/admin/oauth/authorize', step(async (request, reply, asked, form) => {
       const why = crossSite(request);
       if (why) return html(reply, 403, decisionRefusedPage(asked, why, stepUrl(asked)));
       // Denying grants nothing and goes back only to the app's registered address: no sign-in needed
@@ -135,7 +129,7 @@ export async function registerOAuthRoutes(app: FastifyInstance, options: OAuthRo
         return html(reply, 403, decisionRefusedPage(asked, 'its form token does not fit this sign-in and this request', stepUrl(asked)));
       }
       return reply.redirect(await apps.approve(asked), 302);
-    });
+    }));
 
     oauth.post('/admin/oauth/token', async (request, reply) => {
       reply.header('cache-control', 'no-store');
