@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { AUDIT_FIXES, type AuditFix, type AuditProblem } from '../domain/image-audit.js';
 import { isUuid } from '../domain/uuid.js';
 import { positiveInt, UsageError, withDatabase } from './context.js';
+import { counted } from './counted.js';
 
 interface AuditFlags {
   shop?: string;
@@ -76,7 +77,7 @@ export function auditCommand(program: Command): void {
         } finally {
           progress.clear();
         }
-        const summary = `${checked} images checked, ${counts.errors} errors, ${counts.warnings} warnings${counts.fixed > 0 ? `, ${counts.fixed} fixed` : ''}`;
+        const summary = `${counted(checked, 'image')} checked, ${counted(counts.errors, 'error')}, ${counted(counts.warnings, 'warning')}${counts.fixed > 0 ? `, ${counts.fixed} fixed` : ''}`;
         await output.end(summary);
         process.exitCode = counts.errors > 0 ? 1 : 0;
       });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Counts } from '../backup/archive-layout.js';
 import { configFromEnv, UsageError } from './context.js';
+import { counted } from './counted.js';
 import { VERSION } from './version.js';
 
 /** A phase's line on stderr, unless --quiet. */
@@ -8,7 +9,8 @@ const progressOf = (command: string, quiet: boolean | undefined) => (line: strin
   if (!quiet) process.stderr.write(`prodimg ${command}: ${line}\n`);
 };
 
-const counted = (counts: Counts) => `${counts.stores} stores, ${counts.products} products, ${counts.images} images, ${counts.files} files`;
+const countsOf = (counts: Counts) =>
+  [counted(counts.stores, 'store'), counted(counts.products, 'product'), counted(counts.images, 'image'), counted(counts.files, 'file')].join(', ');
 
 /** A refusal of the backup module is the user's to fix: exit code 2, one line. */
 async function refusalsAsUsage<T>(body: () => Promise<T>): Promise<T> {
@@ -33,7 +35,7 @@ export function backupCommand(program: Command): void {
         const { createBackup } = await import('../backup/backup.js');
         const { manifest, bytes } = await createBackup({ config, out: opts.out, prodimgVersion: VERSION, progress: progressOf('backup', opts.quiet) });
         const what = manifest.database_included ? 'the database' : 'the image files (the database is not inside: back it up with pg_dump)';
-        process.stdout.write(`prodimg backup: wrote ${opts.out} (${bytes} bytes): ${what}, ${counted(manifest.counts)}\n`);
+        process.stdout.write(`prodimg backup: wrote ${opts.out} (${bytes} bytes): ${what}, ${countsOf(manifest.counts)}\n`);
         if (manifest.missing_files.length > 0) {
           process.stderr.write(
             `prodimg backup: MISSING FILES: ${manifest.missing_files.length} files the database references were not on disk, so they are not in the backup: ${manifest.missing_files.join(', ')}\n`,
@@ -56,7 +58,7 @@ export function restoreCommand(program: Command): void {
         const config = configFromEnv();
         const { restoreBackup } = await import('../backup/restore.js');
         const { counts, missing } = await restoreBackup({ config, file, force: opts.force === true, progress: progressOf('restore', opts.quiet) });
-        process.stdout.write(`prodimg restore: restored ${counted(counts)} from ${file}\n`);
+        process.stdout.write(`prodimg restore: restored ${countsOf(counts)} from ${file}\n`);
         if (missing.length > 0) {
           process.stderr.write(`prodimg restore: MISSING FILES: ${missing.length} files the database references are not in the backup; the images using them have no file (\`prodimg audit\` lists them): ${missing.join(', ')}\n`);
           process.exitCode = 1;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { positiveInt, withDatabase } from './context.js';
+import { counted } from './counted.js';
 
 export function seedCommand(program: Command): void {
   program
@@ -27,7 +28,7 @@ export function seedCommand(program: Command): void {
           process.stderr.write(`prodimg seed: ${done}/${images} images\n`),
         );
         const seconds = (Date.now() - started) / 1000;
-        process.stderr.write(`prodimg seed: ${seeded.images} images in ${seeded.products} products, ${seconds.toFixed(1)} s\n`);
+        process.stderr.write(`prodimg seed: ${counted(seeded.images, 'image')} in ${counted(seeded.products, 'product')}, ${seconds.toFixed(1)} s\n`);
         process.stdout.write(
           `${JSON.stringify({ shop: shop.subdomain, token, product_id: seeded.productId, image_id: seeded.imageId, images: seeded.images, seconds })}\n`,
         );

@@ -36,6 +36,6 @@ describe.skipIf(!BUILT)('backup and restore of SQLite with PRODIMG_BLOB_STORE=da
     await list({ file: archive, onReadEntry: (entry) => entries.push(entry.path) });
     expect(entries.filter((path) => path !== 'secret.key')).toEqual(['manifest.json', 'prodimg.sqlite']);
     const restore = await prodimg(['restore', archive, '--quiet'], join(dir, 'fresh'));
-    expect(restore).toMatchObject({ status: 0, stderr: '', stdout: `prodimg restore: restored 1 stores, 1 products, 1 images, 1 files from ${archive}\n` });
+    expect(restore).toMatchObject({ status: 0, stderr: '', stdout: `prodimg restore: restored 1 store, 1 product, 1 image, 1 file from ${archive}\n` });
   });
 });

@@ -154,10 +154,10 @@ describe.skipIf(!BUILT)('prodimg restore refuses what is not a sound backup, and
       const backup = await prodimg(['backup', '--out', out, '--quiet'], {}, api.db.dataDir);
       expect(backup.status).toBe(1);
       expect(backup.stderr).toContain(`prodimg backup: MISSING FILES: 1 files the database references were not on disk, so they are not in the backup: ${lost.path}\n`);
-      expect(backup.stdout).toMatch(/, 1 images, 0 files\n$/);
+      expect(backup.stdout).toMatch(/, 1 image, 0 files\n$/);
       const restore = await prodimg(['restore', out, '--quiet']);
       expect(restore.status).toBe(1);
-      expect(restore.stdout).toMatch(/^prodimg restore: restored 1 stores, 1 products, 1 images, 0 files from /);
+      expect(restore.stdout).toMatch(/^prodimg restore: restored 1 store, 1 product, 1 image, 0 files from /);
       expect(restore.stderr).toContain(`MISSING FILES: 1 files the database references are not in the backup; the images using them have no file (\`prodimg audit\` lists them): ${lost.path}\n`);
     });
   });

@@ -42,6 +42,11 @@ function announce(message) {
   requestAnimationFrame(() => { region.textContent = message; });
 }
 
+/** `1 error`, `2 errors`: a count with its noun, singular for one. */
+function counted(count, noun) {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
@@ -115,7 +120,7 @@ async function productsView(shop, params) {
   show('products-view', `Products of ${page.store.name}`, [['Stores', '#/'], [page.store.name]]);
   $('title-search').value = params.get('title') ?? '';
   $('product-list').replaceChildren(
-    ...page.products.map((product) => el('li', {}, el('a', { href: `#/stores/${shop}/products/${product.id}`, text: product.title || '(untitled)' }), ` – ${product.images} image${product.images === 1 ? '' : 's'}`)),
+    ...page.products.map((product) => el('li', {}, el('a', { href: `#/stores/${shop}/products/${product.id}`, text: product.title || '(untitled)' }), ` – ${counted(product.images, 'image')}`)),
   );
   if (page.products.length === 0) $('product-list').append(el('li', { text: 'No products match.' }));
   const pageLink = (id, name, cursor) => {
@@ -140,7 +145,7 @@ async function storeAudit(shop) {
   if (location.hash.split('/')[2]?.split('?')[0] !== shop) return;
   $('store-audit-list').replaceChildren(...audit.problems.map((problem) => storeAuditItem(shop, problem)));
   const shown = audit.problems.length < audit.errors + audit.warnings ? ` (the first ${audit.problems.length} shown)` : '';
-  $('store-audit-none').textContent = audit.problems.length > 0 ? `${audit.errors} errors, ${audit.warnings} warnings${shown}.` : 'No problems found.';
+  $('store-audit-none').textContent = audit.problems.length > 0 ? `${counted(audit.errors, 'error')}, ${counted(audit.warnings, 'warning')}${shown}.` : 'No problems found.';
 }
 
 /**
@@ -354,7 +359,7 @@ function showImport(job) {
   }
   const resumed = job.resumed > 0 ? ` (${job.resumed} done by an earlier run of the same file)` : '';
   const text = {
-    finished: `Import of ${name} finished: ${job.created} created, ${job.updated} updated, ${job.failed} failed${resumed}.${job.failed_rows > 0 ? ` The report lists ${job.failed_rows} failed row${job.failed_rows === 1 ? '' : 's'}.` : ''}`,
+    finished: `Import of ${name} finished: ${job.created} created, ${job.updated} updated, ${job.failed} failed${resumed}.${job.failed_rows > 0 ? ` The report lists ${counted(job.failed_rows, 'failed row')}.` : ''}`,
     stopped: `Import of ${name} stopped at ${counts}: ${job.message}`,
   }[job.state];
   $('import-progress-text').textContent = text;
