@@ -17,9 +17,9 @@ import { variantUrls } from './variant-urls.js';
  * variant burst (500 different variants of one 12 MP original, all rendered: the render queue is
  * made long enough here) against a fresh server per
  * allocator, each on its own database (rendered variants are stored, so a second burst on the same
- * one would render nothing). RSS at rest (listening, the original stored, nothing running), at peak
- * (VmHWM), and 20 s after the burst's last answer. Target: with jemalloc (LD_PRELOAD, as
- * deploy/Dockerfile and deploy/prodimg.service set it) back within 100 MiB of rest. The numbers are
+ * one would render nothing). RSS at rest (listening, before any image work), once the original is
+ * stored, at peak (VmHWM), and 20 s after the burst's last answer. Target: with what
+ * deploy/Dockerfile and deploy/prodimg.service set (jemalloc) back within 100 MiB of rest. The numbers are
  * printed as a table at the end (docs/images.md, "sharp settings", quotes them).
  */
 
@@ -39,8 +39,8 @@ const ALLOCATORS: Record<string, Record<string, string>> = {
 
 interface Measured {
   allocator: string;
-  startMib: number;
   restMib: number;
+  storedMib: number;
   peakMib: number;
   afterMib: number;
   answers: Record<string, number>;
@@ -62,7 +62,7 @@ describe.skipIf(!BUILT || !STRESS)('memory after a render burst, by allocator (n
   afterAll(async () => {
     await origin?.close();
     await agent.close();
-    const table = results.map((r) => `  ${r.allocator.padEnd(60)} start ${r.startMib} MiB, rest ${r.restMib} MiB, peak ${r.peakMib} MiB, 20 s after ${r.afterMib} MiB (+${r.afterMib - r.restMib} over rest); answers ${JSON.stringify(r.answers)} in ${r.burstSeconds} s`);
+    const table = results.map((r) => `  ${r.allocator.padEnd(60)} rest ${r.restMib} MiB, original stored ${r.storedMib} MiB, peak ${r.peakMib} MiB, 20 s after ${r.afterMib} MiB (+${r.afterMib - r.restMib} over rest); answers ${JSON.stringify(r.answers)} in ${r.burstSeconds} s`);
     console.log(`allocator memory, ${BURST} variants of a 4000x3000 JPEG:\n${table.join('\n')}`);
   });
 
@@ -101,12 +101,12 @@ describe.skipIf(!BUILT || !STRESS)('memory after a render burst, by allocator (n
       try {
         const maps = readFileSync(`/proc/${server.pid}/maps`, 'utf8');
         expect(maps.includes('libjemalloc'), 'jemalloc loaded exactly when LD_PRELOAD names it (Debian: apt-get install libjemalloc2)').toBe(settings.LD_PRELOAD === 'libjemalloc.so.2');
-        const startMib = memoryOf(server.pid).rss;
+        const restMib = memoryOf(server.pid).rss;
         const created = await get(server.base, '/openapi/2022-01/products', token, { method: 'POST', body: { product: { title: 'burst target', images: [{ src: origin.url('/photo.jpg') }] } } });
         expect(created.status, created.body).toBe(200);
         const original = JSON.parse(created.body).product.images[0].path as string;
         await untilIdle(server.base, token);
-        const restMib = memoryOf(server.pid).rss;
+        const storedMib = memoryOf(server.pid).rss;
 
         const started = performance.now();
         const answers: Record<string, number> = {};
@@ -122,7 +122,7 @@ describe.skipIf(!BUILT || !STRESS)('memory after a render burst, by allocator (n
         // The measurement itself: how much the allocator has handed back this long after the work ended.
         await new Promise((resolve) => setTimeout(resolve, AFTER_MS));
         const { rss: afterMib, peak: peakMib } = memoryOf(server.pid);
-        const measured = { allocator, startMib, restMib, peakMib, afterMib, answers, burstSeconds };
+        const measured = { allocator, restMib, storedMib, peakMib, afterMib, answers, burstSeconds };
         results.push(measured);
         console.log(`allocator memory: ${JSON.stringify(measured)}`);
         if (settings === DEPLOYED) expect(afterMib - restMib, `${allocator}: ${AFTER_MS / 1000} s after the burst, within ${TARGET_MIB} MiB of rest`).toBeLessThanOrEqual(TARGET_MIB);

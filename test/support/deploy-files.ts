@@ -66,18 +66,30 @@ export function copies(instructions: string[]): Copy[] {
 }
 
 /**
- * What `RUN npm ci` (its prepare script builds dist/) adds to the build stage's WORKDIR: here, the
- * checkout after `npm ci` and `npm run build` has the same folders. Its node_modules still holds the
- * dev dependencies (the image prunes them); test/cli/package.test.ts runs on production ones only.
+ * What `RUN npm ci` (its prepare script builds dist/) adds to its stage's WORKDIR: here, the checkout
+ * after `npm ci` and `npm run build` has the same folders. Its node_modules still holds the dev
+ * dependencies (the image prunes them); test/cli/package.test.ts runs on production ones only.
  */
 const MADE_BY_NPM_CI = ['node_modules', 'dist'];
 
+/** A stage's files as the repository's paths they come from, by their path in the stage: its COPY lines from the build context, and what its npm ci makes. */
+function stageFiles(instructions: string[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const copy of copies(instructions)) {
+    if (copy.from === undefined) copy.sources.forEach((source, i) => files.set(copy.targets[i]!, source));
+  }
+  if (instructions.some((line) => /^RUN .*\bnpm ci\b/.test(line))) {
+    const workdir = [...instructions].reverse().find((line) => line.startsWith('WORKDIR '))!.split(/\s+/)[1]!;
+    for (const name of MADE_BY_NPM_CI) files.set(posix.join(workdir, name), name);
+  }
+  return files;
+}
+
 /**
  * Builds, in `into`, the run stage's WORKDIR as the Dockerfile's COPY lines would: `COPY --from=build`
- * takes only what the build stage has (its own COPY lines from the repository, and what npm ci made),
- * so a folder neither stage copies is missing here as it would be in the image. node_modules is
- * linked rather than copied (200 MB); everything the server reads by its own path is copied, so
- * nothing resolves back into the checkout.
+ * takes only what the build stage has (see stageFiles), so a folder neither stage copies is missing
+ * here as it would be in the image. node_modules is linked rather than copied (200 MB); everything
+ * the server reads by its own path is copied, so nothing resolves back into the checkout.
  */
 export function assembleRunStage(into: string): void {
   const all = stages();
@@ -86,16 +98,10 @@ export function assembleRunStage(into: string): void {
   for (const copy of copies(run.instructions)) {
     const build = copy.from === undefined ? undefined : all.find((stage) => stage.name === copy.from);
     if (copy.from !== undefined && !build) throw new Error(`COPY --from=${copy.from}: no such stage in deploy/Dockerfile`);
+    const built = build ? stageFiles(build.instructions) : undefined;
     copy.sources.forEach((source, i) => {
-      let inRepository = source;
-      if (build) {
-        const buildCopies = copies(build.instructions);
-        const buildWorkdir = build.instructions.find((line) => line.startsWith('WORKDIR '))!.split(/\s+/)[1]!;
-        const copied = buildCopies.flatMap((c) => c.targets.map((target, j) => ({ target, source: c.sources[j]! }))).find((c) => c.target === posix.resolve(buildWorkdir, source));
-        const made = MADE_BY_NPM_CI.find((name) => posix.join(buildWorkdir, name) === posix.resolve(buildWorkdir, source));
-        if (!copied && !made) throw new Error(`COPY --from=${copy.from} ${source}: the ${copy.from} stage has no such file (its COPY lines and npm ci do not make it)`);
-        inRepository = copied?.source ?? made!;
-      }
+      const inRepository = built ? built.get(source) : source;
+      if (inRepository === undefined) throw new Error(`COPY --from=${copy.from} ${source}: the ${copy.from} stage has no such file (neither its COPY lines nor its npm ci make it)`);
       const target = join(into, posix.relative(workdir, copy.targets[i]!));
       mkdirSync(dirname(target), { recursive: true });
       if (basename(inRepository) === 'node_modules') symlinkSync(join(ROOT, inRepository), target);
