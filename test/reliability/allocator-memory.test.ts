@@ -62,7 +62,7 @@ describe.skipIf(!BUILT || !STRESS)('memory after a render burst, by allocator (n
   afterAll(async () => {
     await origin?.close();
     await agent.close();
-    const table = results.map((r) => `  ${r.allocator.padEnd(60)} rest ${r.restMib} MiB, original stored ${r.storedMib} MiB, peak ${r.peakMib} MiB, 20 s after ${r.afterMib} MiB (+${r.afterMib - r.restMib} over rest); answers ${JSON.stringify(r.answers)} in ${r.burstSeconds} s`);
+    const table = results.map((r) => `  ${r.allocator.padEnd(70)} rest ${r.restMib} MiB, original stored ${r.storedMib} MiB, peak ${r.peakMib} MiB, 20 s after ${r.afterMib} MiB (+${r.afterMib - r.restMib} over rest); answers ${JSON.stringify(r.answers)} in ${r.burstSeconds} s`);
     console.log(`allocator memory, ${BURST} variants of a 4000x3000 JPEG:\n${table.join('\n')}`);
   });
 
