@@ -33,6 +33,16 @@ describe.skipIf(!BUILT)('what the CLI says when it cannot run (needs `npm run bu
       });
     }
 
+    it('`restore <backup>` exits 2 with one line naming the path', () => {
+      const source = cliEnv({ dataDir: join(work, 'backed-up') });
+      expect(prodimg(source, 'shops', 'create', 'backedup').status).toBe(0);
+      expect(prodimg(source, 'backup', '--out', join(work, 'backup.tar')).status).toBe(0);
+      const res = prodimg(cliEnv({ dataDir: '/proc/nope' }), 'restore', join(work, 'backup.tar'));
+      expect(res.status, res.stderr).toBe(2);
+      expect(res.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(res.stderr).toMatch(/^prodimg: .*\/proc\/nope.*ENOENT/);
+    });
+
     it.skipIf(!DIALECTS.includes('postgres'))('`serve` on PostgreSQL too, where the data directory holds the secret key and images', async () => {
       const db = await freshDatabase('postgres');
       try {
