@@ -1,8 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Database } from './storage/database.js';
+import { makeDirectory } from './storage/make-directory.js';
 
 /**
  * Secrets prodimg must use again, not just compare (apps' client secrets, stores' webhook secrets:
@@ -40,12 +41,12 @@ export function loadSecretKey(secretKey: string | undefined, dataDir: string): B
   if (secretKey !== undefined) return Buffer.from(secretKey, 'hex');
   const path = join(dataDir, KEY_FILE);
   if (!existsSync(path)) {
-    mkdirSync(dataDir, { recursive: true });
     // 'wx': two processes starting at once keep the first one's key.
     try {
+      makeDirectory(dataDir);
       writeFileSync(path, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !existsSync(path)) throw new SecretKeyError(`cannot make the secret key file ${path}: ${(err as Error).message}`);
     }
     chmodSync(path, 0o600);
   }

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { extract } from 'tar';
 import type { Config } from '../config.js';
 import { createLocalBlobStore } from '../imaging/local-blob-store.js';
+import { makeDirectory } from '../storage/make-directory.js';
 import { migrationNames } from '../storage/migrate.js';
 import type { Schema } from '../storage/schema.js';
 import { type Counts, DATABASE_FILE, IMAGES_DIR, isArchiveEntry, type Manifest, notABackup, SECRET_KEY_FILE } from './archive-layout.js';
@@ -49,7 +50,11 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   const manifest = await readManifest(file);
   checkSettings(manifest, config);
   await checkTarget(manifest, options);
-  await mkdir(config.dataDir, { recursive: true });
+  try {
+    makeDirectory(config.dataDir);
+  } catch (err) {
+    throw new BackupRefused(`cannot make PRODIMG_DATA_DIR (${config.dataDir}): ${(err as Error).message}`);
+  }
   const staging = await makeStagingFolder(config.dataDir, 'restore');
   try {
     progress(`extracting ${file} (made ${manifest.created_at} by prodimg ${manifest.prodimg_version})`);

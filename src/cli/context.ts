@@ -1,9 +1,10 @@
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { DomainError } from '../domain/errors.js';
 import type { SecretBox } from '../secret-box.js';
 import type { Database } from '../storage/database.js';
+import { makeDirectory } from '../storage/make-directory.js';
 
 /** Thrown for anything the user must fix before the command can run: exit code 2, one line. */
 export class UsageError extends Error {}
@@ -26,7 +27,8 @@ export async function openFromEnv(config: Config = configFromEnv()): Promise<{ c
   try {
     return { config, database: await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }) };
   } catch (err) {
-    throw new UsageError(`cannot open the database from ${databaseSetting(config)}: ${(err as Error).message.split('\n')[0]}`);
+    const { errorCause } = await import('../storage/error-cause.js');
+    throw new UsageError(`cannot open the database ${await databaseNamed(config)}: ${errorCause(err).split('\n')[0]}`);
   }
 }
 
@@ -42,8 +44,11 @@ function writable(path: string): boolean {
   }
 }
 
-function databaseSetting(config: Config): string {
-  return config.databaseUrl ? 'DATABASE_URL' : `PRODIMG_DATA_DIR (${config.dataDir})`;
+/** Which database a message is about, and the setting that chose it; never a password. */
+async function databaseNamed(config: Config): Promise<string> {
+  if (!config.databaseUrl) return `in PRODIMG_DATA_DIR (${config.dataDir})`;
+  const { redactDatabaseUrl } = await import('../storage/redact-database-url.js');
+  return `${redactDatabaseUrl(config.databaseUrl)} (DATABASE_URL)`;
 }
 
 /**
@@ -58,9 +63,11 @@ export async function assertWritable(config: Config, database: Database): Promis
   if (config.blobStore === 'local') {
     const images = join(config.dataDir, 'images');
     try {
-      mkdirSync(images, { recursive: true });
-    } catch {
-      throw readOnly(`PRODIMG_DATA_DIR (${config.dataDir})`);
+      makeDirectory(images);
+    } catch (err) {
+      const { code, message } = err as NodeJS.ErrnoException;
+      if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') throw readOnly(`PRODIMG_DATA_DIR (${config.dataDir})`);
+      throw new UsageError(`PRODIMG_DATA_DIR (${config.dataDir}): cannot make ${images}: ${message}`);
     }
     if (!writable(images)) throw readOnly(`PRODIMG_DATA_DIR (${images})`);
   }

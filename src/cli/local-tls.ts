@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirectory } from '../storage/make-directory.js';
 import { UsageError } from './context.js';
 
 /** What HTTPS is served with: the certificate and key, and the certificate authority to trust when prodimg made them. */
@@ -29,7 +30,11 @@ export function tlsFiles(options: { dataDir: string; baseDomain: string; cert?: 
     }
   }
   const dir = join(options.dataDir, 'tls');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    makeDirectory(dir, 0o700);
+  } catch (err) {
+    throw new UsageError(`cannot make ${dir} for the local TLS certificate: ${(err as Error).message}`);
+  }
   const path = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => {
     try {

@@ -110,6 +110,15 @@ export function createProgram(): Command {
   return program;
 }
 
+// A reader that stops early (`prodimg audit --json | head -c 300`) closes the pipe: end quietly with
+// code 0, as the reader got what it wanted, instead of an unhandled EPIPE and its stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
+}
+
 try {
   await createProgram().parseAsync(process.argv);
 } catch (err) {

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import type { DialectName } from './dialect-name.js';
+import { errorCause } from './error-cause.js';
 import { initial } from './migrations/001-initial.js';
 import { imageFiles } from './migrations/002-image-files.js';
 import { tokenPublicId } from './migrations/003-token-public-id.js';
@@ -53,8 +54,9 @@ export async function migrateToLatest(db: Kysely<any>, dialect: DialectName): Pr
   });
   const result = await migrator.migrateToLatest();
   if (result.error) {
-    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database migration ${failed} failed: ${String((result.error as Error).message ?? result.error)}`);
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
+    // No step failed: the migrator could not start (no connection, no such database, no rights), so the cause is the whole story.
+    throw new Error(failed ? `database migration ${failed} failed: ${errorCause(result.error)}` : errorCause(result.error));
   }
   return result;
 }

@@ -1,10 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT, cliEnv, startServe } from '../reliability/support-server.js';
+import { ENVIRONMENT, serveArgs, unitCommand } from '../support/deploy-files.js';
 import { WAIT_MS, within } from '../support/waiting.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,20 +32,21 @@ function npm(cwd: string, ...args: string[]): string {
 
 // Regression: without a `files` field npm packed by .gitignore, which leaves out dist/: an install
 // of the tarball answered every command with "not built yet".
+// The install deploy/prodimg.service describes: `npm install --omit=dev ./prodimg-<version>.tgz` in an
+// empty /opt/prodimg (here a temporary folder), then its ExecStart.
 describe.skipIf(!BUILT)('the packed package, installed as a dependency (needs `npm run build`)', () => {
   let work: string;
   let app: string;
   let tarball: string;
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'prodimg-package-'));
-    // --ignore-scripts: pack what `npm run build` (pretest) made, without building again.
-    const packed = JSON.parse(npm(ROOT, 'pack', '--json', '--ignore-scripts', '--pack-destination', work)) as Array<{ filename: string }>;
-    tarball = join(work, packed[0]!.filename);
     app = join(work, 'app');
     mkdirSync(app);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
+    // --ignore-scripts: pack what `npm run build` (pretest) made, without building again.
+    const packed = JSON.parse(npm(ROOT, 'pack', '--json', '--ignore-scripts', '--pack-destination', app)) as Array<{ filename: string }>;
+    tarball = join(app, packed[0]!.filename);
     copyProductionDependencies(app);
-    npm(app, 'install', tarball, '--offline', '--ignore-scripts');
+    npm(app, 'install', '--omit=dev', `./${packed[0]!.filename}`, '--offline', '--ignore-scripts');
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -94,6 +96,29 @@ describe.skipIf(!BUILT)('the packed package, installed as a dependency (needs `n
       } catch {
         // gone already
       }
+      server.kill();
+    }
+  });
+
+  // Regression: ExecStart named /opt/prodimg/bin/prodimg.js, where this install puts nothing.
+  it("runs deploy/prodimg.service's ExecStart on this install, with the unit's environment: /readyz, /admin, jemalloc, SIGTERM", async () => {
+    const command = unitCommand(app);
+    expect(command[0]).toBe('/usr/bin/node');
+    expect(existsSync(command[1]!), command[1]).toBe(true);
+    // The unit's own environment, but data in a temporary directory instead of /var/lib/prodimg.
+    const env = { ...cliEnv({ dataDir: '' }), ...ENVIRONMENT['systemd unit'](), PRODIMG_DATA_DIR: join(work, 'unit-data') };
+    // This machine's node may live elsewhere than the unit's /usr/bin/node: the same script, run by the node running this test.
+    const server = await startServe(env, serveArgs(command), 1, { command: { file: process.execPath, args: command.slice(1, command.indexOf('serve') + 1), cwd: app } });
+    try {
+      expect(readFileSync(`/proc/${server.pid}/maps`, 'utf8')).toMatch(/\/libjemalloc\.so\.2$/m);
+      expect((await fetch(`${server.base}/readyz`)).status).toBe(200);
+      const admin = await fetch(`${server.base}/admin`);
+      expect(admin.status).toBe(200);
+      expect(await admin.text()).toContain('/admin/assets/admin.');
+      server.child.kill('SIGTERM');
+      expect(await within(server.exited, 'the server to exit after SIGTERM')).toEqual({ code: 0, signal: null });
+      expect(server.logs.some((entry) => entry.msg === 'stopped')).toBe(true);
+    } finally {
       server.kill();
     }
   });

@@ -381,12 +381,13 @@ describe('other commands the docs give', () => {
 
   // Not run here, with the reason:
   // - `docker build -f deploy/Dockerfile ...` / `docker run ...`: there is no docker on this machine (nor in CI).
-  //   test/cli/deploy.test.ts runs the image's CMD and HEALTHCHECK with its ENV instead.
+  //   test/cli/deploy.test.ts assembles the run stage from its COPY lines and runs its CMD and HEALTHCHECK with its ENV instead.
   // - `cp deploy/prodimg.service /etc/systemd/system/ && systemctl ...`: needs root and systemd.
-  //   test/cli/deploy.test.ts runs the unit's ExecStart with its Environment= lines instead.
+  //   test/cli/package.test.ts runs the unit's ExecStart with its Environment= lines on the documented install instead.
   // - `npm install && npm start`, `npm test`, `npm run test:stress`, `npm run test:pg-restart`, and the bench
   //   itself: each takes minutes or restarts the machine's PostgreSQL; the scripts and the bench's flags are checked above, and
   //   test/cli/lifecycle.test.ts and test/cli/package.test.ts run `npm start` and the packed `npx prodimg serve`.
-  // - `MALLOC_ARENA_MAX=2 npm start`: the variable is read by glibc, not by prodimg; test/cli/deploy.test.ts
-  //   checks that the deploy files' servers get it.
+  // - `LD_PRELOAD=libjemalloc.so.2 MALLOC_ARENA_MAX=2 npm start`: the variables are read by the dynamic linker and
+  //   glibc, not by prodimg; test/cli/deploy.test.ts and package.test.ts check that the deploy files' servers run on jemalloc.
+  // - `npm install --omit=dev ./prodimg-<version>.tgz`: test/cli/package.test.ts runs it in a temporary folder.
 });

@@ -197,8 +197,9 @@ describe('every `NAME=value` the docs give outside the shell blocks run as they 
     TEST_DATABASE_URL: 'test/support/databases.ts',
     PRODIMG_STRESS: 'test/support/stress.ts',
     BENCH_PG_URL: 'bench/run.mjs',
-    // Read by glibc when the process starts; test/cli/deploy.test.ts checks the deploy files' servers get it.
+    // Read by glibc and its dynamic linker when the process starts; test/cli/deploy.test.ts and package.test.ts check the deploy files' servers run on them.
     MALLOC_ARENA_MAX: 'deploy/Dockerfile',
+    LD_PRELOAD: 'deploy/Dockerfile',
     // The source's token of `prodimg mirror` alone, not a setting of the server (docs/mirror.md).
     PRODIMG_MIRROR_TOKEN: 'src/cli/mirror-command.ts',
   };

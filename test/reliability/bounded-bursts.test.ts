@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { systemClock } from '../../src/domain/clock.js';
@@ -8,7 +7,8 @@ import { makeNoise } from '../imaging/fixtures/images.js';
 import { type Origin, send as serveBytes, startOrigin } from '../imaging/fixtures/origin-server.js';
 import { freshDatabase, type TestDatabase } from '../support/databases.js';
 import { scale, STRESS } from '../support/stress.js';
-import { BUILT, cliEnv, latencySummary, type ServeProcess, startServe } from './support-server.js';
+import { BUILT, cliEnv, latencySummary, memoryOf, type ServeProcess, startServe } from './support-server.js';
+import { variantUrls } from './variant-urls.js';
 
 /**
  * The two bursts of the hardening issue against a real server process: 500 concurrent requests for
@@ -20,13 +20,6 @@ import { BUILT, cliEnv, latencySummary, type ServeProcess, startServe } from './
  */
 
 const IMAGES_PER_REQUEST = 50;
-
-/** Resident and peak resident memory of a process, in MiB (Linux /proc). */
-function memoryOf(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
-}
 
 interface Answer {
   status: number;
@@ -231,22 +224,3 @@ describe.skipIf(!BUILT)('bounded work under bursts, against a real server proces
     );
   }, 180_000);
 });
-
-/** `count` different variant URLs of `name`: every preset size by width, height and box, crop or not, in several formats. */
-function variantUrls(name: string, count: number): string[] {
-  const sizes = [100, 160, 240, 320, 400, 480, 600, 800, 1024, 1200, 1600, 2048];
-  const boxes = [...sizes.map((w) => `${w}x`), ...sizes.map((h) => `x${h}`), ...sizes.flatMap((w) => sizes.map((h) => `${w}x${h}`))];
-  const urls: string[] = [];
-  for (const format of ['jpeg', 'webp', 'png']) {
-    for (const box of boxes) {
-      for (const crop of box.includes('x') && !box.startsWith('x') && !box.endsWith('x') ? ['', '&crop=center'] : ['']) {
-        urls.push(`/cdn/${name.replace('.', `_${box}.`)}?format=${format}${crop}`);
-      }
-    }
-  }
-  // Interleave so each part of the burst asks for a different size and format.
-  const step = 7;
-  const picked: string[] = [];
-  for (let i = 0; picked.length < Math.min(count, urls.length); i += step) picked.push(urls[i % urls.length]!);
-  return [...new Set(picked)].length === picked.length ? picked : urls.slice(0, count);
-}

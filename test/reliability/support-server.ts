@@ -102,16 +102,16 @@ export async function startServe(
     for (const wake of waiters.splice(0)) wake();
   });
   child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  // Set before the waiters wake (not in a later .then): a server that exits before listening is
+  // reported at once, not after WAIT_MS.
+  let gone = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
+      gone = true;
       resolve({ code, signal });
       for (const wake of waiters.splice(0)) wake();
     }),
   );
-  let gone = false;
-  void exited.then(() => {
-    gone = true;
-  });
 
   const waitForLog = (msg: string, count = 1, timeoutMs = WAIT_MS) =>
     new Promise<void>((resolve, reject) => {
@@ -201,4 +201,11 @@ export function latencySummary(ms: number[]): { n: number; p50: number; p90: num
   const at = (q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
   const round = (x: number) => Math.round(x * 10) / 10;
   return { n: sorted.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(sorted.at(-1) ?? 0) };
+}
+
+/** Resident and peak resident memory of a process, in MiB (Linux /proc). */
+export function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
 }

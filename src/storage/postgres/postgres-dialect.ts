@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseDialect } from '../database-dialect.js';
+import { redactDatabaseUrl } from '../redact-database-url.js';
 import type { Schema } from '../schema.js';
 import { createPostgresBulkWriter } from './postgres-bulk-writer.js';
 import { notifyPostgresChange, startPostgresChangeFeed } from './postgres-change-feed.js';
@@ -20,7 +21,7 @@ export function postgresDialect(url: string, poolSize: number): DatabaseDialect 
       const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
       return {
         db,
-        location: redact(url),
+        location: redactDatabaseUrl(url),
         close: () => db.destroy(),
         createHotReads: () => createPostgresHotReads(pool),
         notifyChange: notifyPostgresChange,
@@ -31,12 +32,3 @@ export function postgresDialect(url: string, poolSize: number): DatabaseDialect 
   };
 }
 
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'postgres';
-  }
-}

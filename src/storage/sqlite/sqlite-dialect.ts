@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Driver, Kysely, SqliteDialect } from 'kysely';
 import type { DatabaseDialect } from '../database-dialect.js';
+import { makeDirectory } from '../make-directory.js';
 import type { Schema } from '../schema.js';
 import { createSqliteBulkWriter } from './sqlite-bulk-writer.js';
 import { startSqliteChangeFeed } from './sqlite-change-feed.js';
@@ -15,7 +15,7 @@ export function sqliteDialect(dataDir: string): DatabaseDialect {
   return {
     name: 'sqlite',
     open() {
-      mkdirSync(dataDir, { recursive: true });
+      makeDirectory(dataDir);
       const file = join(dataDir, SQLITE_FILE);
       const sqlite = new SQLite(file);
       sqlite.pragma('journal_mode = WAL');
