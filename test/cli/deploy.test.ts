@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT, cliEnv, startServe } from '../reliability/support-server.js';
-import { assembleRunStage, DOCKERFILE, ENVIRONMENT, execForm, ROOT, serveArgs, stages, UNIT } from '../support/deploy-files.js';
+import { assembleRunStage, DOCKERFILE, expectDeployedServer, ENVIRONMENT, execForm, ROOT, serveArgs, stages, UNIT } from '../support/deploy-files.js';
 import { WAIT_MS, within } from '../support/waiting.js';
 
 describe('deploy/: the production examples', () => {
@@ -73,22 +73,11 @@ describe('deploy/: the production examples', () => {
       const server = await startServe(env, serveArgs(command), 1, {
         command: { file: process.execPath, args: command.slice(1, command.indexOf('serve') + 1), cwd: join(work, 'app') },
       });
-      try {
-        // jemalloc is loaded (LD_PRELOAD by name: .ci/run installs Debian's libjemalloc2, as the image does).
-        expect(readFileSync(`/proc/${server.pid}/maps`, 'utf8')).toMatch(/\/libjemalloc\.so\.2$/m);
-        expect((await fetch(`${server.base}/readyz`)).status).toBe(200);
-        const admin = await fetch(`${server.base}/admin`);
-        expect(admin.status).toBe(200);
-        expect(await admin.text()).toContain('/admin/assets/admin.');
+      await expectDeployedServer(server, () => {
         const probe = execForm(/^HEALTHCHECK .*?CMD (\[.*\])$/m).map((arg) => arg.replace('127.0.0.1:8080', server.base.replace('http://', '')));
         const health = spawnSync(process.execPath, probe.slice(1), { encoding: 'utf8', timeout: WAIT_MS });
         expect(health.status).toBe(0);
-        server.child.kill('SIGTERM');
-        expect(await within(server.exited, 'the server to exit after SIGTERM')).toEqual({ code: 0, signal: null });
-        expect(server.logs.some((entry) => entry.msg === 'stopped')).toBe(true);
-      } finally {
-        server.kill();
-      }
+      });
     });
   });
 });

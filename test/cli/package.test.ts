@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT, cliEnv, startServe } from '../reliability/support-server.js';
-import { ENVIRONMENT, serveArgs, unitCommand } from '../support/deploy-files.js';
+import { ENVIRONMENT, expectDeployedServer, serveArgs, unitCommand } from '../support/deploy-files.js';
 import { WAIT_MS, within } from '../support/waiting.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -109,17 +109,6 @@ describe.skipIf(!BUILT)('the packed package, installed as a dependency (needs `n
     const env = { ...cliEnv({ dataDir: '' }), ...ENVIRONMENT['systemd unit'](), PRODIMG_DATA_DIR: join(work, 'unit-data') };
     // This machine's node may live elsewhere than the unit's /usr/bin/node: the same script, run by the node running this test.
     const server = await startServe(env, serveArgs(command), 1, { command: { file: process.execPath, args: command.slice(1, command.indexOf('serve') + 1), cwd: app } });
-    try {
-      expect(readFileSync(`/proc/${server.pid}/maps`, 'utf8')).toMatch(/\/libjemalloc\.so\.2$/m);
-      expect((await fetch(`${server.base}/readyz`)).status).toBe(200);
-      const admin = await fetch(`${server.base}/admin`);
-      expect(admin.status).toBe(200);
-      expect(await admin.text()).toContain('/admin/assets/admin.');
-      server.child.kill('SIGTERM');
-      expect(await within(server.exited, 'the server to exit after SIGTERM')).toEqual({ code: 0, signal: null });
-      expect(server.logs.some((entry) => entry.msg === 'stopped')).toBe(true);
-    } finally {
-      server.kill();
-    }
+    await expectDeployedServer(server);
   });
 });

@@ -1,6 +1,9 @@
 import { cpSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { ServeProcess } from '../reliability/support-server.js';
+import { within } from './waiting.js';
 
 /** deploy/'s files read as what they tell Docker and systemd to do, for the tests that run them. */
 
@@ -123,4 +126,25 @@ export function serveArgs(command: string[]): string[] {
 export function unitCommand(prefix: string): string[] {
   const installed = /^WorkingDirectory=(\S+)$/m.exec(UNIT)![1]!;
   return /^ExecStart=(.*)$/m.exec(UNIT)![1]!.split(' ').map((word) => (word.startsWith(`${installed}/`) ? prefix + word.slice(installed.length) : word));
+}
+
+/**
+ * What a deployed start command must give, checked on its running server: jemalloc loaded (LD_PRELOAD
+ * by name: .ci/run installs Debian's libjemalloc2, as the image does), /readyz and /admin answering,
+ * then `between` (more checks of the caller's), then a graceful stop on SIGTERM.
+ */
+export async function expectDeployedServer(server: ServeProcess, between: () => void | Promise<void> = () => {}): Promise<void> {
+  try {
+    expect(readFileSync(`/proc/${server.pid}/maps`, 'utf8')).toMatch(/\/libjemalloc\.so\.2$/m);
+    expect((await fetch(`${server.base}/readyz`)).status).toBe(200);
+    const admin = await fetch(`${server.base}/admin`);
+    expect(admin.status).toBe(200);
+    expect(await admin.text()).toContain('/admin/assets/admin.');
+    await between();
+    server.child.kill('SIGTERM');
+    expect(await within(server.exited, 'the server to exit after SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(server.logs.some((entry) => entry.msg === 'stopped')).toBe(true);
+  } finally {
+    server.kill();
+  }
 }
