@@ -389,7 +389,7 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
       'store inactive, or the Host names another store': ['StoreInactive'],
       'missing scope': ['Forbidden'],
       'record not found (reads, updates)': ['RecordNotFound'],
-      'product or image not found (DELETE image), unknown path': ['ProductNotFound', 'ImageNotFound', 'RouteNotFound'],
+      "product or image not found (DELETE image), another store's shop id, unknown path": ['ProductNotFound', 'ImageNotFound', 'ShopNotFound', 'RouteNotFound'],
       'body too large': ['PayloadTooLarge'],
       'rate limit of a limited token exceeded': ['RateLimited'],
       'saturated, shutting down, database away': ['Overloaded', 'ShuttingDown', 'DatabaseUnavailable'],
@@ -431,7 +431,7 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
         'field or path id problems': (v) => api.call('GET', `/openapi/${v}/products/nope`),
         'missing or unknown token': (v) => api.call('GET', `/openapi/${v}/products`, undefined, { 'access-token': 'wrong' }),
         'record not found (reads, updates)': (v) => api.call('GET', `/openapi/${v}/products/${randomUUID()}`),
-        'product or image not found (DELETE image), unknown path': (v) => api.call('DELETE', `/openapi/${v}/products/${shirt.id}/images/${randomUUID()}`),
+        "product or image not found (DELETE image), another store's shop id, unknown path": (v) => api.call('DELETE', `/openapi/${v}/products/${shirt.id}/images/${randomUUID()}`),
         'body too large': (v) => api.call('POST', `/openapi/${v}/products`, `{"product":{"title":"${'x'.repeat(1024 * 1024)}"}}`),
       };
       const table = new Map(rows().map((row) => [row.error, row]));
