@@ -117,6 +117,7 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
       request: () => rawRequest(api.base, 'NOT A REQUEST\r\n\r\n').then((r) => ({ statusCode: r.status, body: r.body })),
     },
     'VariantId must be a valid UUID': { message: 'VariantId must be a valid UUID', status: 422, request: () => api.call('GET', 'variants/nope') },
+    'record not found!': { message: 'record not found!', status: 404, request: () => api.call('GET', 'shop/00000000-0000-4000-8000-000000000000') },
     'Record not found': { message: 'Record not found', status: 422, request: () => api.call('GET', `products/${randomUUID()}`) },
     'Bad Request: body is not valid JSON': { message: 'Bad Request: body is not valid JSON', status: 400, request: () => api.call('POST', 'products', '{') },
     'Bad Request: body is empty': { message: 'Bad Request: body is empty', status: 400, request: () => api.call('POST', 'products', '') },
