@@ -49,6 +49,8 @@ export const ERROR_CATALOGUE: Readonly<Record<WireErrorCode, CatalogueEntry>> = 
   RecordNotFound: { text: words('Record not found'), classic: { status: 422 }, envelope: { status: 404, code: 'NotFound' } },
   ProductNotFound: { text: words('Product not found'), classic: { status: 404 }, envelope: { status: 404, code: 'NotFound' } },
   ImageNotFound: { text: words('Image not found'), classic: { status: 404 }, envelope: { status: 404, code: 'NotFound' } },
+  // The words of the platform's shop reference, its exclamation mark included.
+  ShopNotFound: { text: words('record not found!'), classic: { status: 404 }, envelope: { status: 404, code: 'NotFound' } },
   RouteNotFound: { text: words('Not Found'), classic: { status: 404 }, envelope: { status: 404, code: 'NotFound' } },
   Validation: { text: (messages) => [...messages], classic: { status: 422 }, envelope: { status: 400, code: 'InvalidParameter' } },
   PayloadTooLarge: { text: prefixed('Payload Too Large: '), classic: { status: 413 }, envelope: { status: 413, code: 'PayloadTooLarge' } },

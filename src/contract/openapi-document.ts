@@ -112,7 +112,7 @@ function operationObject(operation: AnyOperation, version: ApiVersion, servers: 
       200: {
         description: 'Success',
         headers: { 'Request-Id': { $ref: '#/components/headers/Request-Id' } },
-        content: { 'application/json': { schema: components.plain(version.successSchema(operation.response as TSchema)) } },
+        content: { 'application/json': { schema: components.plain(version.successSchema(operation.response as TSchema, operation.envelopeRoot)) } },
       },
       ...errorResponses(operation, version, servers, components),
     },

@@ -2,7 +2,7 @@ import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import type { Scope } from '../domain/entities.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { WireContext } from './library-src.js';
-import type { PathIds } from './uuid.js';
+import { isUuidId, type PathIds } from './uuid.js';
 
 /**
  * One API operation, declared once: everything the router, the fast read path and the API
@@ -20,12 +20,17 @@ export interface Operation<P extends TObject = TObject, R extends TSchema = TSch
   tag: string;
   summary: string;
   description: string;
-  /** The path's ids, in path order; each is read as a UUID (contract/uuid.ts readPathIds). */
+  /** The path's ids, in path order; those declared `format: 'uuid'` are read as UUIDs (contract/uuid.ts readPathIds). */
   params: P;
   query?: TSchema;
   body?: TSchema;
   /** The data of a 200 answer, as 2022-01 shows it; each version wraps it (versions.ts). */
   response: R;
+  /**
+   * A key of `response` whose value the envelope versions answer as `data`, instead of the whole
+   * response: `shop`, as apps written for the platform read `data.id`, `data.name` (docs/contract.md).
+   */
+  envelopeRoot?: string;
   /** The errors particular to it; errorsOf() adds those every operation, path id and body can answer. */
   errors: readonly ErrorCode[];
   /**
@@ -62,8 +67,8 @@ const BODY_ERRORS: readonly ErrorCode[] = ['BadRequest', 'PayloadTooLarge', 'Val
 export function errorsOf(operation: AnyOperation): ErrorCode[] {
   // A token may hold any of the scopes (read_shop alone, too): every scope can be missing.
   const scope: ErrorCode[] = operation.scope ? ['Forbidden'] : [];
-  // The path's ids are read with the platform's messages (422); an operation whose query can be wrong says so in its `errors`.
-  const read: ErrorCode[] = Object.keys(operation.params.properties).length > 0 ? ['Validation'] : [];
+  // The path's UUIDs are read with the platform's messages (422); an operation whose query can be wrong says so in its `errors`.
+  const read: ErrorCode[] = Object.keys(operation.params.properties).some((name) => isUuidId(operation.params, name)) ? ['Validation'] : [];
   return [...new Set([...API_ERRORS, ...scope, ...read, ...(operation.body ? BODY_ERRORS : []), ...operation.errors])];
 }
 

@@ -3,7 +3,7 @@ import { PRODUCT_FIELDS } from '../domain/entities.js';
 import { validation } from '../domain/errors.js';
 import type { ProductFilter, ProductQuery } from '../domain/ports.js';
 import { isUuid } from '../domain/uuid.js';
-import { parseFieldsParameter } from './field-filter.js';
+import { readFieldsParameter } from './field-filter.js';
 import { lastValue } from './query-value.js';
 
 export const PER_PAGE_DEFAULT = 20;
@@ -81,7 +81,7 @@ export function parseProductQuery(query: Query): { query: ProductQuery; fields: 
   if (cursor && preCursor) problems.push('Cursor and pre cursor cannot be used together');
   const filter = parseProductFilter(query, problems);
   if (problems.length > 0) throw validation(problems);
-  return { query: { perPage, ...(cursor ? { cursor } : {}), ...(preCursor ? { preCursor } : {}), filter }, fields: parseFieldsParameter(lastValue(query, 'fields'), ANSWERED_FIELDS) };
+  return { query: { perPage, ...(cursor ? { cursor } : {}), ...(preCursor ? { preCursor } : {}), filter }, fields: readFieldsParameter(query, ANSWERED_FIELDS) };
 }
 
 /** What `fields` may name: every field a product answer has. */

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ImageFields, ProductFields, VariantFields, WEIGHT_UNITS } from '../domain/entities.js';
+import { fieldsQuery } from './field-filter.js';
 import { SRC_MAX } from './fields.js';
 import { ALT_MAX } from './image-body.js';
 import { IMAGES_MAX, IMAGES_PER_REQUEST, TITLE_MAX } from './product-body.js';
@@ -174,7 +175,7 @@ const ProductFilterQuery = {
 export const ProductCountQuery = Type.Object(ProductFilterQuery);
 export const ProductListQuery = Type.Object({
   ...ProductFilterQuery,
-  fields: Type.Optional(Type.String({ description: 'comma-separated product fields to answer, e.g. id,title' })),
+  ...fieldsQuery('id,title'),
   per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: PER_PAGE_MAX, default: 20 })),
   cursor: Type.Optional(Type.String({ description: 'the `cursor` of the previous answer: the next page' })),
   pre_cursor: Type.Optional(Type.String({ description: 'the `pre_cursor` of the previous answer: the page before' })),

@@ -1,4 +1,4 @@
-import { type TSchema, Type } from '@sinclair/typebox';
+import { type TObject, type TSchema, Type } from '@sinclair/typebox';
 import type { ErrorFamily } from './error-catalogue.js';
 
 /**
@@ -9,10 +9,13 @@ import type { ErrorFamily } from './error-catalogue.js';
 export interface ApiVersion {
   readonly name: string;
   readonly errors: ErrorFamily;
-  /** The 200 body around an operation's data, e.g. `{"image":{...}}` as it is, or inside an envelope. */
-  success(data: object): object;
+  /**
+   * The 200 body around an operation's data, e.g. `{"image":{...}}` as it is, or inside an envelope.
+   * `root`: the operation's `envelopeRoot`, the key whose value an envelope holds instead of the data.
+   */
+  success(data: object, root?: string): object;
   /** The schema of that body, from the schema of the data. */
-  successSchema(data: TSchema): TSchema;
+  successSchema(data: TSchema, root?: string): TSchema;
 }
 
 /** 2020-07 and 2022-01: the data is the body, and errors are `{"errors":[...]}` (or `{"error":...}`). */
@@ -20,13 +23,16 @@ function classic(name: string): ApiVersion {
   return { name, errors: 'classic', success: (data) => data, successSchema: (data) => data };
 }
 
-/** 2025-06 and later: `{"code":"Success","data":<the data>}`, and errors `{"code":...,"message":...}`. */
+/**
+ * 2025-06 and later: `{"code":"Success","data":<the data>}`, and errors `{"code":...,"message":...}`.
+ * An operation with an `envelopeRoot` answers that key's value as `data` (the shop: `data.id`, not `data.shop.id`).
+ */
 function enveloped(name: string): ApiVersion {
   return {
     name,
     errors: 'envelope',
-    success: (data) => ({ code: 'Success', data }),
-    successSchema: (data) => Type.Object({ code: Type.Literal('Success'), data }),
+    success: (data, root) => ({ code: 'Success', data: root === undefined ? data : (data as Record<string, unknown>)[root] }),
+    successSchema: (data, root) => Type.Object({ code: Type.Literal('Success'), data: root === undefined ? data : (data as TObject).properties[root]! }),
   };
 }
 

@@ -15,6 +15,8 @@ export type ErrorCode =
   /** DELETE of an image names what is missing. */
   | 'ProductNotFound'
   | 'ImageNotFound'
+  /** `GET /shop/{shop_id}` names a store other than the token's (or none). */
+  | 'ShopNotFound'
   /** No route for the method and path. */
   | 'RouteNotFound'
   /** One message per problem with the request's values. */
@@ -48,6 +50,7 @@ export const forbidden = (scope: string) => new DomainError('Forbidden', [scope]
 export const recordNotFound = () => new DomainError('RecordNotFound');
 export const productNotFound = () => new DomainError('ProductNotFound');
 export const imageNotFound = () => new DomainError('ImageNotFound');
+export const shopNotFound = () => new DomainError('ShopNotFound');
 export const routeNotFound = () => new DomainError('RouteNotFound');
 export const validation = (messages: readonly string[]) => new DomainError('Validation', messages);
 export const payloadTooLarge = (why: string) => new DomainError('PayloadTooLarge', [why]);

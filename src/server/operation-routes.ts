@@ -76,14 +76,14 @@ export async function registerApiVersion(
             params: operation.params,
             ...(operation.query ? { querystring: operation.query } : {}),
             ...(operation.body ? { body: operation.body } : {}),
-            response: { 200: version.successSchema(operation.response) },
+            response: { 200: version.successSchema(operation.response, operation.envelopeRoot) },
           },
           validatorCompiler: acceptAll,
           handler: async (request) => {
             const context = wire(request.headers.host);
             const result = await binding.run(readRequest(operation, request.params, request.query, request.body, context, version.name), request.grant);
             if (operation.fastRead) request.fastReadSource = result as object;
-            return version.success(operation.answer(result, context));
+            return version.success(operation.answer(result, context), operation.envelopeRoot);
           },
         });
       }

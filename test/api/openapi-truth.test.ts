@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE } from '../../src/contract/error-catalogue.js';
 import { type AnyOperation, errorsOf } from '../../src/contract/operation.js';
 import { OPERATIONS } from '../../src/contract/operations/index.js';
+import { isUuidId } from '../../src/contract/uuid.js';
 import { API_VERSIONS } from '../../src/contract/versions.js';
 import type { ErrorCode } from '../../src/domain/errors.js';
 import { AdminAuth } from '../../src/domain/admin-auth.js';
@@ -132,6 +133,13 @@ const PLANS: Record<string, Plan> = {
   },
   listAccessScopes: { success: async () => ({ ids: {} }) },
   getShop: { success: async () => ({ ids: {}, query: 'fields=name,currency' }) },
+  getShopById: {
+    success: async (w) => ({ ids: { shop_id: (await w.api.call('GET', '/openapi/2022-01/shop')).json().shop.id }, query: 'fields[]=name&fields[]=currency' }),
+    extras: async (w) => {
+      const beta = (await w.api.shops.list()).find((shop) => shop.subdomain === 'beta')!;
+      return [{ name: "another store's id", code: 'ShopNotFound', exact: true, ids: { shop_id: beta.id } }];
+    },
+  },
   listWebhooks: {
     success: async () => ({ ids: {}, query: 'limit=10' }),
     extras: async () => [{ name: 'bad limit', code: 'Validation', ids: {}, query: 'limit=0' }],
@@ -289,9 +297,11 @@ describe.each(DIALECTS)('the OpenAPI documents tell the truth on %s', (dialect) 
       await send(same, { 'access-token': limited });
       await fails('rate limited', 'RateLimited', false, same, { 'access-token': limited });
       if (Object.keys(ids).length > 0) {
-        await fails('bad ids', 'Validation', true, { ...same, ids: Object.fromEntries(Object.keys(ids).map((key) => [key, 'nope'])) });
         // Sent whatever the declaration says: an undeclared "Record not found" must fail here.
-        const missing = (['RecordNotFound', 'ProductNotFound'] as const).find((code) => errorsOf(op).includes(code)) ?? 'RecordNotFound';
+        const missing = (['RecordNotFound', 'ProductNotFound', 'ShopNotFound'] as const).find((code) => errorsOf(op).includes(code)) ?? 'RecordNotFound';
+        // Ids read as UUIDs refuse a malformed one (422); any other id (the shop's) is just not found.
+        const malformed = Object.keys(ids).some((key) => isUuidId(op.params, key)) ? 'Validation' : missing;
+        await fails('bad ids', malformed, true, { ...same, ids: Object.fromEntries(Object.keys(ids).map((key) => [key, 'nope'])) });
         await fails('missing ids', missing, true, { ...same, ids: Object.fromEntries(Object.keys(ids).map((key) => [key, MISSING])) });
       }
       if (op.body) {

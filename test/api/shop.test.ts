@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { API_VERSIONS } from '../../src/contract/versions.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { ShopService } from '../../src/domain/shop-service.js';
@@ -36,8 +37,38 @@ describe.each(DIALECTS)('GET /shop on %s', (dialect) => {
     expect(classic.body).toBe(JSON.stringify(expected));
     expect((await api.call('GET', '/openapi/2020-07/shop', undefined, { 'access-token': token })).json()).toEqual(expected);
     for (const version of ['2025-06', '2026-01']) {
+      // The shop's fields straight under `data`, as apps written for the platform read them (docs/contract.md).
       const enveloped = await api.call('GET', `/openapi/${version}/shop`, undefined, { 'access-token': token, host: 'gamma.myshoplaza.localhost' });
-      expect(enveloped.body).toBe(JSON.stringify({ code: 'Success', data: expected }));
+      expect(enveloped.body).toBe(JSON.stringify({ code: 'Success', data: expected.shop }));
+      const some = await api.call('GET', `/openapi/${version}/shop?fields=name,id`, undefined, { 'access-token': token });
+      expect(some.body).toBe(JSON.stringify({ code: 'Success', data: { id: made.id, name: 'Gamma Goods' } }));
+    }
+  });
+
+  it('answers GET /shop/{shop_id} of its own store as GET /shop, in every version, fields too', async () => {
+    const alpha = (await api.shops.list()).find((shop) => shop.subdomain === 'alpha')!;
+    for (const version of API_VERSIONS.map((v) => v.name)) {
+      for (const query of ['', '?fields=currency,name', '?fields[]=currency&fields[]=name']) {
+        const whole = await api.call('GET', `/openapi/${version}/shop${query}`);
+        expect(whole.statusCode).toBe(200);
+        for (const id of [alpha.id, alpha.id.toUpperCase()]) {
+          const byId = await api.call('GET', `/openapi/${version}/shop/${id}${query}`);
+          expect({ status: byId.statusCode, body: byId.body }, `${version} ${id}${query}`).toEqual({ status: 200, body: whole.body });
+        }
+      }
+    }
+  });
+
+  it("answers the platform's not-found for another store's id, an unknown one or a malformed one, in each version's shape", async () => {
+    const other = await api.shops.create('epsilon', { name: 'Epsilon' });
+    for (const id of [other.id, '00000000-0000-4000-8000-000000000000', 'nope', '2019']) {
+      const classic = await api.call('GET', `/openapi/2022-01/shop/${id}`);
+      expect({ status: classic.statusCode, body: classic.json() }, id).toEqual({ status: 404, body: { errors: ['record not found!'] } });
+      expect((await api.call('GET', `/openapi/2020-07/shop/${id}?fields=name`)).body, id).toBe(classic.body);
+      for (const version of ['2025-06', '2026-01']) {
+        const enveloped = await api.call('GET', `/openapi/${version}/shop/${id}`);
+        expect({ status: enveloped.statusCode, body: enveloped.json() }, `${version} ${id}`).toEqual({ status: 404, body: { code: 'NotFound', message: 'record not found!' } });
+      }
     }
   });
 
@@ -64,6 +95,9 @@ describe.each(DIALECTS)('GET /shop on %s', (dialect) => {
     });
     const unknown = await api.call('GET', 'shop', undefined, { 'access-token': 'nope' });
     expect({ status: unknown.statusCode, body: unknown.json() }).toEqual({ status: 401, body: { errors: ['Unauthorized'] } });
+    // The scope comes before the id: a product token learns nothing of which ids are stores.
+    const alpha = (await api.shops.list()).find((shop) => shop.subdomain === 'alpha')!;
+    for (const id of [alpha.id, 'nope']) expect((await api.call('GET', `shop/${id}`, undefined, { 'access-token': token })).body).toBe(denied.body);
   });
 });
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorAnswer } from '../../src/contract/error-catalogue.js';
+import { OPERATIONS } from '../../src/contract/operations/index.js';
 import { controlRefusal } from '../../src/stand-in/control-guard.js';
 import { RequestJournal } from '../../src/stand-in/request-journal.js';
 import { AdminAuth } from '../../src/domain/admin-auth.js';
@@ -75,6 +76,7 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
   let inactive: string;
   let base: Fixture;
   let lastHook: string | undefined;
+  let shopId = '';
   /** A product with two images, options Size S/M and two variants (S, M), the first variant showing the first image. */
   const fixture = async (version = '2022-01'): Promise<Fixture> => {
     const res = await api.call('POST', `/openapi/${version}/products`, {
@@ -116,6 +118,7 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     // One render at a time and one waiting, so that a burst of renders is answered 503 at once.
     api = await startApi('sqlite', { ingestor, env: { PRODIMG_RENDER_CONCURRENCY: '1', PRODIMG_RENDER_QUEUE: '1' } });
     readOnly = (await api.shops.createToken('alpha', ['read_product'])).token;
+    shopId = (await api.call('GET', 'shop')).json().shop.id;
     await api.shops.create('beta', { name: 'Beta' });
     inactive = (await api.shops.createToken('beta', ['read_product', 'write_product'])).token;
     await api.shops.setActive('beta', false);
@@ -194,6 +197,10 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     },
     '{"code":"Success","data":{"image":{...}}}': { status: 200, request: () => api.call('GET', `/openapi/2025-06/products/${base.productId}/images/${base.imageIds[0]}`) },
     '{"code":"Success","data":{...}}': { status: 200, request: () => api.call('GET', `/openapi/2026-01/products/${base.productId}`) },
+    // The shop's fields straight under `data` from 2025-06; another id than the store's is the platform's shop not-found.
+    '{"code":"Success","data":{"id":...,"name":...}}': { status: 200, request: () => api.call('GET', '/openapi/2025-06/shop') },
+    '{"errors":["record not found!"]}': { status: 404, request: () => api.call('GET', 'shop/nope') },
+    '{"code":"NotFound","message":"record not found!"}': { status: 404, request: () => api.call('GET', `/openapi/2026-01/shop/${randomUUID()}`) },
     '{"code":"Success","data":{}}': { status: 200, request: async () => api.call('DELETE', `/openapi/2025-06/products/${(await api.product(0)).id}`) },
     '{"code":"InvalidParameter","message":"..."}': { status: 400, request: () => api.call('GET', '/openapi/2025-06/products/nope/images') },
     '{"code":"<Code>","message":"<text>"}': { status: 401, request: () => api.call('GET', '/openapi/2026-01/products', undefined, { 'access-token': 'wrong' }) },
@@ -361,7 +368,14 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
         .replace('{product_id}', f.productId)
         .replace('{image_id}', f.imageIds[method === 'DELETE' ? 1 : 0]!)
         .replace('{variant_id}', f.variantIds[method === 'DELETE' ? 1 : 0]!)
-        .replace('{webhook_id}', f.webhookId);
+        .replace('{webhook_id}', f.webhookId)
+        .replace('{shop_id}', shopId);
+    /** What a row's answer is as `data`: itself, or the value under its operation's `envelopeRoot` (the shop's fields). */
+    const envelopeData = (row: { method: string; path: string; answer: string }) => {
+      const root = OPERATIONS.find((op) => op.method === row.method && op.path.replace(/:(\w+)/g, '{$1}') === row.path)?.envelopeRoot;
+      const prefix = `{"${root}":`;
+      return root !== undefined && row.answer.startsWith(prefix) ? row.answer.slice(prefix.length, -1) : row.answer;
+    };
     const wrapHook = (version: string, fields: object) => (ENVELOPED.has(version) ? { webhook: fields } : fields);
 
     it('has the rows and bodies this test knows', () => {
@@ -375,7 +389,7 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
       for (const row of rows) {
         const f = row.method === 'DELETE' && row.path === '/products/{product_id}' ? { ...(await fixture(version)) } : await fixture(version);
         const res = await api.call(row.method, `/openapi/${version}${pathOf(row.path, f, row.method)}`, BODIES[`${row.method} ${row.path}`]?.(f, version));
-        const pattern = answerPattern(ENVELOPED.has(version) ? `{"code":"Success","data":${row.answer}}` : row.answer);
+        const pattern = answerPattern(ENVELOPED.has(version) ? `{"code":"Success","data":${envelopeData(row)}}` : row.answer);
         if (res.statusCode !== 200 || !pattern.test(res.body)) wrong.push(`${row.method} ${row.path}: ${res.statusCode} ${res.body.slice(0, 200)}`);
         if (row.method === 'PUT' && row.path === '/variants/{variant_id}') {
           const variant = ENVELOPED.has(version) ? res.json().data.variant : res.json().variant;
@@ -425,7 +439,8 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
           .replace(/^\/openapi\/variants\/\{id\}/, `/openapi/variants/${f.variantIds[1]}`)
           .replace(/\{id\}|\{product_id\}|\{pid\}|<id>/, f.productId)
           .replace(/\{image_id\}|\{iid\}|<id>/, f.imageIds[1]!)
-          .replace('{variant_id}', f.variantIds[1]!);
+          .replace('{variant_id}', f.variantIds[1]!)
+          .replace('{shop_id}', shopId);
         let res = await api.call('GET', path);
         if (res.statusCode === 404 && res.body === '{"errors":["Not Found"]}') res = await api.call('DELETE', path);
         if (res.statusCode !== 200) wrong.push(`${template}: ${res.statusCode} ${res.body.slice(0, 200)}`);

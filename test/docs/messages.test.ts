@@ -117,6 +117,7 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
       request: () => rawRequest(api.base, 'NOT A REQUEST\r\n\r\n').then((r) => ({ statusCode: r.status, body: r.body })),
     },
     'VariantId must be a valid UUID': { message: 'VariantId must be a valid UUID', status: 422, request: () => api.call('GET', 'variants/nope') },
+    'record not found!': { message: 'record not found!', status: 404, request: () => api.call('GET', 'shop/00000000-0000-4000-8000-000000000000') },
     'Record not found': { message: 'Record not found', status: 422, request: () => api.call('GET', `products/${randomUUID()}`) },
     'Bad Request: body is not valid JSON': { message: 'Bad Request: body is not valid JSON', status: 400, request: () => api.call('POST', 'products', '{') },
     'Bad Request: body is empty': { message: 'Bad Request: body is empty', status: 400, request: () => api.call('POST', 'products', '') },
@@ -389,7 +390,7 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
       'store inactive, or the Host names another store': ['StoreInactive'],
       'missing scope': ['Forbidden'],
       'record not found (reads, updates)': ['RecordNotFound'],
-      'product or image not found (DELETE image), unknown path': ['ProductNotFound', 'ImageNotFound', 'RouteNotFound'],
+      "product or image not found (DELETE image), another store's shop id, unknown path": ['ProductNotFound', 'ImageNotFound', 'ShopNotFound', 'RouteNotFound'],
       'body too large': ['PayloadTooLarge'],
       'rate limit of a limited token exceeded': ['RateLimited'],
       'saturated, shutting down, database away': ['Overloaded', 'ShuttingDown', 'DatabaseUnavailable'],
@@ -431,7 +432,7 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
         'field or path id problems': (v) => api.call('GET', `/openapi/${v}/products/nope`),
         'missing or unknown token': (v) => api.call('GET', `/openapi/${v}/products`, undefined, { 'access-token': 'wrong' }),
         'record not found (reads, updates)': (v) => api.call('GET', `/openapi/${v}/products/${randomUUID()}`),
-        'product or image not found (DELETE image), unknown path': (v) => api.call('DELETE', `/openapi/${v}/products/${shirt.id}/images/${randomUUID()}`),
+        "product or image not found (DELETE image), another store's shop id, unknown path": (v) => api.call('DELETE', `/openapi/${v}/products/${shirt.id}/images/${randomUUID()}`),
         'body too large': (v) => api.call('POST', `/openapi/${v}/products`, `{"product":{"title":"${'x'.repeat(1024 * 1024)}"}}`),
       };
       const table = new Map(rows().map((row) => [row.error, row]));

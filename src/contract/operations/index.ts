@@ -1,7 +1,7 @@
 import type { AnyOperation } from '../operation.js';
 import { listAccessScopes } from './access-scopes.js';
 import { countProductImages, createProductImage, deleteProductImage, getProductImage, listProductImages, updateProductImage } from './product-images.js';
-import { getShop } from './shop.js';
+import { getShop, getShopById } from './shop.js';
 import { countProducts, createProduct, deleteProduct, getProduct, listProducts, updateProduct } from './products.js';
 import { countWebhooks, createWebhook, deleteWebhook, getWebhook, listWebhooks, updateWebhook } from './webhooks.js';
 import { countVariants, createVariant, deleteVariant, getVariant, listVariants, updateVariant } from './variants.js';
@@ -34,6 +34,7 @@ export const OPERATIONS: readonly AnyOperation[] = [
   updateVariant,
   deleteVariant,
   getShop,
+  getShopById,
   listAccessScopes,
   listWebhooks,
   countWebhooks,

@@ -1,8 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { Shop } from '../../domain/entities.js';
-import { onlyFields, parseFieldsParameter } from '../field-filter.js';
+import { fieldsQuery, onlyFields, readFieldsParameter } from '../field-filter.js';
 import { defineOperation } from '../operation.js';
-import { lastValue } from '../query-value.js';
 
 const text = (example: string, description?: string) => Type.String({ examples: [example], ...(description ? { description } : {}) });
 
@@ -34,9 +33,7 @@ const ShopJson = Type.Object({
 type ShopJson = Static<typeof ShopJson>;
 const SHOP_FIELDS = Object.keys(ShopJson.properties);
 
-export const ShopQuery = Type.Object({
-  fields: Type.Optional(Type.String({ description: 'comma-separated shop fields to answer, e.g. name,email,currency' })),
-});
+export const ShopQuery = Type.Object(fieldsQuery('name,email,currency'));
 
 /** What the binding answers with: the token's store, the base domain stores are named under, the fields asked for. */
 export interface ShopResult {
@@ -45,13 +42,29 @@ export interface ShopResult {
   fields: readonly string[] | undefined;
 }
 
-export const getShop = defineOperation({
-  id: 'getShop', method: 'GET', path: '/shop', scope: 'read_shop', tag: 'Shop', params: Type.Object({}), query: ShopQuery,
-  summary: 'Get Shop',
-  description: 'Retrieves the store the access token belongs to: its name, contact address, domain, currency and timezone. `fields=name,currency` answers only those fields.',
-  read: ({ query }) => parseFieldsParameter(lastValue(query, 'fields'), SHOP_FIELDS),
-  response: Type.Object({ shop: Type.Partial(ShopJson) }), errors: [],
+/** What the two shop reads share: the query, the answer, and its shape in each version. */
+const shopRead = {
+  method: 'GET', scope: 'read_shop', tag: 'Shop', query: ShopQuery,
+  read: ({ query }: { query: Readonly<Record<string, unknown>> }) => readFieldsParameter(query, SHOP_FIELDS),
+  response: Type.Object({ shop: Type.Partial(ShopJson) }),
+  // From 2025-06 `data` is the shop object itself: what apps written for the platform read.
+  envelopeRoot: 'shop',
   answer: ({ shop, baseDomain, fields }: ShopResult) => ({ shop: onlyFields(shopJson(shop, baseDomain), fields) }),
+} as const;
+
+export const getShop = defineOperation({
+  ...shopRead, id: 'getShop', path: '/shop', params: Type.Object({}), errors: [],
+  summary: 'Get Shop',
+  description: 'Retrieves the store the access token belongs to: its name, contact address, domain, currency and timezone. `fields=name,currency` (or `fields[]=name&fields[]=currency`) answers only those fields.',
+});
+
+export const getShopById = defineOperation({
+  ...shopRead, id: 'getShopById', path: '/shop/:shop_id',
+  // Not read as a UUID: any id but the token's store's, well-formed or not, is not found.
+  params: Type.Object({ shop_id: Type.String({ description: "the store's id, as `GET /shop` answers it", examples: ['3fa2cd3e-5f3b-4b7a-9d41-0a1c2b3d4e5f'] }) }),
+  errors: ['ShopNotFound'],
+  summary: 'Get Shop by Id',
+  description: "The same as `GET /shop` when `shop_id` is the token's own store; any other id is not found.",
 });
 
 /** The platform's shop object (also the body of app/uninstalled webhooks). */
