@@ -1,4 +1,4 @@
-import type { AuthorizeRequest, OAuthError } from '../domain/app-service.js';
+import { type AuthorizeRequest, type OAuthError, stateOf } from '../domain/app-service.js';
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -15,7 +15,7 @@ const page = (title: string, body: string) => `<!doctype html>
 button{font:inherit;padding:.5rem 1.25rem;margin-right:.5rem;border-radius:.375rem;border:1px solid #555;background:#fff;cursor:pointer}
 button[value=approve],button.primary{background:#1a56db;border-color:#1a56db;color:#fff}code{background:#f2f2f2;padding:0 .25rem}
 label{display:block;font-weight:600;margin:1rem 0 .25rem}input[type=password]{font:inherit;width:100%;box-sizing:border-box;padding:.5rem;margin-bottom:1rem}
-.problem{color:#b00020;font-weight:600}form{display:inline}</style>
+.problem{color:#b00020;font-weight:600}form{display:inline}ul.scopes{columns:2 14rem;padding-left:1.25rem}ul.scopes li{break-inside:avoid}</style>
 </head><body>${body}</body></html>`;
 
 /** The authorize request's own fields, as hidden inputs: every form of the step posts them back. */
@@ -27,7 +27,7 @@ function authorizeFields(request: AuthorizeRequest): string {
 
 /** The authorize request's parameters, normalised (scopes space-separated): for forms and for the link back to the step. */
 export function authorizeQuery(request: AuthorizeRequest): Record<string, string> {
-  return { client_id: request.app.client_id, redirect_uri: request.redirectUri, scope: request.scopes.join(' '), response_type: 'code', state: request.state };
+  return { client_id: request.app.client_id, redirect_uri: request.redirectUri, scope: request.scopes.join(' '), response_type: 'code', ...stateOf(request) };
 }
 
 const cancelButton = (request: AuthorizeRequest) =>
@@ -58,18 +58,28 @@ ${cancelButton(request)}`,
  * session and this request only.
  */
 export function consentPage(request: AuthorizeRequest, csrfToken: string): string {
-  const scopes = request.scopes.map((scope) => `<li><code>${escape(scope)}</code></li>`).join('');
+  const scopes = scopeLines(request.scopes).map((line) => `<li>${line.map((scope) => `<code>${escape(scope)}</code>`).join(' ')}</li>`).join('');
   return page(
     `Install ${request.app.name}`,
     `<h1>Install ${escape(request.app.name)} on ${escape(request.shop.name)}?</h1>
 <p>The app asks for access to the store <strong>${escape(request.shop.subdomain)}</strong> with these scopes:</p>
-<ul>${scopes}</ul>
+<ul class="scopes">${scopes}</ul>
 <p>It will be sent back to <code>${escape(request.redirectUri)}</code>.</p>
 <form method="post" action="/admin/oauth/authorize">${authorizeFields(request)}<input type="hidden" name="csrf_token" value="${escape(csrfToken)}">
 <button type="submit" name="decision" value="approve">Install app</button>
 <button type="submit" name="decision" value="deny">Cancel</button>
 </form>`,
   );
+}
+
+/** An app may ask for thirty scopes: one line per resource (read_order and write_order together), in the order asked. */
+function scopeLines(scopes: readonly string[]): string[][] {
+  const lines = new Map<string, string[]>();
+  for (const scope of scopes) {
+    const resource = scope.replace(/^(read|write)_/, '');
+    lines.set(resource, [...(lines.get(resource) ?? []), scope]);
+  }
+  return [...lines.values()];
 }
 
 /** A refused authorize request: said on the page, never redirected to an address the app did not register. */
