@@ -15,7 +15,7 @@ const page = (title: string, body: string) => `<!doctype html>
 button{font:inherit;padding:.5rem 1.25rem;margin-right:.5rem;border-radius:.375rem;border:1px solid #555;background:#fff;cursor:pointer}
 button[value=approve],button.primary{background:#1a56db;border-color:#1a56db;color:#fff}code{background:#f2f2f2;padding:0 .25rem}
 label{display:block;font-weight:600;margin:1rem 0 .25rem}input[type=password]{font:inherit;width:100%;box-sizing:border-box;padding:.5rem;margin-bottom:1rem}
-.problem{color:#b00020;font-weight:600}form{display:inline}ul.scopes{columns:2 14rem;padding-left:1.25rem}ul.scopes li{break-inside:avoid}</style>
+.problem{color:#b00020;font-weight:600}form{display:inline}</style>
 </head><body>${body}</body></html>`;
 
 /** The authorize request's own fields, as hidden inputs: every form of the step posts them back. */
@@ -63,7 +63,7 @@ export function consentPage(request: AuthorizeRequest, csrfToken: string): strin
     `Install ${request.app.name}`,
     `<h1>Install ${escape(request.app.name)} on ${escape(request.shop.name)}?</h1>
 <p>The app asks for access to the store <strong>${escape(request.shop.subdomain)}</strong> with these scopes:</p>
-<ul class="scopes">${scopes}</ul>
+<ul>${scopes}</ul>
 <p>It will be sent back to <code>${escape(request.redirectUri)}</code>.</p>
 <form method="post" action="/admin/oauth/authorize">${authorizeFields(request)}<input type="hidden" name="csrf_token" value="${escape(csrfToken)}">
 <button type="submit" name="decision" value="approve">Install app</button>
