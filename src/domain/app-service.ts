@@ -138,7 +138,7 @@ export class AppService {
     const asked = (query.scope ?? '').split(/[\s,]+/).filter(Boolean);
     const unknown = unknownScopes(asked, this.knownScopes());
     if (unknown.length > 0) throw new OAuthError('invalid_scope', unknownScopesProblem(unknown));
-    const unregistered = asked.filter((scope) => !(app.scopes as string[]).includes(scope));
+    const unregistered = asked.filter((scope) => !app.scopes.includes(scope));
     if (unregistered.length > 0) {
       throw new OAuthError('invalid_scope', `${app.name} did not register the scope${unregistered.length > 1 ? 's' : ''} ${unregistered.join(', ')} (it registered ${app.scopes.join(', ')})`);
     }
