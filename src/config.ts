@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_MIN_SIDE } from './domain/image-audit.js';
+import { SCOPE_NAME } from './domain/scopes.js';
 import { parseRateLimits, type RateLimitSettings } from './rate-limit-settings.js';
 
 /** Settings read once at start-up from the environment, checked, then frozen. */
@@ -55,8 +56,12 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** 64 hex digits sealing secrets at rest (secret-box.ts); unset: the data directory's key file. */
   readonly secretKey: string | undefined;
-  /** The OAuth install flow: approve every authorize request at once (app test suites), and how long issued access tokens work. */
-  readonly oauth: { readonly autoApprove: boolean; readonly accessTokenTtlMs: number };
+  /**
+   * The OAuth install flow: approve every authorize request at once (app test suites), how long
+   * issued access tokens work, and scopes newer than the documented ones that apps may register and
+   * tokens may carry.
+   */
+  readonly oauth: { readonly autoApprove: boolean; readonly accessTokenTtlMs: number; readonly extraScopes: readonly string[] };
   /**
    * Memory for checked files waiting for their request's rows to commit, all requests together, in
    * bytes; beyond it they wait in `<dataDir>/spool` (imaging/kept-bytes.ts). 0: always there.
@@ -168,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oauth: Object.freeze({
       autoApprove: oneOf(env, 'PRODIMG_OAUTH_AUTO_APPROVE', ['0', '1'] as const, '0') === '1',
       accessTokenTtlMs: positiveInt(env, 'PRODIMG_OAUTH_TOKEN_TTL_SECONDS', 86_400, 31_536_000) * 1000,
+      extraScopes: checkedExtraScopes(env.PRODIMG_EXTRA_SCOPES || undefined),
     }),
     webhookRetryMs: positiveInt(env, 'PRODIMG_WEBHOOK_RETRY_MS', 5000, 3_600_000),
     webhookMaxAttempts: positiveInt(env, 'PRODIMG_WEBHOOK_MAX_ATTEMPTS', 8, 100),
@@ -211,6 +217,14 @@ function checkedCorsOrigins(raw: string | undefined): readonly string[] | '*' | 
     }
   }
   return Object.freeze(origins.map((origin) => new URL(origin).origin));
+}
+
+function checkedExtraScopes(raw: string | undefined): readonly string[] {
+  if (raw === undefined) return Object.freeze([]);
+  const scopes = raw.split(',').map((part) => part.trim()).filter(Boolean);
+  const bad = scopes.find((scope) => !SCOPE_NAME.test(scope));
+  if (bad !== undefined) throw new ConfigError(`PRODIMG_EXTRA_SCOPES must be a comma-separated list of scope names like write_cart_transform (read_ or write_, then lower-case letters and _); got "${bad}"`);
+  return Object.freeze([...new Set(scopes)]);
 }
 
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {

@@ -28,11 +28,11 @@ export function appsCommand(program: Command): void {
     .requiredOption('--name <name>', "the app's name, shown on the consent page")
     .requiredOption('--redirect-uri <url>', 'where the authorize step sends the merchant back, exactly as the app will ask')
     .option('--app-url <url>', 'where an install starts (see apps install-url)')
-    .option('--scopes <list>', 'the scopes it may ask for, comma-separated', 'read_product,write_product')
-    .action((opts: { name: string; redirectUri: string; appUrl?: string; scopes: string }) =>
+    .option('--scopes <list>', "the scopes it may ask for, comma-separated (default: every documented scope and PRODIMG_EXTRA_SCOPES)")
+    .action((opts: { name: string; redirectUri: string; appUrl?: string; scopes?: string }) =>
       withApps(async (service) => {
-        const scopes = opts.scopes.split(',').map((s) => s.trim()).filter(Boolean);
-        const { app, clientSecret } = await service.create({ name: opts.name, redirectUri: opts.redirectUri, ...(opts.appUrl ? { appUrl: opts.appUrl } : {}), scopes });
+        const scopes = opts.scopes?.split(',').map((s) => s.trim()).filter(Boolean);
+        const { app, clientSecret } = await service.create({ name: opts.name, redirectUri: opts.redirectUri, ...(opts.appUrl ? { appUrl: opts.appUrl } : {}), ...(scopes ? { scopes } : {}) });
         print({ ...app, client_secret: clientSecret }, 0);
       }),
     );

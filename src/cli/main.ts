@@ -69,6 +69,8 @@ Environment (checked at start; the default in brackets):
   PRODIMG_OAUTH_AUTO_APPROVE        1: the OAuth authorize step approves at once, no sign-in:
                                     any registered app installs itself (warned at start-up) [0]
   PRODIMG_OAUTH_TOKEN_TTL_SECONDS   how long an access token issued by the OAuth flow works [86400]
+  PRODIMG_EXTRA_SCOPES              comma-separated scopes beyond the platform's documented ones
+                                    that apps may register and tokens carry [unset]
   PRODIMG_WEBHOOK_RETRY_MS          delay before a failed webhook delivery's first retry; later
                                     ones wait 3, 9, 30, 120, 360, 720x as long [5000]
   PRODIMG_WEBHOOK_MAX_ATTEMPTS      attempts before a delivery is marked failed [8]

@@ -4,14 +4,15 @@ import type { Database } from '../storage/database.js';
 import { withDatabase } from './context.js';
 import { webhookSecretCommand } from './webhooks-command.js';
 
-async function shopService(database: Database): Promise<ShopService> {
+/** `extraScopes`: PRODIMG_EXTRA_SCOPES, for the tokens it creates. */
+async function shopService(database: Database, extraScopes: readonly string[] = []): Promise<ShopService> {
   const [{ systemClock }, { ShopService }, { createRepositories }] = await Promise.all([
     import('../domain/clock.js'),
     import('../domain/shop-service.js'),
     import('../storage/repositories.js'),
   ]);
   const repos = createRepositories(database);
-  return new ShopService(repos.shops, repos.tokens, systemClock);
+  return new ShopService(repos.shops, repos.tokens, systemClock, extraScopes);
 }
 
 const print = (value: unknown): void => {
@@ -72,12 +73,12 @@ export function tokensCommand(program: Command): void {
     .command('create')
     .description('create an access token; it is printed once, alone on the last line (only its hash is kept)')
     .requiredOption('--shop <subdomain>', 'the store the token belongs to')
-    .option('--scopes <list>', 'comma-separated scopes: read_product, write_product, read_shop', 'read_product,write_product,read_shop')
+    .option('--scopes <list>', "comma-separated scopes: any of the platform's documented read_/write_ scopes (read_order, write_themes, ...) and PRODIMG_EXTRA_SCOPES", 'read_product,write_product,read_shop')
     .option('--rate-limited', "its requests fill the rate-limit buckets (PRODIMG_RATE_LIMIT), as an app's do")
     .action((opts: { shop: string; scopes: string; rateLimited?: boolean }) =>
-      withDatabase(async ({ database }) => {
+      withDatabase(async ({ config, database }) => {
         const scopes = opts.scopes.split(',').map((s) => s.trim()).filter(Boolean);
-        const created = await (await shopService(database)).createToken(opts.shop, scopes, { rateLimited: opts.rateLimited ?? false });
+        const created = await (await shopService(database, config.oauth.extraScopes)).createToken(opts.shop, scopes, { rateLimited: opts.rateLimited ?? false });
         const limited = opts.rateLimited ? ', rate limited' : '';
         process.stdout.write(`# access token ${created.id} for ${created.shop.subdomain} (${created.scopes.join(',')}${limited}); shown once, store it now\n`);
         process.stdout.write(`${created.token}\n`);

@@ -9,8 +9,8 @@ const AuthorizeFields = {
   client_id: Type.String({ description: "the app's client id (`prodimg apps create`)" }),
   redirect_uri: Type.String({ description: 'exactly the redirect URI the app registered' }),
   response_type: Type.Literal('code'),
-  scope: Type.Optional(Type.String({ description: 'scopes the app registered, separated by spaces (`+`) or commas; none: all it registered', examples: ['read_product write_product'] })),
-  state: Type.Optional(Type.String({ description: 'any text; it comes back unchanged on the callback' })),
+  scope: Type.Optional(Type.String({ description: "scopes the app registered (any of the platform's documented read_/write_ scopes, and PRODIMG_EXTRA_SCOPES), separated by spaces (`+`) or commas; an unknown one: `invalid_scope`; none: all it registered", examples: ['read_product write_product read_order'] })),
+  state: Type.Optional(Type.String({ description: 'any text; it comes back unchanged on the callback; absent: the callback carries no state' })),
 };
 
 const AuthorizationCodeGrant = Type.Object({

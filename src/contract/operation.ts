@@ -1,5 +1,5 @@
 import type { Static, TObject, TSchema } from '@sinclair/typebox';
-import type { Scope } from '../domain/entities.js';
+import type { Scope } from '../domain/scopes.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { WireContext } from './library-src.js';
 import { isUuidId, type PathIds } from './uuid.js';

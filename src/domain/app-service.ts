@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { generateToken, hashToken } from './auth-service.js';
-import { type App, SCOPES, type Scope, type Shop } from './entities.js';
+import type { App, Shop } from './entities.js';
 import { validation } from './errors.js';
 import { goQueryEncode, oauthHmac } from './oauth-hmac.js';
 import type { AppRepository, Clock, OAuthGrantRow, ShopRepository, TokenRepository } from './ports.js';
+import { knownScopes, unknownScopes, unknownScopesProblem } from './scopes.js';
 import { newTokenPublicId } from './token-public-id.js';
 
 /** Seals secrets prodimg must use again (secret-box.ts). */
@@ -18,6 +19,8 @@ export interface OAuthSettings {
   codeTtlMs: number;
   accessTokenTtlMs: number;
   refreshTokenTtlMs: number;
+  /** Scopes beyond the documented ones that apps may register (PRODIMG_EXTRA_SCOPES); none when absent. */
+  extraScopes?: readonly string[];
 }
 
 /** A refusal of the OAuth flow, in RFC 6749's words: the token endpoint answers it as JSON, the authorize page as a page. */
@@ -36,9 +39,10 @@ export interface AuthorizeRequest {
   /** With its sealed secret, which signs the callback. */
   app: App & { sealedSecret: string };
   shop: Shop;
-  scopes: Scope[];
+  scopes: string[];
   redirectUri: string;
-  state: string;
+  /** Absent when the app sent none: the callback then carries no `state` either. */
+  state?: string;
 }
 
 /** The token endpoint's answer, with the JSON types the platform's OAuth SDK insists on. */
@@ -79,24 +83,29 @@ export class AppService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The client secret is returned this once; only its sealed form is kept. */
+  /**
+   * The client secret is returned this once; only its sealed form is kept. Without `scopes`, the app
+   * may ask for every scope known now (documented and PRODIMG_EXTRA_SCOPES), as a platform app asks
+   * for what it needs at the authorize step.
+   */
   async create(input: { name: string; redirectUri: string; appUrl?: string; scopes?: readonly string[] }): Promise<{ app: App; clientSecret: string }> {
     const problems: string[] = [];
     const name = input.name.trim();
     if (name === '' || name.length > NAME_MAX) problems.push(`Name must be 1 to ${NAME_MAX} characters`);
     if (!isWebUrl(input.redirectUri)) problems.push(`Redirect URI must be an absolute http(s) URL without a fragment; got "${input.redirectUri}"`);
     if (input.appUrl !== undefined && !isWebUrl(input.appUrl)) problems.push(`App URL must be an absolute http(s) URL without a fragment; got "${input.appUrl}"`);
-    const scopes = input.scopes ?? ['read_product', 'write_product'];
-    if (scopes.length === 0 || !scopes.every((scope) => (SCOPES as readonly string[]).includes(scope))) {
-      problems.push(`Scopes must be a comma-separated list of ${SCOPES.join(', ')}; got "${scopes.join(',')}"`);
-    }
+    const known = this.knownScopes();
+    const scopes = input.scopes ?? known;
+    const unknown = unknownScopes(scopes, known);
+    if (scopes.length === 0) problems.push('Scopes must name at least one scope');
+    if (unknown.length > 0) problems.push(unknownScopesProblem(unknown));
     if (problems.length > 0) throw validation(problems);
     const app: App = {
       client_id: randomBytes(16).toString('hex'),
       name,
       redirect_uri: input.redirectUri,
       app_url: input.appUrl ?? '',
-      scopes: [...new Set(scopes)] as Scope[],
+      scopes: [...new Set(scopes)],
       created_at: this.clock(),
     };
     const clientSecret = randomBytes(32).toString('hex');
@@ -127,26 +136,28 @@ export class AppService {
     if (query.response_type !== 'code') throw new OAuthError('unsupported_response_type', `response_type must be "code"; got "${query.response_type ?? ''}"`);
     // The SDK joins scopes with spaces (a + in the URL); the docs also show commas.
     const asked = (query.scope ?? '').split(/[\s,]+/).filter(Boolean);
-    const unregistered = asked.filter((scope) => !(app.scopes as string[]).includes(scope));
+    const unknown = unknownScopes(asked, this.knownScopes());
+    if (unknown.length > 0) throw new OAuthError('invalid_scope', unknownScopesProblem(unknown));
+    const unregistered = asked.filter((scope) => !app.scopes.includes(scope));
     if (unregistered.length > 0) {
       throw new OAuthError('invalid_scope', `${app.name} did not register the scope${unregistered.length > 1 ? 's' : ''} ${unregistered.join(', ')} (it registered ${app.scopes.join(', ')})`);
     }
-    const scopes = asked.length > 0 ? ([...new Set(asked)] as Scope[]) : app.scopes;
-    return { app, shop, scopes, redirectUri: app.redirect_uri, state: query.state ?? '' };
+    const scopes = asked.length > 0 ? [...new Set(asked)] : app.scopes;
+    return { app, shop, scopes, redirectUri: app.redirect_uri, ...(query.state !== undefined ? { state: query.state } : {}) };
   }
 
-  /** Approval: a single-use code, and the callback URL carrying it with `shop`, `state`, a timestamp and their `hmac`. */
+  /** Approval: a single-use code, and the callback URL carrying it with `shop`, `state` (when the app sent one), a timestamp and their `hmac`. */
   async approve(request: AuthorizeRequest): Promise<string> {
     const { app, shop } = request;
     const code = generateToken();
     await this.apps.saveCode(hashToken(code), { clientId: app.client_id, shopId: shop.id, scopes: request.scopes, expiresAt: this.now() + this.settings.codeTtlMs, redirectUri: request.redirectUri });
-    const params = { code, shop: this.shopHost(shop), state: request.state, timestamp: String(seconds(this.now())) };
+    const params = { code, shop: this.shopHost(shop), ...stateOf(request), timestamp: String(seconds(this.now())) };
     return withQuery(request.redirectUri, params, this.secrets.open(app.sealedSecret));
   }
 
   /** Refusal by the merchant: back to the app with `error=access_denied`, as OAuth 2.0 says. */
   deny(request: AuthorizeRequest): string {
-    return withQuery(request.redirectUri, { error: 'access_denied', state: request.state });
+    return withQuery(request.redirectUri, { error: 'access_denied', ...stateOf(request) });
   }
 
   /** The token endpoint: `authorization_code` or `refresh_token`, each with the app's client id and secret. */
@@ -198,7 +209,7 @@ export class AppService {
     return withQuery(app.app_url, params, this.secrets.open(app.sealedSecret));
   }
 
-  private async issue(app: App, shop: Shop, scopes: Scope[]): Promise<TokenAnswer> {
+  private async issue(app: App, shop: Shop, scopes: string[]): Promise<TokenAnswer> {
     const now = this.now();
     const accessToken = generateToken();
     const refreshToken = generateToken();
@@ -219,6 +230,10 @@ export class AppService {
     };
   }
 
+  private knownScopes(): readonly string[] {
+    return knownScopes(this.settings.extraScopes);
+  }
+
   private shopHost(shop: Shop): string {
     return `${shop.subdomain}.${this.settings.baseDomain}`;
   }
@@ -227,6 +242,11 @@ export class AppService {
     // Compared as hashes: equal lengths for timingSafeEqual, whatever was sent.
     return timingSafeEqual(Buffer.from(hash(this.secrets.open(sealed))), Buffer.from(hash(given)));
   }
+}
+
+/** The callback's `state`: what the app sent, or nothing when it sent none (an empty `state=` would be a value it never chose). */
+export function stateOf(request: AuthorizeRequest): { state?: string } {
+  return request.state !== undefined ? { state: request.state } : {};
 }
 
 function noApp(clientId: string) {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { forbidden, storeInactive, unauthorized } from './errors.js';
-import type { Grant, Scope } from './entities.js';
+import type { Grant } from './entities.js';
+import type { Scope } from './scopes.js';
 import { GrantCache } from './grant-cache.js';
 import type { TokenRepository } from './ports.js';
 

@@ -141,15 +141,13 @@ export interface Shop extends ShopDetails {
   updated_at: string;
 }
 
-export const SCOPES = ['read_product', 'write_product', 'read_shop'] as const;
-export type Scope = (typeof SCOPES)[number];
-
 /** What a valid access token grants: the store it belongs to and its scopes. */
 export interface Grant {
   shopId: string;
   subdomain: string;
   active: boolean;
-  scopes: readonly Scope[];
+  /** Scope names (domain/scopes.ts): documented ones, or extra ones configured when it was issued. */
+  scopes: readonly string[];
   /** The app whose rate-limit bucket (for this store) the token fills; absent: not rate limited. */
   rateLimitKey?: string;
   /** The app the OAuth flow issued it to (its client id); absent for tokens made with the CLI. */
@@ -165,8 +163,8 @@ export interface App {
   redirect_uri: string;
   /** Where the platform sends a merchant to start an install (`prodimg apps install-url`); '' when none. */
   app_url: string;
-  /** The scopes it may ask for. */
-  scopes: Scope[];
+  /** The scopes it may ask for (domain/scopes.ts). */
+  scopes: string[];
   created_at: string;
 }
 

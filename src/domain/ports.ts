@@ -1,4 +1,4 @@
-import type { App, Grant, Image, ImagePatch, NewImage, NewProduct, ProductPatch, ProductWithImages, Scope, Shop, Variant, VariantInput } from './entities.js';
+import type { App, Grant, Image, ImagePatch, NewImage, NewProduct, ProductPatch, ProductWithImages, Shop, Variant, VariantInput } from './entities.js';
 import type { ShopDetails } from './shop-details.js';
 import type { WebhookRepository } from './webhooks.js';
 
@@ -99,7 +99,7 @@ export interface ShopRepository {
 /** What may be shown of a token: never the token, nor its hash. */
 export interface TokenSummary {
   id: string;
-  scopes: Scope[];
+  scopes: string[];
   created_at: string;
   /** Its requests fill the rate-limit buckets. */
   rate_limited: boolean;
@@ -117,7 +117,7 @@ export interface NewTokenOptions {
 export interface OAuthGrantRow {
   clientId: string;
   shopId: string;
-  scopes: Scope[];
+  scopes: string[];
   /** Unix ms. */
   expiresAt: number;
   /** Codes only: the redirect URI the authorize step was given. */

@@ -1,9 +1,10 @@
 import { recordNotFound, unauthorized, validation } from './errors.js';
 import { readShopDetails, type ShopDetails } from './shop-details.js';
-import { SCOPES, type Scope, type Shop } from './entities.js';
+import type { Shop } from './entities.js';
 import { generateToken, hashToken } from './auth-service.js';
 import type { ImageFiles } from './image-files.js';
 import type { Clock, ShopRepository, TokenRepository, TokenSummary } from './ports.js';
+import { knownScopes, unknownScopes, unknownScopesProblem } from './scopes.js';
 import { newTokenPublicId, TOKEN_PUBLIC_ID } from './token-public-id.js';
 
 /** What `prodimg shops create` may set; the rest is made from these or from defaults. */
@@ -17,6 +18,8 @@ export class ShopService {
     private readonly shops: ShopRepository,
     private readonly tokens: TokenRepository,
     private readonly clock: Clock,
+    /** Scopes beyond the documented ones that tokens may carry (PRODIMG_EXTRA_SCOPES). */
+    private readonly extraScopes: readonly string[] = [],
   ) {}
 
   /** `details` not given take SHOP_DEFAULTS; every bad value is reported at once. */
@@ -94,11 +97,10 @@ export class ShopService {
     subdomain: string,
     scopes: readonly string[],
     options: { rateLimited?: boolean } = {},
-  ): Promise<{ token: string; id: string; shop: Shop; scopes: Scope[] }> {
-    const unknown = scopes.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
-    if (unknown.length > 0 || scopes.length === 0) {
-      throw validation([`Scopes must be a comma-separated list of ${SCOPES.join(', ')}; got "${scopes.join(',')}"`]);
-    }
+  ): Promise<{ token: string; id: string; shop: Shop; scopes: string[] }> {
+    if (scopes.length === 0) throw validation(['Scopes must name at least one scope']);
+    const unknown = unknownScopes(scopes, knownScopes(this.extraScopes));
+    if (unknown.length > 0) throw validation([unknownScopesProblem(unknown)]);
     return this.issue(subdomain, generateToken(), scopes, options.rateLimited ?? false);
   }
 
@@ -106,14 +108,14 @@ export class ShopService {
    * A token whose value the caller chose: only a stand-in's seed makes these, so an app's test
    * fixtures can name their token. The value must not be one another token already has.
    */
-  async createFixedToken(subdomain: string, token: string, scopes: readonly Scope[]): Promise<{ token: string; id: string; shop: Shop; scopes: Scope[] }> {
+  async createFixedToken(subdomain: string, token: string, scopes: readonly string[]): Promise<{ token: string; id: string; shop: Shop; scopes: string[] }> {
     return this.issue(subdomain, token, scopes, false);
   }
 
   private async issue(subdomain: string, token: string, scopes: readonly string[], rateLimited: boolean) {
     const shop = await this.shops.find(subdomain);
     if (!shop) throw validation([`No store with subdomain ${subdomain}`]);
-    const unique = [...new Set(scopes)] as Scope[];
+    const unique = [...new Set(scopes)];
     const id = newTokenPublicId();
     await this.tokens.create(shop.id, hashToken(token), unique, this.clock(), id, { rateLimited });
     return { token, id, shop, scopes: unique };

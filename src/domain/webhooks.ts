@@ -1,4 +1,4 @@
-import type { Scope } from './entities.js';
+import type { Scope } from './scopes.js';
 
 /** The topics a store may subscribe to, in the order the refusal lists them. */
 export const WEBHOOK_TOPICS = ['products/create', 'products/update', 'products/delete', 'app/uninstalled'] as const;

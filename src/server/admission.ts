@@ -1,5 +1,6 @@
 import { type AuthService, requireScope } from '../domain/auth-service.js';
-import type { Grant, Scope } from '../domain/entities.js';
+import type { Grant } from '../domain/entities.js';
+import type { Scope } from '../domain/scopes.js';
 import type { RateLimits } from './rate-limits/rate-limits.js';
 
 /** What admission reads of a request; the same for the router and the fast read path. */

@@ -1,4 +1,4 @@
-import type { AuthorizeRequest, OAuthError } from '../domain/app-service.js';
+import { type AuthorizeRequest, type OAuthError, stateOf } from '../domain/app-service.js';
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -27,7 +27,7 @@ function authorizeFields(request: AuthorizeRequest): string {
 
 /** The authorize request's parameters, normalised (scopes space-separated): for forms and for the link back to the step. */
 export function authorizeQuery(request: AuthorizeRequest): Record<string, string> {
-  return { client_id: request.app.client_id, redirect_uri: request.redirectUri, scope: request.scopes.join(' '), response_type: 'code', state: request.state };
+  return { client_id: request.app.client_id, redirect_uri: request.redirectUri, scope: request.scopes.join(' '), response_type: 'code', ...stateOf(request) };
 }
 
 const cancelButton = (request: AuthorizeRequest) =>
@@ -58,7 +58,7 @@ ${cancelButton(request)}`,
  * session and this request only.
  */
 export function consentPage(request: AuthorizeRequest, csrfToken: string): string {
-  const scopes = request.scopes.map((scope) => `<li><code>${escape(scope)}</code></li>`).join('');
+  const scopes = scopeLines(request.scopes).map((line) => `<li>${line.map((scope) => `<code>${escape(scope)}</code>`).join(' ')}</li>`).join('');
   return page(
     `Install ${request.app.name}`,
     `<h1>Install ${escape(request.app.name)} on ${escape(request.shop.name)}?</h1>
@@ -70,6 +70,16 @@ export function consentPage(request: AuthorizeRequest, csrfToken: string): strin
 <button type="submit" name="decision" value="deny">Cancel</button>
 </form>`,
   );
+}
+
+/** An app may ask for thirty scopes: one line per resource (read_order and write_order together), in the order asked. */
+function scopeLines(scopes: readonly string[]): string[][] {
+  const lines = new Map<string, string[]>();
+  for (const scope of scopes) {
+    const resource = scope.replace(/^(read|write)_/, '');
+    lines.set(resource, [...(lines.get(resource) ?? []), scope]);
+  }
+  return [...lines.values()];
 }
 
 /** A refused authorize request: said on the page, never redirected to an address the app did not register. */

@@ -1,6 +1,6 @@
 import { ProductCreateBody } from '../contract/schemas.js';
 import { parseProductCreate } from '../contract/product-body.js';
-import { SCOPES } from '../domain/entities.js';
+import { SCOPES } from '../domain/scopes.js';
 import { DomainError } from '../domain/errors.js';
 import type { ProductService } from '../domain/product-service.js';
 import type { ShopService } from '../domain/shop-service.js';

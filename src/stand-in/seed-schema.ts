@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { SCOPES } from '../domain/entities.js';
+import { SCOPES } from '../domain/scopes.js';
 import { FaultSchema } from './faults.js';
 
 const Id = Type.String({ description: 'a UUID; omitted: made from the random seed' });

@@ -1,7 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
-import { type App, SCOPES, type Scope } from '../domain/entities.js';
+import type { App } from '../domain/entities.js';
 import type { AppRepository, OAuthGrantRow } from '../domain/ports.js';
 import type { AppsTable, OAuthGrantsTable, Schema } from './schema.js';
+import { storedScopes } from './stored-scopes.js';
 
 export class KyselyAppRepository implements AppRepository {
   constructor(private readonly db: Kysely<Schema>) {}
@@ -65,14 +66,10 @@ function row(grant: OAuthGrantRow): Omit<OAuthGrantsTable, 'token_hash'> {
 }
 
 function toGrant(taken: Selectable<OAuthGrantsTable>): OAuthGrantRow {
-  return { clientId: taken.client_id, shopId: taken.shop_id, scopes: scopesOf(taken.scopes), expiresAt: Number(taken.expires_at) };
+  return { clientId: taken.client_id, shopId: taken.shop_id, scopes: storedScopes(taken.scopes), expiresAt: Number(taken.expires_at) };
 }
 
 function toApp(row: Selectable<AppsTable>): App {
   const { client_id, name, redirect_uri, app_url, created_at } = row;
-  return { client_id, name, redirect_uri, app_url, scopes: scopesOf(row.scopes), created_at };
-}
-
-function scopesOf(stored: string): Scope[] {
-  return stored.split(',').filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
+  return { client_id, name, redirect_uri, app_url, scopes: storedScopes(row.scopes), created_at };
 }

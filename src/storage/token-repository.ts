@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
-import { SCOPES, type Grant, type Scope } from '../domain/entities.js';
+import type { Grant } from '../domain/entities.js';
 import type { NewTokenOptions, TokenRepository, TokenSummary } from '../domain/ports.js';
 import type { HotReads } from './hot-reads.js';
+import { storedScopes } from './stored-scopes.js';
 import type { Schema } from './schema.js';
 
 export class KyselyTokenRepository implements TokenRepository {
@@ -34,7 +35,7 @@ export class KyselyTokenRepository implements TokenRepository {
       .orderBy('created_at')
       .orderBy('public_id')
       .execute();
-    return rows.map((row) => ({ id: row.public_id, scopes: knownScopes(row.scopes), created_at: row.created_at, rate_limited: row.rate_limited === 1 }));
+    return rows.map((row) => ({ id: row.public_id, scopes: storedScopes(row.scopes), created_at: row.created_at, rate_limited: row.rate_limited === 1 }));
   }
 
   async revoke(publicId: string): Promise<boolean> {
@@ -45,14 +46,10 @@ export class KyselyTokenRepository implements TokenRepository {
   async findByHash(tokenHash: string): Promise<(Grant & { tokenHash: string }) | null> {
     const row = await this.hot.grant(tokenHash);
     if (!row) return null;
-    const grant: Grant & { tokenHash: string } = { tokenHash: row.token_hash, shopId: row.shop_id, subdomain: row.subdomain, active: row.active === 1, scopes: knownScopes(row.scopes) };
+    const grant: Grant & { tokenHash: string } = { tokenHash: row.token_hash, shopId: row.shop_id, subdomain: row.subdomain, active: row.active === 1, scopes: storedScopes(row.scopes) };
     if (row.expires_at !== null) grant.expiresAt = Number(row.expires_at);
     // An app's token fills its app's bucket; a CLI token made with --rate-limited is an app of its own.
     if (row.client_id !== null) return { ...grant, clientId: row.client_id, rateLimitKey: `app:${row.client_id}` };
     return Number(row.rate_limited) === 1 ? { ...grant, rateLimitKey: `token:${row.public_id}` } : grant;
   }
-}
-
-function knownScopes(stored: string): Scope[] {
-  return stored.split(',').filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
 }

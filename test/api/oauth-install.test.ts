@@ -141,7 +141,8 @@ describe.each(DIALECTS)('the OAuth install flow on %s', (dialect) => {
     const cases: Array<[Record<string, string>, string | undefined, string]> = [
       [{ ...asked, client_id: 'nope' }, undefined, 'no app has the client_id &#34;nope&#34;'],
       [{ ...asked, redirect_uri: 'https://evil.example/cb' }, undefined, 'redirect_uri &#34;https://evil.example/cb&#34; is not the one registered for Catalog Sync'],
-      [{ ...asked, scope: 'read_product read_orders' }, undefined, 'Catalog Sync did not register the scope read_orders (it registered read_product, write_product, read_shop)'],
+      [{ ...asked, scope: 'read_product read_order write_themes' }, undefined, 'Catalog Sync did not register the scopes read_order, write_themes (it registered read_product, write_product, read_shop)'],
+      [{ ...asked, scope: 'read_product read_orders' }, undefined, 'Unknown scope read_orders: a scope is one of the platform&#39;s documented read_/write_ scopes'],
       [{ ...asked, response_type: 'token' }, undefined, 'response_type must be &#34;code&#34;; got &#34;token&#34;'],
       [asked, '127.0.0.1', "open this page on the store&#39;s own address"],
       [asked, 'nobody.myshoplaza.localhost', 'there is no active store nobody.myshoplaza.localhost'],

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmacMatches } from '../../src/domain/oauth-hmac.js';
+import { SCOPES } from '../../src/domain/scopes.js';
 import { BIN, BUILT, cliEnv } from '../reliability/support-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { WAIT_MS } from '../support/waiting.js';
@@ -48,7 +49,24 @@ describe.skipIf(!BUILT).each(DIALECTS)('prodimg apps on %s (needs `npm run build
     const bad = run('apps', 'create', '--name', ' ', '--redirect-uri', 'not a url', '--scopes', 'read_orders');
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe(
-      'prodimg: Name must be 1 to 100 characters; Redirect URI must be an absolute http(s) URL without a fragment; got "not a url"; Scopes must be a comma-separated list of read_product, write_product, read_shop; got "read_orders"',
+      'prodimg: Name must be 1 to 100 characters; Redirect URI must be an absolute http(s) URL without a fragment; got "not a url"; ' +
+        `Unknown scope read_orders: a scope is one of the platform's documented read_/write_ scopes (${SCOPES.join(', ')}) or one PRODIMG_EXTRA_SCOPES lists`,
     );
+  });
+
+  it('registers every documented scope unless --scopes names fewer; a newer scope only when PRODIMG_EXTRA_SCOPES lists it (issue 23)', () => {
+    const create = (scopes: string[], extra: Record<string, string> = {}) => {
+      const res = spawnSync(process.execPath, [BIN, 'apps', 'create', '--name', 'Cart', '--redirect-uri', 'https://app.example/cb', ...scopes], { env: cliEnv({ dataDir: db.dataDir, databaseUrl: db.databaseUrl, extra }), encoding: 'utf8', timeout: WAIT_MS });
+      return { code: res.status, stderr: res.stderr.trim(), app: res.status === 0 ? JSON.parse(res.stdout.trim().split('\n').at(-1)!) : undefined };
+    };
+    expect(create([]).app.scopes).toEqual([...SCOPES]);
+    expect(create(['--scopes', 'read_order,write_shop,read_payment_info']).app.scopes).toEqual(['read_order', 'write_shop', 'read_payment_info']);
+    const refused = create(['--scopes', 'read_order,write_cart_transform']);
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/^prodimg: Unknown scope write_cart_transform: [^\n]+PRODIMG_EXTRA_SCOPES lists$/) });
+    expect(create(['--scopes', 'read_order,write_cart_transform'], { PRODIMG_EXTRA_SCOPES: 'write_cart_transform' }).app.scopes).toEqual(['read_order', 'write_cart_transform']);
+    expect(create([], { PRODIMG_EXTRA_SCOPES: 'write_cart_transform' }).app.scopes).toEqual([...SCOPES, 'write_cart_transform']);
+    // A bad setting stops the command in one line, exit code 2, as every setting does.
+    const bad = create([], { PRODIMG_EXTRA_SCOPES: 'write_cart_transform,cart' });
+    expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/^prodimg: PRODIMG_EXTRA_SCOPES must be a comma-separated list of scope names [^\n]+; got "cart"$/) });
   });
 });

@@ -43,6 +43,14 @@ describe.skipIf(!BUILT).each(DIALECTS)('shops delete and token ids through the C
     expect(listed.map((token) => token.id).sort()).toEqual([...ids].sort());
     expect(listed.find((token) => token.id === ids[1])).toMatchObject({ scopes: ['read_product'], rate_limited: true });
     expect(listed.find((token) => token.id === ids[0])).toMatchObject({ scopes: ['read_product', 'write_product', 'read_shop'], rate_limited: false });
+    // Any documented scope (issue 23); a newer one is refused, naming it.
+    const order = run('tokens', 'create', '--shop', 'tokened', '--scopes', 'read_order,write_themes');
+    expect(order.code, order.stderr).toBe(0);
+    expect(order.stdout).toMatch(/^# access token [0-9a-f]{12} for tokened \(read_order,write_themes\)/);
+    const newer = run('tokens', 'create', '--shop', 'tokened', '--scopes', 'read_order,write_cart_transform');
+    expect({ code: newer.code, stderr: newer.stderr.trim() }).toEqual({ code: 1, stderr: expect.stringMatching(/^prodimg: Unknown scope write_cart_transform: /) });
+    const orderId = /^# access token ([0-9a-f]{12})/.exec(order.stdout)![1]!;
+    expect(run('tokens', 'revoke', orderId).code).toBe(0);
     // Neither the token nor its hash is ever shown again.
     const secret = created[0]!.stdout.trim().split('\n').at(-1)!;
     expect(JSON.stringify(listed)).not.toContain(secret.slice(0, 16));

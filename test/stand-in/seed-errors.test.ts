@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCOPES } from '../../src/domain/scopes.js';
 import { SeedError, startProdimg, type Seed } from '../../src/index.js';
 
 /** The message a seed is refused with (it must be refused). */
@@ -40,7 +41,7 @@ describe('a bad seed is refused naming the file, the entry and the field', () =>
     expect(await refusal(file('shape.yaml', 'shop:\n  - subdomain: a\n'))).toBe(`${join(dir, 'shape.yaml')}: shop: unexpected property, got [{"subdomain":"a"}]`);
     expect(await refusal({ shops: [{ name: 'No subdomain' }] } as unknown as Seed)).toBe('the seed option: shops[0].subdomain: is required');
     expect(await refusal({ shops: [{ subdomain: 'a', tokens: [{ token: 'ok-token-1', scopes: ['read_products'] }] }] } as unknown as Seed)).toBe(
-      'the seed option: shops[0].tokens[0].scopes[0]: must be one of "read_product", "write_product", "read_shop", got "read_products"',
+      `the seed option: shops[0].tokens[0].scopes[0]: must be one of ${SCOPES.map((scope) => `"${scope}"`).join(', ')}, got "read_products"`,
     );
     expect(await refusal({ shops: [{ subdomain: 'a', tokens: [{ token: 'short' }] }] })).toBe('the seed option: shops[0].tokens[0].token: expected string length greater or equal to 8, got "short"');
   });

@@ -73,7 +73,7 @@ export async function startApi(
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const repos = createRepositories(db.database);
-  const shops = new ShopService(repos.shops, repos.tokens, options.clock ?? systemClock);
+  const shops = new ShopService(repos.shops, repos.tokens, options.clock ?? systemClock, config.oauth.extraScopes);
   await shops.create('alpha', { name: 'Alpha' });
   const { token } = await shops.createToken('alpha', ['read_product', 'write_product', 'read_shop']);
 

@@ -40,6 +40,13 @@ export function consentBrowser(base: string, host: string) {
   };
 }
 
+/** The hidden fields of a page's first form, as a browser would post them. */
+export function hiddenFieldsOf(page: string): Record<string, string> {
+  const form = /<form[^>]*>([\s\S]*?)<\/form>/.exec(page)?.[1] ?? '';
+  const unescape = (text: string) => text.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)));
+  return Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, unescape(m[2]!)]));
+}
+
 /** The consent form's CSRF token, read from the page as a browser would submit it. */
 export function csrfTokenOf(page: string): string {
   const token = /name="csrf_token" value="([0-9a-f]+)"/.exec(page)?.[1];

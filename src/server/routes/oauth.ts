@@ -21,8 +21,8 @@ export interface OAuthRoutesOptions {
   throttle: SignInThrottle;
 }
 
-/** What approving grants, which a consent form's CSRF token is bound to. */
-const granted = (asked: AuthorizeRequest) => [asked.shop.id, asked.app.client_id, asked.redirectUri, asked.scopes.join(' '), asked.state];
+/** What approving grants, which a consent form's CSRF token is bound to (no state and an empty one differ: only the second comes back). */
+const granted = (asked: AuthorizeRequest) => [asked.shop.id, asked.app.client_id, asked.redirectUri, asked.scopes.join(' '), asked.state === undefined ? 'none' : `state=${asked.state}`];
 const stepUrl = (asked: AuthorizeRequest) => `/admin/oauth/authorize?${new URLSearchParams(authorizeQuery(asked)).toString()}`;
 
 /**
