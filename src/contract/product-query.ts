@@ -85,5 +85,5 @@ export function parseProductQuery(query: Query): { query: ProductQuery; fields: 
 }
 
 /** What `fields` may name: every field a product answer has. */
-const ANSWERED_FIELDS: readonly string[] = [...PRODUCT_FIELDS, 'has_only_default_variant', 'need_variant_image', 'image', 'images', 'options', 'variants'];
+const ANSWERED_FIELDS: readonly string[] = [...PRODUCT_FIELDS, 'has_only_default_variant', 'inventory_quantity', 'need_variant_image', 'image', 'images', 'options', 'variants'];
 
