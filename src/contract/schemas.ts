@@ -187,6 +187,7 @@ const ProductFilterQuery = {
   created_at_max: Type.Optional(Time),
   updated_at_min: Type.Optional(Time),
   updated_at_max: Type.Optional(Time),
+  spus: Type.Optional(Type.String({ description: 'comma-separated SPUs, matched exactly' })),
   published_status: Type.Optional(Type.Union([Type.Literal('published'), Type.Literal('unpublished'), Type.Literal('any')], { default: 'any' })),
 };
 export const ProductCountQuery = Type.Object(ProductFilterQuery);

@@ -180,6 +180,7 @@ function filtered<Q extends SelectQueryBuilder<Schema, 'products', any>>(query: 
   if (filter.createdAtMax !== undefined) q = q.where('created_at', '<=', filter.createdAtMax);
   if (filter.updatedAtMin !== undefined) q = q.where('updated_at', '>=', filter.updatedAtMin);
   if (filter.updatedAtMax !== undefined) q = q.where('updated_at', '<=', filter.updatedAtMax);
+  if (filter.spus) q = q.where('spu', 'in', [...filter.spus]);
   if (filter.published !== undefined) q = q.where('published', '=', filter.published ? 1 : 0);
   return q as Q;
 }
