@@ -35,11 +35,11 @@ export class KyselyProductRepository implements ProductRepository {
         description: input.description,
         vendor: input.vendor,
         tags: input.tags,
+        published: input.published ? 1 : 0,
         published_at: input.published ? now : null,
         created_at: now,
         updated_at: now,
         need_variant_image: input.need_variant_image ? 1 : 0,
-        published: input.published ? 1 : 0,
       };
       await trx.insertInto('products').values({ ...row, shop_id: shopId }).execute();
       const images = await insertImages(trx, shopId, row.id, input.images, 1, now, this.ids);
