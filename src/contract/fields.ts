@@ -48,6 +48,18 @@ export function readPositiveInt(
   return value;
 }
 
+/** An integer, as a number or a numeric string ("-3"); null and "" count as absent. */
+export function readInteger(fields: Fields, key: string, label: string, problems: Problems, options: { min?: number } = {}): number | undefined {
+  const raw = fields[key];
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const value = typeof raw === 'string' && INTEGER.test(raw.trim()) ? Number(raw.trim()) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value)) problems.push(`${label} must be an integer`);
+  else if (options.min !== undefined && value < options.min) problems.push(`${label} must be greater than or equal to ${options.min}`);
+  else if (Math.abs(value) > INT_MAX) problems.push(`${label} must be between -${INT_MAX} and ${INT_MAX}`);
+  else return value;
+  return undefined;
+}
+
 export function readString(
   fields: Fields,
   key: string,

@@ -1,6 +1,6 @@
 import { validation } from '../domain/errors.js';
-import type { NewImage, NewProduct, ProductImageEntry, ProductPatch } from '../domain/entities.js';
-import { type Fields, isPlainObject, type Problems, readBoolean, readObjectList, readPositiveInt, readString, readUrl } from './fields.js';
+import { INVENTORY_POLICIES, type NewImage, type NewProduct, type ProductImageEntry, type ProductPatch } from '../domain/entities.js';
+import { type Fields, isPlainObject, type Problems, readBoolean, readInteger, readObjectList, readPositiveInt, readString, readUrl } from './fields.js';
 import { ALT_MAX, dropUndefined, readNewImage, unwrap } from './image-body.js';
 import { type WireContext, withLibrarySrc } from './library-src.js';
 import { isUuid } from '../domain/uuid.js';
@@ -15,18 +15,50 @@ export const IMAGES_MAX = 250;
  */
 export const IMAGES_PER_REQUEST = 50;
 
+/**
+ * Lengths of the product's text settings: brief, vendor_url and note are the platform's own; it
+ * documents none for the others, which prodimg caps so that a row stays bounded.
+ */
+export const PRODUCT_TEXT_MAX = { brief: 600, vendor_url: 1000, note: 500, seo_title: 255, seo_description: 1000, seo_keywords: 1000, spu: 255 } as const;
+
 function readProductFields(fields: Fields, problems: Problems, creating: boolean) {
+  const text = (key: keyof typeof PRODUCT_TEXT_MAX, label: string) => readString(fields, key, label, problems, { max: PRODUCT_TEXT_MAX[key], nullAs: '' });
   return {
     title: readString(fields, 'title', 'Title', problems, { max: TITLE_MAX, required: creating || 'title' in fields }),
+    brief: text('brief', 'Brief'),
     handle: readString(fields, 'handle', 'Handle', problems, { max: 255 }),
     description: readString(fields, 'description', 'Description', problems, { max: 65_535, nullAs: '' }),
     vendor: readString(fields, 'vendor', 'Vendor', problems, { max: 100, nullAs: '' }),
+    vendor_url: text('vendor_url', 'Vendor url'),
     tags: readString(fields, 'tags', 'Tags', problems, { max: 4096, nullAs: '' }),
     published: readBoolean(fields, 'published', 'Published', problems),
+    requires_shipping: readBoolean(fields, 'requires_shipping', 'Requires shipping', problems),
+    taxable: readBoolean(fields, 'taxable', 'Taxable', problems),
+    note: text('note', 'Note'),
+    seo_title: text('seo_title', 'Seo title'),
+    seo_description: text('seo_description', 'Seo description'),
+    seo_keywords: text('seo_keywords', 'Seo keywords'),
+    inventory_tracking: readBoolean(fields, 'inventory_tracking', 'Inventory tracking', problems),
+    // The platform: required while inventory is tracked (an update keeps the stored one).
+    inventory_policy: readInventoryPolicy(fields, problems, creating && fields.inventory_tracking === true),
+    spu: text('spu', 'Spu'),
+    fake_sales: readInteger(fields, 'fake_sales', 'Fake sales', problems, { min: 0 }),
+    display_fake_sales: readBoolean(fields, 'display_fake_sales', 'Display fake sales', problems),
     need_variant_image: readBoolean(fields, 'need_variant_image', 'Need variant image', problems),
     options: readOptionList(fields, problems),
     variants: readVariantList(fields, problems, creating),
   };
+}
+
+function readInventoryPolicy(fields: Fields, problems: Problems, required: boolean): string | undefined {
+  const policy = fields.inventory_policy;
+  if (policy === undefined || policy === null) {
+    if (required) problems.push("Inventory policy can't be blank");
+    return undefined;
+  }
+  if (typeof policy === 'string' && (INVENTORY_POLICIES as readonly string[]).includes(policy)) return policy;
+  problems.push(`Inventory policy must be one of ${INVENTORY_POLICIES.join(', ')}`);
+  return undefined;
 }
 
 /** `images` must be an array of objects; calls `read` on each with a 1-based label prefix. */
@@ -53,15 +85,16 @@ export function parseProductCreate(body: unknown, context?: WireContext): NewPro
     return rest;
   });
   if (problems.length > 0) throw validation(problems);
+  const { title, handle: _handle, description, vendor, tags, published, ...rest } = product;
   return {
-    title: product.title ?? '',
+    ...dropUndefined(rest),
+    title: title ?? '',
     ...(product.handle !== undefined ? { handle: product.handle } : {}),
-    description: product.description ?? '',
-    vendor: product.vendor ?? '',
-    tags: product.tags ?? '',
-    published: product.published ?? true,
+    description: description ?? '',
+    vendor: vendor ?? '',
+    tags: tags ?? '',
+    published: published ?? true,
     images: (images ?? []).map((image) => withLibrarySrc(image, context)),
-    ...dropUndefined({ need_variant_image: product.need_variant_image, options: product.options, variants: product.variants }),
   };
 }
 

@@ -27,7 +27,8 @@ const PUBLISHED_STATUS: Record<string, boolean | undefined> = { published: true,
 /**
  * The filters of `GET /products` and `GET /products/count`: `ids` (comma-separated UUIDs), `title`
  * (part of it, any case), `created_at_min/max`, `updated_at_min/max` (ISO 8601 times, inclusive),
- * `published_status` (published, unpublished or any). An empty value counts as not sent.
+ * `spus` (comma-separated, exact), `published_status` (published, unpublished or any). An empty
+ * value counts as not sent.
  */
 export function parseProductFilter(query: Query, problems: string[] = []): ProductFilter {
   const filter: ProductFilter = {};
@@ -48,6 +49,14 @@ export function parseProductFilter(query: Query, problems: string[] = []): Produ
     const time = ISO_TIME.test(raw) ? Date.parse(raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : Number.NaN;
     if (Number.isNaN(time)) problems.push(`${label} must be an ISO 8601 time like 2018-10-01T16:15:47-04:00`);
     else filter[field] = formatTimestamp(new Date(time));
+  }
+  const spus = lastValue(query, 'spus');
+  if (spus) {
+    const list = [...new Set(spus.split(',').map((spu) => spu.trim()).filter(Boolean))];
+    // As for the title: no SPU holds U+0000, and PostgreSQL cannot compare with it.
+    if (spus.includes('\u0000')) problems.push('Spus contains an invalid character');
+    else if (list.length > IDS_MAX) problems.push(`Spus is too long (maximum is ${IDS_MAX} spus)`);
+    else if (list.length > 0) filter.spus = list;
   }
   const status = lastValue(query, 'published_status');
   if (status) {
@@ -85,5 +94,5 @@ export function parseProductQuery(query: Query): { query: ProductQuery; fields: 
 }
 
 /** What `fields` may name: every field a product answer has. */
-const ANSWERED_FIELDS: readonly string[] = [...PRODUCT_FIELDS, 'has_only_default_variant', 'need_variant_image', 'image', 'images', 'options', 'variants'];
+const ANSWERED_FIELDS: readonly string[] = [...PRODUCT_FIELDS, 'has_only_default_variant', 'inventory_quantity', 'need_variant_image', 'image', 'images', 'options', 'variants'];
 

@@ -1,9 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ImageFields, ProductFields, VariantFields, WEIGHT_UNITS } from '../domain/entities.js';
+import { ImageFields, INVENTORY_POLICIES, ProductFields, VariantFields, WEIGHT_UNITS } from '../domain/entities.js';
 import { fieldsQuery } from './field-filter.js';
 import { SRC_MAX } from './fields.js';
 import { ALT_MAX } from './image-body.js';
-import { IMAGES_MAX, IMAGES_PER_REQUEST, TITLE_MAX } from './product-body.js';
+import { IMAGES_MAX, IMAGES_PER_REQUEST, PRODUCT_TEXT_MAX, TITLE_MAX } from './product-body.js';
+import { VARIANT_NOTE_MAX } from './variant-body.js';
 import { PER_PAGE_MAX } from './product-query.js';
 import { VARIANTS_MAX } from '../domain/variant-rules.js';
 
@@ -41,6 +42,7 @@ export const ProductSchema = Type.Object(
   {
     ...ProductFields.properties,
     has_only_default_variant: Type.Boolean(),
+    inventory_quantity: Type.Integer({ description: "The sum of its variants' inventory quantities." }),
     need_variant_image: Type.Boolean(),
     image: MainImageSchema,
     images: Type.Array(ImageSchema),
@@ -90,12 +92,26 @@ const NewImageFields = {
 export const ImageCreateBody = Type.Object({ image: Type.Object(NewImageFields) });
 export const ImageUpdateBody = Type.Object({ image: Type.Partial(Type.Object(NewImageFields)) });
 
+const Text = (maxLength: number) => Type.Optional(Type.Union([Type.String({ maxLength }), Type.Null()]));
 const ProductTextFields = {
   handle: Type.Optional(Type.String({ maxLength: 255 })),
-  description: Type.Optional(Type.Union([Type.String({ maxLength: 65_535 }), Type.Null()])),
-  vendor: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
-  tags: Type.Optional(Type.Union([Type.String({ maxLength: 4096 }), Type.Null()])),
+  brief: Text(PRODUCT_TEXT_MAX.brief),
+  description: Text(65_535),
+  vendor: Text(100),
+  vendor_url: Text(PRODUCT_TEXT_MAX.vendor_url),
+  tags: Text(4096),
   published: Type.Optional(Type.Boolean()),
+  requires_shipping: Type.Optional(Type.Boolean()),
+  taxable: Type.Optional(Type.Boolean()),
+  note: Text(PRODUCT_TEXT_MAX.note),
+  seo_title: Text(PRODUCT_TEXT_MAX.seo_title),
+  seo_description: Text(PRODUCT_TEXT_MAX.seo_description),
+  seo_keywords: Text(PRODUCT_TEXT_MAX.seo_keywords),
+  inventory_tracking: Type.Optional(Type.Boolean()),
+  inventory_policy: Type.Optional(Type.Union(INVENTORY_POLICIES.map((policy) => Type.Literal(policy)), { description: 'required on create while inventory_tracking is true' })),
+  spu: Text(PRODUCT_TEXT_MAX.spu),
+  fake_sales: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^\\d+$' })])),
+  display_fake_sales: Type.Optional(Type.Boolean()),
 };
 const Title = Type.String({ minLength: 1, maxLength: TITLE_MAX });
 const Decimal = Type.Union([Type.String({ pattern: '^\\d+(\\.\\d{1,2})?$' }), Type.Number({ minimum: 0 })]);
@@ -106,8 +122,10 @@ const VariantBodyFields = {
   option3: Type.Optional(OptionValue),
   price: Decimal,
   compare_at_price: Type.Optional(Decimal),
+  cost_price: Type.Optional(Decimal),
   sku: Type.Optional(Type.String({ maxLength: 255 })),
   barcode: Type.Optional(Type.String({ maxLength: 255 })),
+  note: Text(VARIANT_NOTE_MAX),
   position: Type.Optional(PositiveInt),
   weight: Type.Optional(Type.Union([Type.String(), Type.Number({ minimum: 0 })])),
   weight_unit: Type.Optional(Type.Union(WEIGHT_UNITS.map((unit) => Type.Literal(unit)))),
@@ -170,6 +188,7 @@ const ProductFilterQuery = {
   created_at_max: Type.Optional(Time),
   updated_at_min: Type.Optional(Time),
   updated_at_max: Type.Optional(Time),
+  spus: Type.Optional(Type.String({ description: 'comma-separated SPUs, matched exactly' })),
   published_status: Type.Optional(Type.Union([Type.Literal('published'), Type.Literal('unpublished'), Type.Literal('any')], { default: 'any' })),
 };
 export const ProductCountQuery = Type.Object(ProductFilterQuery);

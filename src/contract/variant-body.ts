@@ -2,15 +2,17 @@ import { validation } from '../domain/errors.js';
 import { type NewOption, type ProductVariantEntry, type VariantInput, WEIGHT_UNITS } from '../domain/entities.js';
 import { isUuid } from '../domain/uuid.js';
 import { OPTIONS_MAX, VARIANTS_MAX } from '../domain/variant-rules.js';
-import { type Fields, INT_MAX, type Problems, readObjectList, readPositiveInt, readString } from './fields.js';
+import { type Fields, type Problems, readInteger, readObjectList, readPositiveInt, readString } from './fields.js';
 import { dropUndefined, unwrap } from './image-body.js';
 
 export const PRICE_MAX = 999_999_999.99;
 const TEXT_MAX = 255;
+/** The platform documents 500 for a product's note; a variant's is given the same. */
+export const VARIANT_NOTE_MAX = 500;
 const DECIMAL = /^\d+(?:\.(\d+))?$/;
 
 /** A price: a number or numeric string, 0 or more, at most 2 decimals; answered as "19.90". */
-function readPrice(fields: Fields, key: string, label: string, problems: Problems, required = false): string | undefined {
+export function readPrice(fields: Fields, key: string, label: string, problems: Problems, required = false): string | undefined {
   const raw = fields[key];
   if (raw === undefined || raw === null || raw === '') {
     if (required) problems.push(`${label} can't be blank`);
@@ -43,16 +45,6 @@ function readOption(fields: Fields, key: string, label: string, problems: Proble
   return readString(fields, key, label, problems, { max: TEXT_MAX });
 }
 
-function readInteger(fields: Fields, key: string, label: string, problems: Problems): number | undefined {
-  const raw = fields[key];
-  if (raw === undefined || raw === null || raw === '') return undefined;
-  const value = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
-  if (typeof value !== 'number' || !Number.isInteger(value)) problems.push(`${label} must be an integer`);
-  else if (Math.abs(value) > INT_MAX) problems.push(`${label} must be between -${INT_MAX} and ${INT_MAX}`);
-  else return value;
-  return undefined;
-}
-
 /** The fields of one variant, with `prefix` before each message (`Variant 2: ` in product bodies). */
 export function readVariantFields(fields: Fields, problems: Problems, prefix: string, creating: boolean): VariantInput {
   return dropUndefined({
@@ -61,8 +53,10 @@ export function readVariantFields(fields: Fields, problems: Problems, prefix: st
     option3: readOption(fields, 'option3', `${prefix}Option3`, problems),
     price: readPrice(fields, 'price', `${prefix}Price`, problems, creating),
     compare_at_price: readPrice(fields, 'compare_at_price', `${prefix}Compare at price`, problems),
+    cost_price: readPrice(fields, 'cost_price', `${prefix}Cost price`, problems),
     sku: readString(fields, 'sku', `${prefix}Sku`, problems, { max: TEXT_MAX, nullAs: '' }),
     barcode: readString(fields, 'barcode', `${prefix}Barcode`, problems, { max: TEXT_MAX, nullAs: '' }),
+    note: readString(fields, 'note', `${prefix}Note`, problems, { max: VARIANT_NOTE_MAX, nullAs: '' }),
     position: readPositiveInt(fields, 'position', `${prefix}Position`, problems, { clampAbove: true }),
     weight: readWeight(fields, problems, prefix),
     weight_unit: readWeightUnit(fields, problems, prefix),

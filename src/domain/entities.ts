@@ -27,24 +27,77 @@ export const ImageFields = Type.Object(
 export type Image = Static<typeof ImageFields>;
 export const IMAGE_FIELDS = Object.keys(ImageFields.properties) as ReadonlyArray<keyof Image>;
 
-/** A product's own fields (its images are answered beside them). */
+/**
+ * A product's own stored fields, in the API's order as far as prodimg's earlier answers allow (its
+ * images, options, variants and the computed fields are answered after them: schemas.ts).
+ */
 export const ProductFields = Type.Object(
   {
     id: Uuid,
     title: Type.String(),
+    brief: Type.String({ description: 'A short description of the product.' }),
     handle: Type.String(),
     description: Type.String(),
     vendor: Type.String(),
+    vendor_url: Type.String(),
     tags: Type.String(),
     published: Type.Boolean(),
+    requires_shipping: Type.Boolean(),
+    taxable: Type.Boolean(),
     published_at: Type.Union([Timestamp, Type.Null()]),
     created_at: Timestamp,
     updated_at: Timestamp,
+    note: Type.String(),
+    seo_title: Type.String(),
+    seo_description: Type.String(),
+    seo_keywords: Type.String({ description: 'Comma-separated, e.g. `key1,key2`.' }),
+    inventory_tracking: Type.Boolean(),
+    inventory_policy: Type.String({ examples: ['continue'], description: 'continue, deny or auto_unpublished.' }),
+    spu: Type.String(),
+    fake_sales: Type.Integer(),
+    display_fake_sales: Type.Boolean(),
   },
   { additionalProperties: false },
 );
 export type Product = Static<typeof ProductFields>;
 export const PRODUCT_FIELDS = Object.keys(ProductFields.properties) as ReadonlyArray<keyof Product>;
+
+export const INVENTORY_POLICIES = ['continue', 'deny', 'auto_unpublished'] as const;
+
+/** The product fields a client sets beside title, handle, description, vendor, tags and published. */
+export type ProductSettings = Pick<
+  Product,
+  | 'brief'
+  | 'vendor_url'
+  | 'requires_shipping'
+  | 'taxable'
+  | 'note'
+  | 'seo_title'
+  | 'seo_description'
+  | 'seo_keywords'
+  | 'inventory_tracking'
+  | 'inventory_policy'
+  | 'spu'
+  | 'fake_sales'
+  | 'display_fake_sales'
+>;
+
+/** What a new product has of them when they are not sent. */
+export const PRODUCT_SETTING_DEFAULTS: Readonly<ProductSettings> = {
+  brief: '',
+  vendor_url: '',
+  requires_shipping: true,
+  taxable: true,
+  note: '',
+  seo_title: '',
+  seo_description: '',
+  seo_keywords: '',
+  inventory_tracking: false,
+  inventory_policy: 'continue',
+  spu: '',
+  fake_sales: 0,
+  display_fake_sales: false,
+};
 
 export interface ProductWithImages extends Product {
   images: Image[];
@@ -82,8 +135,10 @@ export const VariantFields = Type.Object(
     option3: Type.Union([Type.String(), Type.Null()]),
     price: Type.String({ examples: ['0.00'] }),
     compare_at_price: Type.String({ examples: ['0.00'] }),
+    cost_price: Type.String({ examples: ['0.00'] }),
     sku: Type.String(),
     barcode: Type.String(),
+    note: Type.String(),
     position: Type.Integer({ minimum: 1 }),
     weight: Type.String({ examples: ['0'] }),
     weight_unit: Type.String({ examples: ['kg'] }),
@@ -107,8 +162,10 @@ export interface VariantInput {
   option3?: string | null;
   price?: string;
   compare_at_price?: string;
+  cost_price?: string;
   sku?: string;
   barcode?: string;
+  note?: string;
   position?: number;
   weight?: string;
   weight_unit?: string;
@@ -189,7 +246,7 @@ export interface ImagePatch {
   variant_ids?: string[];
 }
 
-export interface NewProduct {
+export interface NewProduct extends Partial<ProductSettings> {
   title: string;
   handle?: string;
   description: string;
@@ -203,7 +260,7 @@ export interface NewProduct {
   variants?: VariantInput[];
 }
 
-export interface ProductPatch {
+export interface ProductPatch extends Partial<ProductSettings> {
   title?: string;
   handle?: string;
   description?: string;

@@ -52,6 +52,8 @@ export interface ProductFilter {
   createdAtMax?: string;
   updatedAtMin?: string;
   updatedAtMax?: string;
+  /** Products whose SPU is one of these, exactly. */
+  spus?: readonly string[];
   published?: boolean;
 }
 

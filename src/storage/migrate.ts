@@ -15,6 +15,7 @@ import { adminKeys } from './migrations/011-admin-keys.js';
 import { catalogueTransfer } from './migrations/012-catalogue-transfer.js';
 import { mirrorSources } from './migrations/013-mirror-sources.js';
 import { adminKeyShop } from './migrations/014-admin-key-shop.js';
+import { productFields } from './migrations/015-product-fields.js';
 
 function migrations(dialect: DialectName): Record<string, Migration> {
   return {
@@ -32,6 +33,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
     '012-catalogue-transfer': catalogueTransfer(dialect),
     '013-mirror-sources': mirrorSources(dialect),
     '014-admin-key-shop': adminKeyShop(dialect),
+    '015-product-fields': productFields(),
   };
 }
 

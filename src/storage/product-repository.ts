@@ -1,12 +1,12 @@
 import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { handleFromTitle } from '../domain/handle.js';
 import { validation } from '../domain/errors.js';
-import type { Image, NewImage, NewProduct, ProductImageEntry, ProductPatch, ProductWithImages, VariantInput } from '../domain/entities.js';
+import { type Image, type NewImage, type NewProduct, PRODUCT_SETTING_DEFAULTS, type ProductImageEntry, type ProductPatch, type ProductSettings, type ProductWithImages, type VariantInput } from '../domain/entities.js';
 import type { ProductFilter, ProductPage, ProductQuery, ProductRepository } from '../domain/ports.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { newImageRow } from './image-columns.js';
 import { changeProduct, type ProductChanges } from './product-changes.js';
-import { type ProductRow, SELECTED, toProduct, withImages } from './product-snapshot.js';
+import { type ProductRow, SELECTED, settingsRow, storedFlags, toProduct, withImages } from './product-snapshot.js';
 
 export { PRODUCT_COLUMNS } from './product-snapshot.js';
 import { lockProduct } from './product-lock.js';
@@ -28,6 +28,7 @@ export class KyselyProductRepository implements ProductRepository {
   create(shopId: string, input: NewProduct, now: string): Promise<ProductWithImages> {
     return this.db.transaction().execute(async (trx) => {
       const row: ProductRow = {
+        ...settingsRow({ ...PRODUCT_SETTING_DEFAULTS, ...settingsOf(input) }),
         id: this.ids.next('product'),
         title: input.title,
         handle: input.handle ?? handleFromTitle(input.title),
@@ -104,8 +105,8 @@ export class KyselyProductRepository implements ProductRepository {
         .select(['published', 'published_at'])
         .where('id', '=', productId)
         .executeTakeFirstOrThrow();
-      const { images, published, options, variants, need_variant_image, ...fields } = patch;
-      const changes: Partial<ProductsTable> = { ...fields };
+      const { images, published, options, variants, need_variant_image, requires_shipping, taxable, inventory_tracking, display_fake_sales, ...fields } = patch;
+      const changes: Partial<ProductsTable> = { ...fields, ...storedFlags({ requires_shipping, taxable, inventory_tracking, display_fake_sales }) };
       if (need_variant_image !== undefined) changes.need_variant_image = need_variant_image ? 1 : 0;
       if (published !== undefined) {
         changes.published = published ? 1 : 0;
@@ -151,6 +152,14 @@ export class KyselyProductRepository implements ProductRepository {
   }
 }
 
+/** The settings a create body sent (the others take their defaults). */
+function settingsOf(input: NewProduct): Partial<ProductSettings> {
+  return Object.fromEntries(Object.keys(PRODUCT_SETTING_DEFAULTS).flatMap((key) => {
+    const value = input[key as keyof ProductSettings];
+    return value === undefined ? [] : [[key, value]];
+  }));
+}
+
 /** Variants that name their image by its place in the gallery (VariantInput.image_position) get its id. */
 function linkByPosition<T extends VariantInput>(entries: readonly T[], imageIds: readonly string[]): T[] {
   return entries.map((entry) => {
@@ -171,6 +180,7 @@ function filtered<Q extends SelectQueryBuilder<Schema, 'products', any>>(query: 
   if (filter.createdAtMax !== undefined) q = q.where('created_at', '<=', filter.createdAtMax);
   if (filter.updatedAtMin !== undefined) q = q.where('updated_at', '>=', filter.updatedAtMin);
   if (filter.updatedAtMax !== undefined) q = q.where('updated_at', '<=', filter.updatedAtMax);
+  if (filter.spus) q = q.where('spu', 'in', [...filter.spus]);
   if (filter.published !== undefined) q = q.where('published', '=', filter.published ? 1 : 0);
   return q as Q;
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
-import { type Image, PRODUCT_FIELDS, type Product, type ProductWithImages } from '../domain/entities.js';
+import { type Image, PRODUCT_FIELDS, type Product, type ProductSettings, type ProductWithImages } from '../domain/entities.js';
 import { IMAGE_COLUMNS } from './image-columns.js';
+import { PRODUCT_FLAGS, type ProductFlag } from './product-flags.js';
 import type { ProductsTable, Schema } from './schema.js';
 import { loadCatalogues } from './variant-repository.js';
 
@@ -13,7 +14,19 @@ export const SELECTED = [...PRODUCT_COLUMNS, 'need_variant_image'] as const;
 
 export function toProduct(row: ProductRow): Product & { need_variant_image: boolean } {
   const { need_variant_image, ...product } = row;
-  return { ...product, published: row.published === 1, need_variant_image: need_variant_image === 1 };
+  const flags = Object.fromEntries(PRODUCT_FLAGS.map((flag) => [flag, row[flag] === 1])) as Record<ProductFlag, boolean>;
+  return { ...product, ...flags, need_variant_image: need_variant_image === 1 };
+}
+
+/** A product's settings as stored (its flags 0/1). */
+export function settingsRow(settings: ProductSettings): Omit<ProductsTable, Exclude<keyof ProductsTable, keyof ProductSettings>> {
+  const { requires_shipping, taxable, inventory_tracking, display_fake_sales, ...rest } = settings;
+  return { ...rest, requires_shipping: requires_shipping ? 1 : 0, taxable: taxable ? 1 : 0, inventory_tracking: inventory_tracking ? 1 : 0, display_fake_sales: display_fake_sales ? 1 : 0 };
+}
+
+/** A product's flags as stored (0/1), for those of `fields` that are set. */
+export function storedFlags(fields: Partial<Record<ProductFlag, boolean>>): Partial<Record<ProductFlag, number>> {
+  return Object.fromEntries(PRODUCT_FLAGS.flatMap((flag) => (fields[flag] === undefined ? [] : [[flag, fields[flag] ? 1 : 0]])));
 }
 
 /** The products of `rows` with their images, options and variants, read through `db` (a transaction sees its own writes). */

@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { Image, Product, VariantRow } from '../domain/entities.js';
+import type { ProductFlag } from './product-flags.js';
 
 /** Table shapes as Kysely sees them. Booleans are 0/1 integers so both dialects store them alike. */
 export interface ShopsTable {
@@ -50,8 +51,8 @@ export interface OAuthGrantsTable {
   expires_at: string | number;
 }
 
-/** A product row: its API fields (published as 0/1) and its store. */
-export type ProductsTable = Omit<Product, 'published'> & { shop_id: string; published: number; need_variant_image?: number };
+/** A product row: its API fields (its flags as 0/1, product-flags.ts) and its store. */
+export type ProductsTable = Omit<Product, ProductFlag> & Record<ProductFlag, number> & { shop_id: string; need_variant_image?: number };
 
 /** An option row: `value_list` is the option's values as a JSON array of strings. */
 export interface ProductOptionsTable {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from './database.js';
 import { IMAGE_COLUMNS, newImageRow } from './image-columns.js';
+import { PRODUCT_SETTING_DEFAULTS } from '../domain/entities.js';
 import { PRODUCT_COLUMNS } from './product-repository.js';
+import { settingsRow } from './product-snapshot.js';
 import type { ImagesTable, ProductsTable, VariantsTable } from './schema.js';
 import { defaultVariantRow, VARIANT_COLUMNS } from './variant-repository.js';
 
@@ -51,6 +53,7 @@ export async function seedImages(
   while (result.images < total) {
     const n = result.products + 1;
     const product: ProductsTable = {
+      ...settingsRow(PRODUCT_SETTING_DEFAULTS),
       id: randomUUID(),
       shop_id: shopId,
       title: `Seeded product ${n}`,

@@ -1,3 +1,4 @@
+import { PRODUCT_SETTING_DEFAULTS, type ProductSettings } from '../domain/entities.js';
 import type { CatalogueEntry, EntryVariant, RowProblem } from './catalogue-entry.js';
 
 type Json = Record<string, unknown>;
@@ -36,6 +37,7 @@ export function entryFromApiProduct(value: unknown, seq: number, line: number): 
       // Only the strings: join would recurse into nested arrays, and a hostile source's may be deep.
       tags: Array.isArray(product.tags) ? product.tags.filter((tag): tag is string => typeof tag === 'string').join(', ') : text(product.tags),
       published: typeof product.published === 'boolean' ? product.published : undefined,
+      ...settingsOf(product),
     }),
     images: images.map((image) => ({ src: text(image.src) ?? '', alt: text(image.alt) ?? '', line })),
     problems,
@@ -53,6 +55,13 @@ export function entryFromApiProduct(value: unknown, seq: number, line: number): 
   return entry;
 }
 
+/** The product's other settings (brief, SEO, inventory, ...), each kept when it has the type the API answers. */
+function settingsOf(product: Json): Partial<ProductSettings> {
+  return Object.fromEntries(
+    Object.entries(PRODUCT_SETTING_DEFAULTS).flatMap(([key, fallback]) => (typeof product[key] === typeof fallback ? [[key, product[key]]] : [])),
+  );
+}
+
 function variantOf(variant: Json, srcById: Map<string, string>, hasOptions: boolean, line: number): EntryVariant {
   const imageId = text(variant.image_id);
   const imageSrc = (imageId ? srcById.get(imageId) : undefined) ?? (isObject(variant.image) ? text(variant.image.src) : undefined);
@@ -63,8 +72,10 @@ function variantOf(variant: Json, srcById: Map<string, string>, hasOptions: bool
     option3: option('option3'),
     price: scalar(variant.price),
     compare_at_price: scalar(variant.compare_at_price),
+    cost_price: scalar(variant.cost_price),
     sku: text(variant.sku),
     barcode: text(variant.barcode),
+    note: text(variant.note),
     weight: scalar(variant.weight),
     weight_unit: text(variant.weight_unit),
     inventory_quantity: typeof variant.inventory_quantity === 'number' ? variant.inventory_quantity : undefined,

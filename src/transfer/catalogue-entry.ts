@@ -1,4 +1,4 @@
-import type { VariantInput } from '../domain/entities.js';
+import type { ProductSettings, VariantInput } from '../domain/entities.js';
 import type { RowProblem } from '../storage/import-journal.js';
 
 export type { RowProblem };
@@ -27,7 +27,7 @@ export interface CatalogueEntry {
   handle: string;
   /** Every line the product came from, its first line first. */
   lines: number[];
-  product: {
+  product: Partial<ProductSettings> & {
     title?: string;
     description?: string;
     vendor?: string;

@@ -29,13 +29,29 @@ export const CSV_COLUMNS = [
   'Variant Image',
   'Variant Weight Unit',
   'Variant Weight',
+  'SEO Title',
+  'SEO Description',
+  'Variant Requires Shipping',
+  'Variant Taxable',
+  'Cost per item',
 ] as const;
+
+/**
+ * The platforms' per-variant shipping and tax columns: on this platform they are the product's
+ * (`requires_shipping`, `taxable`), so they are written on a product's first row and read from there,
+ * and do not make a row a variant's.
+ */
+export const PRODUCT_FLAG_COLUMNS = { 'Variant Requires Shipping': 'requires_shipping', 'Variant Taxable': 'taxable' } as const;
 
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
-/** The columns that make a row a variant's when any is filled: the option values and the variant's own, but its image and unit. */
+/** The columns that make a row a variant's when any is filled: the option values and the variant's own, but its image, unit and the product's flags. */
 export const VARIANT_COLUMNS: readonly CsvColumn[] = CSV_COLUMNS.filter(
-  (column) => /^(Option\d Value|Variant )/.test(column) && column !== 'Variant Image' && column !== 'Variant Weight Unit',
+  (column) =>
+    (/^(Option\d Value|Variant )/.test(column) || column === 'Cost per item') &&
+    column !== 'Variant Image' &&
+    column !== 'Variant Weight Unit' &&
+    !(column in PRODUCT_FLAG_COLUMNS),
 );
 
 /** The columns of numbers: a number there is written as it is, never quoted as text (spreadsheet-cell.ts). */
@@ -46,6 +62,7 @@ export const NUMBER_COLUMNS: ReadonlySet<CsvColumn> = new Set<CsvColumn>([
   'Variant Compare At Price',
   'Image Position',
   'Variant Weight',
+  'Cost per item',
 ]);
 
 /** A product without options shows its one variant this way in the layout. */

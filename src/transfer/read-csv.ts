@@ -3,7 +3,7 @@ import { parse } from 'csv-parse';
 import { IMAGES_MAX } from '../contract/product-body.js';
 import { VARIANTS_MAX } from '../domain/variant-rules.js';
 import type { CatalogueEntry, EntryImage, EntryVariant, RowProblem } from './catalogue-entry.js';
-import { CSV_COLUMNS, type CsvColumn, DEFAULT_OPTION, GRAMS_PER_UNIT, VARIANT_COLUMNS } from './csv-columns.js';
+import { CSV_COLUMNS, type CsvColumn, DEFAULT_OPTION, GRAMS_PER_UNIT, PRODUCT_FLAG_COLUMNS, VARIANT_COLUMNS } from './csv-columns.js';
 import { InputError } from './input-error.js';
 import { cellText } from './spreadsheet-cell.js';
 
@@ -110,17 +110,24 @@ function entryOf(rows: Row[], seq: number, firstLineOf: Map<string, number>, ext
 
 function readProductFields(first: Row, entry: CatalogueEntry): void {
   const text = (column: CsvColumn) => (first.get(column) === '' ? undefined : first.get(column));
-  const published = first.get('Published').toLowerCase();
   entry.product = dropUndefined({
     title: text('Title'),
     description: text('Body (HTML)'),
     vendor: text('Vendor'),
     tags: text('Tags'),
-    published: published === 'true' ? true : published === 'false' ? false : undefined,
+    published: flag(first, 'Published', entry),
+    seo_title: text('SEO Title'),
+    seo_description: text('SEO Description'),
+    ...Object.fromEntries(Object.entries(PRODUCT_FLAG_COLUMNS).map(([column, field]) => [field, flag(first, column as CsvColumn, entry)])),
   });
-  if (published !== '' && published !== 'true' && published !== 'false') {
-    entry.problems.push({ line: first.line, reason: `Published must be TRUE or FALSE, got "${first.get('Published')}"` });
-  }
+}
+
+/** TRUE or FALSE, any case; empty: not given. */
+function flag(row: Row, column: CsvColumn, entry: CatalogueEntry): boolean | undefined {
+  const value = row.get(column).toLowerCase();
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (value !== '') entry.problems.push({ line: row.line, reason: `${column} must be TRUE or FALSE, got "${row.get(column)}"` });
+  return undefined;
 }
 
 /** Images in Image Position order (rows without one after, in file order); a Variant Image not listed is added. */
@@ -180,6 +187,7 @@ function readVariant(row: Row, optionCount: number, problems: RowProblem[]): Ent
     sku: value('Variant SKU'),
     price: value('Variant Price'),
     compare_at_price: value('Variant Compare At Price'),
+    cost_price: value('Cost per item'),
     barcode: value('Variant Barcode'),
     weight_unit: value('Variant Weight Unit'),
     weight: weightOf(row, problems),

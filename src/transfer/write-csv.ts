@@ -22,6 +22,10 @@ export function csvRows(product: ProductWithImages, context: WireContext): strin
         Vendor: product.vendor,
         Tags: product.tags,
         Published: product.published ? 'TRUE' : 'FALSE',
+        'SEO Title': product.seo_title,
+        'SEO Description': product.seo_description,
+        'Variant Requires Shipping': product.requires_shipping ? 'TRUE' : 'FALSE',
+        'Variant Taxable': product.taxable ? 'TRUE' : 'FALSE',
         'Option1 Name': names[0] ?? '',
         'Option2 Name': names[1] ?? '',
         'Option3 Name': names[2] ?? '',
@@ -43,6 +47,7 @@ export function csvRows(product: ProductWithImages, context: WireContext): strin
         'Variant Image': variant.image ? wireSrc(variant.image.src, context) : '',
         'Variant Weight Unit': variant.weight_unit,
         'Variant Weight': variant.weight,
+        'Cost per item': variant.cost_price,
       });
     }
     const image = product.images[i];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Image, ProductWithImages } from '../../src/domain/entities.js';
+import { type Image, PRODUCT_SETTING_DEFAULTS, type ProductWithImages } from '../../src/domain/entities.js';
 import type { AuditProblem } from '../../src/domain/image-audit.js';
 import { storeAuditEntry } from '../../src/server/admin/gallery.js';
 
@@ -7,6 +7,7 @@ const T = '2024-04-08T07:13:28Z';
 const HASH = '5d41402abc4b2a76b9719d911017c592';
 const image = (id: string, position: number, path: string, src = path): Image => ({ id, product_id: 'p', position, src, path, width: 800, height: 600, alt: '', created_at: T, updated_at: T });
 const product = (images: Image[]): ProductWithImages => ({
+  ...PRODUCT_SETTING_DEFAULTS,
   id: 'p', title: 'Linen Shirt', handle: 'linen-shirt', description: '', vendor: '', tags: '', published: true, published_at: T, created_at: T, updated_at: T,
   images, need_variant_image: false, options: [], variants: [],
 });

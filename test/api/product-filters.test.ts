@@ -11,13 +11,13 @@ describe.each(DIALECTS)('product list and count filters on %s', (dialect) => {
     let minute = 0;
     api = await startApi(dialect, { clock: () => new Date(Date.UTC(2024, 3, 8, 7, minute++, 0)).toISOString().slice(0, 19) + 'Z' });
     minute = 0; // the store made by startApi read the clock too
-    for (const [title, published] of [
-      ['Linen Shirt', true],
-      ['Wool Scarf', true],
-      ['linen trousers', false],
-      ['100% Cotton Tee', true],
+    for (const [title, published, spu] of [
+      ['Linen Shirt', true, 'LIN-1'],
+      ['Wool Scarf', true, 'WOOL'],
+      ['linen trousers', false, 'LIN-2'],
+      ['100% Cotton Tee', true, ''],
     ] as const) {
-      const res = await api.call('POST', 'products', { product: { title, published } });
+      const res = await api.call('POST', 'products', { product: { title, published, spu } });
       ids[title] = res.json().product.id;
       firstCreatedAt ||= res.json().product.created_at;
     }
@@ -43,6 +43,18 @@ describe.each(DIALECTS)('product list and count filters on %s', (dialect) => {
     expect(await titles('title=linen&published_status=published')).toEqual(['Linen Shirt']);
   });
 
+  // Issue 23: SPUs are stored now, so the platform's `spus` filter works instead of being ignored.
+  it('filters by SPUs, exactly, in list and count alike', async () => {
+    expect(await titles('spus=LIN-1,%20LIN-2,lin-1')).toEqual(['Linen Shirt', 'linen trousers']);
+    expect(await count('spus=WOOL,LIN')).toBe(1);
+    expect(await count('spus=LIN-1&published_status=unpublished')).toBe(0);
+    expect(await count('spus=,')).toBe(4);
+    const nul = await api.call('GET', 'products/count?spus=a%00b');
+    expect({ status: nul.statusCode, body: nul.json() }).toEqual({ status: 422, body: { errors: ['Spus contains an invalid character'] } });
+    const many = await api.call('GET', `products?spus=${Array.from({ length: 251 }, (_, i) => `s${i}`).join(',')}`);
+    expect({ status: many.statusCode, body: many.json() }).toEqual({ status: 422, body: { errors: ['Spus is too long (maximum is 250 spus)'] } });
+  });
+
   it('filters by time, inclusive, in any zone', async () => {
     // The products were created at 07:00, 07:01, 07:02 and 07:03 UTC on 2024-04-08.
     expect(firstCreatedAt).toBe('2024-04-08T07:00:00Z');
@@ -60,7 +72,7 @@ describe.each(DIALECTS)('product list and count filters on %s', (dialect) => {
   });
 
   it('answers only the fields asked for, in the usual order, ignoring names it does not know', async () => {
-    const res = await api.call('GET', `products?ids=${ids['Wool Scarf']}&fields=title,spu,id`);
+    const res = await api.call('GET', `products?ids=${ids['Wool Scarf']}&fields=title,collection_id,id`);
     expect(res.body).toBe(`{"cursor":"","pre_cursor":"","products":[{"id":"${ids['Wool Scarf']}","title":"Wool Scarf"}]}`);
     const withVariants = (await api.call('GET', `products?ids=${ids['Wool Scarf']}&fields=variants,has_only_default_variant,id`)).json().products;
     expect(withVariants.map((p: object) => Object.keys(p))).toEqual([['id', 'has_only_default_variant', 'variants']]);

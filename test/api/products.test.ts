@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type TestApi } from '../support/api.js';
 import { DIALECTS } from '../support/databases.js';
 
-const PRODUCT_FIELDS = ['id', 'title', 'handle', 'description', 'vendor', 'tags', 'published', 'published_at', 'created_at', 'updated_at', 'has_only_default_variant', 'need_variant_image', 'image', 'images', 'options', 'variants'];
+const PRODUCT_FIELDS = [
+  ...['id', 'title', 'brief', 'handle', 'description', 'vendor', 'vendor_url', 'tags', 'published', 'requires_shipping', 'taxable', 'published_at', 'created_at', 'updated_at'],
+  ...['note', 'seo_title', 'seo_description', 'seo_keywords', 'inventory_tracking', 'inventory_policy', 'spu', 'fake_sales', 'display_fake_sales'],
+  ...['has_only_default_variant', 'inventory_quantity', 'need_variant_image', 'image', 'images', 'options', 'variants'],
+];
 
 describe.each(DIALECTS)('products on %s', (dialect) => {
   let api: TestApi;

@@ -52,7 +52,7 @@ describe.each(DIALECTS)('variants on %s', (dialect) => {
     };
     // A variant as answered: the defaults of a new one, and `fields`.
     const variant = (fields: Record<string, unknown>) => ({
-      ...{ title: 'Default Title', option1: null, option2: null, option3: null, price: '0.00', compare_at_price: '0.00', sku: '', barcode: '' },
+      ...{ title: 'Default Title', option1: null, option2: null, option3: null, price: '0.00', compare_at_price: '0.00', cost_price: '0.00', sku: '', barcode: '', note: '' },
       ...{ position: 1, weight: '0', weight_unit: 'kg', inventory_quantity: 0, image_id: '', image: null, created_at: T, updated_at: T },
       ...fields,
     });
@@ -85,7 +85,7 @@ describe.each(DIALECTS)('variants on %s', (dialect) => {
         { id: expect.any(String), product_id: product.id, position: 2, name: 'Size', values: ['S'] },
       ]);
       expect(red).toEqual(variant({ id: red.id, product_id: product.id, title: 'Red / S', option1: 'Red', option2: 'S', price: '10.00' }));
-      expect(keys(red)).toEqual(['id', 'product_id', 'title', 'option1', 'option2', 'option3', 'price', 'compare_at_price', 'sku', 'barcode', 'position', 'weight', 'weight_unit', 'inventory_quantity', 'image_id', 'image', 'created_at', 'updated_at']);
+      expect(keys(red)).toEqual(['id', 'product_id', 'title', 'option1', 'option2', 'option3', 'price', 'compare_at_price', 'cost_price', 'sku', 'barcode', 'note', 'position', 'weight', 'weight_unit', 'inventory_quantity', 'image_id', 'image', 'created_at', 'updated_at']);
       expect(blue).toEqual(
         variant({ id: blue.id, product_id: product.id, title: 'Blue / S', option1: 'Blue', option2: 'S', price: '12.50', compare_at_price: '15.00', sku: 'B-S', position: 2, weight: '0.25', weight_unit: 'lb', inventory_quantity: 3 }),
       );

@@ -282,8 +282,10 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
   const SHAPES: Record<string, () => Promise<unknown>> = {
     '{id, product_id, position, src, path, width, height, alt, created_at, updated_at}': async () =>
       (await api.call('GET', `products/${base.productId}/images/${base.imageIds[0]}`)).json().image,
-    '{id, product_id, title, option1, option2, option3, price, compare_at_price, sku, barcode, position, weight, weight_unit, inventory_quantity, image_id, image, created_at, updated_at}': async () =>
+    '{id, product_id, title, option1, option2, option3, price, compare_at_price, cost_price, sku, barcode, note, position, weight, weight_unit, inventory_quantity, image_id, image, created_at, updated_at}': async () =>
       (await api.call('GET', `variants/${base.variantIds[0]}`)).json().variant,
+    '{id, title, brief, handle, description, vendor, vendor_url, tags, published, requires_shipping, taxable, published_at, created_at, updated_at, note, seo_title, seo_description, seo_keywords, inventory_tracking, inventory_policy, spu, fake_sales, display_fake_sales, has_only_default_variant, inventory_quantity, need_variant_image, image, images, options, variants}':
+      async () => (await api.call('GET', `products/${base.productId}`)).json().product,
     '{id, product_id, position, name, values}': async () => (await api.call('GET', `products/${base.productId}`)).json().product.options[0],
     '{src, width, height, alt, path}': async () => (await api.call('GET', `products/${base.productId}`)).json().product.image,
     '{id, topic, address, format, created_at, updated_at}': async () => (await api.call('GET', `webhooks/${base.webhookId}`)).json().webhook,

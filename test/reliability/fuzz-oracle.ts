@@ -16,7 +16,11 @@ const ANY_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const IMAGE_KEYS = ['id', 'product_id', 'position', 'src', 'path', 'width', 'height', 'alt', 'created_at', 'updated_at'];
-const PRODUCT_KEYS = ['id', 'title', 'handle', 'description', 'vendor', 'tags', 'published', 'published_at', 'created_at', 'updated_at', 'has_only_default_variant', 'need_variant_image', 'image', 'images', 'options', 'variants'];
+const PRODUCT_KEYS = [
+  ...['id', 'title', 'brief', 'handle', 'description', 'vendor', 'vendor_url', 'tags', 'published', 'requires_shipping', 'taxable', 'published_at', 'created_at', 'updated_at'],
+  ...['note', 'seo_title', 'seo_description', 'seo_keywords', 'inventory_tracking', 'inventory_policy', 'spu', 'fake_sales', 'display_fake_sales'],
+  ...['has_only_default_variant', 'inventory_quantity', 'need_variant_image', 'image', 'images', 'options', 'variants'],
+];
 const API_STATUSES = [200, 400, 401, 403, 404, 413, 422];
 const CDN_STATUSES = [200, 206, 304, 400, 404, 416];
 

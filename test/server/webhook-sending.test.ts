@@ -84,6 +84,14 @@ describe('webhook payload', () => {
     expect(body.product.image.src).toBe(body.product.images[0].src);
   });
 
+  // Issue 23: an event stored before migration 015 has none of the fields it added.
+  it('sends an event stored before the product fields existed with their defaults', () => {
+    const stored = { ...product, variants: [{ id: 'v', product_id: 'p', title: 'Default Title', price: '1.00', inventory_quantity: 2, image_id: '', image: null }] };
+    const body = JSON.parse(webhookBody({ product: stored }, { cdnBase: '//x/cdn', ownBases: [] }).toString());
+    expect(body.product).toMatchObject({ brief: '', requires_shipping: true, taxable: true, inventory_policy: 'continue', fake_sales: 0, inventory_quantity: 2 });
+    expect(body.product.variants[0]).toMatchObject({ price: '1.00', cost_price: '0.00', note: '' });
+  });
+
   it('sends any other content as stored', () => {
     expect(webhookBody({ shop: { id: 's' } }, { cdnBase: '//x/cdn', ownBases: [] }).toString()).toBe('{"shop":{"id":"s"}}');
   });

@@ -55,7 +55,7 @@ describe('a bad seed is refused naming the file, the entry and the field', () =>
       `${join(dir, 'products.json')}: shops[0].products[0] ("Shirt"): Variant 1: Price must be a number; Image 1: Src must be a valid URL`,
     );
     expect(await refusal({ shops: [{ subdomain: 'a', products: [{ titel: 'Shirt' }] }] })).toBe(
-      'the seed option: shops[0].products[0].titel: unknown field (allowed: title, handle, description, vendor, tags, published, images, need_variant_image, options, variants, id)',
+      'the seed option: shops[0].products[0].titel: unknown field (allowed: title, handle, brief, description, vendor, vendor_url, tags, published, requires_shipping, taxable, note, seo_title, seo_description, seo_keywords, inventory_tracking, inventory_policy, spu, fake_sales, display_fake_sales, images, need_variant_image, options, variants, id)',
     );
     expect(await refusal({ shops: [{ subdomain: 'a', products: [{ title: 'Shirt', images: [{ src: 'https://x.example/a.jpg', colour: 'red' }] }] }] })).toBe(
       'the seed option: shops[0].products[0].images[0].colour: unknown field (allowed: src, alt, width, height, id)',

@@ -92,6 +92,10 @@ describe.skipIf(!BUILT).each(DIALECTS)('prodimg mirror from a second prodimg pro
       description: '<p>Holds tea</p>',
       vendor: 'Potter',
       tags: 'kitchen, gift',
+      // Issue 23: the platform's other fields, unlike their defaults, that the spreadsheet export compared below shows.
+      seo_title: 'Mug | Potter',
+      requires_shipping: false,
+      taxable: false,
       images: [
         { src: origin.url('/green.jpg'), alt: 'Mug, front' },
         { src: origin.url('/red.png'), alt: 'Mug, red' },
@@ -99,7 +103,7 @@ describe.skipIf(!BUILT).each(DIALECTS)('prodimg mirror from a second prodimg pro
       ],
       options: [{ name: 'Color', values: ['Red', 'Blue'] }],
       variants: [
-        { option1: 'Red', price: '12.50', sku: 'MUG-R', inventory_quantity: 3 },
+        { option1: 'Red', price: '12.50', cost_price: '4.20', sku: 'MUG-R', inventory_quantity: 3 },
         { option1: 'Blue', price: '13.00', compare_at_price: '15.00', sku: 'MUG-B', barcode: '0123' },
       ],
     } as never);
@@ -154,6 +158,8 @@ describe.skipIf(!BUILT).each(DIALECTS)('prodimg mirror from a second prodimg pro
     expect(mug).toHaveLength(3);
     expect(JSON.stringify(mug)).toContain('Mug, red');
     expect(JSON.stringify(mug)).toContain('MUG-B');
+    expect(JSON.stringify(mug)).toContain('Mug | Potter');
+    expect(JSON.stringify(mug)).toContain('4.20');
   }, waitsTimeout(6));
 
   it('a second run asks only for what changed since the first, and --prune deletes what the source no longer has', async () => {

@@ -31,8 +31,26 @@ describe('the spreadsheet reader', () => {
   });
 
   it('reports the columns it does not read, once', async () => {
-    const { ignored } = await csvEntries('Handle,Title,SEO Title,Gift Card,,Variant Grams\na,A,x,y,,1\na,,,,,2\n');
-    expect(ignored).toEqual([['SEO Title', 'Gift Card']]);
+    const { ignored } = await csvEntries('Handle,Title,Type,Gift Card,,Variant Grams\na,A,x,y,,1\na,,,,,2\n');
+    expect(ignored).toEqual([['Type', 'Gift Card']]);
+  });
+
+  // Issue 23: the spreadsheet columns the platforms have for fields prodimg stores now.
+  it('reads SEO Title and Description, shipping and tax (the product\'s, from its first row) and Cost per item', async () => {
+    const csv = [
+      'Handle,Title,SEO Title,SEO Description,Variant Requires Shipping,Variant Taxable,Variant Price,Cost per item',
+      'a,A,Shirt | Acme,A shirt,false,TRUE,10,4.5',
+      'a,,,,true,false,,3',
+      'b,B,,,maybe,,1,',
+    ].join('\n');
+    const { entries, ignored } = await csvEntries(csv);
+    expect(ignored).toEqual([[]]);
+    expect(entries[0]!.product).toEqual({ title: 'A', seo_title: 'Shirt | Acme', seo_description: 'A shirt', requires_shipping: false, taxable: true });
+    expect(entries[0]!.variants!.map((variant) => [variant.price, variant.cost_price])).toEqual([
+      ['10', '4.5'],
+      [undefined, '3'],
+    ]);
+    expect(entries[1]!.problems).toEqual([{ line: 4, reason: 'Variant Requires Shipping must be TRUE or FALSE, got "maybe"' }]);
   });
 
   it('refuses a file without a Handle column, an empty file and a broken quote as a whole', async () => {

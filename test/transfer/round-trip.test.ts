@@ -8,6 +8,23 @@ import { BUILT, catalogueFixture, createStores, cliEnv, prodimg, productsOfCsv }
 
 const FORMULAS = { title: '=HYPERLINK("http://evil.example/?x","Click")', handle: 'formulas', description: '@SUM(A1:A2)', vendor: "'=already quoted", tags: '+1+1' };
 
+/** The platform's other product fields (issue 23), unlike their defaults: JSON Lines carry them. */
+const PLATFORM_FIELDS = {
+  brief: 'Rich, "whipped" cream',
+  vendor_url: 'https://maison.example.com',
+  requires_shipping: false,
+  taxable: false,
+  note: 'Keep cool',
+  seo_title: 'Crème Deluxe',
+  seo_description: 'A rich cream, 50 or 100 ml.',
+  seo_keywords: 'cream,skin',
+  inventory_tracking: true,
+  inventory_policy: 'deny',
+  spu: 'CR-DELUXE',
+  fake_sales: 12,
+  display_fake_sales: true,
+};
+
 /** Products in the API's shape with what a spreadsheet makes hard: quotes, commas, line breaks, accents, three options, weights, no options. */
 function sourceProducts(origin: CatalogueOrigin): unknown[] {
   const img = (n: number) => origin.url(`/img/${500 + n}.jpg`);
@@ -19,6 +36,7 @@ function sourceProducts(origin: CatalogueOrigin): unknown[] {
       vendor: 'Maison Ä',
       tags: 'skin, care',
       published: true,
+      ...PLATFORM_FIELDS,
       images: [
         { id: 'a', src: img(1), alt: 'Jar, front', position: 2 },
         { id: 'b', src: img(2), alt: 'Jar "open"', position: 1 },
@@ -30,7 +48,7 @@ function sourceProducts(origin: CatalogueOrigin): unknown[] {
         { name: 'Pack', values: ['One'] },
       ],
       variants: [
-        { option1: '50ml', option2: 'Rose', option3: 'One', price: '19.90', compare_at_price: '25.00', sku: 'CR-50-R', barcode: '0001', weight: '0.25', weight_unit: 'lb', inventory_quantity: 7, image_id: 'a' },
+        { option1: '50ml', option2: 'Rose', option3: 'One', price: '19.90', compare_at_price: '25.00', cost_price: '8.10', note: 'Glass jar', sku: 'CR-50-R', barcode: '0001', weight: '0.25', weight_unit: 'lb', inventory_quantity: 7, image_id: 'a' },
         { option1: '100ml', option2: 'Oud', option3: 'One', price: '29.90', sku: 'CR-100-O', weight: '120', weight_unit: 'g', inventory_quantity: -2, image_id: 'c' },
       ],
     },
@@ -79,6 +97,27 @@ describe.skipIf(!BUILT)('export, then import into another store: the same produc
       expect(products.map(([handle]) => handle)).toEqual(['', 'creme-deluxe', 'formulas', 'no-images', 'plain-tote']);
       expect(productsOfCsv(readFileSync(after, 'utf8'))).toEqual(products);
     }, waitsTimeout(4));
+
+    // Issue 23: JSON Lines in the API's shape dropped the platform's other product and variant fields.
+    it('keeps the platform product fields and each variant\'s note and cost price through JSON Lines', async () => {
+      const read = async (shop: string) => readFileSync(await exportOf(shop, 'jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+      const [source, copy] = await Promise.all([read('source'), read('from-jsonl')]);
+      const fieldsOf = (products: Array<Record<string, any>>) =>
+        products.map((product) => ({
+          handle: product.handle,
+          ...Object.fromEntries(Object.keys(PLATFORM_FIELDS).map((key) => [key, product[key]])),
+          inventory_quantity: product.inventory_quantity,
+          variants: product.variants.map((variant: Record<string, any>) => [variant.title, variant.cost_price, variant.note]),
+        }));
+      const creme = fieldsOf(source).find((product) => product.handle === 'creme-deluxe');
+      expect(creme).toEqual({ handle: 'creme-deluxe', ...PLATFORM_FIELDS, inventory_quantity: 5, variants: [['50ml / Rose / One', '8.10', 'Glass jar'], ['100ml / Oud / One', '0.00', '']] });
+      expect(fieldsOf(copy).sort((a, b) => a.handle.localeCompare(b.handle))).toEqual(fieldsOf(source).sort((a, b) => a.handle.localeCompare(b.handle)));
+      // The spreadsheet has columns for some of them only (docs/import-export.md).
+      const viaCsv = (await read('from-csv')).find((product) => product.handle === 'creme-deluxe')!;
+      const { seo_title, seo_description, requires_shipping, taxable } = PLATFORM_FIELDS;
+      expect(viaCsv).toMatchObject({ seo_title, seo_description, requires_shipping, taxable, brief: '' });
+      expect(viaCsv.variants.map((variant: Record<string, any>) => variant.cost_price)).toEqual(['8.10', '0.00']);
+    }, waitsTimeout(3));
 
     it('keeps what the source said: images by position, each variant\'s image, weights exactly, a multi-line description', async () => {
       const jsonl = readFileSync(await exportOf('from-csv', 'jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);

@@ -34,7 +34,11 @@ export function variantsAndOptions(dialect: DialectName): Migration {
       // Every product stored so far gets its default variant, from the one definition seeding uses too.
       const products: Array<{ id: string; shop_id: string; created_at: string }> = await db.selectFrom('products').select(['id', 'shop_id', 'created_at']).execute();
       for (let i = 0; i < products.length; i += 500) {
-        const rows = products.slice(i, i + 500).map((p) => ({ shop_id: p.shop_id, ...defaultVariantRow(p.id, p.created_at) }));
+        // The columns of this step only: later steps (015) add theirs with defaults.
+        const rows = products.slice(i, i + 500).map((p) => {
+          const { cost_price: _cost, note: _note, ...row } = defaultVariantRow(p.id, p.created_at);
+          return { shop_id: p.shop_id, ...row };
+        });
         await db.insertInto('variants').values(rows).execute();
       }
     },
