@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { makeJpeg } from '../imaging/fixtures/images.js';
 import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-server.js';
 import { BUILT, cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
 import { freshDatabase, type TestDatabase } from '../support/databases.js';
-import { freePort, HAS_NGINX, localNginxConf, type NginxProcess, startNginx } from '../support/nginx.js';
+import { freePort, HAS_NGINX, localNginxConf, NGINX, nginxArgs, type NginxProcess, readmeNginxCommands, startNginx } from '../support/nginx.js';
 import { createShopToken } from '../support/shops.js';
 import { WAIT_MS, within } from '../support/waiting.js';
 
@@ -27,6 +28,7 @@ describe.skipIf(SKIP !== '')(`deploy/nginx.conf, with Debian's nginx${SKIP ? ` (
   let token: string;
   let productPath: string;
   let original: string;
+  let conf: string;
   let marks = 0;
 
   async function get(path: string, headers: Record<string, string> = {}) {
@@ -57,7 +59,8 @@ describe.skipIf(SKIP !== '')(`deploy/nginx.conf, with Debian's nginx${SKIP ? ` (
     db = await freshDatabase('sqlite');
     token = await createShopToken(db.database, 'edge');
     server = await startServe(cliEnv({ dataDir: db.dataDir, extra: { PRODIMG_INGEST: 'fetch', PRODIMG_ALLOW_PRIVATE_SOURCES: '1', PRODIMG_LOG_LEVEL: 'info' } }));
-    nginx = await startNginx(localNginxConf(server.base.replace('http://', ''), await freePort(), work), work);
+    conf = localNginxConf(server.base.replace('http://', ''), await freePort(), work);
+    nginx = await startNginx(readmeNginxCommands()[1]!, conf, work);
     const created = await request(`${nginx.base}/openapi/2022-01/products`, {
       method: 'POST',
       headers: { 'access-token': token, 'content-type': 'application/json' },
@@ -78,6 +81,16 @@ describe.skipIf(SKIP !== '')(`deploy/nginx.conf, with Debian's nginx${SKIP ? ` (
     await origin?.close();
     await db?.drop();
     if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("the README's commands: check the file, then start nginx on it", () => {
+    expect(readmeNginxCommands()).toEqual([
+      ['nginx', '-t', '-c', '/etc/nginx/prodimg.conf'],
+      ['nginx', '-c', '/etc/nginx/prodimg.conf'],
+    ]);
+    const check = spawnSync(NGINX, nginxArgs(readmeNginxCommands()[0]!, conf, work), { encoding: 'utf8', timeout: WAIT_MS });
+    expect(check.stderr).toContain('test is successful');
+    expect(check.status).toBe(0);
   });
 
   it('the second GET of a variant is a cache hit, and prodimg saw one request', async () => {

@@ -43,20 +43,41 @@ export interface NginxProcess {
   stop(): Promise<void>;
 }
 
+/** Where the README's commands say the file is; the tests put their copy in a temporary folder instead. */
+const README_CONF = '/etc/nginx/prodimg.conf';
+
+/** The `nginx` lines of the README's block under "A caching proxy in front (nginx)", as words. */
+export function readmeNginxCommands(): string[][] {
+  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+  const section = readme.slice(readme.indexOf('### A caching proxy in front (nginx)'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+  return block
+    .split('\n')
+    .filter((line) => line.startsWith('nginx '))
+    .map((line) => line.split(' '));
+}
+
 /**
- * Runs nginx in the foreground on `conf` (written to `work`), its pid file, error log and temp files
- * in `work`, never the machine's nginx service. Resolves once it has started its workers (its listen
- * socket is open before that), from its own notice on stderr.
+ * A README `nginx` command's arguments on `conf` written to `work`, plus what keeps the process ours
+ * (the README's text says so): in the foreground, its pid file, error log and temp files in `work`.
  */
-export async function startNginx(conf: string, work: string): Promise<NginxProcess> {
+export function nginxArgs(command: string[], conf: string, work: string): string[] {
   mkdirSync(join(work, 'cache'), { recursive: true });
   // Run as root, nginx's workers drop to `nobody`: they must write the cache.
   chmodSync(work, 0o777);
   chmodSync(join(work, 'cache'), 0o777);
   const file = join(work, 'nginx.conf');
   writeFileSync(file, conf);
-  const globals = `daemon off; pid ${join(work, 'nginx.pid')}; error_log stderr notice;`;
-  const child = spawn(NGINX, ['-e', 'stderr', '-p', work, '-c', file, '-g', globals], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = command.slice(1).map((arg) => (arg === README_CONF ? file : arg));
+  return [...args, '-p', work, '-e', 'stderr', '-g', `daemon off; pid ${join(work, 'nginx.pid')}; error_log stderr notice;`];
+}
+
+/**
+ * Runs the README's start command on `conf` (never the machine's nginx service). Resolves once nginx
+ * has started its workers (its listen socket is open before that), from its own notice on stderr.
+ */
+export async function startNginx(command: string[], conf: string, work: string): Promise<NginxProcess> {
+  const child = spawn(NGINX, nginxArgs(command, conf, work), { stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr: string[] = [];
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
