@@ -119,6 +119,28 @@ describe.skipIf(SKIP !== '')(`deploy/nginx.conf, with Debian's nginx${SKIP ? ` (
     expect(await seen(url)).toBe(1);
   });
 
+  it('answers a Range from the cached file', async () => {
+    const url = `/cdn/${original.replace('.', '_480x.')}`;
+    const whole = await get(url);
+    expect(whole.headers['x-cache-status']).toBe('MISS');
+    const part = await get(url, { range: 'bytes=0-9' });
+    expect(part.status).toBe(206);
+    expect(part.headers['x-cache-status']).toBe('HIT');
+    expect(part.body.equals(whole.body.subarray(0, 10))).toBe(true);
+    expect(await seen(url)).toBe(1);
+  });
+
+  it('never keeps an error: a size outside PRODIMG_VARIANT_SIZES reaches prodimg each time, in its own shape', async () => {
+    const url = `/cdn/${original.replace('.', '_300x.')}`;
+    for (let i = 0; i < 2; i += 1) {
+      const refused = await get(url);
+      expect(refused.status).toBe(400);
+      expect(refused.headers['x-cache-status']).toBe('MISS');
+      expect(JSON.parse(refused.body.toString())).toEqual({ errors: [expect.stringContaining('100, 160, 240')] });
+    }
+    expect(await seen(url)).toBe(2);
+  });
+
   it('?format=webp is its own entry', async () => {
     const jpeg = `/cdn/${original.replace('.', '_240x.')}`;
     const webp = `${jpeg}?format=webp`;
