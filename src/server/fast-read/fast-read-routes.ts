@@ -7,6 +7,8 @@ export interface FastReadMatch {
   binding: Binding;
   version: ApiVersion;
   params: Record<string, string>;
+  /** The route pattern the router registers for it (its metrics label). */
+  route: string;
 }
 
 interface Pattern {
@@ -54,7 +56,7 @@ export function fastReadRoutes(versions: readonly ApiVersion[], bindings: readon
       if (!pattern.binding.operation.fastRead) return null;
       const params: Record<string, string> = {};
       pattern.names.forEach((name, i) => (params[name] = match[i + 2]!));
-      return { binding: pattern.binding, version: byName.get(match[1]!)!, params };
+      return { binding: pattern.binding, version: byName.get(match[1]!)!, params, route: `/openapi/${match[1]!}${pattern.binding.operation.path}` };
     }
     return null;
   };
