@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Metric, Registry } from 'prom-client';
-import { unauthorized } from '../domain/errors.js';
+import { overloaded, unauthorized } from '../domain/errors.js';
 import { answerPrimary, askPrimary } from './cluster-metrics.js';
 import { sendError } from './errors-plugin.js';
 import type { HttpStats } from './http-stats.js';
@@ -48,8 +48,14 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources, o
   app.get('/metrics', async (request, reply) => {
     if (token !== undefined && !bearerMatches(request.headers.authorization, token)) return sendError(request, reply, unauthorized());
     if (options.clusterWorker) {
-      reply.header('content-type', (await made()).contentType);
-      return askPrimary();
+      const contentType = (await made()).contentType;
+      try {
+        const text = await askPrimary();
+        return reply.header('content-type', contentType).send(text);
+      } catch (err) {
+        // A worker still starting (or just replaced) has not answered the primary within its 5 s.
+        return sendError(request, reply, overloaded(`metrics of every worker: ${(err as Error).message}`, 1));
+      }
     }
     const own = await made();
     reply.header('content-type', own.contentType);
