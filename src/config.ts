@@ -26,6 +26,8 @@ export interface Config {
    */
   readonly corsOrigins: readonly string[] | '*' | undefined;
   readonly allowPrivateSources: boolean;
+  /** When set, GET /metrics needs `Authorization: Bearer <it>`; unset: open. */
+  readonly metricsToken: string | undefined;
   readonly maxSourceBytes: number;
   readonly maxPixels: number;
   readonly fetchConnectTimeoutMs: number;
@@ -135,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (secretKey !== undefined && !/^[0-9a-f]{64}$/i.test(secretKey)) throw new ConfigError('PRODIMG_SECRET_KEY must be 64 hex digits (a 32-byte key), e.g. from `openssl rand -hex 32`');
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) throw new ConfigError(`REDIS_URL must be a Redis URL like redis://127.0.0.1:6379; got "${redisUrl}"`);
+  const metricsToken = env.PRODIMG_METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(metricsToken)) throw new ConfigError('PRODIMG_METRICS_TOKEN must be at least 16 printable characters without spaces, e.g. from `openssl rand -hex 16`');
   const maxSourceMb = positiveInt(env, 'PRODIMG_MAX_SOURCE_MB', 20, 4096);
   const ingestConcurrency = positiveInt(env, 'PRODIMG_INGEST_CONCURRENCY', 4, 256);
 
@@ -149,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     corsOrigins,
     allowPrivateSources,
+    metricsToken,
     maxSourceBytes: maxSourceMb * 1024 * 1024,
     maxPixels: positiveInt(env, 'PRODIMG_MAX_MEGAPIXELS', 50, 1000) * 1_000_000,
     fetchConnectTimeoutMs: positiveInt(env, 'PRODIMG_FETCH_CONNECT_TIMEOUT_MS', 10_000, 600_000),

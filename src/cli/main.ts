@@ -35,6 +35,8 @@ Environment (checked at start; the default in brackets):
                                     or * [unset: this server's own origins]
   PRODIMG_ALLOW_PRIVATE_SOURCES     1 lets src and webhook addresses point at private addresses,
                                     for local development [0]
+  PRODIMG_METRICS_TOKEN             when set, GET /metrics needs Authorization: Bearer <token>
+                                    [unset]
   PRODIMG_MAX_SOURCE_MB             largest download, in MiB [20]
   PRODIMG_MAX_MEGAPIXELS            largest image, in megapixels [50]
   PRODIMG_FETCH_CONNECT_TIMEOUT_MS  time to connect to a source [10000]

@@ -150,7 +150,7 @@ async function serve(port: number, host: string, tls?: TlsListen, standInMode?: 
   let publicAddress = `${host}:${port}`;
   let app: Awaited<ReturnType<typeof buildApp>>;
   try {
-    app = await buildApp({ config, database, logger, secrets, publicAddress: () => publicAddress, ...(certificate ? { tls: certificate } : {}), ...(standIn ? { standIn } : {}) });
+    app = await buildApp({ config, database, logger, secrets, publicAddress: () => publicAddress, clusterWorker: cluster.isWorker, ...(certificate ? { tls: certificate } : {}), ...(standIn ? { standIn } : {}) });
   } catch (err) {
     await database.close();
     removeTemporary();
@@ -218,6 +218,8 @@ async function supervise(port: number, host: string, workers: number, tls?: TlsL
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   stopWithNpm(() => stop('SIGTERM'));
+  // A scrape reaches one worker, which asks here for the sum over all of them.
+  await (await import('../server/cluster-metrics.js')).serveClusterMetrics();
   for (let i = 0; i < workers; i++) cluster.fork();
   logger.info({ workers }, 'prodimg primary started');
 }

@@ -41,6 +41,7 @@ import { FastRead } from './fast-read/fast-read.js';
 import { registerCors } from './cors.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { registerApiVersion } from './operation-routes.js';
+import { HttpStats } from './http-stats.js';
 import { registerMetrics } from './metrics.js';
 import { registerFaviconRoutes } from './favicon-routes.js';
 import { registerReferenceRoutes } from './reference-routes.js';
@@ -86,6 +87,8 @@ export interface AppOptions {
   tls?: { cert: string; key: string };
   /** Stand-in mode (`--allow-reset`, `startProdimg`): its seed, ids, journal, faults and /__prodimg routes. */
   standIn?: StandIn;
+  /** A worker of `prodimg serve --workers N`: /metrics answers for every worker (cluster-metrics.ts). */
+  clusterWorker?: boolean;
 }
 
 /** Composition root: wires storage, services and routes into one Fastify app. Nothing is global. */
@@ -126,6 +129,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...shopBindings(shops, config.baseDomain),
     ...webhookBindings(new WebhookService(repositories.webhooks, (address) => config.allowPrivateSources || !hasForbiddenLiteralHost(address), clock)),
   ];
+  const httpStats = new HttpStats();
   const fastRead = config.readCache
     ? new FastRead({
         versions: API_VERSIONS,
@@ -134,12 +138,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         // Answers' src URLs are made from the Host unless PRODIMG_CDN_HOST fixes them.
         ...(config.cdnHost === undefined ? { vary: ['host'] } : {}),
         ...(logsRequests(options.logger) ? { requestLog: options.logger } : {}),
+        httpStats,
       })
     : undefined;
 
   const app = createHttpServer({
     ...(options.logger ? { logger: options.logger } : {}),
     bodyLimit: config.bodyLimit,
+    httpStats,
     ...(fastRead ? { fastRead } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
   });
@@ -185,7 +191,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return found ? secrets.open(found.sealedSecret) : null;
   };
   const webhooks = startWebhookDeliveries(app, config, database, { secrets: new SigningSecrets(database.db, secrets, appSecret), context: () => wire(undefined) });
-  registerMetrics(app, { renders, downloads, decodes, cdn, kept, webhooks });
+  registerMetrics(
+    app,
+    { renders, downloads, decodes, cdn, kept, webhooks },
+    { http: httpStats, clusterWorker: options.clusterWorker === true, ...(config.metricsToken ? { token: config.metricsToken } : {}) },
+  );
   if (config.startupSweep) {
     let sweep: Promise<void> = Promise.resolve();
     const abort = new AbortController();

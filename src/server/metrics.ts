@@ -1,5 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Metric, Registry } from 'prom-client';
+import { overloaded, unauthorized } from '../domain/errors.js';
+import { answerPrimary, askPrimary } from './cluster-metrics.js';
+import { sendError } from './errors-plugin.js';
+import type { HttpStats } from './http-stats.js';
 import type { CdnService } from '../imaging/cdn-service.js';
 import type { KeptBytes, KeptStats } from '../imaging/kept-bytes.js';
 import type { WorkQueue } from '../imaging/work-queue.js';
@@ -16,24 +21,63 @@ export interface MetricsSources {
   webhooks?: { stats(): WebhookStats };
 }
 
+export interface MetricsOptions {
+  /** PRODIMG_METRICS_TOKEN: when set, a scrape must send `Authorization: Bearer <token>`. */
+  token?: string;
+  /** The HTTP requests this process answered (both the router's and the fast read path's). */
+  http: HttpStats;
+  /**
+   * A worker of `prodimg serve --workers N`: its registry is made at start, so it can answer the
+   * primary at any time, and /metrics answers with the primary's sum over every worker.
+   */
+  clusterWorker?: boolean;
+}
+
 /**
- * `GET /metrics` in Prometheus text format: queue depths, renders, downloads and sheds, plus the
- * process's memory. One registry per app (buildApp runs many times in one test process); every value
- * is read from its source when scraped, so nothing is counted twice, and the registry (with its
- * library) is made on the first scrape: a server nobody scrapes starts without it.
+ * `GET /metrics` in Prometheus text format: HTTP requests and latency by route, queue depths,
+ * renders, downloads and sheds, plus the process's memory. One registry per app (buildApp runs many
+ * times in one test process); every value is read from its source when scraped, so nothing is
+ * counted twice, and the registry (with its library) is made on the first scrape: a server nobody
+ * scrapes starts without it (a cluster worker makes it at start, see MetricsOptions).
  */
-export function registerMetrics(app: FastifyInstance, sources: MetricsSources): void {
+export function registerMetrics(app: FastifyInstance, sources: MetricsSources, options: MetricsOptions): void {
   let registry: Promise<Registry> | undefined;
-  app.get('/metrics', async (_request, reply) => {
-    const made = await (registry ??= metricsRegistry(sources));
-    reply.header('content-type', made.contentType);
-    return made.metrics();
+  const made = () => (registry ??= metricsRegistry(sources, options.http));
+  if (options.clusterWorker) app.addHook('onReady', async () => answerPrimary(await made()));
+  const token = options.token === undefined ? undefined : Buffer.from(options.token);
+  app.get('/metrics', async (request, reply) => {
+    if (token !== undefined && !bearerMatches(request.headers.authorization, token)) return sendError(request, reply, unauthorized());
+    if (options.clusterWorker) {
+      const contentType = (await made()).contentType;
+      try {
+        const text = await askPrimary();
+        return reply.header('content-type', contentType).send(text);
+      } catch (err) {
+        // A worker still starting (or just replaced) has not answered the primary within its 5 s.
+        return sendError(request, reply, overloaded(`metrics of every worker: ${(err as Error).message}`, 1));
+      }
+    }
+    const own = await made();
+    reply.header('content-type', own.contentType);
+    return own.metrics();
   });
 }
 
-async function metricsRegistry(sources: MetricsSources): Promise<Registry> {
+/** Whether `header` is `Bearer <token>`, compared in constant time (as hashes: equal lengths whatever was sent). */
+function bearerMatches(header: string | undefined, token: Buffer): boolean {
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+  if (given === undefined) return false;
+  const hash = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest();
+  return timingSafeEqual(hash(given), hash(token));
+}
+
+async function metricsRegistry(sources: MetricsSources, http: HttpStats): Promise<Registry> {
   const { Counter, Gauge, Registry } = await import('prom-client');
   const registry = new Registry();
+  // Read when scraped, in the shape the registry and the cluster aggregator take (http-stats.ts).
+  for (const [index, name] of ['prodimg_http_requests_total', 'prodimg_http_request_duration_seconds'].entries()) {
+    registry.registerMetric({ name, get: () => http.metrics()[index]! } as unknown as Metric);
+  }
   const queues = { render: sources.renders, download: sources.downloads, decode: sources.decodes } as const;
   const byQueue = (read: (queue: WorkQueue) => number) =>
     function (this: InstanceType<typeof Gauge<'queue'>> | InstanceType<typeof Counter<'queue'>>) {

@@ -10,6 +10,7 @@ import type { FastRead } from './fast-read/fast-read.js';
 import { hostFault } from './host-header.js';
 import { lazyCompilers } from './lazy-compilers.js';
 import { logRequest, logsRequests } from './request-log.js';
+import { type HttpStats, UNMATCHED_ROUTE } from './http-stats.js';
 
 /** A client gets a minute to send its whole request (slowloris protection; Fastify's default is none). */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -21,6 +22,8 @@ export interface ServerOptions {
   bodyLimit: number;
   /** Answers repeated reads before the router; absent with PRODIMG_READ_CACHE=off. */
   fastRead?: FastRead;
+  /** Counts every answer the router sends, for /metrics (the fast read path counts its own). */
+  httpStats?: HttpStats;
   /** A certificate and key (PEM): HTTPS is served too, by `app.secureServer`, on its own port. */
   tls?: { cert: string; key: string };
 }
@@ -112,6 +115,13 @@ export function createHttpServer(options: ServerOptions): FastifyInstance {
   });
   fastRead?.install(app);
   acceptBodies(app);
+  const httpStats = options.httpStats;
+  if (httpStats) {
+    app.addHook('onResponse', (request, reply, done) => {
+      httpStats.record(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
   if (logsRequests(options.logger)) {
     const log = options.logger;
     app.addHook('onResponse', async (request, reply) => {

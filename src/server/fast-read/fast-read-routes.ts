@@ -7,6 +7,8 @@ export interface FastReadMatch {
   binding: Binding;
   version: ApiVersion;
   params: Record<string, string>;
+  /** The route pattern the router registers for it (its metrics label). */
+  route: string;
 }
 
 interface Pattern {
@@ -14,6 +16,8 @@ interface Pattern {
   names: string[];
   binding: Binding;
   staticSegments: number;
+  /** The router's pattern of this path in each version, made once: no string is built per request. */
+  routes: Map<string, string>;
 }
 
 /**
@@ -44,6 +48,7 @@ export function fastReadRoutes(versions: readonly ApiVersion[], bindings: readon
         names,
         binding,
         staticSegments: segments.length - names.length,
+        routes: new Map(versions.map((version) => [version.name, `/openapi/${version.name}${binding.operation.path}`])),
       };
     })
     .sort((a, b) => b.staticSegments - a.staticSegments);
@@ -54,7 +59,7 @@ export function fastReadRoutes(versions: readonly ApiVersion[], bindings: readon
       if (!pattern.binding.operation.fastRead) return null;
       const params: Record<string, string> = {};
       pattern.names.forEach((name, i) => (params[name] = match[i + 2]!));
-      return { binding: pattern.binding, version: byName.get(match[1]!)!, params };
+      return { binding: pattern.binding, version: byName.get(match[1]!)!, params, route: pattern.routes.get(match[1]!)! };
     }
     return null;
   };

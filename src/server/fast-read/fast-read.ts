@@ -8,6 +8,7 @@ import type { Binding } from '../binding.js';
 import { readRequest } from '../operation-routes.js';
 import { hostFault } from '../host-header.js';
 import { logRequest } from '../request-log.js';
+import type { HttpStats } from '../http-stats.js';
 import { AnswerStore, answerKey } from './answer-store.js';
 import { fastReadRoutes, type FastReadMatch } from './fast-read-routes.js';
 
@@ -19,6 +20,8 @@ export interface FastReadOptions {
   requestLog?: FastifyBaseLogger;
   /** Request headers the answers' bytes depend on (see answerKey). */
   vary?: readonly string[];
+  /** Counts the answers sent here under the route pattern the router would have matched. */
+  httpStats?: HttpStats;
 }
 
 /**
@@ -88,14 +91,19 @@ export class FastRead {
       return false;
     }
     if (!body) return false;
-    const started = this.options.requestLog ? performance.now() : 0;
+    const { requestLog, httpStats } = this.options;
+    const started = requestLog || httpStats ? performance.now() : 0;
     const id = randomUUID();
     // Request-Id first and in the platform's spelling, as the router sends it. One flat list to
     // writeHead skips the per-header bookkeeping of setHeader.
     res.writeHead(200, ['Request-Id', id, ...admittedHeaders, 'content-type', JSON_TYPE, 'content-length', String(body.length)]);
     res.end(body);
     this.answered++;
-    if (this.options.requestLog) logRequest(this.options.requestLog, id, 'GET', req.url, 200, performance.now() - started);
+    if (requestLog || httpStats) {
+      const ms = performance.now() - started;
+      if (requestLog) logRequest(requestLog, id, 'GET', req.url, 200, ms);
+      httpStats?.record('GET', match.route, 200, ms / 1000);
+    }
     return true;
   }
 }
