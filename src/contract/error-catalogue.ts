@@ -67,6 +67,12 @@ export const ERROR_CATALOGUE: Readonly<Record<WireErrorCode, CatalogueEntry>> = 
     envelope: { status: 503, code: 'ServiceUnavailable' },
   },
   InsufficientStorage: { text: prefixed('Insufficient Storage: '), classic: { status: 507 }, envelope: { status: 507, code: 'InsufficientStorage' } },
+  StorageUnavailable: {
+    text: prefixed('Service Unavailable: '),
+    headers: RETRY_SOON,
+    classic: { status: 503 },
+    envelope: { status: 503, code: 'ServiceUnavailable' },
+  },
   ShuttingDown: {
     text: words('Service Unavailable: the server is shutting down'),
     classic: { status: 503 },

@@ -173,6 +173,8 @@ function exampleMessages(operation: AnyOperation, code: ErrorCode, servers: Docu
       return [['Body too large', [`the body exceeds ${binarySize(servers.bodyLimit)}`]]];
     case 'InsufficientStorage':
       return [['Disk full', ['no space is left on the disk that holds the images; retry once space is freed']]];
+    case 'StorageUnavailable':
+      return [['Storage out of reach', ['the image storage cannot be written (the data directory is read-only); retry once it is writable']]];
     case 'Overloaded':
       return [['Busy', ['too many image downloads are waiting, retry shortly']]];
     case 'StoreInactive':

@@ -60,8 +60,8 @@ export interface OperationRequest<P extends TObject, Input> {
  * whatever it does.
  */
 const API_ERRORS: readonly ErrorCode[] = ['BadRequest', 'Unauthorized', 'StoreInactive', 'RateLimited', 'DatabaseUnavailable', 'ShuttingDown', 'Internal'];
-/** Errors of every operation that reads a body (all of them write: a full disk is a 507). */
-const BODY_ERRORS: readonly ErrorCode[] = ['BadRequest', 'PayloadTooLarge', 'Validation', 'InsufficientStorage'];
+/** Errors of every operation that reads a body (all of them write: a full disk is a 507, one out of reach a 503). */
+const BODY_ERRORS: readonly ErrorCode[] = ['BadRequest', 'PayloadTooLarge', 'Validation', 'InsufficientStorage', 'StorageUnavailable'];
 
 /** Every error an operation can answer. */
 export function errorsOf(operation: AnyOperation): ErrorCode[] {

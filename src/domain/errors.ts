@@ -28,6 +28,12 @@ export type ErrorCode =
   | 'Overloaded'
   /** The disk (or the database's) is full: `messages[0]` says where. */
   | 'InsufficientStorage'
+  /**
+   * Where images are kept cannot take or give files for now (a read-only disk, a bucket out of
+   * reach): `messages[0]` says which and why. Every blob store's failures end here, as full ones
+   * end in InsufficientStorage.
+   */
+  | 'StorageUnavailable'
   | 'ShuttingDown'
   | 'DatabaseUnavailable'
   | 'Internal';
@@ -57,6 +63,7 @@ export const payloadTooLarge = (why: string) => new DomainError('PayloadTooLarge
 export const overloaded = (why: string, retryAfterSeconds?: number) =>
   new DomainError('Overloaded', retryAfterSeconds === undefined ? [why] : [why, String(retryAfterSeconds)]);
 export const insufficientStorage = (why: string) => new DomainError('InsufficientStorage', [why]);
+export const storageUnavailable = (why: string) => new DomainError('StorageUnavailable', [why]);
 export const shuttingDown = () => new DomainError('ShuttingDown');
 export const databaseUnavailable = () => new DomainError('DatabaseUnavailable');
 export const internal = () => new DomainError('Internal');

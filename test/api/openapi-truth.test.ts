@@ -30,6 +30,7 @@ const NOT_PROVOKED: Partial<Record<ErrorCode, string>> = {
   ShuttingDown: 'a race with a shutdown (test/reliability/shutdown.test.ts)',
   Internal: 'needs a failing dependency',
   InsufficientStorage: 'needs a full disk (test/reliability/disk-full.test.ts)',
+  StorageUnavailable: 'needs a read-only data directory or a bucket out of reach (test/reliability and the S3 tests)',
   Overloaded: 'needs the download queue full; ingestion is off in API suites (test/reliability/bounded-bursts.test.ts)',
 };
 

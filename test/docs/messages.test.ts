@@ -401,7 +401,7 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
       "product or image not found (DELETE image), another store's shop id, unknown path": ['ProductNotFound', 'ImageNotFound', 'ShopNotFound', 'RouteNotFound'],
       'body too large': ['PayloadTooLarge'],
       'rate limit of a limited token exceeded': ['RateLimited'],
-      'saturated, shutting down, database away': ['Overloaded', 'ShuttingDown', 'DatabaseUnavailable'],
+      'saturated, shutting down, database or image storage out of reach': ['Overloaded', 'ShuttingDown', 'DatabaseUnavailable', 'StorageUnavailable'],
       'disk full': ['InsufficientStorage'],
       'unexpected failure': ['Internal'],
     };
