@@ -15,12 +15,13 @@ import * as ingest from './scenarios/ingest.mjs';
 import * as list from './scenarios/list.mjs';
 import * as moves from './scenarios/moves.mjs';
 import * as multiProcess from './scenarios/multi-process.mjs';
+import * as proxy from './scenarios/proxy.mjs';
 import * as scale from './scenarios/scale.mjs';
 import * as standIn from './scenarios/stand-in.mjs';
 import * as variant from './scenarios/variant.mjs';
 import * as webhooks from './scenarios/webhooks.mjs';
 
-const SCENARIOS = [details, list, ingest, variant, scale, moves, multiProcess, standIn, importScenario, webhooks];
+const SCENARIOS = [details, list, ingest, variant, scale, moves, multiProcess, standIn, importScenario, webhooks, proxy];
 
 /** Thrown by a scenario whose feature prodimg does not have yet; reported, never a failure. */
 class NotAvailable extends Error {}

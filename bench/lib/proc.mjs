@@ -37,11 +37,11 @@ function anyPort() {
 }
 
 /**
- * Spawns `node <args>` and resolves once `port` accepts connections. Rejects, with the tail of the
- * child's stderr, when it exits first or does not listen within `timeoutMs`.
+ * Spawns `node <args>` (or `command <args>`) and resolves once `port` accepts connections. Rejects,
+ * with the tail of the child's stderr, when it exits first or does not listen within `timeoutMs`.
  */
-export async function startServer({ name, args, env = {}, port, cwd, timeoutMs = 20_000, ipc = false }) {
-  const child = spawn(process.execPath, args, {
+export async function startServer({ name, command = process.execPath, args, env = {}, port, cwd, timeoutMs = 20_000, ipc = false }) {
+  const child = spawn(command, args, {
     cwd,
     env: { ...process.env, ...env },
     stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],

@@ -8,24 +8,7 @@ import { WAIT_MS } from './waiting.js';
 /** Debian's nginx (`apt-get install nginx`; .ci/run installs it). */
 export const NGINX = '/usr/sbin/nginx';
 export const HAS_NGINX = existsSync(NGINX);
-export const NGINX_CONF = fileURLToPath(new URL('../../deploy/nginx.conf', import.meta.url));
-
-/**
- * deploy/nginx.conf with the four machine-specific values its header comment names replaced, and
- * nothing else: the upstream, the listen port, the cache folder and the log folder.
- */
-export function localNginxConf(upstream: string, port: number, work: string): string {
-  const conf = readFileSync(NGINX_CONF, 'utf8');
-  const replaced = conf
-    .replace(/127\.0\.0\.1:8080/g, upstream)
-    .replace(/listen 80;/g, `listen 127.0.0.1:${port};`)
-    .replace(/\/var\/cache\/nginx\/prodimg/g, join(work, 'cache'))
-    .replace(/\/var\/log\/nginx/g, work);
-  for (const original of ['127.0.0.1:8080', 'listen 80;', '/var/cache/nginx/prodimg', '/var/log/nginx']) {
-    if (!conf.includes(original)) throw new Error(`deploy/nginx.conf no longer holds ${original}, which the test replaces`);
-  }
-  return replaced;
-}
+export { localNginxConf, NGINX_CONF } from '../../bench/lib/nginx-conf.mjs';
 
 /** A port nobody listens on right now (nginx needs a number in its file, not port 0). */
 export async function freePort(): Promise<number> {
