@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
 import { shopJson } from '../contract/operations/shop.js';
 import type { Shop } from '../domain/entities.js';
-import type { Schema } from '../storage/schema.js';
+import type { Database } from '../storage/database.js';
 import { recordEvent } from '../storage/webhook-outbox.js';
 import { KyselyWebhookRepository } from '../storage/webhook-repository.js';
 
@@ -10,9 +9,9 @@ import { KyselyWebhookRepository } from '../storage/webhook-repository.js';
  * for the store (signed with its client secret, sent by the running servers), then those
  * subscriptions go with the app. The deliveries keep their address, so they are still sent.
  */
-export function announceUninstall(db: Kysely<Schema>, baseDomain: string, now: () => string) {
+export function announceUninstall(database: Pick<Database, 'db' | 'dialect'>, baseDomain: string, now: () => string) {
   return async (shop: Shop, clientId: string): Promise<void> => {
-    await recordEvent(db, shop.id, 'app/uninstalled', { shop: shopJson(shop, baseDomain) }, now(), clientId);
-    await new KyselyWebhookRepository(db).deleteOfApp(shop.id, clientId);
+    await recordEvent(database, shop.id, 'app/uninstalled', { shop: shopJson(shop, baseDomain) }, now(), clientId);
+    await new KyselyWebhookRepository(database.db).deleteOfApp(shop.id, clientId);
   };
 }

@@ -67,7 +67,7 @@ export function appsCommand(program: Command): void {
     .action((opts: { app: string; shop: string }) =>
       withDatabase(async ({ config, database }) => {
         const [{ announceUninstall }, { systemClock }] = await Promise.all([import('./app-uninstalled.js'), import('../domain/clock.js')]);
-        const revoked = await (await appService(config, database)).uninstall(opts.app, opts.shop, announceUninstall(database.db, config.baseDomain, systemClock));
+        const revoked = await (await appService(config, database)).uninstall(opts.app, opts.shop, announceUninstall(database, config.baseDomain, systemClock));
         print({ uninstalled: opts.app, shop: opts.shop, revoked_tokens: revoked });
       }),
     );

@@ -26,7 +26,7 @@ export function webhooksCommand(program: Command): void {
     .action((id: string) =>
       withDatabase(async ({ database }) => {
         const { WebhookDeliveries } = await import('../storage/webhook-deliveries.js');
-        if (!isUuid(id) || !(await new WebhookDeliveries(database.db, database.dialect).redeliver(id.toLowerCase(), Date.now()))) {
+        if (!isUuid(id) || !(await new WebhookDeliveries(database.db, database.dialect).redeliver(id.toLowerCase()))) {
           throw new UsageError(`no delivery ${id} (see prodimg webhooks deliveries)`);
         }
         print({ redelivering: id.toLowerCase() });
@@ -64,7 +64,7 @@ export function webhooksCommand(program: Command): void {
         } else {
           content = { shop: shopJson(shop, config.baseDomain) };
         }
-        const deliveries = await recordEvent(database.db, shop.id, known, content, systemClock());
+        const deliveries = await recordEvent(database, shop.id, known, content, systemClock());
         print({ topic: known, shop: opts.shop, deliveries });
       }),
     );

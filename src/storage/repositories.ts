@@ -15,7 +15,7 @@ import { randomIds, type RecordIds } from './record-ids.js';
 export function createRepositories(database: Database, cache: ReadCache = new ReadCache(), ids: RecordIds = randomIds): Repositories {
   const { db } = database;
   const hot = database.createHotReads();
-  const changes = { cache, notify: database.notifyChange, events: productEvents };
+  const changes = { cache, notify: database.notifyChange, events: productEvents(database.dialect) };
   return {
     images: new KyselyImageRepository(db, hot, changes, ids),
     products: new KyselyProductRepository(db, changes, ids),

@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type DatabaseClock, databaseClock } from './database-clock.js';
 import type { DialectName } from './dialect-name.js';
 import type { Schema } from './schema.js';
 
@@ -14,6 +15,7 @@ export interface ClaimedDelivery {
   /** This attempt's number, from 1; `round` counts from the last redeliver. */
   attempt: number;
   round: number;
+  /** `lease_until` as the claim wrote it (the database's clock): finishing matches it exactly. */
   lease: string;
   /** The stored event: `{"product": <domain product>}` or the payload itself. */
   content: Record<string, unknown>;
@@ -34,18 +36,18 @@ export interface ClaimCaps {
 /** The advisory lock PostgreSQL claimers take turns on (any constant unique to this use). */
 const CLAIM_LOCK = 0x77656268; // "webh"
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
 /**
  * The outbox's sending side, shared by every server process on the database. A claim is one UPDATE
  * that takes due deliveries under a lease (checked again on the row updated). A process that dies
  * holding a lease loses it when it runs out; its attempt is then made again, and until then the
- * lease counts against its store's and address's caps.
+ * lease counts against its store's and address's caps. Every time written or compared here comes
+ * from `clock`: the database's (database-clock.ts), so servers whose clocks disagree agree on leases.
  */
 export class WebhookDeliveries {
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly dialect: DialectName,
+    private readonly clock: DatabaseClock = databaseClock(dialect),
   ) {}
 
   /**
@@ -55,20 +57,19 @@ export class WebhookDeliveries {
    * turns (PostgreSQL: a transaction-scoped advisory lock; SQLite: the UPDATE's write lock), so two
    * processes never both see room for the same last slot of a store.
    */
-  async claim(nowMs: number, leaseMs: number, caps: ClaimCaps): Promise<ClaimedDelivery[]> {
-    const now = iso(nowMs);
-    const lease = iso(nowMs + leaseMs);
+  async claim(leaseMs: number, caps: ClaimCaps): Promise<ClaimedDelivery[]> {
+    const now = this.clock();
     // A plain read first: an idle server looks every second, and on SQLite an UPDATE takes the file's write lock even when it changes nothing.
     if ((await this.claimable(this.db, now, caps).executeTakeFirst()) === undefined) return [];
     const claimed = await this.db.transaction().execute(async (trx) => {
       if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${CLAIM_LOCK})`.execute(trx);
       return trx
         .updateTable('webhook_deliveries')
-        .set((eb) => ({ lease_until: lease, attempts: eb('attempts', '+', 1) }))
+        .set((eb) => ({ lease_until: this.clock(leaseMs), attempts: eb('attempts', '+', 1) }))
         .where('id', 'in', this.claimable(trx, now, caps))
         .where('status', '=', 'pending')
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-        .returning(['id', 'event_id', 'shop_id', 'app_id', 'topic', 'address', 'api_version', 'attempts', 'round_base'])
+        .returning(['id', 'event_id', 'shop_id', 'app_id', 'topic', 'address', 'api_version', 'attempts', 'round_base', 'lease_until'])
         .execute();
     });
     if (claimed.length === 0) return [];
@@ -92,7 +93,7 @@ export class WebhookDeliveries {
         apiVersion: row.api_version,
         attempt: Number(row.attempts),
         round: Number(row.attempts) - Number(row.round_base),
-        lease,
+        lease: row.lease_until!,
         content: JSON.parse(event.payload) as Record<string, unknown>,
       }];
     });
@@ -104,7 +105,7 @@ export class WebhookDeliveries {
    * so stores sharing an address take turns at it too. A row passes when its rank plus the leases
    * already live for its store (its address) stays within the cap.
    */
-  private claimable(db: Kysely<Schema>, now: string, caps: ClaimCaps) {
+  private claimable(db: Kysely<Schema>, now: RawBuilder<string>, caps: ClaimCaps) {
     return db
       .with('live_stores', (qb) =>
         qb.selectFrom('webhook_deliveries').select((eb) => ['shop_id', eb.fn.countAll().as('n')]).where('status', '=', 'pending').where('lease_until', '>', now).groupBy('shop_id'),
@@ -136,17 +137,17 @@ export class WebhookDeliveries {
   }
 
   /**
-   * Records an attempt and what follows: delivered, another attempt at `retryAtMs`, or failed when
-   * that is null. Only while the claim is still ours: after a lost lease the next claimer decides.
+   * Records an attempt and what follows: delivered, another attempt `retryInMs` from now, or failed
+   * when that is null. Only while the claim is still ours: after a lost lease the next claimer decides.
    */
-  async finish(delivery: ClaimedDelivery, outcome: AttemptOutcome, nowMs: number, retryAtMs: number | null): Promise<void> {
-    const now = iso(nowMs);
+  async finish(delivery: ClaimedDelivery, outcome: AttemptOutcome, retryInMs: number | null): Promise<void> {
+    const now = this.clock();
     await this.db.transaction().execute(async (trx) => {
       const next = outcome.ok
         ? { status: 'delivered', last_error: null }
-        : retryAtMs === null
+        : retryInMs === null
           ? { status: 'failed', last_error: outcome.error }
-          : { status: 'pending', last_error: outcome.error, next_attempt_at: iso(retryAtMs) };
+          : { status: 'pending', last_error: outcome.error, next_attempt_at: this.clock(retryInMs) };
       const done = await trx
         .updateTable('webhook_deliveries')
         .set({ ...next, lease_until: null, updated_at: now })
@@ -203,10 +204,10 @@ export class WebhookDeliveries {
   }
 
   /** Sends a delivery again, now, with the same deduplication id and a full round of attempts; false when there is none. */
-  async redeliver(id: string, nowMs: number): Promise<boolean> {
+  async redeliver(id: string): Promise<boolean> {
     const result = await this.db
       .updateTable('webhook_deliveries')
-      .set((eb) => ({ status: 'pending', round_base: eb.ref('attempts'), next_attempt_at: iso(nowMs), lease_until: null, updated_at: iso(nowMs) }))
+      .set((eb) => ({ status: 'pending', round_base: eb.ref('attempts'), next_attempt_at: this.clock(), lease_until: null, updated_at: this.clock() }))
       .where('id', '=', id)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;

@@ -220,7 +220,7 @@ describe.each(DIALECTS)('uninstalling an app on %s', (dialect) => {
     expect((await subscribe(api.token, 'other')).statusCode).toBe(200);
 
     const delivered = new Promise<void>((resolve) => (arrived = resolve));
-    await apps.uninstall(app.client_id, 'alpha', announceUninstall(api.db.database.db, api.config.baseDomain, systemClock));
+    await apps.uninstall(app.client_id, 'alpha', announceUninstall(api.db.database, api.config.baseDomain, systemClock));
     await within(delivered, 'the app/uninstalled delivery');
     const [delivery] = received;
     expect(delivery!.headers['x-shoplazza-topic']).toBe('app/uninstalled');

@@ -80,7 +80,7 @@ describe.each(DIALECTS)('webhook deliveries on %s', (dialect) => {
     expect(failed.last_error).toBe('answered 500');
     expect((await deliveries.list({ failed: true })).map((d) => d.id)).toContain(id);
     listener.answer = () => 200;
-    expect(await deliveries.redeliver(id, Date.now())).toBe(true);
+    expect(await deliveries.redeliver(id)).toBe(true);
     const again = (await listener.until(start + 4)).at(-1)!;
     expect(again.headers['x-shoplazza-deduplication-id']).toBe(id);
     expect((await untilStatus(deliveries, id, 'delivered')).attempts).toHaveLength(4);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nextAttemptAt } from '../../src/server/webhooks/retry-schedule.js';
+import { retryDelay } from '../../src/server/webhooks/retry-schedule.js';
 import { webhookBody } from '../../src/server/webhooks/webhook-payload.js';
 import { createWebhookSender } from '../../src/server/webhooks/webhook-sender.js';
 import { wireContexts } from '../../src/server/wire-context.js';
@@ -16,19 +16,19 @@ describe('retry schedule', () => {
     [6, 1_800_000],
     [7, 3_600_000],
   ])('after %i failed attempts waits %i ms', (failed, delay) => {
-    expect(nextAttemptAt(1_000, failed, 5_000, 8)).toBe(1_000 + delay);
+    expect(retryDelay(failed, 5_000, 8)).toBe(delay);
   });
 
   it('makes three attempts within the first minute with the default base', () => {
     let at = 0;
     const times = [0];
-    for (let failed = 1; failed < 4; failed++) times.push((at = nextAttemptAt(at, failed, 5_000, 8)!));
+    for (let failed = 1; failed < 4; failed++) times.push((at += retryDelay(failed, 5_000, 8)!));
     expect(times.filter((t) => t < 60_000)).toHaveLength(3);
   });
 
   it('gives up after the last attempt', () => {
-    expect(nextAttemptAt(0, 8, 5_000, 8)).toBeNull();
-    expect(nextAttemptAt(0, 1, 100, 1)).toBeNull();
+    expect(retryDelay(8, 5_000, 8)).toBeNull();
+    expect(retryDelay(1, 100, 1)).toBeNull();
   });
 });
 

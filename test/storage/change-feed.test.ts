@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startChangeFeed } from '../../src/storage/change-feed.js';
 import { type Database, openDatabase } from '../../src/storage/database.js';
 import { ReadCache } from '../../src/storage/read-cache.js';
@@ -49,4 +49,42 @@ describe.each(DIALECTS)('the change feed on %s', (dialect) => {
       expect(first.enabled).toBe(false);
     },
   );
+});
+
+/** Counts the change feed's decisions, so a test can wait for the next heartbeat's. */
+class CountedCache extends ReadCache {
+  decisions = 0;
+  override setEnabled(on: boolean): void {
+    super.setEnabled(on);
+    this.decisions++;
+  }
+}
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)('the PostgreSQL change feed under a wall clock jumping ahead (needs TEST_DATABASE_URL)', () => {
+  it("keeps the cache off for the whole quiet period after word from another server (issue 28: measured on the monotonic clock)", async () => {
+    const db = await freshDatabase('postgres');
+    const other = await openDatabase({ dataDir: db.dataDir, databaseUrl: db.databaseUrl });
+    const fail = (err: unknown) => {
+      throw err;
+    };
+    const cache = new CountedCache();
+    // The peer says hello once, then stays silent; this server's quiet period is far longer than the test.
+    const peer = await startChangeFeed(other, new ReadCache(), fail, { heartbeatMs: 600_000, quietMs: 600_000 });
+    const feed = await startChangeFeed(db.database, cache, fail, { heartbeatMs: 20, quietMs: 60_000 });
+    try {
+      await until(() => cache.decisions >= 2);
+      expect(cache.enabled).toBe(false);
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 10 * 60_000 });
+      const seen = cache.decisions;
+      await until(() => cache.decisions >= seen + 2);
+      expect(cache.decisions, 'two heartbeats after the jump').toBeGreaterThanOrEqual(seen + 2);
+      expect(cache.enabled, 'still within the quiet period').toBe(false);
+    } finally {
+      vi.useRealTimers();
+      await feed.close();
+      await peer.close();
+      await other.close();
+      await db.drop();
+    }
+  });
 });

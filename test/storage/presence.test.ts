@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Presence, type PresenceTiming, startPresence } from '../../src/storage/sqlite/presence.js';
 
 const fast: PresenceTiming = { tickMs: 20, liveMs: 400, lapseMs: 200, freshMs: 80, holdMs: 150 };
@@ -72,6 +72,22 @@ describe('server presence on a SQLite side file', () => {
     expect(slow.alone()).toBe(true);
     await sleep(fast.freshMs + 20);
     expect(slow.alone()).toBe(false);
+  });
+
+  it("still sees a live server after this server's wall clock jumps 10 minutes ahead (issue 28: intervals on the monotonic clock)", async () => {
+    // No timer fires during the test: each settle() polls (lapseMs 0), and the peer beat once, at its start.
+    const still: PresenceTiming = { tickMs: 600_000, liveMs: 60_000, lapseMs: 0, freshMs: 600_000, holdMs: 0 };
+    start(() => {}, still);
+    const observer = start(() => {}, still);
+    await observer.settle();
+    expect(observer.alone()).toBe(false);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 10 * 60_000 });
+    try {
+      await observer.settle();
+      expect(observer.alone(), 'the peer beat less than liveMs ago, whatever the wall clock says').toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('takes a server whose process is gone (kill -9, no goodbye) for gone at once', async () => {

@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WireContext } from '../../contract/library-src.js';
 import type { SigningSecrets } from '../../storage/signing-secrets.js';
 import type { AttemptOutcome, ClaimedDelivery, WebhookDeliveries } from '../../storage/webhook-deliveries.js';
-import { nextAttemptAt } from './retry-schedule.js';
+import { retryDelay } from './retry-schedule.js';
 import { webhookBody } from './webhook-payload.js';
 import type { WebhookSender } from './webhook-sender.js';
 
@@ -53,7 +54,7 @@ export class DeliveryWorker {
   /** A slot freed while a claim was running: claim again when it ends. */
   private refill = false;
   private stopped = true;
-  private lastErrorLogged = 0;
+  private lastErrorLogged = Number.NEGATIVE_INFINITY;
   private readonly counts: WebhookStats = { attempts: 0, delivered: 0, failed: 0 };
 
   constructor(private readonly options: DeliveryWorkerOptions) {}
@@ -104,8 +105,8 @@ export class DeliveryWorker {
     const { deliveries, timeoutMs, perStore, perAddress } = this.options;
     let claimed: ClaimedDelivery[];
     try {
-      // The lease outlasts one attempt, whose sender gives up at timeoutMs.
-      claimed = await deliveries.claim(Date.now(), timeoutMs + 5_000, { slots: free, perStore, perAddress });
+      // The lease outlasts one attempt, whose sender gives up at timeoutMs; its end is the database's clock's.
+      claimed = await deliveries.claim(timeoutMs + 5_000, { slots: free, perStore, perAddress });
     } catch (err) {
       this.databaseFailed(err);
       return;
@@ -123,8 +124,8 @@ export class DeliveryWorker {
 
   /** The database away: one line per 10 s, not one per claim; deliveries wait in the outbox. */
   private databaseFailed(err: unknown): void {
-    if (this.stopped || Date.now() - this.lastErrorLogged < 10_000) return;
-    this.lastErrorLogged = Date.now();
+    if (this.stopped || performance.now() - this.lastErrorLogged < 10_000) return;
+    this.lastErrorLogged = performance.now();
     this.options.logger.error({ err }, 'webhook deliveries: a claim or an outcome failed to be written; trying again');
   }
 
@@ -144,15 +145,14 @@ export class DeliveryWorker {
     } catch (err) {
       outcome = { ok: false, statusCode: null, error: (err as Error).message, durationMs: 0 };
     }
-    const now = Date.now();
-    const retryAt = outcome.ok ? null : nextAttemptAt(now, delivery.round, this.options.retryMs, this.options.maxAttempts);
-    await deliveries.finish(delivery, outcome, now, retryAt);
+    const retryInMs = outcome.ok ? null : retryDelay(delivery.round, this.options.retryMs, this.options.maxAttempts);
+    await deliveries.finish(delivery, outcome, retryInMs);
     this.counts.attempts++;
     if (outcome.ok) this.counts.delivered++;
-    else if (retryAt === null) this.counts.failed++;
+    else if (retryInMs === null) this.counts.failed++;
     const facts = { delivery: delivery.id, topic: delivery.topic, address: delivery.address, attempt: delivery.attempt };
     if (outcome.ok) logger.info({ ...facts, status: outcome.statusCode }, 'webhook delivered');
-    else if (retryAt === null) logger.warn({ ...facts, error: outcome.error }, 'webhook delivery failed; no more attempts');
-    else logger.info({ ...facts, error: outcome.error, retryInMs: retryAt - now }, 'webhook attempt failed; will retry');
+    else if (retryInMs === null) logger.warn({ ...facts, error: outcome.error }, 'webhook delivery failed; no more attempts');
+    else logger.info({ ...facts, error: outcome.error, retryInMs }, 'webhook attempt failed; will retry');
   }
 }

@@ -5,9 +5,12 @@
  */
 const MULTIPLES = [1, 3, 9, 30, 120, 360, 720] as const;
 
-/** When to try again after `failed` attempts of this round, or null: give up (mark it failed). */
-export function nextAttemptAt(nowMs: number, failed: number, baseMs: number, maxAttempts: number): number | null {
+/**
+ * How long from now to try again after `failed` attempts of this round, or null: give up (mark it
+ * failed). A delay, not a time: the next attempt's time is the database's clock plus it.
+ */
+export function retryDelay(failed: number, baseMs: number, maxAttempts: number): number | null {
   if (failed >= maxAttempts) return null;
   const multiple = MULTIPLES[Math.min(failed, MULTIPLES.length) - 1] ?? 1;
-  return nowMs + multiple * baseMs;
+  return multiple * baseMs;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { ChangeFeed, FeedTiming, NotifyChange } from '../database-dialect.js';
@@ -30,12 +31,13 @@ export async function startPostgresChangeFeed(
   let retry: NodeJS.Timeout | undefined;
   const me = randomUUID();
   // Until a whole quiet period has passed without word from another server, assume there is one.
-  let peerHeardAt = Date.now();
+  // Measured on the monotonic clock: a wall clock stepping forward must not end the period early.
+  let peerHeardAt = performance.now();
   const say = (kind: 'hello' | 'here') => pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `${kind}:${me}`]).then(() => {}, onError);
   const beat = setInterval(() => {
     if (!client || closed) return;
     void say('here');
-    cache.setEnabled(Date.now() - peerHeardAt > timing.quietMs);
+    cache.setEnabled(performance.now() - peerHeardAt > timing.quietMs);
   }, timing.heartbeatMs);
   beat.unref();
   const connect = async () => {
@@ -55,7 +57,7 @@ export async function startPostgresChangeFeed(
       if (!peer) {
         if (payload) cache.invalidate(payload);
       } else if (peer[2] !== me) {
-        peerHeardAt = Date.now();
+        peerHeardAt = performance.now();
         cache.setEnabled(false);
         // A newcomer must learn about us before its own quiet period ends.
         if (peer[1] === 'hello') void say('here');
@@ -65,7 +67,7 @@ export async function startPostgresChangeFeed(
     try {
       await next.connect();
       await next.query(`LISTEN ${CHANNEL}`);
-      peerHeardAt = Date.now();
+      peerHeardAt = performance.now();
       await say('hello');
     } catch (err) {
       lost(err);

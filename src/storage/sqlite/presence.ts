@@ -9,7 +9,9 @@ import SQLite from 'better-sqlite3';
  *
  * Every server keeps a row in a side database (`servers.sqlite` beside the data; a file of its own
  * so heartbeats never disturb the data's commits): its id, pid and a heartbeat every `tickMs`. A
- * peer is live while its heartbeat is younger than `liveMs` and its pid exists. Rules, which together
+ * peer is live while its pid exists and its heartbeat changed less than `liveMs` ago, as this
+ * process's monotonic clock measures it: no process compares its wall clock with another's, so a
+ * clock stepping forward cannot make a live peer look gone (and end rule 1's wait early). Rules, which together
  * keep "an answered write is seen by the next read through any server":
  * 1. A server is alone when its last poll, started less than `freshMs` ago, found no live peer. Each
  *    such poll also runs `sync` (the data_version check), so whatever was committed before the poll
@@ -38,6 +40,7 @@ export interface Presence {
 }
 
 interface Row {
+  id: string;
   pid: number;
   heartbeat_at: number;
 }
@@ -55,22 +58,38 @@ export function startPresence(
   db.exec('CREATE TABLE IF NOT EXISTS servers (id TEXT PRIMARY KEY, pid INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL)');
   const me = randomUUID();
   const beat = db.prepare('INSERT INTO servers (id, pid, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at');
-  const others = db.prepare<[string], Row>('SELECT pid, heartbeat_at FROM servers WHERE id <> ?');
+  const others = db.prepare<[string], Row>('SELECT id, pid, heartbeat_at FROM servers WHERE id <> ?');
   const forget = db.prepare('DELETE FROM servers WHERE id = ?');
 
-  // Monotonic times of this process; heartbeat_at is wall-clock time, compared across processes.
+  // Monotonic times of this process. heartbeat_at is only ever compared with its previous value: a
+  // wall-clock time (for people reading the file), kept increasing so that every beat changes it.
   let lastBeat = Number.NEGATIVE_INFINITY;
+  let lastWall = 0;
   let holdUntil = 0;
   let aloneSince: number | null = null;
+  /** Each peer's heartbeat as last read, and when it was first read with that value. */
+  const heard = new Map<string, { beat: number; at: number }>();
+
+  /** Whether any peer is live now, noting the heartbeats that moved. */
+  const anyLive = (rows: Row[], now: number): boolean => {
+    let live = false;
+    for (const row of rows) {
+      let last = heard.get(row.id);
+      if (last?.beat !== row.heartbeat_at) heard.set(row.id, (last = { beat: row.heartbeat_at, at: now }));
+      if (now - last.at < timing.liveMs && pidExists(row.pid)) live = true;
+    }
+    for (const id of heard.keys()) if (!rows.some((row) => row.id === id)) heard.delete(id);
+    return live;
+  };
 
   /** Heartbeat and poll in one transaction: whoever commits second sees the other. */
   const tick = db.transaction(() => {
     const now = performance.now();
     const announcing = now - lastBeat >= timing.lapseMs;
-    const wall = Date.now();
-    beat.run(me, process.pid, wall);
+    lastWall = Math.max(Date.now(), lastWall + 1);
+    beat.run(me, process.pid, lastWall);
     lastBeat = now;
-    const live = others.all(me).some((row) => wall - row.heartbeat_at < timing.liveMs && pidExists(row.pid));
+    const live = anyLive(others.all(me), now);
     if (announcing && live) holdUntil = now + timing.holdMs;
     return { live, startedAt: now };
   });
