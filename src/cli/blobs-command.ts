@@ -11,7 +11,7 @@ interface MigrateFlags {
 }
 
 export function blobsCommand(program: Command): void {
-  const blobs = program.command('blobs').description('the image library as a whole');
+  const blobs = program.command('blobs').description("the image library's files: `blobs migrate` copies them into another store");
   blobs
     .command('migrate')
     .description(
