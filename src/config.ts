@@ -190,6 +190,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
+/**
+ * Every kind of image store prodimg knows; `prodimg blobs migrate --to` takes any, and
+ * open-blob-store.ts opens each (or says this build cannot).
+ */
+export const BLOB_STORE_KINDS = ['local', 'database', 's3'] as const;
+export type BlobStoreKind = (typeof BLOB_STORE_KINDS)[number];
+
 export const DEFAULT_VARIANT_SIZES = '100,160,240,320,400,480,600,800,1024,1200,1600,2048';
 
 function checkedPublicUrl(raw: string | undefined): string | undefined {

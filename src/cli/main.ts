@@ -3,6 +3,7 @@ import { DEFAULT_VARIANT_SIZES } from '../config.js';
 import { reportFailure } from './context.js';
 import { auditCommand } from './audit-command.js';
 import { backupCommand, restoreCommand } from './backup-command.js';
+import { blobsCommand } from './blobs-command.js';
 import { gcCommand } from './gc-command.js';
 import { importCommand } from './import-command.js';
 import { exportCommand } from './export-command.js';
@@ -102,6 +103,7 @@ export function createProgram(): Command {
   adminKeyCommand(program);
   webhooksCommand(program);
   gcCommand(program);
+  blobsCommand(program);
   auditCommand(program);
   importCommand(program);
   exportCommand(program);

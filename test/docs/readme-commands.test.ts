@@ -80,6 +80,7 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
       'admin-key list',
       'admin-key revoke',
       'gc',
+      'blobs migrate',
       'audit dimensions,positions',
       'import csv',
       'export csv',
@@ -136,12 +137,13 @@ describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by
     /**
      * Lines run elsewhere as written, with what they need first: a subscription and a delivery
      * (test/cli/webhooks.test.ts, against a real listener), a live store to copy (test/transfer/mirror.test.ts,
-     * a second prodimg process as the source).
+     * a second prodimg process as the source), a library of images to move (test/cli/blobs-migrate.test.ts).
      */
     const ELSEWHERE: Record<string, string> = {
       'webhooks redeliver': 'test/cli/webhooks.test.ts',
       'webhooks trigger': 'test/cli/webhooks.test.ts',
       'mirror --from': 'test/transfer/mirror.test.ts',
+      'blobs migrate': 'test/cli/blobs-migrate.test.ts',
     };
     /** `audit --product <product-id>`: a product of store docs, with no images (test/cli/audit.test.ts audits a store of problems). */
     const productOfDocs = async () => {
