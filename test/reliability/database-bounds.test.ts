@@ -3,6 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminAuth } from '../../src/domain/admin-auth.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { KyselyAdminKeyRepository } from '../../src/storage/admin-key-repository.js';
 import { freshDatabase, type TestDatabase } from '../support/databases.js';
 import { BUILT, cliEnv, createShopToken, type ServeProcess, startServe } from './support-server.js';
 
@@ -220,10 +223,12 @@ describe.skipIf(!BUILT)('SQLite: a write lock held by another connection (needs 
   let db: TestDatabase;
   let server: ServeProcess;
   let headers: Record<string, string>;
+  let adminKey: string;
   beforeAll(async () => {
     db = await freshDatabase('sqlite');
     const token = await createShopToken(db.database, 'busy');
     headers = { 'access-token': token, 'content-type': 'application/json' };
+    adminKey = (await new AdminAuth(new KyselyAdminKeyRepository(db.database.db), systemClock).createKey('bounds')).key;
     server = await startServe(cliEnv({ dataDir: db.dataDir, extra: { PRODIMG_DB_LOCK_TIMEOUT_MS: String(LOCK_MS) } }));
   });
   afterAll(async () => {
@@ -247,5 +252,26 @@ describe.skipIf(!BUILT)('SQLite: a write lock held by another connection (needs 
     // The old busy_timeout was 5 s: well past this.
     expect(answer.ms).toBeLessThan(LOCK_MS + 3500);
     expect((await send(`${server.base}/openapi/2022-01/products`, { method: 'POST', headers, body: createBody('Free') })).status).toBe(200);
+  }, 60_000);
+
+  it("answers the admin API's writes the same way, in its own shape", async () => {
+    const signIn = () =>
+      fetch(`${server.base}/__prodimg/admin/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: adminKey }), signal: AbortSignal.timeout(HANG_MS) });
+    const holder = new SQLite(join(db.dataDir, 'prodimg.sqlite'));
+    let res: Response;
+    let body: unknown;
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      // Signing in opens a session: a row written.
+      res = await signIn();
+      body = await res.json();
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(body).toEqual({ errors: ['Service Unavailable: the database is not answering, retry shortly'] });
+    expect((await signIn()).status).toBe(200);
   }, 60_000);
 });
