@@ -38,7 +38,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: D
 
 /** Nobody is left to read an answer: say so in the log, at info, as a client giving up is no fault of ours. */
 export function clientGone(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  request.log.info({ reqId: request.id, method: request.method, url: request.url }, 'client went away; its write was not committed');
+  request.log.info({ method: request.method, url: request.url }, 'client went away; its write was not committed');
   return reply.hijack();
 }
 
