@@ -3,11 +3,14 @@ import { resolve } from 'node:path';
 import { DEFAULT_MIN_SIDE } from './domain/image-audit.js';
 import { SCOPE_NAME } from './domain/scopes.js';
 import { parseRateLimits, type RateLimitSettings } from './rate-limit-settings.js';
+import type { DatabaseBounds } from './storage/database-bounds.js';
 
 /** Settings read once at start-up from the environment, checked, then frozen. */
 export interface Config {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
+  /** How long the server waits for a connection, a lock and a statement before answering 503 (storage/database-bounds.ts). */
+  readonly databaseBounds: DatabaseBounds;
   readonly baseDomain: string;
   readonly logLevel: string;
   readonly bodyLimit: number;
@@ -145,6 +148,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     dataDir: resolve(dataDir),
     databaseUrl,
+    databaseBounds: Object.freeze({
+      acquireTimeoutMs: positiveInt(env, 'PRODIMG_DB_ACQUIRE_TIMEOUT_MS', 10_000, 600_000),
+      lockTimeoutMs: positiveInt(env, 'PRODIMG_DB_LOCK_TIMEOUT_MS', 5000, 600_000),
+      statementTimeoutMs: positiveInt(env, 'PRODIMG_DB_STATEMENT_TIMEOUT_MS', 60_000, 3_600_000),
+    }),
     baseDomain,
     logLevel,
     bodyLimit: 1024 * 1024,

@@ -19,13 +19,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   }
 }
 
-export async function openFromEnv(config: Config = configFromEnv()): Promise<{ config: Config; database: Database }> {
+/** `server`: with the server's bounds on waiting for the database (config.databaseBounds); commands wait as their work needs. */
+export async function openFromEnv(config: Config = configFromEnv(), options: { server?: boolean } = {}): Promise<{ config: Config; database: Database }> {
   // Imported here, not at the top: a command that never opens the database (--help) starts faster.
   const { openDatabase } = await import('../storage/database.js');
   // SQLite would say only "unable to open database file" (its WAL needs to write beside the file).
   if (!config.databaseUrl && existsSync(config.dataDir) && !writable(config.dataDir)) throw readOnly(`PRODIMG_DATA_DIR (${config.dataDir})`);
   try {
-    return { config, database: await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }) };
+    const bounds = options.server ? { bounds: config.databaseBounds } : {};
+    return { config, database: await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...bounds }) };
   } catch (err) {
     const { errorCause } = await import('../storage/error-cause.js');
     throw new UsageError(`cannot open the database ${await databaseNamed(config)}: ${errorCause(err).split('\n')[0]}`);

@@ -22,6 +22,11 @@ const ENVIRONMENT = `
 Environment (checked at start; the default in brackets):
   PRODIMG_DATA_DIR                  where the SQLite files and local images live [./data]
   DATABASE_URL                      postgres://... to use PostgreSQL instead of SQLite [unset]
+  PRODIMG_DB_ACQUIRE_TIMEOUT_MS     server: longest wait for a database connection before a 503
+                                    [10000]
+  PRODIMG_DB_LOCK_TIMEOUT_MS        server: longest wait for a lock another session holds before
+                                    a 503 (SQLite's busy_timeout) [5000]
+  PRODIMG_DB_STATEMENT_TIMEOUT_MS   server: longest PostgreSQL statement before a 503 [60000]
   PRODIMG_BASE_DOMAIN               requests to <store>.<base domain> must use that store's token
                                     [myshoplaza.localhost]
   PRODIMG_LOG_LEVEL                 fatal, error, warn, info, debug, trace or silent [info]

@@ -128,7 +128,7 @@ async function serve(port: number, host: string, tls?: TlsListen, standInMode?: 
   if (cluster.isPrimary) await checkListen(port, host);
   if (cluster.isPrimary && tls) await checkListen(tls.port, host);
   const certificate = tls ? tlsFiles({ dataDir: settings.dataDir, baseDomain: settings.baseDomain, ...tls }) : undefined;
-  const { config, database } = await openFromEnv(settings);
+  const { config, database } = await openFromEnv(settings, { server: true });
   const [{ default: pino }, { buildApp }, { LOG_REDACTION }] = await Promise.all([
     import('pino'),
     import('../server/build-app.js'),

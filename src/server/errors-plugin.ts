@@ -1,8 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { binarySize, errorAnswer } from '../contract/error-catalogue.js';
 import { versionOfUrl } from '../contract/versions.js';
-import { badRequest, databaseUnavailable, DomainError, internal, payloadTooLarge, routeNotFound } from '../domain/errors.js';
+import { badRequest, DomainError, internal, payloadTooLarge, routeNotFound } from '../domain/errors.js';
+import { ClientGone } from '../storage/client-gone.js';
 import { discardBody } from './body-parsers.js';
+import { databaseUnreachable } from './database-unreachable.js';
 import { exhaustedStorage } from './exhausted-storage.js';
 
 /** Fastify's own request errors, as domain errors. */
@@ -27,22 +29,18 @@ function fromFastify(error: FastifyError, bodyLimit: string): DomainError | null
   return null;
 }
 
-// Connection-level failures (the server restarting, refusing or gone), by Node and PostgreSQL codes:
-// class 08 is connection exceptions, 57P01-57P03 an administrator shutdown or a server starting up.
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', 'SQLITE_BUSY']);
-
-/** A database that is restarting or out of reach: the client should retry, not report a bug. */
-function isDatabaseUnreachable(error: Error): boolean {
-  const code = String((error as { code?: unknown }).code ?? '');
-  return UNREACHABLE.has(code) || code.startsWith('08') || /Connection terminated|connection timeout|not queryable/i.test(error.message);
-}
-
 /** Sends a domain error in the shape of the version the request's URL names. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: DomainError): FastifyReply {
   const answer = errorAnswer(versionOfUrl(request.url).errors, error.code, error.messages);
   return reply.code(answer.status).headers(answer.headers).send(answer.body);
 }
 
+
+/** Nobody is left to read an answer: say so in the log, at info, as a client giving up is no fault of ours. */
+export function clientGone(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  request.log.info({ method: request.method, url: request.url }, 'client went away; its write was not committed');
+  return reply.hijack();
+}
 
 /** One error handler for the whole app: domain errors through the catalogue, anything unknown as a bare 500. */
 export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: number): void {
@@ -57,14 +55,16 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: numb
       return reply;
     }
     if (known) return sendError(request, reply, known);
+    if (error instanceof ClientGone) return clientGone(request, reply);
     const exhausted = exhaustedStorage(error);
     if (exhausted !== null) {
       request.log.error({ err: error }, 'storage full');
       return sendError(request, reply, exhausted);
     }
-    if (isDatabaseUnreachable(error)) {
+    const unreachable = databaseUnreachable(error);
+    if (unreachable !== null) {
       request.log.error({ err: error }, 'database not answering');
-      return sendError(request, reply, databaseUnavailable());
+      return sendError(request, reply, unreachable);
     }
     request.log.error({ err: error }, 'unexpected failure');
     return sendError(request, reply, internal());

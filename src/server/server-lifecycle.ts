@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { fromLegacyPath } from '../contract/versions.js';
+import { watchClient } from '../storage/client-gone.js';
 import { badRequest, shuttingDown } from '../domain/errors.js';
 import { acceptBodies, answerClientError, answerConnect, answerExpectation, continueOrRefuse } from './body-parsers.js';
 import { registerErrorHandling, sendError } from './errors-plugin.js';
@@ -51,6 +52,18 @@ function setUp<S extends Server | HttpsServer>(server: S, handle: (req: Incoming
   return server;
 }
 
+/**
+ * A request that may write runs watched: a transaction it opens neither begins nor commits once its
+ * response has closed unfinished (the client gave up, and may retry). Reads are not watched, which
+ * spares them the cost of the request scope.
+ */
+function watchingWrites(handler: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return handler(req, res);
+    watchClient(() => res.destroyed && !res.writableFinished, () => handler(req, res));
+  };
+}
+
 export function createHttpServer(options: ServerOptions): FastifyInstance {
   const { fastRead } = options;
   let secure: HttpsServer | undefined;
@@ -71,7 +84,8 @@ export function createHttpServer(options: ServerOptions): FastifyInstance {
     rewriteUrl: (req) => (req.url && fromLegacyPath(req.url)) || req.url || '/',
     // The server is set up as Fastify sets up its own, with the fast read path in front of it.
     serverFactory: (handler) => {
-      const handle = fastRead ? (req: IncomingMessage, res: ServerResponse) => fastRead.answer(req, res) || handler(req, res) : handler;
+      const routed = watchingWrites(handler);
+      const handle = fastRead ? (req: IncomingMessage, res: ServerResponse) => fastRead.answer(req, res) || routed(req, res) : routed;
       if (options.tls) secure = setUp(createHttpsServer(options.tls, handle), handle, options.bodyLimit);
       return setUp(createServer(handle), handle, options.bodyLimit);
     },

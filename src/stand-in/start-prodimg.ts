@@ -75,7 +75,7 @@ export async function startProdimg(options: StartOptions = {}): Promise<ProdimgS
       import('./stand-in.js'),
       import('./require-empty.js'),
     ]);
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir });
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, bounds: config.databaseBounds });
     const host = options.host ?? '127.0.0.1';
     let publicAddress = `${host}:${options.port ?? 0}`;
     try {

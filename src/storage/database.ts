@@ -1,3 +1,4 @@
+import type { DatabaseBounds } from './database-bounds.js';
 import type { DialectConnection } from './database-dialect.js';
 import type { DialectName } from './dialect-name.js';
 import { migrateToLatest } from './migrate.js';
@@ -13,20 +14,31 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Largest PostgreSQL pool per process. */
   poolSize?: number;
+  /** The server's bounds on waiting for the database; absent (commands): no bound but SQLite's own busy wait. */
+  bounds?: DatabaseBounds;
 }
 
-/** Opens the configured database and runs pending migrations. */
+/**
+ * Opens the configured database and runs pending migrations. With bounds, migrations run on
+ * connections without them (a migration may rightly take minutes), then the bounded ones open.
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  // Only the driver in use is loaded: a CLI call on SQLite does not pay for pg's start-up, nor the reverse.
-  const dialect = options.databaseUrl
-    ? (await import('./postgres/postgres-dialect.js')).postgresDialect(options.databaseUrl, options.poolSize ?? 10)
-    : (await import('./sqlite/sqlite-dialect.js')).sqliteDialect(options.dataDir);
-  const database: Database = { dialect: dialect.name, ...dialect.open() };
+  const migrating = await open(options, undefined);
   try {
-    await migrateToLatest(database.db, database.dialect);
+    await migrateToLatest(migrating.db, migrating.dialect);
   } catch (err) {
-    await database.close();
+    await migrating.close();
     throw err;
   }
-  return database;
+  if (!options.bounds) return migrating;
+  await migrating.close();
+  return open(options, options.bounds);
+}
+
+async function open(options: DatabaseOptions, bounds: DatabaseBounds | undefined): Promise<Database> {
+  // Only the driver in use is loaded: a CLI call on SQLite does not pay for pg's start-up, nor the reverse.
+  const dialect = options.databaseUrl
+    ? (await import('./postgres/postgres-dialect.js')).postgresDialect(options.databaseUrl, options.poolSize ?? 10, bounds)
+    : (await import('./sqlite/sqlite-dialect.js')).sqliteDialect(options.dataDir, bounds);
+  return { dialect: dialect.name, ...dialect.open() };
 }

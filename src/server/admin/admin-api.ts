@@ -10,6 +10,9 @@ import type { VariantService } from '../../domain/variant-service.js';
 import { errorAnswer } from '../../contract/error-catalogue.js';
 import type { BlobStore } from '../../imaging/blob-store.js';
 import type { StoredCheckedImage } from '../../imaging/store-checked.js';
+import { ClientGone } from '../../storage/client-gone.js';
+import { databaseUnreachable } from '../database-unreachable.js';
+import { clientGone } from '../errors-plugin.js';
 import { exhaustedStorage } from '../exhausted-storage.js';
 import { clearedCookie, sessionCookie, sessionIdOf } from './admin-cookie.js';
 import type { AuditProblem } from '../../domain/image-audit.js';
@@ -66,9 +69,12 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
   await app.register(
     async (api) => {
       api.setErrorHandler((error, request, reply) => {
-        // A full disk is the API's 507 here too (exhausted-storage.ts), not an unexpected failure.
-        const known = error instanceof DomainError ? error : (exhaustedStorage(error) ?? fastifyError(error));
+        if (error instanceof ClientGone) return clientGone(request, reply);
+        // A full disk is the API's 507 here too (exhausted-storage.ts), a database out of reach its 503
+        // (database-unreachable.ts), not an unexpected failure.
+        const known = error instanceof DomainError ? error : (exhaustedStorage(error) ?? databaseUnreachable(error) ?? fastifyError(error));
         if (known?.code === 'InsufficientStorage') request.log.error({ err: error }, 'storage full');
+        if (known?.code === 'DatabaseUnavailable') request.log.error({ err: error }, 'database not answering');
         if (!known) {
           request.log.error({ err: error }, 'unexpected failure');
           return reply.code(500).send({ errors: ['Internal Server Error'] });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import SQLite from 'better-sqlite3';
+import { UNBOUNDED_SQLITE_BUSY_MS } from '../database-bounds.js';
 
 /**
  * Which prodimg servers share one SQLite database, so that a server alone on it can trust its read
@@ -50,11 +51,12 @@ export function startPresence(
   sync: () => void,
   onError: (err: unknown) => void,
   timing: PresenceTiming = PRESENCE_TIMING,
+  busyMs = UNBOUNDED_SQLITE_BUSY_MS,
 ): Presence {
   const db = new SQLite(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${busyMs}`);
   db.exec('CREATE TABLE IF NOT EXISTS servers (id TEXT PRIMARY KEY, pid INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL)');
   const me = randomUUID();
   const beat = db.prepare('INSERT INTO servers (id, pid, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at');

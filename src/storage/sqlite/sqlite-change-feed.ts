@@ -1,7 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import type { ChangeFeed } from '../database-dialect.js';
 import type { ReadCache } from '../read-cache.js';
-import { startPresence } from './presence.js';
+import { PRESENCE_TIMING, startPresence } from './presence.js';
 
 /**
  * `PRAGMA data_version` on the read connection changes whenever another connection has committed,
@@ -9,7 +9,7 @@ import { startPresence } from './presence.js';
  * knows it is the only one on the database (presence.ts, on the side file `presenceFile`): then
  * every 200 ms.
  */
-export function startSqliteChangeFeed(reader: SQLite.Database, presenceFile: string, cache: ReadCache, onError: (err: unknown) => void): ChangeFeed {
+export function startSqliteChangeFeed(reader: SQLite.Database, presenceFile: string, cache: ReadCache, onError: (err: unknown) => void, busyMs: number): ChangeFeed {
   const version = reader.prepare('PRAGMA data_version').pluck();
   let seen = version.get();
   const sync = () => {
@@ -19,7 +19,7 @@ export function startSqliteChangeFeed(reader: SQLite.Database, presenceFile: str
       cache.clear();
     }
   };
-  const presence = startPresence(presenceFile, sync, onError);
+  const presence = startPresence(presenceFile, sync, onError, PRESENCE_TIMING, busyMs);
   cache.beforeRead = () => {
     if (!presence.alone()) sync();
   };
