@@ -25,9 +25,10 @@ export function exitFailedWorker(err: unknown): void {
 /**
  * The primary of `--workers N` once its own start checks passed: forks the workers and starts a
  * dead one again after a delay that grows with the deaths of the last window; after more deaths in
- * the window than tolerated it logs one fatal line, stops the other workers and exits, with code 2
- * when the last worker exited with 2 (a setting to fix, which a service manager should not restart
- * in a loop), else 1. Counts reach the workers (for /readyz) and /metrics (worker-counts.ts).
+ * the window than tolerated it logs one fatal line, stops the other workers and exits with code 1:
+ * the service manager starts a new primary, whose own start checks refuse a setting to fix with
+ * code 2, or that serves again once a passing fault (the database down) is over. Counts reach the
+ * workers (for /readyz) and /metrics (worker-counts.ts).
  * Returns the stop it runs on SIGTERM/SIGINT, for other reasons to stop.
  */
 export async function superviseWorkers(config: Config, workers: number): Promise<{ stop(signal: NodeJS.Signals): void }> {
@@ -48,7 +49,7 @@ export async function superviseWorkers(config: Config, workers: number): Promise
   let deathsTotal = 0;
   let restarts = 0;
   let stopping = false;
-  let giveUpCode: number | undefined;
+  let givingUp = false;
   const counts = () => ({ configured: workers, serving: serving.size, deaths: deathsTotal, restarts });
   const shared = shareWorkerCounts(counts);
 
@@ -57,12 +58,12 @@ export async function superviseWorkers(config: Config, workers: number): Promise
     stopping = true;
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
-    if (giveUpCode === undefined) logger.info({ signal }, 'stopping workers');
+    if (!givingUp) logger.info({ signal }, 'stopping workers');
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
     exitOnceAlone();
   };
   const exitOnceAlone = () => {
-    if (giveUpCode !== undefined && live.size === 0) process.exit(giveUpCode);
+    if (givingUp && live.size === 0) process.exit(1);
   };
 
   cluster.on('message', (worker, message: { type?: unknown; reason?: unknown }) => {
@@ -94,7 +95,7 @@ export async function superviseWorkers(config: Config, workers: number): Promise
         { ...facts, recentDeaths: next.recent.length, windowMs: settings.windowMs },
         `workers keep dying: ${next.recent.length} deaths within ${settings.windowMs} ms, more than PRODIMG_WORKER_MAX_DEATHS=${settings.maxDeaths}; stopping the other workers and exiting`,
       );
-      giveUpCode = code === 2 ? 2 : 1;
+      givingUp = true;
       shared.changed();
       return stop('SIGTERM');
     }
