@@ -85,6 +85,18 @@ export interface Config {
   readonly webhookAddressInFlight: number;
   /** `prodimg audit`: an image whose shortest side is under this many px is too small for zoom. */
   readonly auditMinSide: number;
+  readonly workerRestarts: RestartSettings;
+}
+
+/** How the primary of `serve --workers N` starts dead workers again, and when it gives up (cli/restart-policy.ts). */
+export interface RestartSettings {
+  /** Delay before starting a worker again after the only death in the window. */
+  readonly baseMs: number;
+  /** The delay doubles with each death in the window, up to this. */
+  readonly maxMs: number;
+  /** Deaths tolerated within the window; one more and the primary stops the other workers and exits. */
+  readonly maxDeaths: number;
+  readonly windowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -144,6 +156,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (metricsToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(metricsToken)) throw new ConfigError('PRODIMG_METRICS_TOKEN must be at least 16 printable characters without spaces, e.g. from `openssl rand -hex 16`');
   const maxSourceMb = positiveInt(env, 'PRODIMG_MAX_SOURCE_MB', 20, 4096);
   const ingestConcurrency = positiveInt(env, 'PRODIMG_INGEST_CONCURRENCY', 4, 256);
+  const workerRestartMs = positiveInt(env, 'PRODIMG_WORKER_RESTART_MS', 1000, 3_600_000);
+  const workerRestartMaxMs = positiveInt(env, 'PRODIMG_WORKER_RESTART_MAX_MS', Math.max(30_000, workerRestartMs), 3_600_000);
+  if (workerRestartMaxMs < workerRestartMs) throw new ConfigError(`PRODIMG_WORKER_RESTART_MAX_MS must be at least PRODIMG_WORKER_RESTART_MS (${workerRestartMs}); got "${workerRestartMaxMs}"`);
 
   return Object.freeze({
     dataDir: resolve(dataDir),
@@ -195,6 +210,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookStoreInFlight: positiveInt(env, 'PRODIMG_WEBHOOK_STORE_IN_FLIGHT', 4, 1024),
     webhookAddressInFlight: positiveInt(env, 'PRODIMG_WEBHOOK_ADDRESS_IN_FLIGHT', 2, 1024),
     auditMinSide: positiveInt(env, 'PRODIMG_AUDIT_MIN_SIDE', DEFAULT_MIN_SIDE, 65_535),
+    workerRestarts: Object.freeze({
+      baseMs: workerRestartMs,
+      maxMs: workerRestartMaxMs,
+      maxDeaths: positiveInt(env, 'PRODIMG_WORKER_MAX_DEATHS', 5, 1000),
+      windowMs: positiveInt(env, 'PRODIMG_WORKER_DEATHS_WINDOW_MS', 60_000, 86_400_000),
+    }),
   });
 }
 

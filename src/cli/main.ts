@@ -88,6 +88,12 @@ Environment (checked at start; the default in brackets):
   PRODIMG_WEBHOOK_ADDRESS_IN_FLIGHT attempts in flight at once to one address, all servers [2]
   PRODIMG_AUDIT_MIN_SIDE            prodimg audit: images whose shortest side is under this many
                                     px are too small for zoom [800]
+  PRODIMG_WORKER_RESTART_MS         serve --workers: delay before a dead worker is started again;
+                                    doubled for each death in the window [1000]
+  PRODIMG_WORKER_RESTART_MAX_MS     the longest such delay [30000]
+  PRODIMG_WORKER_MAX_DEATHS         worker deaths tolerated within the window; one more and the
+                                    primary stops the others and exits [5]
+  PRODIMG_WORKER_DEATHS_WINDOW_MS   the window deaths are counted in [60000]
 A bad value is reported in one line and the command exits with code 2.`;
 
 

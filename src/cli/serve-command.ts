@@ -78,7 +78,10 @@ export function serveCommand(program: Command): void {
       const standIn = opts.seed !== undefined || opts.allowReset ? { seedFile: opts.seed, randomSeed: parseRandomSeed(opts.randomSeed ?? '0') } : undefined;
       if (standIn && workers > 1) throw new UsageError('stand-in mode (--seed, --allow-reset) keeps its journal and faults in one process: leave out --workers');
       if (workers > 1 && cluster.isPrimary) return supervise(port, opts.host, workers, tls);
-      return serve(port, opts.host, tls, standIn);
+      const serving = serve(port, opts.host, tls, standIn);
+      // A worker that cannot start must exit, so the primary sees it and starts another.
+      if (cluster.isWorker) return serving.catch(async (err: unknown) => (await import('./cluster-supervisor.js')).exitFailedWorker(err));
+      return serving;
     });
 }
 
@@ -129,11 +132,13 @@ async function serve(port: number, host: string, tls?: TlsListen, standInMode?: 
   if (cluster.isPrimary && tls) await checkListen(tls.port, host);
   const certificate = tls ? tlsFiles({ dataDir: settings.dataDir, baseDomain: settings.baseDomain, ...tls }) : undefined;
   const { config, database } = await openFromEnv(settings, { server: true });
-  const [{ default: pino }, { buildApp }, { LOG_REDACTION }] = await Promise.all([
+  const [{ default: pino }, { buildApp }, { LOG_REDACTION }, { followWorkerCounts }] = await Promise.all([
     import('pino'),
     import('../server/build-app.js'),
     import('../server/request-log.js'),
+    import('../server/worker-counts.js'),
   ]);
+  const workerCounts = cluster.isWorker ? followWorkerCounts() : undefined;
   let secrets: SecretBox;
   let standIn: StandIn | undefined;
   try {
@@ -150,7 +155,7 @@ async function serve(port: number, host: string, tls?: TlsListen, standInMode?: 
   let publicAddress = `${host}:${port}`;
   let app: Awaited<ReturnType<typeof buildApp>>;
   try {
-    app = await buildApp({ config, database, logger, secrets, publicAddress: () => publicAddress, clusterWorker: cluster.isWorker, ...(certificate ? { tls: certificate } : {}), ...(standIn ? { standIn } : {}) });
+    app = await buildApp({ config, database, logger, secrets, publicAddress: () => publicAddress, clusterWorker: cluster.isWorker, ...(workerCounts ? { workerCounts } : {}), ...(certificate ? { tls: certificate } : {}), ...(standIn ? { standIn } : {}) });
   } catch (err) {
     await database.close();
     removeTemporary();
@@ -183,8 +188,9 @@ async function serve(port: number, host: string, tls?: TlsListen, standInMode?: 
 }
 
 /**
- * The primary of `--workers N`: migrates once, forks the workers, replaces one that dies, and on
- * SIGTERM/SIGINT passes the signal on and waits for every worker to finish its requests.
+ * The primary of `--workers N`: checks the address, the data directory, the database and the key
+ * once and migrates, then supervises the workers (cluster-supervisor.ts) until SIGTERM/SIGINT, which
+ * it passes on, waiting for every worker to finish its requests.
  */
 async function supervise(port: number, host: string, workers: number, tls?: TlsListen): Promise<void> {
   const settings = configFromEnv();
@@ -201,27 +207,9 @@ async function supervise(port: number, host: string, workers: number, tls?: TlsL
   } finally {
     await database.close();
   }
-  const { default: pino } = await import('pino');
-  const logger = pino({ level: config.logLevel });
-  let stopping = false;
-  cluster.on('exit', (worker, code, signal) => {
-    if (stopping) return;
-    logger.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
-    cluster.fork();
-  });
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping workers');
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  const { superviseWorkers } = await import('./cluster-supervisor.js');
+  const { stop } = await superviseWorkers(config, workers);
   stopWithNpm(() => stop('SIGTERM'));
-  // A scrape reaches one worker, which asks here for the sum over all of them.
-  await (await import('../server/cluster-metrics.js')).serveClusterMetrics();
-  for (let i = 0; i < workers; i++) cluster.fork();
-  logger.info({ workers }, 'prodimg primary started');
 }
 
 /** A wildcard bind is reached through loopback from this machine; other machines need PRODIMG_CDN_HOST. */

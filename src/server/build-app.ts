@@ -43,6 +43,7 @@ import { registerHealthRoutes } from './health-routes.js';
 import { registerApiVersion } from './operation-routes.js';
 import { HttpStats } from './http-stats.js';
 import { registerMetrics } from './metrics.js';
+import type { WorkerCounts } from './worker-counts.js';
 import { registerFaviconRoutes } from './favicon-routes.js';
 import { registerReferenceRoutes } from './reference-routes.js';
 import { logsRequests } from './request-log.js';
@@ -89,6 +90,8 @@ export interface AppOptions {
   standIn?: StandIn;
   /** A worker of `prodimg serve --workers N`: /metrics answers for every worker (cluster-metrics.ts). */
   clusterWorker?: boolean;
+  /** Such a worker's view of the primary's counts of workers, for /readyz (worker-counts.ts). */
+  workerCounts?: () => WorkerCounts | undefined;
 }
 
 /** Composition root: wires storage, services and routes into one Fastify app. Nothing is global. */
@@ -176,7 +179,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   cdn = registerCdnRoutes(app, { blobs, sizes: config.variantSizes, maxPixels: config.maxPixels, renders });
-  registerHealthRoutes(app, { database, blobs: stored });
+  registerHealthRoutes(app, { database, blobs: stored, ...(options.workerCounts ? { workers: options.workerCounts } : {}) });
   registerCors(app, corsPolicy);
   registerReferenceRoutes(app, {
     baseDomain: config.baseDomain,

@@ -53,7 +53,7 @@ export function registerMetrics(app: FastifyInstance, sources: MetricsSources, o
         const text = await askPrimary();
         return reply.header('content-type', contentType).send(text);
       } catch (err) {
-        // A worker still starting (or just replaced) has not answered the primary within its 5 s.
+        // A listening worker did not give the primary its numbers within 5 s (cluster-metrics.ts).
         return sendError(request, reply, overloaded(`metrics of every worker: ${(err as Error).message}`, 1));
       }
     }
