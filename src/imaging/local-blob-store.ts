@@ -34,7 +34,7 @@ export function createLocalBlobStore(root: string): BlobStore {
       const target = pathOf(name);
       if (await isFile(target)) return;
       const dir = dirname(target);
-      const created = await mkdir(dir, { recursive: true });
+      const created = await makeShard(base, dir);
       if (created !== undefined) await syncNewDirectories(dir, created);
       const temp = join(dir, `.tmp-${randomUUID()}`);
       try {
@@ -127,6 +127,28 @@ export function createLocalBlobStore(root: string): BlobStore {
       }
     },
   };
+}
+
+/**
+ * mkdir -p of a shard, returning the first directory it made as Node's recursive mkdir does, but
+ * with the real error: that one reports a refused mkdir of a missing directory (EROFS on a read-only
+ * disk, EACCES) as ENOENT, which reads as a bug rather than storage out of reach.
+ */
+async function makeShard(base: string, dir: string): Promise<string | undefined> {
+  try {
+    await mkdir(dir);
+    return dir;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return undefined;
+    if (code !== 'ENOENT') throw error;
+  }
+  // The root itself is missing (a first put).
+  const created = await mkdir(base, { recursive: true });
+  await mkdir(dir).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  });
+  return created ?? dir;
 }
 
 async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {

@@ -3,7 +3,7 @@ import { binarySize, errorAnswer } from '../contract/error-catalogue.js';
 import { versionOfUrl } from '../contract/versions.js';
 import { badRequest, databaseUnavailable, DomainError, internal, payloadTooLarge, routeNotFound } from '../domain/errors.js';
 import { discardBody } from './body-parsers.js';
-import { exhaustedStorage } from './exhausted-storage.js';
+import { storageFailure } from './storage-failure.js';
 
 /** Fastify's own request errors, as domain errors. */
 function fromFastify(error: FastifyError, bodyLimit: string): DomainError | null {
@@ -57,10 +57,10 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: numb
       return reply;
     }
     if (known) return sendError(request, reply, known);
-    const exhausted = exhaustedStorage(error);
-    if (exhausted !== null) {
-      request.log.error({ err: error }, 'storage full');
-      return sendError(request, reply, exhausted);
+    const storage = storageFailure(error);
+    if (storage !== null) {
+      request.log.error({ err: error }, storage.code === 'InsufficientStorage' ? 'storage full' : 'storage refuses writes');
+      return sendError(request, reply, storage);
     }
     if (isDatabaseUnreachable(error)) {
       request.log.error({ err: error }, 'database not answering');

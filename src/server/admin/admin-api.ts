@@ -10,7 +10,7 @@ import type { VariantService } from '../../domain/variant-service.js';
 import { errorAnswer } from '../../contract/error-catalogue.js';
 import type { BlobStore } from '../../imaging/blob-store.js';
 import type { StoredCheckedImage } from '../../imaging/store-checked.js';
-import { exhaustedStorage } from '../exhausted-storage.js';
+import { storageFailure } from '../storage-failure.js';
 import { clearedCookie, sessionCookie, sessionIdOf } from './admin-cookie.js';
 import type { AuditProblem } from '../../domain/image-audit.js';
 import { galleryOf, galleryProblem, storeAuditEntries } from './gallery.js';
@@ -66,9 +66,10 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
   await app.register(
     async (api) => {
       api.setErrorHandler((error, request, reply) => {
-        // A full disk is the API's 507 here too (exhausted-storage.ts), not an unexpected failure.
-        const known = error instanceof DomainError ? error : (exhaustedStorage(error) ?? fastifyError(error));
-        if (known?.code === 'InsufficientStorage') request.log.error({ err: error }, 'storage full');
+        // A full or read-only disk is the API's 507 or 503 here too (storage-failure.ts), not an unexpected failure.
+        const storage = error instanceof DomainError ? null : storageFailure(error);
+        const known = error instanceof DomainError ? error : (storage ?? fastifyError(error));
+        if (storage) request.log.error({ err: error }, storage.code === 'InsufficientStorage' ? 'storage full' : 'storage refuses writes');
         if (!known) {
           request.log.error({ err: error }, 'unexpected failure');
           return reply.code(500).send({ errors: ['Internal Server Error'] });

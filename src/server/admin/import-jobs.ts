@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,7 +12,8 @@ import type { Clock } from '../../domain/ports.js';
 import type { ProductService } from '../../domain/product-service.js';
 import type { BlobStore } from '../../imaging/blob-store.js';
 import type { ImportJournal } from '../../storage/import-journal.js';
-import { exhaustedStorage } from '../exhausted-storage.js';
+import { makeDirectory } from '../../storage/make-directory.js';
+import { storageFailure } from '../storage-failure.js';
 import { CatalogueWriter } from '../../transfer/catalogue-writer.js';
 import { InputError } from '../../transfer/input-error.js';
 import { writeReport } from '../../transfer/report-file.js';
@@ -107,7 +108,8 @@ export class ImportJobs {
       if (job.shopId === input.shopId && job.state === 'running') throw validation(['an import into this store is running: wait for it to end, then import again']);
     }
     const id = randomUUID();
-    await mkdir(this.options.dir, { recursive: true });
+    // Not Node's recursive mkdir: it reports a read-only disk's refusal as ENOENT.
+    makeDirectory(this.options.dir);
     await this.sweepOnce();
     const file = join(this.options.dir, `${id}.${input.format}`);
     let bytes = 0;
@@ -123,7 +125,7 @@ export class ImportJobs {
     } catch (err) {
       await rm(file, { force: true });
       if (err instanceof DomainError) throw err;
-      throw exhaustedStorage(err) ?? validation([`the file did not arrive whole: ${(err as Error).message}`]);
+      throw storageFailure(err) ?? validation([`the file did not arrive whole: ${(err as Error).message}`]);
     }
     const job: ImportJob = {
       id,
