@@ -80,7 +80,7 @@ describe.skipIf(refused !== null).each(DIALECTS)(`a read-only data directory on 
     app.inject({ method, url: `${V}/${url}`, headers: { 'access-token': token, 'content-type': 'application/json' }, ...(payload ? { payload: payload as object } : {}) });
   const answer = (response: Response) => ({ status: response.statusCode, retryAfter: response.headers['retry-after'], body: response.json() });
 
-  it('answers 503 with Retry-After naming the read-only storage (API, admin upload and import), /readyz says blobs failing, and all works again once writable', async () => {
+  it('answers 503 with Retry-After naming the read-only storage (API, admin upload, add by URL and import), /readyz says blobs failing, and all works again once writable', async () => {
     expect(answer(await app.inject({ method: 'GET', url: '/readyz' })).body).toEqual({ status: 'ok', checks: { database: 'ok', blobs: 'ok' } });
     mount.readOnly();
     try {
@@ -91,6 +91,8 @@ describe.skipIf(refused !== null).each(DIALECTS)(`a read-only data directory on 
       expect(answer(created)).toEqual({ status: 503, retryAfter: '1', body: { errors: [IMAGES_READ_ONLY] } });
       const uploaded = await admin('POST', `/stores/${shopId}/products/${productId}/uploads`, { payload: upload, type: 'image/jpeg' });
       expect(answer(uploaded)).toEqual({ status: 503, retryAfter: '1', body: { errors: [IMAGES_READ_ONLY] } });
+      const byUrl = await admin('POST', `/stores/${shopId}/products/${productId}/images`, { payload: { src: origin.url('/new.jpg') }, type: 'application/json' });
+      expect(answer(byUrl)).toEqual({ status: 503, retryAfter: '1', body: { errors: [IMAGES_READ_ONLY] } });
       const imported = await admin('POST', `/stores/${shopId}/imports`, { payload: 'Handle,Title\nimported,Imported\n', type: 'text/csv' });
       expect(answer(imported)).toEqual({ status: 503, retryAfter: '1', body: { errors: [IMAGES_READ_ONLY] } });
       // Reads, and writes that store no file, still answer.
