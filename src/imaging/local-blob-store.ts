@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { makeFolder } from './make-folder.js';
 import { assertBlobHash, assertBlobName, type BlobStore, isBlobName, type StoredBlob } from './blob-store.js';
 
 const SHARD = /^[0-9a-f]{2}$/;
@@ -34,7 +35,7 @@ export function createLocalBlobStore(root: string): BlobStore {
       const target = pathOf(name);
       if (await isFile(target)) return;
       const dir = dirname(target);
-      const created = await makeShard(base, dir);
+      const created = await makeFolder(dir);
       if (created !== undefined) await syncNewDirectories(dir, created);
       const temp = join(dir, `.tmp-${randomUUID()}`);
       try {
@@ -108,7 +109,7 @@ export function createLocalBlobStore(root: string): BlobStore {
     },
 
     async checkWritable() {
-      await mkdir(base, { recursive: true });
+      await makeFolder(base);
       const probe = join(base, WRITE_PROBE);
       // Not synced: a probe must answer promptly, and local file systems refuse a write past the free space at once.
       try {
@@ -127,28 +128,6 @@ export function createLocalBlobStore(root: string): BlobStore {
       }
     },
   };
-}
-
-/**
- * mkdir -p of a shard, returning the first directory it made as Node's recursive mkdir does, but
- * with the real error: that one reports a refused mkdir of a missing directory (EROFS on a read-only
- * disk, EACCES) as ENOENT, which reads as a bug rather than storage out of reach.
- */
-async function makeShard(base: string, dir: string): Promise<string | undefined> {
-  try {
-    await mkdir(dir);
-    return dir;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return undefined;
-    if (code !== 'ENOENT') throw error;
-  }
-  // The root itself is missing (a first put).
-  const created = await mkdir(base, { recursive: true });
-  await mkdir(dir).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  });
-  return created ?? dir;
 }
 
 async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse as Response } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +42,7 @@ describe.skipIf(refused !== null).each(DIALECTS)(`a read-only data directory on 
     mkdirSync(join(dataDir, 'imports'), { recursive: true });
     image = await makeNoise(60, 40).jpeg().toBuffer();
     upload = await makeNoise(60, 40).jpeg().toBuffer();
-    origin = await startOrigin({ '/new.jpg': send(image, 'image/jpeg') });
+    origin = await startOrigin({ '/new.jpg': send(image, 'image/jpeg'), '/stored.jpg': send(await makeNoise(60, 40).jpeg().toBuffer(), 'image/jpeg') });
     // The database stays writable, on a disk of its own: as after `chmod -R a-w` on the data
     // directory of a server that already has its SQLite file open. Linux refuses to remount a file
     // system read-only while a file on it is open for writing, and a read-only SQLite file is
@@ -54,6 +54,8 @@ describe.skipIf(refused !== null).each(DIALECTS)(`a read-only data directory on 
       PRODIMG_ALLOW_PRIVATE_SOURCES: '1',
       PRODIMG_BLOB_STORE: 'local',
       PRODIMG_STARTUP_SWEEP: '0',
+      // Every download waits in the data directory's spool before it is stored: that write is refused first.
+      PRODIMG_INGEST_KEEP_MB: '0',
       ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
     };
     app = await buildApp({ config: loadConfig(env), database: db.database });
@@ -66,6 +68,9 @@ describe.skipIf(refused !== null).each(DIALECTS)(`a read-only data directory on 
       app.inject({ method, url: `${ADMIN_API}${url}`, headers: { ...headers, ...(body ? { 'content-type': body.type } : {}) }, ...(body ? { payload: body.payload } : {}) });
     shopId = (await admin('GET', '/stores')).json().stores[0].id as string;
     productId = (await call('POST', 'products', { product: { title: 'P' } })).json().product.id as string;
+    // A file stored before: adding it again stores nothing, but the download still waits in the spool.
+    const stored = await call('POST', 'products', { product: { title: 'Stored', images: [{ src: origin.url('/stored.jpg') }] } });
+    expect(stored.statusCode, stored.body).toBe(200);
   });
   afterAll(async () => {
     mount?.writable();
@@ -82,6 +87,8 @@ describe.skipIf(refused !== null).each(DIALECTS)(`a read-only data directory on 
 
   it('answers 503 with Retry-After naming the read-only storage (API, admin upload, add by URL and import), /readyz says blobs failing, and all works again once writable', async () => {
     expect(answer(await app.inject({ method: 'GET', url: '/readyz' })).body).toEqual({ status: 'ok', checks: { database: 'ok', blobs: 'ok' } });
+    // The spool folder gone too (kept-bytes.ts makes it again each time): its making is refused first.
+    rmSync(join(mount.dir, 'data', 'spool'), { recursive: true, force: true });
     mount.readOnly();
     try {
       const ready = await app.inject({ method: 'GET', url: '/readyz' });
@@ -89,6 +96,8 @@ describe.skipIf(refused !== null).each(DIALECTS)(`a read-only data directory on 
 
       const created = await call('POST', `products/${productId}/images`, { image: { src: origin.url('/new.jpg') } });
       expect(answer(created)).toEqual({ status: 503, retryAfter: '1', body: { errors: [IMAGES_READ_ONLY] } });
+      const again = await call('POST', `products/${productId}/images`, { image: { src: origin.url('/stored.jpg') } });
+      expect(answer(again)).toEqual({ status: 503, retryAfter: '1', body: { errors: [IMAGES_READ_ONLY] } });
       const uploaded = await admin('POST', `/stores/${shopId}/products/${productId}/uploads`, { payload: upload, type: 'image/jpeg' });
       expect(answer(uploaded)).toEqual({ status: 503, retryAfter: '1', body: { errors: [IMAGES_READ_ONLY] } });
       const byUrl = await admin('POST', `/stores/${shopId}/products/${productId}/images`, { payload: { src: origin.url('/new.jpg') }, type: 'application/json' });

@@ -11,8 +11,8 @@ import { DomainError, payloadTooLarge, recordNotFound, validation } from '../../
 import type { Clock } from '../../domain/ports.js';
 import type { ProductService } from '../../domain/product-service.js';
 import type { BlobStore } from '../../imaging/blob-store.js';
+import { makeFolder } from '../../imaging/make-folder.js';
 import type { ImportJournal } from '../../storage/import-journal.js';
-import { makeDirectory } from '../../storage/make-directory.js';
 import { storageFailure } from '../storage-failure.js';
 import { CatalogueWriter } from '../../transfer/catalogue-writer.js';
 import { InputError } from '../../transfer/input-error.js';
@@ -108,8 +108,7 @@ export class ImportJobs {
       if (job.shopId === input.shopId && job.state === 'running') throw validation(['an import into this store is running: wait for it to end, then import again']);
     }
     const id = randomUUID();
-    // Not Node's recursive mkdir: it reports a read-only disk's refusal as ENOENT.
-    makeDirectory(this.options.dir);
+    await makeFolder(this.options.dir);
     await this.sweepOnce();
     const file = join(this.options.dir, `${id}.${input.format}`);
     let bytes = 0;
