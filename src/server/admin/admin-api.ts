@@ -67,9 +67,9 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
     async (api) => {
       api.setErrorHandler((error, request, reply) => {
         // A full or read-only disk is the API's 507 or 503 here too (storage-failure.ts), not an unexpected failure.
-        const storage = error instanceof DomainError ? null : storageFailure(error);
-        const known = error instanceof DomainError ? error : (storage ?? fastifyError(error));
-        if (storage) request.log.error({ err: error }, storage.code === 'InsufficientStorage' ? 'storage full' : 'storage refuses writes');
+        const known = error instanceof DomainError ? error : (storageFailure(error) ?? fastifyError(error));
+        if (known?.code === 'InsufficientStorage') request.log.error({ err: error }, 'storage full');
+        if (known?.code === 'StorageUnavailable') request.log.error({ err: error }, 'storage refuses writes');
         if (!known) {
           request.log.error({ err: error }, 'unexpected failure');
           return reply.code(500).send({ errors: ['Internal Server Error'] });
