@@ -54,7 +54,8 @@ describe.skipIf(refused !== null).each(DIALECTS)(`a read-only data directory on 
       PRODIMG_ALLOW_PRIVATE_SOURCES: '1',
       PRODIMG_BLOB_STORE: 'local',
       PRODIMG_STARTUP_SWEEP: '0',
-      // Every download waits in the data directory's spool before it is stored: that write is refused first.
+      // Every checked download waits for its row in the data directory's spool, not in memory: a
+      // file already stored still needs that write.
       PRODIMG_INGEST_KEEP_MB: '0',
       ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
     };
