@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeptFile } from '../domain/ingest.js';
+import { makeFolder } from './make-folder.js';
 
 export interface KeptBytesOptions {
   /** Bytes held in memory at most, for all requests together; beyond, files wait on disk. 0: always on disk. */
@@ -80,7 +81,7 @@ export function createKeptBytes(options: KeptBytesOptions): KeptBytes {
 
   const spool = async (name: string, bytes: Buffer): Promise<string> => {
     // Each time: one cheap call on this slow path, and a folder removed meanwhile comes back.
-    await mkdir(options.spoolDir, { recursive: true });
+    await makeFolder(options.spoolDir);
     const path = join(options.spoolDir, `${Date.now()}-${randomUUID()}`);
     const linked = options.link ? await options.link(name, path).catch(() => false) : false;
     // Not synced: after a crash the request it served is gone too, and the sweep removes it.

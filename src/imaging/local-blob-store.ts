@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { makeFolder } from './make-folder.js';
 import { assertBlobHash, assertBlobName, type BlobStore, isBlobName, type StoredBlob } from './blob-store.js';
 
 const SHARD = /^[0-9a-f]{2}$/;
@@ -34,7 +35,7 @@ export function createLocalBlobStore(root: string): BlobStore {
       const target = pathOf(name);
       if (await isFile(target)) return;
       const dir = dirname(target);
-      const created = await mkdir(dir, { recursive: true });
+      const created = await makeFolder(dir);
       if (created !== undefined) await syncNewDirectories(dir, created);
       const temp = join(dir, `.tmp-${randomUUID()}`);
       try {
@@ -108,7 +109,7 @@ export function createLocalBlobStore(root: string): BlobStore {
     },
 
     async checkWritable() {
-      await mkdir(base, { recursive: true });
+      await makeFolder(base);
       const probe = join(base, WRITE_PROBE);
       // Not synced: a probe must answer promptly, and local file systems refuse a write past the free space at once.
       try {

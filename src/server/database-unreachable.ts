@@ -7,7 +7,7 @@ const NODE_AND_SQLITE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDO
 /**
  * PostgreSQL's SQLSTATEs that say "not now" rather than "a bug": 08 connection exceptions; 53
  * insufficient resources (too many connections, out of memory), except 53100, a full disk, which
- * exhausted-storage.ts answers 507; 57P an administrator shutdown, a crash, a server starting up;
+ * storage-failure.ts answers 507; 57P an administrator shutdown, a crash, a server starting up;
  * 57014 a statement cancelled (statement_timeout); 55P03 lock_timeout.
  */
 function transientSqlState(code: string): boolean {

@@ -5,7 +5,7 @@ import { badRequest, DomainError, internal, payloadTooLarge, routeNotFound } fro
 import { ClientGone } from '../storage/client-gone.js';
 import { discardBody } from './body-parsers.js';
 import { databaseUnreachable } from './database-unreachable.js';
-import { exhaustedStorage } from './exhausted-storage.js';
+import { storageFailure } from './storage-failure.js';
 
 /** Fastify's own request errors, as domain errors. */
 function fromFastify(error: FastifyError, bodyLimit: string): DomainError | null {
@@ -56,10 +56,10 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: numb
     }
     if (known) return sendError(request, reply, known);
     if (error instanceof ClientGone) return clientGone(request, reply);
-    const exhausted = exhaustedStorage(error);
-    if (exhausted !== null) {
-      request.log.error({ err: error }, 'storage full');
-      return sendError(request, reply, exhausted);
+    const storage = storageFailure(error);
+    if (storage !== null) {
+      request.log.error({ err: error }, storage.code === 'InsufficientStorage' ? 'storage full' : 'storage refuses writes');
+      return sendError(request, reply, storage);
     }
     const unreachable = databaseUnreachable(error);
     if (unreachable !== null) {

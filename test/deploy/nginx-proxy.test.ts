@@ -12,6 +12,9 @@ import { freePort, HAS_NGINX, localNginxConf, NGINX, nginxArgs, type NginxProces
 import { createShopToken } from '../support/shops.js';
 import { WAIT_MS, within } from '../support/waiting.js';
 
+/** prodimg's Content-Security-Policy on /cdn answers (routes/cdn.ts): nginx must keep it, from the cache too. */
+const CDN_CSP = "default-src 'none'; sandbox";
+
 const SKIP = !HAS_NGINX ? 'no /usr/sbin/nginx (apt-get install nginx; .ci/run does)' : !BUILT ? 'needs `npm run build`' : '';
 
 /**
@@ -105,6 +108,7 @@ describe.skipIf(SKIP !== '')(`deploy/nginx.conf, with Debian's nginx${SKIP ? ` (
     expect(second.headers['x-cache-status']).toBe('HIT');
     expect(second.headers.etag).toBe(first.headers.etag);
     expect(second.body.equals(first.body)).toBe(true);
+    expect([first.headers['content-security-policy'], second.headers['content-security-policy']]).toEqual([CDN_CSP, CDN_CSP]);
     expect(await seen(url)).toBe(1);
   });
 
@@ -116,6 +120,7 @@ describe.skipIf(SKIP !== '')(`deploy/nginx.conf, with Debian's nginx${SKIP ? ` (
     expect(revalidated.status).toBe(304);
     expect(revalidated.headers['x-cache-status']).toBe('HIT');
     expect(revalidated.body.length).toBe(0);
+    expect(revalidated.headers['content-security-policy']).toBe(CDN_CSP);
     expect(await seen(url)).toBe(1);
   });
 
@@ -127,6 +132,7 @@ describe.skipIf(SKIP !== '')(`deploy/nginx.conf, with Debian's nginx${SKIP ? ` (
     expect(part.status).toBe(206);
     expect(part.headers['x-cache-status']).toBe('HIT');
     expect(part.body.equals(whole.body.subarray(0, 10))).toBe(true);
+    expect(part.headers['content-security-policy']).toBe(CDN_CSP);
     expect(await seen(url)).toBe(1);
   });
 
@@ -136,6 +142,7 @@ describe.skipIf(SKIP !== '')(`deploy/nginx.conf, with Debian's nginx${SKIP ? ` (
       const refused = await get(url);
       expect(refused.status).toBe(400);
       expect(refused.headers['x-cache-status']).toBe('MISS');
+      expect(refused.headers['content-security-policy']).toBe(CDN_CSP);
       expect(JSON.parse(refused.body.toString())).toEqual({ errors: [expect.stringContaining('100, 160, 240')] });
     }
     expect(await seen(url)).toBe(2);

@@ -53,6 +53,7 @@ function jsonSpans(): Map<string, number[]> {
 const FAULTS: Record<string, () => Error> = {
   internal: () => new Error('disk on fire at /secret/path'),
   enospc: () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
+  erofs: () => Object.assign(new Error("EROFS: read-only file system, mkdir '/data/images/ab'"), { code: 'EROFS' }),
   database: () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
 };
 const ingestor: ImageIngestor = {
@@ -230,6 +231,10 @@ describe('the JSON examples, paths and endpoint table of the docs, answered by a
     '{"errors":["Insufficient Storage: no space is left on the disk that holds the images; retry once space is freed"]}': {
       status: 507,
       request: () => api.call('POST', `products/${base.productId}/images`, { image: { src: 'https://fault.example/enospc.jpg' } }),
+    },
+    '{"errors":["Service Unavailable: the disk that holds the images is read-only; retry once it takes writes again"]}': {
+      status: 503,
+      request: () => api.call('POST', `products/${base.productId}/images`, { image: { src: 'https://fault.example/erofs.jpg' } }),
     },
     '{"errors":["Service Unavailable: the database is not answering, retry shortly"]}': {
       status: 503,

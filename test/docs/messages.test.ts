@@ -65,10 +65,16 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
   };
 
   beforeAll(async () => {
-    // The database filling up, as the ingestor's write would meet it (`https://fault.example/sqlite-full.jpg`).
+    // The database filling up, a folder refusing writes, a read-only database, as the ingestor's write would meet them (`https://fault.example/<kind>.jpg`).
+    const faults: Record<string, () => Error> = {
+      'sqlite-full': () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }),
+      eacces: () => Object.assign(new Error("EACCES: permission denied, mkdir '/data/images/ab'"), { code: 'EACCES' }),
+      'sqlite-readonly': () => Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' }),
+    };
     const ingestor: ImageIngestor = {
       async ingest(src, sent, signal) {
-        if (src === 'https://fault.example/sqlite-full.jpg') throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+        const fault = /^https:\/\/fault\.example\/([\w-]+)\.jpg$/.exec(src)?.[1];
+        if (fault && faults[fault]) throw faults[fault]();
         return passthroughIngestor.ingest(src, sent, signal);
       },
     };
@@ -286,6 +292,16 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
       message: 'Insufficient Storage: no space is left for the database; retry once space is freed',
       status: 507,
       request: () => image({ src: 'https://fault.example/sqlite-full.jpg' }),
+    },
+    '... the server may not write to the images folder of its data directory (permission denied); ...': {
+      message: 'Service Unavailable: the server may not write to the images folder of its data directory (permission denied); retry once it takes writes again',
+      status: 503,
+      request: () => image({ src: 'https://fault.example/eacces.jpg' }),
+    },
+    '... the database is read-only; ...': {
+      message: 'Service Unavailable: the database is read-only; retry once it takes writes again',
+      status: 503,
+      request: () => image({ src: 'https://fault.example/sqlite-readonly.jpg' }),
     },
     'Bad Request: body must be a JSON object with a "webhook" object': {
       message: 'Bad Request: body must be a JSON object with a "webhook" object',

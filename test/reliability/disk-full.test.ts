@@ -1,8 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,28 +16,11 @@ import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-serve
 import { V } from '../support/api.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { createShopToken } from '../support/shops.js';
+import { mountTmpfs } from '../support/tmpfs.js';
 
 const FULL = /^Insufficient Storage: no space is left (on the disk that holds the images|for the database); retry once space is freed$/;
 
-/** A small tmpfs made for this test (as root); null with the reason when mounting is refused. */
-function mountTmpfs(megabytes: number): { dir: string; unmount(): void } | string {
-  const dir = mkdtempSync(join(tmpdir(), 'prodimg-full-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m`, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    return `mounting a tmpfs was refused (${String((error as { stderr?: Buffer }).stderr ?? error).trim()})`;
-  }
-  return {
-    dir,
-    unmount() {
-      execFileSync('umount', [dir]);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-const mount = mountTmpfs(8);
+const mount = mountTmpfs(8, 'prodimg-full-');
 const refused = typeof mount === 'string' ? mount : null;
 if (refused) console.warn(`disk-full suites SKIPPED: ${refused}`);
 

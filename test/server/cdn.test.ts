@@ -243,6 +243,42 @@ describe('path traversal and odd names: 404 before storage is touched', () => {
   });
 });
 
+describe('Content-Security-Policy on every answer (originals may carry HTML)', () => {
+  const CSP = "default-src 'none'; sandbox";
+
+  // Regression (issue 28): a JPEG with a page inside it is stored byte for byte and served as an
+  // image with nosniff only; a browser opening it as a page must run nothing and load nothing.
+  it('a JPEG/HTML polyglot, and every other answer: variants, HEAD, 304, 206, 416, 400, 404', async () => {
+    const polyglot = Buffer.concat([await makeNoise(120, 80).jpeg().toBuffer(), Buffer.from('<html><script>alert(document.cookie)</script></html>')]);
+    const name = await cdn.put(polyglot, 'jpg');
+    const served = await cdn.get(`/cdn/${name}`);
+    expect({ status: served.statusCode, body: served.rawPayload.equals(polyglot) }).toEqual({ status: 200, body: true });
+    const etag = String(served.headers.etag);
+    const answers = {
+      original: served,
+      variant: await cdn.get(`/cdn/${withSize(name, '100x')}`),
+      head: await cdn.head(`/cdn/${name}`),
+      notModified: await cdn.get(`/cdn/${name}`, { 'if-none-match': etag }),
+      range: await cdn.get(`/cdn/${name}`, { range: 'bytes=0-9' }),
+      unsatisfiable: await cdn.get(`/cdn/${name}`, { range: 'bytes=999999-' }),
+      badSize: await cdn.get(`/cdn/${withSize(name, '123x')}`),
+      notFound: await cdn.get(`/cdn/${'0'.repeat(32)}.jpg`),
+      traversal: await cdn.get('/cdn/..%2f..%2fetc%2fpasswd'),
+    };
+    expect(Object.fromEntries(Object.entries(answers).map(([what, answer]) => [what, [answer.statusCode, answer.headers['content-security-policy']]]))).toEqual({
+      original: [200, CSP],
+      variant: [200, CSP],
+      head: [200, CSP],
+      notModified: [304, CSP],
+      range: [206, CSP],
+      unsatisfiable: [416, CSP],
+      badSize: [400, CSP],
+      notFound: [404, CSP],
+      traversal: [404, CSP],
+    });
+  });
+});
+
 describe('variants', () => {
   let jpg: string;
   beforeEach(async () => {

@@ -9,7 +9,7 @@ describe('databaseUnreachable: which database failures are a 503 to retry', () =
     ['too many connections for role (53300)', failure('too many connections for role "x"', '53300'), true],
     ['too many connections (53300) as the server says it', failure('sorry, too many clients already', '53300'), true],
     ['out of memory (53200)', failure('out of memory', '53200'), true],
-    ['a full disk (53100) is the 507 of exhausted-storage.ts', failure('could not extend file', '53100'), false],
+    ['a full disk (53100) is the 507 of storage-failure.ts', failure('could not extend file', '53100'), false],
     ['statement_timeout (57014)', failure('canceling statement due to statement timeout', '57014'), true],
     ['lock_timeout (55P03)', failure('canceling statement due to lock timeout', '55P03'), true],
     ['an administrator shutdown (57P01)', failure('terminating connection due to administrator command', '57P01'), true],

@@ -52,5 +52,5 @@ export const deleteProductImage = defineOperation({
   id: 'deleteProductImage', method: 'DELETE', path: image, scope: 'write_product', tag, params: ImageParams,
   summary: 'Delete Product Image',
   description: 'Removes an image from a product; the images after it move up by one.',
-  response: EmptyEnvelope, errors: ['ProductNotFound', 'ImageNotFound', 'InsufficientStorage'], answer: () => ({}),
+  response: EmptyEnvelope, errors: ['ProductNotFound', 'ImageNotFound', 'InsufficientStorage', 'StorageUnavailable'], answer: () => ({}),
 });

@@ -62,5 +62,5 @@ export const deleteProduct = defineOperation({
   id: 'deleteProduct', method: 'DELETE', path: '/products/:product_id', scope: 'write_product', tag, params: ProductParams,
   summary: 'Delete Product',
   description: 'Deletes a product and all its images.',
-  response: EmptyEnvelope, errors: ['RecordNotFound', 'InsufficientStorage'], answer: () => ({}),
+  response: EmptyEnvelope, errors: ['RecordNotFound', 'InsufficientStorage', 'StorageUnavailable'], answer: () => ({}),
 });

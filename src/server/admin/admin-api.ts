@@ -13,7 +13,7 @@ import type { StoredCheckedImage } from '../../imaging/store-checked.js';
 import { ClientGone } from '../../storage/client-gone.js';
 import { databaseUnreachable } from '../database-unreachable.js';
 import { clientGone } from '../errors-plugin.js';
-import { exhaustedStorage } from '../exhausted-storage.js';
+import { storageFailure } from '../storage-failure.js';
 import { clearedCookie, sessionCookie, sessionIdOf } from './admin-cookie.js';
 import type { AuditProblem } from '../../domain/image-audit.js';
 import { galleryOf, galleryProblem, storeAuditEntries } from './gallery.js';
@@ -70,10 +70,11 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
     async (api) => {
       api.setErrorHandler((error, request, reply) => {
         if (error instanceof ClientGone) return clientGone(request, reply);
-        // A full disk is the API's 507 here too (exhausted-storage.ts), a database out of reach its 503
-        // (database-unreachable.ts), not an unexpected failure.
-        const known = error instanceof DomainError ? error : (exhaustedStorage(error) ?? databaseUnreachable(error) ?? fastifyError(error));
+        // A full or read-only disk is the API's 507 or 503 here too (storage-failure.ts), a database out of
+        // reach its 503 (database-unreachable.ts), not an unexpected failure.
+        const known = error instanceof DomainError ? error : (storageFailure(error) ?? databaseUnreachable(error) ?? fastifyError(error));
         if (known?.code === 'InsufficientStorage') request.log.error({ err: error }, 'storage full');
+        if (known?.code === 'StorageUnavailable') request.log.error({ err: error }, 'storage refuses writes');
         if (known?.code === 'DatabaseUnavailable') request.log.error({ err: error }, 'database not answering');
         if (!known) {
           request.log.error({ err: error }, 'unexpected failure');

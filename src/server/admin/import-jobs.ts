@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,8 +11,9 @@ import { DomainError, payloadTooLarge, recordNotFound, validation } from '../../
 import type { Clock } from '../../domain/ports.js';
 import type { ProductService } from '../../domain/product-service.js';
 import type { BlobStore } from '../../imaging/blob-store.js';
+import { makeFolder } from '../../imaging/make-folder.js';
 import type { ImportJournal } from '../../storage/import-journal.js';
-import { exhaustedStorage } from '../exhausted-storage.js';
+import { storageFailure } from '../storage-failure.js';
 import { CatalogueWriter } from '../../transfer/catalogue-writer.js';
 import { InputError } from '../../transfer/input-error.js';
 import { writeReport } from '../../transfer/report-file.js';
@@ -107,7 +108,7 @@ export class ImportJobs {
       if (job.shopId === input.shopId && job.state === 'running') throw validation(['an import into this store is running: wait for it to end, then import again']);
     }
     const id = randomUUID();
-    await mkdir(this.options.dir, { recursive: true });
+    await makeFolder(this.options.dir);
     await this.sweepOnce();
     const file = join(this.options.dir, `${id}.${input.format}`);
     let bytes = 0;
@@ -123,7 +124,7 @@ export class ImportJobs {
     } catch (err) {
       await rm(file, { force: true });
       if (err instanceof DomainError) throw err;
-      throw exhaustedStorage(err) ?? validation([`the file did not arrive whole: ${(err as Error).message}`]);
+      throw storageFailure(err) ?? validation([`the file did not arrive whole: ${(err as Error).message}`]);
     }
     const job: ImportJob = {
       id,

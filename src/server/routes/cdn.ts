@@ -21,6 +21,13 @@ export interface CdnRouteOptions {
 type CdnRoute = { Params: { '*': string }; Querystring: Record<string, unknown> };
 
 /**
+ * On every /cdn answer, errors included: an original is stored byte for byte, so a polyglot (a JPEG
+ * that is also HTML) opened as a page by a browser that ignores its type would run nothing and load
+ * nothing. Defence in depth behind `nosniff`.
+ */
+export const CDN_CSP = "default-src 'none'; sandbox";
+
+/**
  * `GET`/`HEAD /cdn/<name>`: originals and resized variants. A wildcard rather than `:name` so that
  * every path below `/cdn/` (slashes, encoded or not, and names beyond the router's parameter length
  * limit, `maxParamLength` in build-app.ts, which would otherwise get Fastify's own 414) reaches the
@@ -42,6 +49,7 @@ export function registerCdnRoutes(app: FastifyInstance, options: CdnRouteOptions
     url: '/cdn/*',
     // Unlike the files, errors may change: a 404 becomes a 200 once those bytes are uploaded, a 400 when presets change.
     onSend: (_request, reply, payload, done) => {
+      reply.header('content-security-policy', CDN_CSP);
       if (reply.statusCode >= 400) reply.header('cache-control', 'no-store');
       done(null, payload);
     },
