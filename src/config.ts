@@ -1,5 +1,6 @@
-import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { availableParallelism, homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { DEFAULT_MIN_SIDE } from './domain/image-audit.js';
 import { SCOPE_NAME } from './domain/scopes.js';
 import { parseRateLimits, type RateLimitSettings } from './rate-limit-settings.js';
@@ -32,8 +33,13 @@ export interface Config {
   readonly maxPixels: number;
   readonly fetchConnectTimeoutMs: number;
   readonly fetchTimeoutMs: number;
-  /** local: files under dataDir/images; database: the blobs table (shared by servers on one PostgreSQL). */
-  readonly blobStore: 'local' | 'database';
+  /** local: files under dataDir/images; database: the blobs table (shared by servers on one PostgreSQL); s3: a bucket. */
+  readonly blobStore: 'local' | 'database' | 's3';
+  /**
+   * The bucket of PRODIMG_BLOB_STORE=s3, a key prefix ('' or ending in `/`) and path-style addressing;
+   * endpoint, region and keys are the AWS SDK's own settings (AWS_*), read by the SDK. Unset otherwise.
+   */
+  readonly s3: { readonly bucket: string; readonly prefix: string; readonly forcePathStyle: boolean } | undefined;
   /** The only widths/heights resized variants may be made at. */
   readonly variantSizes: readonly number[];
   /** How long a server trusts a token it has checked; also how late a deactivation elsewhere applies. 0: never. */
@@ -121,7 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const publicUrl = checkedPublicUrl(env.PRODIMG_PUBLIC_URL || undefined);
   const corsOrigins = checkedCorsOrigins(env.PRODIMG_CORS_ORIGINS || undefined);
   const allowPrivateSources = oneOf(env, 'PRODIMG_ALLOW_PRIVATE_SOURCES', ['0', '1'] as const, '0') === '1';
-  const blobStore = oneOf(env, 'PRODIMG_BLOB_STORE', ['local', 'database'] as const, databaseUrl ? 'database' : 'local');
+  const blobStore = oneOf(env, 'PRODIMG_BLOB_STORE', ['local', 'database', 's3'] as const, databaseUrl ? 'database' : 'local');
+  const s3 = blobStore === 's3' ? checkedS3(env) : undefined;
   const sizes = (env.PRODIMG_VARIANT_SIZES ?? DEFAULT_VARIANT_SIZES).split(',').map((part) => part.trim());
   if (sizes.length === 0 || !sizes.every((size) => /^\d+$/.test(size) && Number(size) >= 1 && Number(size) <= 8192)) {
     throw new ConfigError('PRODIMG_VARIANT_SIZES must be a comma-separated list of sizes from 1 to 8192');
@@ -159,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fetchConnectTimeoutMs: positiveInt(env, 'PRODIMG_FETCH_CONNECT_TIMEOUT_MS', 10_000, 600_000),
     fetchTimeoutMs: positiveInt(env, 'PRODIMG_FETCH_TIMEOUT_MS', 30_000, 3_600_000),
     blobStore,
+    s3,
     variantSizes: Object.freeze([...new Set(sizes.map(Number))].sort((a, b) => a - b)),
     blobCacheBytes: positiveInt(env, 'PRODIMG_BLOB_CACHE_MB', 64, 65_536, 0) * 1024 * 1024,
     readCache: oneOf(env, 'PRODIMG_READ_CACHE', ['on', 'off'] as const, 'on') === 'on',
@@ -204,6 +212,31 @@ function checkedPublicUrl(raw: string | undefined): string | undefined {
     throw new ConfigError(`PRODIMG_PUBLIC_URL must be an http(s) URL without query, like https://prodimg.example.com; got "${raw}"`);
   }
   return `//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** S3's rules for bucket names (3-63 lower-case letters, digits, dots and hyphens). */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const KEY_PREFIX = /^[A-Za-z0-9!_.*'()/-]*$/;
+
+function checkedS3(env: NodeJS.ProcessEnv): NonNullable<Config['s3']> {
+  const bucket = env.PRODIMG_S3_BUCKET || '';
+  if (bucket === '') {
+    throw new ConfigError(
+      'PRODIMG_BLOB_STORE=s3 needs PRODIMG_S3_BUCKET, the name of an existing bucket; the endpoint, region and keys are the AWS SDK\'s settings (AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)',
+    );
+  }
+  if (!BUCKET.test(bucket)) throw new ConfigError(`PRODIMG_S3_BUCKET must be a bucket name (3-63 lower-case letters, digits, dots and hyphens); got "${bucket}"`);
+  let prefix = env.PRODIMG_S3_PREFIX ?? '';
+  if (!KEY_PREFIX.test(prefix) || prefix.startsWith('/') || prefix.includes('//') || prefix.length > 200) {
+    throw new ConfigError(`PRODIMG_S3_PREFIX must be a key prefix like images/ (letters, digits and !_.*'()/-, not starting with /); got "${prefix}"`);
+  }
+  if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
+  // The SDK's other source of a region is a profile's config file.
+  if (!env.AWS_REGION && !env.AWS_PROFILE && !env.AWS_CONFIG_FILE && !existsSync(join(homedir(), '.aws', 'config'))) {
+    throw new ConfigError('PRODIMG_BLOB_STORE=s3 needs AWS_REGION (for a store without regions any name, e.g. us-east-1)');
+  }
+  const forcePathStyle = oneOf(env, 'PRODIMG_S3_FORCE_PATH_STYLE', ['0', '1'] as const, '0') === '1';
+  return Object.freeze({ bucket, prefix, forcePathStyle });
 }
 
 function checkedCorsOrigins(raw: string | undefined): readonly string[] | '*' | undefined {

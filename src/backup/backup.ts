@@ -60,6 +60,9 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   if (config.databaseUrl === undefined && !existsSync(live)) {
     throw new BackupRefused(`there is no database at ${live}: PRODIMG_DATA_DIR must be the data directory of a prodimg server`);
   }
+  if (config.blobStore === 's3') {
+    throw new BackupRefused('with PRODIMG_BLOB_STORE=s3 the image files are in the bucket: keep them with the bucket\'s own versioning or replication, and the database with pg_dump or `prodimg backup` of a local store (docs/backup.md)');
+  }
   if (config.databaseUrl !== undefined && config.blobStore === 'database') {
     throw new BackupRefused('with DATABASE_URL and PRODIMG_BLOB_STORE=database every image file is in PostgreSQL: back it up with pg_dump (docs/backup.md)');
   }
@@ -160,7 +163,8 @@ async function describe(db: Kysely<Schema>, input: DescribeInput): Promise<Manif
     created_at: new Date().toISOString(),
     dialect: input.dialect,
     database_included: input.dialect === 'sqlite',
-    blob_store: config.blobStore,
+    // createBackup refused PRODIMG_BLOB_STORE=s3 before anything was written.
+    blob_store: config.blobStore as Manifest['blob_store'],
     schema_migration: facts.schemaMigration,
     counts: { stores: facts.stores, products: facts.products, images: facts.images, files },
     secret_key_file: existsSync(join(config.dataDir, SECRET_KEY_FILE)),
