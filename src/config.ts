@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { availableParallelism, homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { DEFAULT_MIN_SIDE } from './domain/image-audit.js';
 import { SCOPE_NAME } from './domain/scopes.js';
 import { parseRateLimits, type RateLimitSettings } from './rate-limit-settings.js';
@@ -128,7 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const corsOrigins = checkedCorsOrigins(env.PRODIMG_CORS_ORIGINS || undefined);
   const allowPrivateSources = oneOf(env, 'PRODIMG_ALLOW_PRIVATE_SOURCES', ['0', '1'] as const, '0') === '1';
   const blobStore = oneOf(env, 'PRODIMG_BLOB_STORE', ['local', 'database', 's3'] as const, databaseUrl ? 'database' : 'local');
-  const s3 = blobStore === 's3' ? checkedS3(env) : undefined;
+  const s3 = checkedS3(env, blobStore);
   const sizes = (env.PRODIMG_VARIANT_SIZES ?? DEFAULT_VARIANT_SIZES).split(',').map((part) => part.trim());
   if (sizes.length === 0 || !sizes.every((size) => /^\d+$/.test(size) && Number(size) >= 1 && Number(size) <= 8192)) {
     throw new ConfigError('PRODIMG_VARIANT_SIZES must be a comma-separated list of sizes from 1 to 8192');
@@ -218,24 +217,25 @@ function checkedPublicUrl(raw: string | undefined): string | undefined {
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KEY_PREFIX = /^[A-Za-z0-9!_.*'()/-]*$/;
 
-function checkedS3(env: NodeJS.ProcessEnv): NonNullable<Config['s3']> {
+/**
+ * The S3 settings, checked whenever they are set (a bad one is refused even while unused); the
+ * bucket must be named when PRODIMG_BLOB_STORE=s3. Endpoint, region and keys are the SDK's to read.
+ */
+function checkedS3(env: NodeJS.ProcessEnv, blobStore: Config['blobStore']): Config['s3'] {
   const bucket = env.PRODIMG_S3_BUCKET || '';
-  if (bucket === '') {
-    throw new ConfigError(
-      'PRODIMG_BLOB_STORE=s3 needs PRODIMG_S3_BUCKET, the name of an existing bucket; the endpoint, region and keys are the AWS SDK\'s settings (AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)',
-    );
-  }
-  if (!BUCKET.test(bucket)) throw new ConfigError(`PRODIMG_S3_BUCKET must be a bucket name (3-63 lower-case letters, digits, dots and hyphens); got "${bucket}"`);
+  if (bucket !== '' && !BUCKET.test(bucket)) throw new ConfigError(`PRODIMG_S3_BUCKET must be a bucket name (3-63 lower-case letters, digits, dots and hyphens); got "${bucket}"`);
   let prefix = env.PRODIMG_S3_PREFIX ?? '';
   if (!KEY_PREFIX.test(prefix) || prefix.startsWith('/') || prefix.includes('//') || prefix.length > 200) {
     throw new ConfigError(`PRODIMG_S3_PREFIX must be a key prefix like images/ (letters, digits and !_.*'()/-, not starting with /); got "${prefix}"`);
   }
   if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
-  // The SDK's other source of a region is a profile's config file.
-  if (!env.AWS_REGION && !env.AWS_PROFILE && !env.AWS_CONFIG_FILE && !existsSync(join(homedir(), '.aws', 'config'))) {
-    throw new ConfigError('PRODIMG_BLOB_STORE=s3 needs AWS_REGION (for a store without regions any name, e.g. us-east-1)');
-  }
   const forcePathStyle = oneOf(env, 'PRODIMG_S3_FORCE_PATH_STYLE', ['0', '1'] as const, '0') === '1';
+  if (blobStore !== 's3') return undefined;
+  if (bucket === '') {
+    throw new ConfigError(
+      "PRODIMG_BLOB_STORE=s3 needs PRODIMG_S3_BUCKET, the name of an existing bucket; the endpoint, region and keys are the AWS SDK's settings (AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)",
+    );
+  }
   return Object.freeze({ bucket, prefix, forcePathStyle });
 }
 

@@ -211,16 +211,21 @@ describe('every `NAME=value` the docs give outside the shell blocks run as they 
     for (const doc of DOCS) {
       // The walkthrough and the OAuth install are run as they are (readme-walkthrough.test.ts, readme-oauth.test.ts).
       const prose = text(doc).replace(/^## (One-minute walkthrough|Installing an app through OAuth)[\s\S]*?^```sh\n[\s\S]*?^```/gm, '');
-      for (const [, name, value] of prose.matchAll(/\b([A-Z][A-Z0-9_]{3,})=([^\s`)]+)/g)) {
-        found.push(`${name}=${value}`);
-        if (settings.has(name!)) {
-          try {
-            loadConfig({ [name!]: value });
-          } catch (err) {
-            wrong.push(`${doc}: ${name}=${value}: ${(err as Error).message}`);
+      // The settings of one line are taken together: `PRODIMG_BLOB_STORE=s3 PRODIMG_S3_BUCKET=images`.
+      for (const line of prose.split('\n')) {
+        const assigned = [...line.matchAll(/\b([A-Z][A-Z0-9_]{3,})=([^\s`)]+)/g)].map(([, name, value]) => [name!, value!] as const);
+        const together = Object.fromEntries(assigned.filter(([name]) => settings.has(name)));
+        for (const [name, value] of assigned) {
+          found.push(`${name}=${value}`);
+          if (settings.has(name)) {
+            try {
+              loadConfig(together);
+            } catch (err) {
+              wrong.push(`${doc}: ${name}=${value}: ${(err as Error).message}`);
+            }
+          } else if (!READ_BY[name] || !text(READ_BY[name]!).includes(name)) {
+            wrong.push(`${doc}: ${name}=${value} is neither a setting nor read where this test expects`);
           }
-        } else if (!READ_BY[name!] || !text(READ_BY[name!]!).includes(name!)) {
-          wrong.push(`${doc}: ${name}=${value} is neither a setting nor read where this test expects`);
         }
       }
     }
