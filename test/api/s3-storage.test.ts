@@ -11,6 +11,7 @@ import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-serve
 import { BIN, BUILT } from '../reliability/support-server.js';
 import { startApi, type TestApi } from '../support/api.js';
 import { DIALECTS } from '../support/databases.js';
+import { sampleValue } from '../support/metrics-text.js';
 import { freshBucket, gatewayClient, s3Gateway, s3SkipNote } from '../support/s3.js';
 import { WAIT_MS } from '../support/waiting.js';
 
@@ -97,6 +98,10 @@ describe.skipIf(!gateway).each(DIALECTS)(`images in an S3 bucket (Ceph RGW) on %
     expect(variant.statusCode).toBe(200);
     expect(variant.headers['content-type']).toBe('image/jpeg');
     expect(await keys()).toEqual([image.path, `${image.path.slice(0, 32)}_100x.jpg`].sort());
+
+    const metrics = (await api.call('GET', '/metrics')).body;
+    expect(sampleValue(metrics, 'prodimg_s3_requests_total', { operation: 'PutObject', outcome: 'ok' })).toBeGreaterThanOrEqual(2);
+    expect(sampleValue(metrics, 'prodimg_s3_request_duration_seconds_count', { operation: 'GetObject' })).toBeGreaterThanOrEqual(1);
   });
 
   it('deletes the file and its variants from the bucket with the last image using it', async () => {
@@ -172,5 +177,8 @@ describe.each(DIALECTS)('a bucket out of reach on %s', (dialect) => {
     const ready = await api.call('GET', '/readyz');
     expect(ready.statusCode).toBe(503);
     expect(ready.json().checks.blobs).toBe('failing');
+    const metrics = (await api.call('GET', '/metrics')).body;
+    expect(sampleValue(metrics, 'prodimg_s3_errors_total', { operation: 'PutObject', error: 'ECONNREFUSED' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(metrics, 'prodimg_s3_requests_total', { operation: 'PutObject', outcome: 'unavailable' })).toBeGreaterThanOrEqual(1);
   });
 });
