@@ -53,15 +53,15 @@ const LOOKS = 30;
 export async function createBackup(options: BackupOptions): Promise<BackupResult> {
   const { config, progress } = options;
   const out = resolve(options.out);
+  if (config.blobStore === 's3') {
+    throw new BackupRefused('with PRODIMG_BLOB_STORE=s3 the image files are in the bucket: keep them with the bucket\'s own versioning or replication, and the database with pg_dump (docs/backup.md)');
+  }
   if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new BackupRefused(`--out ${options.out}: the folder ${dirname(out)} does not exist`);
   if (existsSync(out) && statSync(out).isDirectory()) throw new BackupRefused(`--out ${options.out} is a folder; give the archive's file name`);
   if (!existsSync(config.dataDir)) throw new BackupRefused(`PRODIMG_DATA_DIR (${config.dataDir}) does not exist: it must be the servers' data directory`);
   const live = join(config.dataDir, DATABASE_FILE);
   if (config.databaseUrl === undefined && !existsSync(live)) {
     throw new BackupRefused(`there is no database at ${live}: PRODIMG_DATA_DIR must be the data directory of a prodimg server`);
-  }
-  if (config.blobStore === 's3') {
-    throw new BackupRefused('with PRODIMG_BLOB_STORE=s3 the image files are in the bucket: keep them with the bucket\'s own versioning or replication, and the database with pg_dump or `prodimg backup` of a local store (docs/backup.md)');
   }
   if (config.databaseUrl !== undefined && config.blobStore === 'database') {
     throw new BackupRefused('with DATABASE_URL and PRODIMG_BLOB_STORE=database every image file is in PostgreSQL: back it up with pg_dump (docs/backup.md)');

@@ -61,6 +61,15 @@ describe('deploy/grafana-dashboard.json', () => {
     expect(named.filter((name) => !scraped.has(name))).toEqual([]);
   });
 
+  it("has every S3 metric docs/images.md names (this scrape's server keeps its files in a bucket)", async () => {
+    const section = readFileSync(new URL('../../docs/images.md', import.meta.url), 'utf8').split('### Metrics')[1]!;
+    const named = [...section.matchAll(/`(prodimg_s3_\w+)/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThanOrEqual(3);
+    expect((await api.call('GET', '/readyz')).statusCode).toBe(503);
+    const body = (await api.call('GET', '/metrics')).body;
+    expect(named.filter((name) => !new RegExp(`^${name}\\b`, 'm').test(body))).toEqual([]);
+  });
+
   it('has the panels the README promises: request rate, p95 latency by route, 5xx rate, queue depths, memory, S3 requests and errors', () => {
     const exprs = expressions().join('\n');
     for (const wanted of ['prodimg_http_requests_total', 'histogram_quantile(0.95', 'status=~"5.."', 'prodimg_queue_waiting', 'prodimg_process_resident_memory_bytes', 'prodimg_s3_requests_total', 'prodimg_s3_request_duration_seconds_bucket', 'prodimg_s3_errors_total']) {
