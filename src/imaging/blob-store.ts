@@ -41,6 +41,12 @@ export interface StoredBlob {
   body: Readable;
   /** The whole file, when the store already holds it in memory: sending a Buffer beats a stream. */
   bytes?: Buffer;
+  /**
+   * Bytes `start` to `end` (inclusive) read from the store itself, for a store that does that
+   * cheaper than reading from the start (a bucket's ranged GET); the caller destroys `body` first.
+   * Without it a range is cut out of `body` (slice-stream.ts).
+   */
+  range?(start: number, end: number): Readable;
 }
 
 /** A blob held in memory; its stream is made only if someone asks (callers that see `bytes` send those). */
