@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,10 +7,20 @@ import { promisify } from 'node:util';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { freshBucket, gatewayClient, s3Gateway, s3SkipNote } from '../support/s3.js';
-import { S3_GATEWAY_SCRIPT } from '../support/s3-gateway.js';
+import { S3_GATEWAY_SCRIPT, startS3Gateway, stopS3Gateway } from '../support/s3-gateway.js';
 
 const run = promisify(execFile);
 const gateway = s3Gateway();
+
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe.skipIf(!gateway)(`scripts/s3-gateway.sh, the run's Ceph RADOS Gateway${s3SkipNote()}`, () => {
   it('answers S3: a conditional put refuses a second write (412) and a ranged get gives the range', async () => {
@@ -25,6 +35,20 @@ describe.skipIf(!gateway)(`scripts/s3-gateway.sh, the run's Ceph RADOS Gateway${
       expect(ranged.ContentRange).toBe('bytes 1-3/5');
     } finally {
       client.destroy();
+    }
+  });
+
+  it('stops every daemon it started, by its recorded pid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prodimg-s3-stop-'));
+    try {
+      await startS3Gateway(dir);
+      const pids = ['mon', 'osd', 'rgw'].map((name) => Number(readFileSync(join(dir, 'run', `${name}.pid`), 'utf8')));
+      expect(pids.every(alive)).toBe(true);
+      await stopS3Gateway(dir);
+      expect(pids.filter(alive)).toEqual([]);
+    } finally {
+      await stopS3Gateway(dir);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
