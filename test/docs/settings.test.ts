@@ -202,6 +202,8 @@ describe('every `NAME=value` the docs give outside the shell blocks run as they 
     LD_PRELOAD: 'deploy/Dockerfile',
     // The source's token of `prodimg mirror` alone, not a setting of the server (docs/mirror.md).
     PRODIMG_MIRROR_TOKEN: 'src/cli/mirror-command.ts',
+    // Turns off the test run's S3 gateway (README, the test command).
+    PRODIMG_TEST_S3: 'test/support/s3-gateway.ts',
     // The AWS SDK's own settings, which it reads for the S3 store's client (docs/images.md).
     AWS_REGION: 'src/imaging/s3-client.ts',
     AWS_ENDPOINT_URL_S3: 'src/imaging/s3-client.ts',
