@@ -6,8 +6,8 @@ export interface S3ClientSettings {
   forcePathStyle: boolean;
   /** How long to wait for a connection; the SDK's retries each get this long again. */
   connectTimeoutMs?: number;
-  /** How long a request may go without a byte moving before it fails. */
-  socketTimeoutMs?: number;
+  /** How long a request may wait for its answer, and an answer's body go without a byte moving, before it fails. */
+  requestTimeoutMs?: number;
 }
 
 /** Answers that mean the bucket cannot be used now, whatever the request: not this request's fault. */
@@ -49,7 +49,10 @@ export function createS3Client(settings: S3ClientSettings, recorder?: S3RequestR
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: {
       connectionTimeout: settings.connectTimeoutMs ?? 3000,
-      requestTimeout: settings.socketTimeoutMs ?? 30_000,
+      // Without throwOnRequestTimeout the SDK only logs a warning when it passes, and waits on.
+      requestTimeout: settings.requestTimeoutMs ?? 30_000,
+      throwOnRequestTimeout: true,
+      socketTimeout: settings.requestTimeoutMs ?? 30_000,
     },
   });
   if (recorder) {

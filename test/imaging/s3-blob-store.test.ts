@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { buffer } from 'node:stream/consumers';
 import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,12 +87,42 @@ describe.skipIf(!gateway)(`S3 blob store on Ceph RGW${s3SkipNote()}`, () => {
     s3.destroy();
   });
 
+  it('answers a missing bucket with StorageUnavailable, naming it', async () => {
+    const s3 = client();
+    const store = createS3BlobStore({ client: s3, bucket: 'no-such-bucket-here' });
+    await expect(store.put(nameFor('x'), Buffer.from('x'))).rejects.toMatchObject({
+      code: 'StorageUnavailable',
+      messages: [expect.stringContaining('(S3 bucket no-such-bucket-here) is out of reach (404 NoSuchBucket')],
+    });
+    s3.destroy();
+  });
+
   afterAll(() => {
     for (const key of Object.keys(gateway ?? {})) delete process.env[key];
   });
 });
 
 describe('S3 blob store with its bucket out of reach', () => {
+  it('gives up on an endpoint that takes the connection and never answers, after its timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${(silent.address() as { port: number }).port}`, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' });
+    const s3 = createS3Client({ forcePathStyle: true, requestTimeoutMs: 300 });
+    try {
+      const store = createS3BlobStore({ client: s3, bucket: 'images' });
+      await expect(store.has(nameFor('silent'))).rejects.toMatchObject({ code: 'StorageUnavailable' });
+      // The SDK's three attempts each waited for the timeout: the request ended, it did not hang.
+      expect(sockets.length).toBe(3);
+    } finally {
+      s3.destroy();
+      process.env = saved;
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('answers a refused connection with StorageUnavailable at once, in every method', async () => {
     // A port that was just free: nothing listens there.
     const server = createServer();
