@@ -105,12 +105,15 @@ describe.skipIf(!gateway).each(DIALECTS)(`images in an S3 bucket (Ceph RGW) on %
     expect(variant.statusCode).toBe(200);
     expect(variant.headers['content-type']).toBe('image/jpeg');
     // The variant is stored after it is answered: wait for it to appear in the bucket.
+    let waiting = true;
     await within(
       (async () => {
-        while ((await keys()).length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+        while (waiting && (await keys()).length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
       })(),
       'the variant stored in the bucket',
-    );
+    ).finally(() => {
+      waiting = false;
+    });
     expect(await keys()).toEqual([image.path, `${image.path.slice(0, 32)}_100x.jpg`].sort());
 
     const metrics = (await api.call('GET', '/metrics')).body;
