@@ -182,7 +182,7 @@ function exampleMessages(operation: AnyOperation, code: ErrorCode, servers: Docu
     case 'RecordNotFound':
       return [['Product or image not found', []]];
     case 'RateLimited':
-      return [['Rate limited', ['1', "the app's bucket for this store is full (40 requests, leaking 2 per second); retry after 1 s"]]];
+      return [['Rate limited', ["the app's bucket for this store is full (40 requests, leaking 2 per second); retry after 1 s"]]];
     default:
       return [[code.replace(/(?<=[a-z])(?=[A-Z])/g, ' '), []]];
   }

@@ -39,7 +39,7 @@ function isDatabaseUnreachable(error: Error): boolean {
 
 /** Sends a domain error in the shape of the version the request's URL names. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: DomainError): FastifyReply {
-  const answer = errorAnswer(versionOfUrl(request.url).errors, error.code, error.messages);
+  const answer = errorAnswer(versionOfUrl(request.url).errors, error.code, error.messages, error.facts);
   return reply.code(answer.status).headers(answer.headers).send(answer.body);
 }
 
