@@ -4,7 +4,7 @@ import { fieldsQuery } from './field-filter.js';
 import { SRC_MAX } from './fields.js';
 import { ALT_MAX } from './image-body.js';
 import { IMAGES_MAX, IMAGES_PER_REQUEST, PRODUCT_TEXT_MAX, TITLE_MAX } from './product-body.js';
-import { VARIANT_NOTE_MAX } from './variant-body.js';
+import { VARIANT_NOTE_MAX, VARIANT_TEXT_MAX } from './variant-body.js';
 import { PER_PAGE_MAX } from './product-query.js';
 import { VARIANTS_MAX } from '../domain/variant-rules.js';
 
@@ -94,12 +94,12 @@ export const ImageUpdateBody = Type.Object({ image: Type.Partial(Type.Object(New
 
 const Text = (maxLength: number) => Type.Optional(Type.Union([Type.String({ maxLength }), Type.Null()]));
 const ProductTextFields = {
-  handle: Type.Optional(Type.String({ maxLength: 255 })),
+  handle: Type.Optional(Type.String({ maxLength: PRODUCT_TEXT_MAX.handle })),
   brief: Text(PRODUCT_TEXT_MAX.brief),
-  description: Text(65_535),
-  vendor: Text(100),
+  description: Text(PRODUCT_TEXT_MAX.description),
+  vendor: Text(PRODUCT_TEXT_MAX.vendor),
   vendor_url: Text(PRODUCT_TEXT_MAX.vendor_url),
-  tags: Text(4096),
+  tags: Text(PRODUCT_TEXT_MAX.tags),
   published: Type.Optional(Type.Boolean()),
   requires_shipping: Type.Optional(Type.Boolean()),
   taxable: Type.Optional(Type.Boolean()),
@@ -115,7 +115,7 @@ const ProductTextFields = {
 };
 const Title = Type.String({ minLength: 1, maxLength: TITLE_MAX });
 const Decimal = Type.Union([Type.String({ pattern: '^\\d+(\\.\\d{1,2})?$' }), Type.Number({ minimum: 0 })]);
-const OptionValue = Type.Union([Type.String({ maxLength: 255 }), Type.Null()]);
+const OptionValue = Type.Union([Type.String({ maxLength: VARIANT_TEXT_MAX }), Type.Null()]);
 const VariantBodyFields = {
   option1: Type.Optional(OptionValue),
   option2: Type.Optional(OptionValue),
@@ -123,8 +123,8 @@ const VariantBodyFields = {
   price: Decimal,
   compare_at_price: Type.Optional(Decimal),
   cost_price: Type.Optional(Decimal),
-  sku: Type.Optional(Type.String({ maxLength: 255 })),
-  barcode: Type.Optional(Type.String({ maxLength: 255 })),
+  sku: Type.Optional(Type.String({ maxLength: VARIANT_TEXT_MAX })),
+  barcode: Type.Optional(Type.String({ maxLength: VARIANT_TEXT_MAX })),
   note: Text(VARIANT_NOTE_MAX),
   position: Type.Optional(PositiveInt),
   weight: Type.Optional(Type.Union([Type.String(), Type.Number({ minimum: 0 })])),
@@ -136,7 +136,7 @@ export const VariantCreateBody = Type.Object({ variant: Type.Object(VariantBodyF
 export const VariantUpdateBody = Type.Object({ variant: Type.Partial(Type.Object(VariantBodyFields)) });
 const ProductCatalogueFields = {
   need_variant_image: Type.Optional(Type.Boolean()),
-  options: Type.Optional(Type.Array(Type.Object({ name: Type.String({ maxLength: 255 }), values: Type.Array(Type.String({ maxLength: 255 }), { minItems: 1 }) }), { maxItems: 3 })),
+  options: Type.Optional(Type.Array(Type.Object({ name: Type.String({ maxLength: VARIANT_TEXT_MAX }), values: Type.Array(Type.String({ maxLength: VARIANT_TEXT_MAX }), { minItems: 1 }) }), { maxItems: 3 })),
 };
 export const ProductCreateBody = Type.Object({
   product: Type.Object({

@@ -3,7 +3,7 @@ import { TOO_MANY_WEBHOOKS, WEBHOOK_SUBSCRIPTIONS_MAX, WEBHOOK_TOPICS, type Webh
 import { defineOperation } from '../operation.js';
 import { CountEnvelope, EmptyEnvelope } from '../schemas.js';
 import { type ApiVersion, DEFAULT_VERSION } from '../versions.js';
-import { parseWebhookCreate, parseWebhookQuery, parseWebhookUpdate } from '../webhook-body.js';
+import { parseWebhookCreate, parseWebhookQuery, parseWebhookUpdate, WEBHOOKS_LIMIT_MAX } from '../webhook-body.js';
 
 const tag = 'Webhook';
 const NoParams = Type.Object({});
@@ -31,9 +31,9 @@ const SIGNING =
 
 export const listWebhooks = defineOperation({
   id: 'listWebhooks', method: 'GET', path: '/webhooks', scope: null, tag, params: NoParams,
-  query: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 250 })), page: Type.Optional(Type.Integer({ minimum: 1 })) }),
+  query: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: WEBHOOKS_LIMIT_MAX })), page: Type.Optional(Type.Integer({ minimum: 1 })) }),
   summary: 'Get Webhooks',
-  description: "Retrieves the store's webhook subscriptions, oldest first, `limit` (1-250, default 50) at a time, `page` from 1.",
+  description: `Retrieves the store's webhook subscriptions, oldest first, \`limit\` (1-${WEBHOOKS_LIMIT_MAX}, default 50) at a time, \`page\` from 1.`,
   read: ({ query }) => parseWebhookQuery(query),
   response: Type.Object({ webhooks: Type.Array(WebhookJson) }), errors: ['Validation'],
   answer: (webhooks: WebhookSubscription[]) => ({ webhooks }),
