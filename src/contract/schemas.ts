@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ImageFields, INVENTORY_POLICIES, ProductFields, VariantFields, WEIGHT_UNITS } from '../domain/entities.js';
 import { fieldsQuery } from './field-filter.js';
-import { SRC_MAX } from './fields.js';
+import { INT_MAX, SRC_MAX } from './fields.js';
 import { ALT_MAX } from './image-body.js';
 import { IMAGES_MAX, IMAGES_PER_REQUEST, PRODUCT_TEXT_MAX, TITLE_MAX } from './product-body.js';
 import { VARIANT_NOTE_MAX, VARIANT_TEXT_MAX } from './variant-body.js';
@@ -76,14 +76,15 @@ export const ImageParams = Type.Object({ product_id: PathUuid, image_id: ImageId
 export const VariantParams = Type.Object({ variant_id: VariantId });
 export const ProductVariantParams = Type.Object({ product_id: PathUuid, variant_id: VariantId });
 
-/** A positive integer, as a number or a numeric string; null or "" count as not sent. */
-const PositiveInt = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\d+$' }), Type.Null(), Type.Literal('')]);
+/** A positive integer, as a number or a numeric string; null or "" count as not sent. A position past the end means last: no maximum. */
+const Position = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\d+$' }), Type.Null(), Type.Literal('')]);
+const PositiveInt = Type.Union([Type.Integer({ minimum: 1, maximum: INT_MAX }), Type.String({ pattern: '^\\d+$' }), Type.Null(), Type.Literal('')]);
 const Src = Type.String({ maxLength: SRC_MAX, description: 'http(s) or protocol-relative URL of the image' });
 const Alt = Type.Union([Type.String({ maxLength: ALT_MAX }), Type.Null()]);
 
 const NewImageFields = {
   src: Src,
-  position: Type.Optional(PositiveInt),
+  position: Type.Optional(Position),
   alt: Type.Optional(Alt),
   width: Type.Optional(PositiveInt),
   height: Type.Optional(PositiveInt),
@@ -110,10 +111,10 @@ const ProductTextFields = {
   inventory_tracking: Type.Optional(Type.Boolean()),
   inventory_policy: Type.Optional(Type.Union(INVENTORY_POLICIES.map((policy) => Type.Literal(policy)), { description: 'required on create while inventory_tracking is true' })),
   spu: Text(PRODUCT_TEXT_MAX.spu),
-  fake_sales: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^\\d+$' })])),
+  fake_sales: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: INT_MAX }), Type.String({ pattern: '^\\d+$' })])),
   display_fake_sales: Type.Optional(Type.Boolean()),
 };
-const Title = Type.String({ minLength: 1, maxLength: TITLE_MAX });
+const Title = Type.String({ minLength: 1, maxLength: TITLE_MAX, pattern: '\\S' });
 const Decimal = Type.Union([Type.String({ pattern: '^\\d+(\\.\\d{1,2})?$' }), Type.Number({ minimum: 0 })]);
 const OptionValue = Type.Union([Type.String({ maxLength: VARIANT_TEXT_MAX }), Type.Null()]);
 const VariantBodyFields = {
@@ -126,10 +127,10 @@ const VariantBodyFields = {
   sku: Type.Optional(Type.String({ maxLength: VARIANT_TEXT_MAX })),
   barcode: Type.Optional(Type.String({ maxLength: VARIANT_TEXT_MAX })),
   note: Text(VARIANT_NOTE_MAX),
-  position: Type.Optional(PositiveInt),
-  weight: Type.Optional(Type.Union([Type.String(), Type.Number({ minimum: 0 })])),
+  position: Type.Optional(Position),
+  weight: Type.Optional(Type.Union([Type.String({ pattern: '^(?:|\\s*\\d+(?:\\.\\d+)?\\s*)$' }), Type.Number({ minimum: 0 })])),
   weight_unit: Type.Optional(Type.Union(WEIGHT_UNITS.map((unit) => Type.Literal(unit)))),
-  inventory_quantity: Type.Optional(Type.Union([Type.Integer(), Type.String({ pattern: '^-?\\d+$' })])),
+  inventory_quantity: Type.Optional(Type.Union([Type.Integer({ minimum: -INT_MAX, maximum: INT_MAX }), Type.String({ pattern: '^-?\\d+$' })])),
   image_id: Type.Optional(Type.Union([PathUuid, Type.Literal(''), Type.Null()], { description: "one of the same product's images; '' or null unlinks" })),
 };
 export const VariantCreateBody = Type.Object({ variant: Type.Object(VariantBodyFields) });

@@ -7,6 +7,7 @@ import { ERROR_CATALOGUE, errorAnswer, type WireErrorCode } from '../../src/cont
 import { type ImageIngestor, passthroughIngestor } from '../../src/domain/ingest.js';
 import { startApi, type TestApi } from '../support/api.js';
 import { rawRequest } from '../support/raw-request.js';
+import { messagePattern, messageSpans } from '../support/contract-messages.js';
 
 /**
  * Every error message docs/contract.md quotes (`Src must be a valid URL`, `... must be greater than 0`),
@@ -17,35 +18,6 @@ import { rawRequest } from '../support/raw-request.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CONTRACT = readFileSync(join(ROOT, 'docs/contract.md'), 'utf8');
 
-const MESSAGE = / must | can't | is too | not found|does not belong|is not allowed|are already taken|is invalid|^Bad Request:|^Request Header|invalid character|needs an image|at least one variant|only its default variant|not in the image library|too many sources/;
-
-/** Message spans of docs/contract.md outside its tables: those with a message's words, and `... x` continuations. */
-function messageSpans(): string[] {
-  const prose = CONTRACT.replace(/^```[\s\S]*?^```/gm, '')
-    .split('\n')
-    .filter((line) => !line.trimStart().startsWith('|'))
-    .join('\n');
-  const spans = new Set<string>();
-  for (const m of prose.matchAll(/`([^`]+)`/g)) {
-    const span = m[1]!.replace(/\s*\n\s*/g, ' ');
-    if (!span.startsWith('{') && (MESSAGE.test(span) || span.startsWith('... '))) spans.add(span);
-  }
-  return [...spans];
-}
-
-/**
- * A quoted message as a pattern: `<id>` any text, `A|B` either word, a leading `... ` any field (and
- * then the `(maximum is ...)` the doc leaves out may follow), a trailing ` ...` anything.
- */
-function messagePattern(span: string): RegExp {
-  const body = span
-    .replace(/[.*+?^${}()[\]\\]/g, '\\$&')
-    .replace(/ \\\.\\\.\\\.$/, ' .*')
-    .replace(/^\\\.\\\.\\\. (.*)$/, '.+ $1(?: \\(.*\\))?')
-    .replace(/<[^>]+>/g, '.+')
-    .replace(/\b(\w+(?:\|\w+)+)\b/g, '(?:$1)');
-  return new RegExp(`^${body}$`);
-}
 
 
 describe("docs/contract.md's error messages, each answered by a real server", () => {
