@@ -25,9 +25,12 @@ const BEYOND_THE_SCHEMA: ReadonlyArray<[RegExp, string]> = [
   [/^(?:Image \d+: )?Src must be a valid URL$/, 'an image src is http(s) or protocol-relative'],
   [/too many sources/, 'at most so many srcs downloaded per request'],
   [/^Forbidden|subscriptions/, 'the token and the store, not the body'],
+  [/^Inventory policy can't be blank$/, 'required on create while inventory_tracking is true: a rule across fields'],
+  [/^Image \d+: Src can't be blank$/, "a product update's image entry without an id is a new image: src required, a rule across fields"],
 ];
 
-const ajv = new Ajv2020({ strict: false });
+// Prices are multiples of 0.01: without a precision, 19.99 / 0.01 is not a whole number in floating point.
+const ajv = new Ajv2020({ strict: false, multipleOfPrecision: 4 });
 (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
 
 /** Valid srcs: the schema only states a string; ingestion is off, so nothing is fetched. */
@@ -35,16 +38,9 @@ const OVERRIDES = { src: fc.constantFrom('https://img.example.com/a.jpg', '//cdn
 
 const bodyTaking = OPERATIONS.filter((operation) => operation.body !== undefined);
 
-/**
- * Off by default until the schemas state the readers' rules (issue 25): today it finds numeric
- * strings past the readers' bounds ("9999999999" as a width), prices and weights sent as numbers the
- * readers refuse (5e-324, 0.001, over 999999999.99), and messages docs/contract.md does not quote
- * (`Sku must be a string`, ...). PRODIMG_SCHEMA_PROPERTY=1 runs it and lists every disagreement.
- */
-const DISAGREEMENTS_LEFT = process.env.PRODIMG_SCHEMA_PROPERTY !== '1';
-const RUNS = 40;
+const RUNS = 25;
 /** A list entry's messages start with its place (`Image 2: `, docs/contract.md); the rest is the field's message. */
-const ITEM_PREFIX = /^(?:Image|Variant|Option) \d+: /;
+const ITEM_PREFIX = /^(Image|Variant|Option) \d+: /;
 
 describe('bodies generated from the declared schemas, through the server', () => {
   let api: TestApi;
@@ -86,7 +82,7 @@ describe('bodies generated from the declared schemas, through the server', () =>
   };
 
   describe.each(API_VERSIONS.map((version) => [version.name, version] as const))('%s', (_name, version) => {
-    it.skipIf(DISAGREEMENTS_LEFT).each(bodyTaking.map((operation) => [operation.id, operation] as const))('%s: refused bodies answer listed messages; accepted ones are not refused for their shape (skipped unless PRODIMG_SCHEMA_PROPERTY=1: schemas and readers still disagree, issue 25)', async (_id, operation) => {
+    it.each(bodyTaking.map((operation) => [operation.id, operation] as const))('%s: refused bodies answer listed messages; accepted ones are not refused for their shape', async (_id, operation) => {
       await freshIds();
       const schema = bodyOf(operation, version)!;
       const validate = ajv.compile(schema);
@@ -107,7 +103,7 @@ describe('bodies generated from the declared schemas, through the server', () =>
           }
           if (status !== 400 && status !== 422) problems.add(`${status} for ${JSON.stringify(body)}`);
           const messages = messagesOf(version, json);
-          for (const message of messages) if (!listedInContract(message.replace(ITEM_PREFIX, ''))) problems.add(`not in docs/contract.md: ${message}`);
+          for (const message of messages) if (!listedInContract(message) && !listedInContract(message.replace(ITEM_PREFIX, '')) && !listedInContract(message.replace(ITEM_PREFIX, '$1 1: '))) problems.add(`not in docs/contract.md: ${message}`);
           const shapeOnly = messages.filter((message) => !BEYOND_THE_SCHEMA.some(([pattern]) => pattern.test(message)));
           if (accepted && shapeOnly.length > 0) problems.add(`refused for its shape though the schema accepts it: ${JSON.stringify(body)}: ${shapeOnly.join('; ')}`);
         }),

@@ -106,6 +106,31 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
     'Alt contains an invalid character': { message: 'Alt contains an invalid character', status: 422, request: () => image({ alt: 'a\u0000b' }) },
     "Src can't be blank": { message: "Src can't be blank", status: 422, request: () => api.call('POST', images(), { image: {} }) },
     'Src must be a string': { message: 'Src must be a string', status: 422, request: () => image({ src: 5 }) },
+    '<Field> must be a string': { message: 'Seo title must be a string', status: 422, request: () => product({ seo_title: 5 }) },
+    '<Field> must be true or false': { message: 'Taxable must be true or false', status: 422, request: () => product({ taxable: 'yes' }) },
+    '<Field> must be a number': { message: 'Cost price must be a number', status: 422, request: () => variant({ option1: 'S', price: '1', cost_price: 'x' }) },
+    '<Field> must be an array': { message: 'Images must be an array', status: 422, request: () => product({ images: 'x' }) },
+    '<Field> must be between -2147483647 and 2147483647': {
+      message: 'Variant 1: Inventory quantity must be between -2147483647 and 2147483647',
+      status: 422,
+      request: () => product({ variants: [{ price: '1', inventory_quantity: 3_000_000_000 }] }),
+    },
+    "<Field> can't be blank": { message: "Variant 1: Price can't be blank", status: 422, request: () => product({ variants: [{}] }) },
+    'Option<k> is not allowed: the product has <count>': {
+      message: 'Option2 is not allowed: the product has 1 option',
+      status: 422,
+      request: () => variant({ option1: 'S', option2: 'x', price: '1' }),
+    },
+    'Format is not allowed, allowed format are: json': {
+      message: 'Format is not allowed, allowed format are: json',
+      status: 422,
+      request: () => api.call('POST', 'webhooks', { topic: 'products/update', address: 'https://hooks.example.com/a', format: 'xml' }),
+    },
+    'Bad Request: body must be a JSON object with a "<root>" object': {
+      message: 'Bad Request: body must be a JSON object with a "product" object',
+      status: 400,
+      request: () => api.call('POST', 'products', '[]'),
+    },
     'Src must be a valid URL': { message: 'Src must be a valid URL', status: 422, request: () => image({ src: 'not a url' }) },
     'Src is too long (maximum is 2048 characters)': {
       message: 'Src is too long (maximum is 2048 characters)',

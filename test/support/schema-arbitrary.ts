@@ -31,8 +31,13 @@ export function valueOf(schema: Schema, overrides: Overrides = {}, key?: string)
     }
     case 'integer':
       return fc.integer({ min: schema.minimum ?? -1000, max: schema.maximum ?? 1_000_000 });
-    case 'number':
-      return fc.double({ min: schema.minimum ?? -1000, max: schema.maximum ?? 1000, noNaN: true, noDefaultInfinity: true });
+    case 'number': {
+      // Decimals as clients write them (19.9, 0.25): a step of multipleOf, else of 0.001.
+      const step = schema.multipleOf ?? 0.001;
+      const places = String(step).split('.')[1]?.length ?? 0;
+      const max = Math.min(schema.maximum ?? 1000, 1_000_000);
+      return fc.integer({ min: Math.ceil((schema.minimum ?? -1000) / step), max: Math.floor(max / step) }).map((n) => Number((n * step).toFixed(places)));
+    }
     case 'boolean':
       return fc.boolean();
     case 'null':
