@@ -11,8 +11,9 @@ import { VARIANTS_MAX } from '../domain/variant-rules.js';
 /**
  * The shapes of the API as 2022-01 shows them. Responses are serialised from these (field order is
  * fixed, nothing undeclared such as shop ids can leak); requests are checked by the readers in
- * image-body.ts, product-body.ts, product-query.ts and uuid.ts, which keep the platform's exact
- * messages, and these schemas document what they accept.
+ * image-body.ts, product-body.ts, variant-body.ts, product-query.ts and uuid.ts, which keep the
+ * platform's exact messages. The request schemas state the same rules for each field's own value
+ * (test/api/body-schemas.property.test.ts holds them to the readers), with the readers' limits.
  */
 export const ImageSchema = Type.Object(ImageFields.properties, { $id: 'Image', additionalProperties: false });
 export type ImageJson = Static<typeof ImageSchema>;

@@ -22,7 +22,8 @@ declare module 'fastify' {
 }
 
 // The readers (contract/*-body.ts, uuid.ts, product-query.ts) validate, with the platform's own
-// messages; the declared schemas document what they accept and must not refuse anything first.
+// messages in its order (several per 422, rules the schemas cannot state among them); the declared
+// schemas state the same rules (a property test holds both to agree) and must not refuse anything first.
 const acceptAll = () => () => true;
 
 /**
