@@ -112,7 +112,7 @@ export const ImageCreateBody = Type.Object({ image: Type.Object(NewImageFields) 
 export const ImageUpdateBody = Type.Object({ image: Type.Partial(Type.Object({ ...NewImageFields, src: Type.Union([Src, Type.Null()]) })) });
 
 /** A list of a body (images, options, variants); null counts as not sent. */
-const List = (array: TSchema) => Type.Optional(Type.Union([array, Type.Null()]));
+const List = <T extends TSchema>(array: T) => Type.Optional(Type.Union([array, Type.Null()]));
 /** A true/false setting; null counts as not sent. */
 const Flag = Type.Optional(Type.Union([Type.Boolean(), Type.Null()]));
 const Text = (maxLength: number) => Type.Optional(Type.Union([Type.String({ maxLength }), Type.Null()]));
