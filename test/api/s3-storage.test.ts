@@ -32,10 +32,11 @@ describe('S3 settings', () => {
     expect(() => loadConfig({ PRODIMG_BLOB_STORE: 's3' })).toThrow(/needs PRODIMG_S3_BUCKET.*AWS_ENDPOINT_URL_S3, AWS_REGION/);
   });
 
-  it('takes a bucket, a prefix (ending it with /) and path style; other stores have no S3 settings', () => {
+  it('takes a bucket, a prefix (ending it with /) and path style; with another store, a bucket is kept for `blobs migrate --to s3`', () => {
     const config = loadConfig({ PRODIMG_BLOB_STORE: 's3', PRODIMG_S3_BUCKET: 'shop-images', PRODIMG_S3_PREFIX: 'prod', PRODIMG_S3_FORCE_PATH_STYLE: '1' });
     expect(config.s3).toEqual({ bucket: 'shop-images', prefix: 'prod/', forcePathStyle: true });
-    expect(loadConfig({ PRODIMG_S3_BUCKET: 'shop-images' }).s3).toBeUndefined();
+    expect(loadConfig({ PRODIMG_S3_BUCKET: 'shop-images' }).s3).toEqual({ bucket: 'shop-images', prefix: '', forcePathStyle: false });
+    expect(loadConfig({}).s3).toBeUndefined();
     expect(() => loadConfig({ PRODIMG_S3_BUCKET: 'Shop_Images' })).toThrow(/PRODIMG_S3_BUCKET must be a bucket name/);
     expect(() => loadConfig({ PRODIMG_S3_PREFIX: '/abs' })).toThrow(/PRODIMG_S3_PREFIX must be a key prefix/);
   });
