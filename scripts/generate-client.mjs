@@ -1,6 +1,7 @@
 // Writes the client's routes (src/client/generated/routes.ts) from the contract, as compiled by
 // `tsc -p tsconfig.build.json` just before (`npm run build`); when the file changes, compiles again so
-// dist/ holds the new one too.
+// dist/ holds the new one too. Should the file be missing, tsc fails on the client but still writes
+// dist/contract/: run `node scripts/generate-client.mjs` alone once.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
