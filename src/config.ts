@@ -35,8 +35,13 @@ export interface Config {
   readonly maxPixels: number;
   readonly fetchConnectTimeoutMs: number;
   readonly fetchTimeoutMs: number;
-  /** local: files under dataDir/images; database: the blobs table (shared by servers on one PostgreSQL). */
-  readonly blobStore: 'local' | 'database';
+  /** local: files under dataDir/images; database: the blobs table (shared by servers on one PostgreSQL); s3: a bucket. */
+  readonly blobStore: 'local' | 'database' | 's3';
+  /**
+   * The bucket of PRODIMG_BLOB_STORE=s3 (or of `blobs migrate --to s3`, set whenever PRODIMG_S3_BUCKET is), a key prefix ('' or ending in `/`) and path-style addressing;
+   * endpoint, region and keys are the AWS SDK's own settings (AWS_*), read by the SDK. Unset otherwise.
+   */
+  readonly s3: { readonly bucket: string; readonly prefix: string; readonly forcePathStyle: boolean } | undefined;
   /** The only widths/heights resized variants may be made at. */
   readonly variantSizes: readonly number[];
   /** How long a server trusts a token it has checked; also how late a deactivation elsewhere applies. 0: never. */
@@ -136,7 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const publicUrl = checkedPublicUrl(env.PRODIMG_PUBLIC_URL || undefined);
   const corsOrigins = checkedCorsOrigins(env.PRODIMG_CORS_ORIGINS || undefined);
   const allowPrivateSources = oneOf(env, 'PRODIMG_ALLOW_PRIVATE_SOURCES', ['0', '1'] as const, '0') === '1';
-  const blobStore = oneOf(env, 'PRODIMG_BLOB_STORE', ['local', 'database'] as const, databaseUrl ? 'database' : 'local');
+  const blobStore = oneOf(env, 'PRODIMG_BLOB_STORE', ['local', 'database', 's3'] as const, databaseUrl ? 'database' : 'local');
+  const s3 = checkedS3(env, blobStore);
   const sizes = (env.PRODIMG_VARIANT_SIZES ?? DEFAULT_VARIANT_SIZES).split(',').map((part) => part.trim());
   if (sizes.length === 0 || !sizes.every((size) => /^\d+$/.test(size) && Number(size) >= 1 && Number(size) <= 8192)) {
     throw new ConfigError('PRODIMG_VARIANT_SIZES must be a comma-separated list of sizes from 1 to 8192');
@@ -182,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fetchConnectTimeoutMs: positiveInt(env, 'PRODIMG_FETCH_CONNECT_TIMEOUT_MS', 10_000, 600_000),
     fetchTimeoutMs: positiveInt(env, 'PRODIMG_FETCH_TIMEOUT_MS', 30_000, 3_600_000),
     blobStore,
+    s3,
     variantSizes: Object.freeze([...new Set(sizes.map(Number))].sort((a, b) => a - b)),
     blobCacheBytes: positiveInt(env, 'PRODIMG_BLOB_CACHE_MB', 64, 65_536, 0) * 1024 * 1024,
     readCache: oneOf(env, 'PRODIMG_READ_CACHE', ['on', 'off'] as const, 'on') === 'on',
@@ -240,6 +247,32 @@ function checkedPublicUrl(raw: string | undefined): string | undefined {
     throw new ConfigError(`PRODIMG_PUBLIC_URL must be an http(s) URL without query, like https://prodimg.example.com; got "${raw}"`);
   }
   return `//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** S3's rules for bucket names (3-63 lower-case letters, digits, dots and hyphens). */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const KEY_PREFIX = /^[A-Za-z0-9!_.*'()/-]*$/;
+
+/**
+ * The S3 settings, checked whenever they are set (a bad one is refused even while unused); the
+ * bucket must be named when PRODIMG_BLOB_STORE=s3. Endpoint, region and keys are the SDK's to read.
+ */
+function checkedS3(env: NodeJS.ProcessEnv, blobStore: Config['blobStore']): Config['s3'] {
+  const bucket = env.PRODIMG_S3_BUCKET || '';
+  if (bucket !== '' && !BUCKET.test(bucket)) throw new ConfigError(`PRODIMG_S3_BUCKET must be a bucket name (3-63 lower-case letters, digits, dots and hyphens); got "${bucket}"`);
+  let prefix = env.PRODIMG_S3_PREFIX ?? '';
+  if (!KEY_PREFIX.test(prefix) || prefix.startsWith('/') || prefix.includes('//') || prefix.length > 200) {
+    throw new ConfigError(`PRODIMG_S3_PREFIX must be a key prefix like images/ (letters, digits and !_.*'()/-, not starting with /); got "${prefix}"`);
+  }
+  if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
+  const forcePathStyle = oneOf(env, 'PRODIMG_S3_FORCE_PATH_STYLE', ['0', '1'] as const, '0') === '1';
+  if (bucket === '') {
+    if (blobStore !== 's3') return undefined;
+    throw new ConfigError(
+      "PRODIMG_BLOB_STORE=s3 needs PRODIMG_S3_BUCKET, the name of an existing bucket; the endpoint, region and keys are the AWS SDK's settings (AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)",
+    );
+  }
+  return Object.freeze({ bucket, prefix, forcePathStyle });
 }
 
 function checkedCorsOrigins(raw: string | undefined): readonly string[] | '*' | undefined {

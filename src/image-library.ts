@@ -7,6 +7,7 @@ import type { FetchIngestorOptions } from './imaging/fetch-ingestor.js';
 import { createImageFiles } from './imaging/image-files.js';
 import { createKeptBytes, type KeptBytes } from './imaging/kept-bytes.js';
 import { createMemoryCachedBlobStore } from './imaging/memory-cached-blob-store.js';
+import type { S3RequestRecorder } from './imaging/s3-client.js';
 import { WorkQueue } from './imaging/work-queue.js';
 import { openBlobStore } from './open-blob-store.js';
 import type { Database } from './storage/database.js';
@@ -36,6 +37,8 @@ export interface ImageLibraryOptions {
   renderOwn?: FetchIngestorOptions['renderOwn'];
   /** Keep recently served files in memory (PRODIMG_BLOB_CACHE_MB): the server's. */
   memoryCache?: boolean;
+  /** Told of each request to an S3 bucket (PRODIMG_BLOB_STORE=s3): the server's metrics. */
+  s3Requests?: S3RequestRecorder;
 }
 
 /**
@@ -45,7 +48,7 @@ export interface ImageLibraryOptions {
  * is on the same disk).
  */
 export async function openImageLibrary(config: Config, database: Database, options: ImageLibraryOptions): Promise<ImageLibrary> {
-  const stored = openBlobStore(config, database);
+  const stored = openBlobStore(config, database, options.s3Requests);
   const blobs =
     options.memoryCache && config.blobCacheBytes > 0 ? createMemoryCachedBlobStore(stored, { maxBytes: config.blobCacheBytes, maxItemBytes: 1024 * 1024 }) : stored;
   const downloads = new WorkQueue({

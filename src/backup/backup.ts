@@ -53,6 +53,9 @@ const LOOKS = 30;
 export async function createBackup(options: BackupOptions): Promise<BackupResult> {
   const { config, progress } = options;
   const out = resolve(options.out);
+  if (config.blobStore === 's3') {
+    throw new BackupRefused('with PRODIMG_BLOB_STORE=s3 the image files are in the bucket: keep them with the bucket\'s own versioning or replication, and the database with pg_dump (docs/backup.md)');
+  }
   if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new BackupRefused(`--out ${options.out}: the folder ${dirname(out)} does not exist`);
   if (existsSync(out) && statSync(out).isDirectory()) throw new BackupRefused(`--out ${options.out} is a folder; give the archive's file name`);
   if (!existsSync(config.dataDir)) throw new BackupRefused(`PRODIMG_DATA_DIR (${config.dataDir}) does not exist: it must be the servers' data directory`);
@@ -160,7 +163,8 @@ async function describe(db: Kysely<Schema>, input: DescribeInput): Promise<Manif
     created_at: new Date().toISOString(),
     dialect: input.dialect,
     database_included: input.dialect === 'sqlite',
-    blob_store: config.blobStore,
+    // createBackup refused PRODIMG_BLOB_STORE=s3 before anything was written.
+    blob_store: config.blobStore as Manifest['blob_store'],
     schema_migration: facts.schemaMigration,
     counts: { stores: facts.stores, products: facts.products, images: facts.images, files },
     secret_key_file: existsSync(join(config.dataDir, SECRET_KEY_FILE)),

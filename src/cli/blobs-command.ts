@@ -25,7 +25,7 @@ export function blobsCommand(program: Command): void {
       const concurrency = flags.concurrency === undefined ? 4 : positiveInt(flags.concurrency, '--concurrency', 64);
       await withDatabase(async ({ config, database }) => {
         if (to === config.blobStore) throw new UsageError(`the library is already in the ${to} store (PRODIMG_BLOB_STORE); --to names the store to copy it into`);
-        const [{ openBlobStore, openBlobStoreOfKind, BlobStoreNotBuilt }, { migrateBlobs }] = await Promise.all([
+        const [{ openBlobStore, openBlobStoreOfKind, BlobStoreNotConfigured }, { migrateBlobs }] = await Promise.all([
           import('../open-blob-store.js'),
           import('../transfer/migrate-blobs.js'),
         ]);
@@ -33,7 +33,7 @@ export function blobsCommand(program: Command): void {
         try {
           target = openBlobStoreOfKind(to, config, database);
         } catch (error) {
-          if (error instanceof BlobStoreNotBuilt) throw new UsageError(`--to ${to}: ${error.message}`);
+          if (error instanceof BlobStoreNotConfigured) throw new UsageError(`--to ${to}: ${error.message}`);
           throw error;
         }
         const progress = progressDisplay('prodimg blobs migrate', 'files', { quiet: flags.quiet === true });

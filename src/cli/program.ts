@@ -46,8 +46,14 @@ Environment (checked at start; the default in brackets):
   PRODIMG_MAX_MEGAPIXELS            largest image, in megapixels [50]
   PRODIMG_FETCH_CONNECT_TIMEOUT_MS  time to connect to a source [10000]
   PRODIMG_FETCH_TIMEOUT_MS          time for a whole download, redirects included [30000]
-  PRODIMG_BLOB_STORE                local (files under the data dir) or database (the blobs table)
-                                    [local; database with DATABASE_URL]
+  PRODIMG_BLOB_STORE                local (files under the data dir), database (the blobs table)
+                                    or s3 (a bucket) [local; database with DATABASE_URL]
+  PRODIMG_S3_BUCKET                 the bucket of PRODIMG_BLOB_STORE=s3; its endpoint, region and
+                                    keys are the AWS SDK's settings (AWS_ENDPOINT_URL_S3,
+                                    AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) [unset]
+  PRODIMG_S3_PREFIX                 put before every key, e.g. images/ [unset]
+  PRODIMG_S3_FORCE_PATH_STYLE       1: <endpoint>/<bucket>/<key> addresses, which Ceph RGW and
+                                    MinIO need [0]
   PRODIMG_VARIANT_SIZES             the only widths/heights variants are made at, comma-separated
                                     [${DEFAULT_VARIANT_SIZES}]
   PRODIMG_AUTH_CACHE_MS             how long a checked token is trusted; 0 turns it off [1000]

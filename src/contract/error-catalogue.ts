@@ -1,6 +1,6 @@
 import { maxHeaderSize } from 'node:http';
 import { type TSchema, Type } from '@sinclair/typebox';
-import type { ErrorCode } from '../domain/errors.js';
+import type { ErrorCode, ErrorFacts } from '../domain/errors.js';
 
 /**
  * Every error prodimg answers: its words, and its status and body per API version family. The one
@@ -25,8 +25,8 @@ export type ErrorBody = { errors: string[] } | { error: string } | { code: strin
 interface CatalogueEntry {
   /** The words a client reads, from the error's facts (DomainError.messages). */
   text(messages: readonly string[]): string[];
-  /** Headers the answer carries besides the usual ones, in every family (from the error's facts, or fixed). */
-  headers?: Readonly<Record<string, string>> | ((messages: readonly string[]) => Readonly<Record<string, string>>);
+  /** Headers the answer carries besides the usual ones, in every family (from the error's named facts, or fixed). */
+  headers?: Readonly<Record<string, string>> | ((facts: ErrorFacts) => Readonly<Record<string, string>>);
   classic: { status: number; singular?: true };
   envelope: { status: number; code: string };
 }
@@ -34,6 +34,7 @@ interface CatalogueEntry {
 const words = (message: string) => () => [message];
 const prefixed = (prefix: string) => (messages: readonly string[]) => messages.map((message) => `${prefix}${message}`);
 const RETRY_SOON = { 'retry-after': '1' };
+const retryAfter = ({ retryAfterSeconds = 1 }: ErrorFacts) => ({ 'retry-after': String(retryAfterSeconds) });
 
 export const ERROR_CATALOGUE: Readonly<Record<WireErrorCode, CatalogueEntry>> = {
   BadRequest: { text: prefixed('Bad Request: '), classic: { status: 400 }, envelope: { status: 400, code: 'InvalidParameter' } },
@@ -55,14 +56,14 @@ export const ERROR_CATALOGUE: Readonly<Record<WireErrorCode, CatalogueEntry>> = 
   Validation: { text: (messages) => [...messages], classic: { status: 422 }, envelope: { status: 400, code: 'InvalidParameter' } },
   PayloadTooLarge: { text: prefixed('Payload Too Large: '), classic: { status: 413 }, envelope: { status: 413, code: 'PayloadTooLarge' } },
   RateLimited: {
-    text: ([, why]) => [`Too Many Requests: ${why}`],
-    headers: ([seconds = '1']) => ({ 'retry-after': seconds }),
+    text: prefixed('Too Many Requests: '),
+    headers: retryAfter,
     classic: { status: 429 },
     envelope: { status: 429, code: 'TooManyRequests' },
   },
   Overloaded: {
-    text: ([why]) => [`Service Unavailable: ${why}`],
-    headers: ([, seconds = '1']) => ({ 'retry-after': seconds }),
+    text: prefixed('Service Unavailable: '),
+    headers: retryAfter,
     classic: { status: 503 },
     envelope: { status: 503, code: 'ServiceUnavailable' },
   },
@@ -104,10 +105,10 @@ export interface ErrorAnswer {
 const NO_HEADERS = {};
 
 /** The one place an error becomes a status, headers and body. */
-export function errorAnswer(family: ErrorFamily, code: WireErrorCode, messages: readonly string[] = []): ErrorAnswer {
+export function errorAnswer(family: ErrorFamily, code: WireErrorCode, messages: readonly string[] = [], facts: ErrorFacts = {}): ErrorAnswer {
   const entry = ERROR_CATALOGUE[code];
   const text = entry.text(messages);
-  const headers = typeof entry.headers === 'function' ? entry.headers(messages) : (entry.headers ?? NO_HEADERS);
+  const headers = typeof entry.headers === 'function' ? entry.headers(facts) : (entry.headers ?? NO_HEADERS);
   if (family === 'envelope') return { status: entry.envelope.status, body: { code: entry.envelope.code, message: text.join('; ') }, headers };
   return { status: entry.classic.status, body: entry.classic.singular ? { error: text[0] ?? '' } : { errors: text }, headers };
 }

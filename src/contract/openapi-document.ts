@@ -2,7 +2,7 @@ import type { TObject, TSchema } from '@sinclair/typebox';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
 import { versionRoot } from './api-path.js';
 import { binarySize, ERROR_CATALOGUE, errorAnswer, errorBodySchema } from './error-catalogue.js';
-import { type AnyOperation, errorsOf } from './operation.js';
+import { type AnyOperation, bodyOf, errorsOf } from './operation.js';
 import { oauthPaths } from './oauth-endpoints.js';
 import { OPERATIONS } from './operations/index.js';
 import { readPathIds } from './uuid.js';
@@ -107,7 +107,7 @@ function operationObject(operation: AnyOperation, version: ApiVersion, servers: 
     ...(operation.scope ? { 'x-scope': operation.scope } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(operation.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: components.plain(operation.body as TSchema) } } } }
+      ? { requestBody: { required: true, content: { 'application/json': { schema: components.plain(bodyOf(operation, version)!) } } } }
       : {}),
     responses: {
       200: {
@@ -132,7 +132,7 @@ function errorResponses(operation: AnyOperation, version: ApiVersion, servers: D
     const schemas = [...new Map(codes.map((code) => [JSON.stringify(errorBodySchema(version.errors, code)), errorBodySchema(version.errors, code)])).values()];
     const examples: Record<string, Json> = {};
     for (const code of codes) {
-      for (const [name, messages] of exampleMessages(operation, code, servers)) examples[name] = { value: errorAnswer(version.errors, code, messages).body };
+      for (const [name, messages] of exampleMessages(operation, version, code, servers)) examples[name] = { value: errorAnswer(version.errors, code, messages).body };
     }
     responses[status] = {
       description: Object.keys(examples).join('; '),
@@ -152,14 +152,14 @@ function errorResponses(operation: AnyOperation, version: ApiVersion, servers: D
  * The facts behind an error, as the server would state them for this operation: the readers' own
  * messages for the path's ids and an empty body, the scope, the limits. One entry per example.
  */
-function exampleMessages(operation: AnyOperation, code: ErrorCode, servers: DocumentServers): Array<[string, string[]]> {
+function exampleMessages(operation: AnyOperation, version: ApiVersion, code: ErrorCode, servers: DocumentServers): Array<[string, string[]]> {
   switch (code) {
     case 'Validation': {
       const found: Array<[string, string[]]> = [];
       const pathIds = thrown(() => readPathIds(operation.params, {}));
       if (pathIds) found.push(['Invalid path ids', pathIds]);
       if (operation.body) {
-        const body = thrown(() => operation.read?.({ query: {}, body: emptyBody(operation) }));
+        const body = thrown(() => operation.read?.({ query: {}, body: emptyBody(bodyOf(operation, version)!), version }));
         if (body) found.push(['Invalid body', body]);
       }
       return found.length > 0 ? found : [['Invalid parameters', ['Per page must be an integer']]];
@@ -183,15 +183,16 @@ function exampleMessages(operation: AnyOperation, code: ErrorCode, servers: Docu
     case 'RecordNotFound':
       return [['Product or image not found', []]];
     case 'RateLimited':
-      return [['Rate limited', ['1', "the app's bucket for this store is full (40 requests, leaking 2 per second); retry after 1 s"]]];
+      return [['Rate limited', ["the app's bucket for this store is full (40 requests, leaking 2 per second); retry after 1 s"]]];
     default:
       return [[code.replace(/(?<=[a-z])(?=[A-Z])/g, ' '), []]];
   }
 }
 
-/** `{"image":{}}` for a body `{ image: {...} }`: the root present, every field missing. */
-function emptyBody(operation: AnyOperation): unknown {
-  const root = Object.keys((operation.body as TObject).properties ?? {})[0];
+/** `{"image":{}}` for a body `{ image: {...} }`: the root present, every field missing; `{}` for a flat body. */
+function emptyBody(body: TSchema): unknown {
+  const properties = Object.entries((body as TObject).properties ?? {});
+  const [root] = properties.length === 1 && properties[0]![1].type === 'object' ? properties[0]! : [];
   return root ? { [root]: {} } : {};
 }
 

@@ -2,6 +2,7 @@ import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import type { Scope } from '../domain/scopes.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { WireContext } from './library-src.js';
+import type { ApiVersion } from './versions.js';
 import { isUuidId, type PathIds } from './uuid.js';
 
 /**
@@ -23,7 +24,8 @@ export interface Operation<P extends TObject = TObject, R extends TSchema = TSch
   /** The path's ids, in path order; those declared `format: 'uuid'` are read as UUIDs (contract/uuid.ts readPathIds). */
   params: P;
   query?: TSchema;
-  body?: TSchema;
+  /** The body's schema; a function of the version for a body whose shape differs by version (see bodyOf). */
+  body?: TSchema | ((version: ApiVersion) => TSchema);
   /** The data of a 200 answer, as 2022-01 shows it; each version wraps it (versions.ts). */
   response: R;
   /**
@@ -35,9 +37,9 @@ export interface Operation<P extends TObject = TObject, R extends TSchema = TSch
   errors: readonly ErrorCode[];
   /**
    * Checks and normalises the query and body with the platform's messages (after the path ids);
-   * throws DomainError. `version`: the API version's name, for bodies whose shape differs by version.
+   * throws DomainError. `version`: the API version spoken, for bodies whose shape differs by version.
    */
-  read?(request: { query: Readonly<Record<string, unknown>>; body: unknown; context?: WireContext; version?: string }): Input;
+  read?(request: { query: Readonly<Record<string, unknown>>; body: unknown; context?: WireContext; version?: ApiVersion }): Input;
   /** The answer's data for the use case's result; `context` gives this request's CDN base for `src`. */
   answer(result: Result, context: WireContext): Static<R>;
   /**
@@ -70,6 +72,11 @@ export function errorsOf(operation: AnyOperation): ErrorCode[] {
   // The path's UUIDs are read with the platform's messages (422); an operation whose query can be wrong says so in its `errors`.
   const read: ErrorCode[] = Object.keys(operation.params.properties).some((name) => isUuidId(operation.params, name)) ? ['Validation'] : [];
   return [...new Set([...API_ERRORS, ...scope, ...read, ...(operation.body ? BODY_ERRORS : []), ...operation.errors])];
+}
+
+/** The schema of the operation's body in `version`, or undefined when it takes none. */
+export function bodyOf(operation: AnyOperation, version: ApiVersion): TSchema | undefined {
+  return typeof operation.body === 'function' ? operation.body(version) : operation.body;
 }
 
 export function defineOperation<P extends TObject, R extends TSchema, Input = undefined, Result = unknown>(

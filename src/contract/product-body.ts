@@ -16,21 +16,34 @@ export const IMAGES_MAX = 250;
 export const IMAGES_PER_REQUEST = 50;
 
 /**
- * Lengths of the product's text settings: brief, vendor_url and note are the platform's own; it
- * documents none for the others, which prodimg caps so that a row stays bounded.
+ * Lengths of the product's texts, stated once for the schema and the reader: brief, vendor_url and
+ * note are the platform's own; it documents none for the others, which prodimg caps so that a row
+ * stays bounded.
  */
-export const PRODUCT_TEXT_MAX = { brief: 600, vendor_url: 1000, note: 500, seo_title: 255, seo_description: 1000, seo_keywords: 1000, spu: 255 } as const;
+export const PRODUCT_TEXT_MAX = {
+  handle: 255,
+  brief: 600,
+  description: 65_535,
+  vendor: 100,
+  vendor_url: 1000,
+  tags: 4096,
+  note: 500,
+  seo_title: 255,
+  seo_description: 1000,
+  seo_keywords: 1000,
+  spu: 255,
+} as const;
 
 function readProductFields(fields: Fields, problems: Problems, creating: boolean) {
   const text = (key: keyof typeof PRODUCT_TEXT_MAX, label: string) => readString(fields, key, label, problems, { max: PRODUCT_TEXT_MAX[key], nullAs: '' });
   return {
     title: readString(fields, 'title', 'Title', problems, { max: TITLE_MAX, required: creating || 'title' in fields }),
     brief: text('brief', 'Brief'),
-    handle: readString(fields, 'handle', 'Handle', problems, { max: 255 }),
-    description: readString(fields, 'description', 'Description', problems, { max: 65_535, nullAs: '' }),
-    vendor: readString(fields, 'vendor', 'Vendor', problems, { max: 100, nullAs: '' }),
+    handle: readString(fields, 'handle', 'Handle', problems, { max: PRODUCT_TEXT_MAX.handle }),
+    description: text('description', 'Description'),
+    vendor: text('vendor', 'Vendor'),
     vendor_url: text('vendor_url', 'Vendor url'),
-    tags: readString(fields, 'tags', 'Tags', problems, { max: 4096, nullAs: '' }),
+    tags: text('tags', 'Tags'),
     published: readBoolean(fields, 'published', 'Published', problems),
     requires_shipping: readBoolean(fields, 'requires_shipping', 'Requires shipping', problems),
     taxable: readBoolean(fields, 'taxable', 'Taxable', problems),

@@ -1,18 +1,19 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { ImageFields, INVENTORY_POLICIES, OptionFields, ProductFields, VariantFields, VariantImageFields, WEIGHT_UNITS } from '../domain/entities.js';
 import { fieldsQuery } from './field-filter.js';
-import { SRC_MAX } from './fields.js';
+import { INT_MAX, SRC_MAX } from './fields.js';
 import { ALT_MAX } from './image-body.js';
 import { IMAGES_MAX, IMAGES_PER_REQUEST, PRODUCT_TEXT_MAX, TITLE_MAX } from './product-body.js';
-import { VARIANT_NOTE_MAX } from './variant-body.js';
+import { PRICE_MAX, VARIANT_NOTE_MAX, VARIANT_TEXT_MAX } from './variant-body.js';
 import { PER_PAGE_MAX } from './product-query.js';
 import { VARIANTS_MAX } from '../domain/variant-rules.js';
 
 /**
  * The shapes of the API as 2022-01 shows them. Responses are serialised from these (field order is
  * fixed, nothing undeclared such as shop ids can leak); requests are checked by the readers in
- * image-body.ts, product-body.ts, product-query.ts and uuid.ts, which keep the platform's exact
- * messages, and these schemas document what they accept.
+ * image-body.ts, product-body.ts, variant-body.ts, product-query.ts and uuid.ts, which keep the
+ * platform's exact messages. The request schemas state the same rules for each field's own value
+ * (test/api/body-schemas.property.test.ts holds them to the readers), with the readers' limits.
  */
 export const ImageSchema = Type.Object(ImageFields.properties, { $id: 'Image', additionalProperties: false });
 export type ImageJson = Static<typeof ImageSchema>;
@@ -69,91 +70,121 @@ export const ImageParams = Type.Object({ product_id: PathUuid, image_id: ImageId
 export const VariantParams = Type.Object({ variant_id: VariantId });
 export const ProductVariantParams = Type.Object({ product_id: PathUuid, variant_id: VariantId });
 
-/** A positive integer, as a number or a numeric string; null or "" count as not sent. */
-const PositiveInt = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\d+$' }), Type.Null(), Type.Literal('')]);
-const Src = Type.String({ maxLength: SRC_MAX, description: 'http(s) or protocol-relative URL of the image' });
+/** The numbers 1..max as a pattern of their digits, so that a numeric string states the readers' bound too. */
+function upTo(max: number): string {
+  const digits = String(max);
+  const shorter = digits.length > 1 ? [`[1-9]\\d{0,${digits.length - 2}}`] : [];
+  const below = [...digits].flatMap((digit, i) => {
+    const low = i === 0 ? 1 : 0;
+    const high = Number(digit) - 1;
+    return high >= low ? [`${digits.slice(0, i)}[${low}-${high}]\\d{${digits.length - i - 1}}`] : [];
+  });
+  return `(?:${[...shorter, ...below, digits].join('|')})`;
+}
+/** Sent but empty: the readers take null and "" as not sent. */
+const Unset = [Type.Null(), Type.Literal('')];
+/** A positive integer, as a number or a numeric string (spaces around it ignored). A position past the end means last: no maximum. */
+const Position = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\s*0*[1-9]\\d*\\s*$' }), ...Unset]);
+const PositiveInt = Type.Union([Type.Integer({ minimum: 1, maximum: INT_MAX }), Type.String({ pattern: `^\\s*0*${upTo(INT_MAX)}\\s*$` }), ...Unset]);
+/** Any integer within INT_MAX either way (a count that may go negative), or from 0. */
+const SignedInt = Type.Union([Type.Integer({ minimum: -INT_MAX, maximum: INT_MAX }), Type.String({ pattern: `^\\s*-?0*(?:0|${upTo(INT_MAX)})\\s*$` }), ...Unset]);
+const CountInt = Type.Union([Type.Integer({ minimum: 0, maximum: INT_MAX }), Type.String({ pattern: `^\\s*(?:-?0+|0*${upTo(INT_MAX)})\\s*$` }), ...Unset]);
+const Src = Type.String({ maxLength: SRC_MAX, pattern: '\\S', description: 'http(s) or protocol-relative URL of the image' });
 const Alt = Type.Union([Type.String({ maxLength: ALT_MAX }), Type.Null()]);
 
 const NewImageFields = {
   src: Src,
-  position: Type.Optional(PositiveInt),
+  position: Type.Optional(Position),
   alt: Type.Optional(Alt),
   width: Type.Optional(PositiveInt),
   height: Type.Optional(PositiveInt),
-  variant_ids: Type.Optional(Type.Array(PathUuid, { description: 'extension: variants of the same product to show this image' })),
+  variant_ids: Type.Optional(Type.Union([Type.Array(PathUuid, { description: 'extension: variants of the same product to show this image' }), Type.Null()])),
 };
 export const ImageCreateBody = Type.Object({ image: Type.Object(NewImageFields) });
-export const ImageUpdateBody = Type.Object({ image: Type.Partial(Type.Object(NewImageFields)) });
+/** An update may send src as null: not sent. */
+export const ImageUpdateBody = Type.Object({ image: Type.Partial(Type.Object({ ...NewImageFields, src: Type.Union([Src, Type.Null()]) })) });
 
+/** A list of a body (images, options, variants); null counts as not sent. */
+const List = <T extends TSchema>(array: T) => Type.Optional(Type.Union([array, Type.Null()]));
+/** A true/false setting; null counts as not sent. */
+const Flag = Type.Optional(Type.Union([Type.Boolean(), Type.Null()]));
 const Text = (maxLength: number) => Type.Optional(Type.Union([Type.String({ maxLength }), Type.Null()]));
 const ProductTextFields = {
-  handle: Type.Optional(Type.String({ maxLength: 255 })),
+  handle: Type.Optional(Type.Union([Type.String({ maxLength: PRODUCT_TEXT_MAX.handle }), Type.Null()])),
   brief: Text(PRODUCT_TEXT_MAX.brief),
-  description: Text(65_535),
-  vendor: Text(100),
+  description: Text(PRODUCT_TEXT_MAX.description),
+  vendor: Text(PRODUCT_TEXT_MAX.vendor),
   vendor_url: Text(PRODUCT_TEXT_MAX.vendor_url),
-  tags: Text(4096),
-  published: Type.Optional(Type.Boolean()),
-  requires_shipping: Type.Optional(Type.Boolean()),
-  taxable: Type.Optional(Type.Boolean()),
+  tags: Text(PRODUCT_TEXT_MAX.tags),
+  published: Flag,
+  requires_shipping: Flag,
+  taxable: Flag,
   note: Text(PRODUCT_TEXT_MAX.note),
   seo_title: Text(PRODUCT_TEXT_MAX.seo_title),
   seo_description: Text(PRODUCT_TEXT_MAX.seo_description),
   seo_keywords: Text(PRODUCT_TEXT_MAX.seo_keywords),
-  inventory_tracking: Type.Optional(Type.Boolean()),
-  inventory_policy: Type.Optional(Type.Union(INVENTORY_POLICIES.map((policy) => Type.Literal(policy)), { description: 'required on create while inventory_tracking is true' })),
+  inventory_tracking: Flag,
+  inventory_policy: Type.Optional(Type.Union([...INVENTORY_POLICIES.map((policy) => Type.Literal(policy)), Type.Null()], { description: 'required on create while inventory_tracking is true' })),
   spu: Text(PRODUCT_TEXT_MAX.spu),
-  fake_sales: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^\\d+$' })])),
-  display_fake_sales: Type.Optional(Type.Boolean()),
+  fake_sales: Type.Optional(CountInt),
+  display_fake_sales: Flag,
 };
-const Title = Type.String({ minLength: 1, maxLength: TITLE_MAX });
-const Decimal = Type.Union([Type.String({ pattern: '^\\d+(\\.\\d{1,2})?$' }), Type.Number({ minimum: 0 })]);
-const OptionValue = Type.Union([Type.String({ maxLength: 255 }), Type.Null()]);
+const Title = Type.String({ minLength: 1, maxLength: TITLE_MAX, pattern: '\\S' });
+/** A price: up to PRICE_MAX (9 digits), at most 2 decimals, as a number or a numeric string. */
+const Decimal = Type.Union([
+  Type.String({ pattern: `^\\s*0*\\d{1,${String(Math.trunc(PRICE_MAX)).length}}(?:\\.\\d{1,2})?\\s*$` }),
+  Type.Number({ minimum: 0, maximum: PRICE_MAX, multipleOf: 0.01 }),
+]);
+const OptionalDecimal = Type.Optional(Type.Union([...Decimal.anyOf, ...Unset]));
+const OptionValue = Type.Union([Type.String({ maxLength: VARIANT_TEXT_MAX }), Type.Null()]);
 const VariantBodyFields = {
   option1: Type.Optional(OptionValue),
   option2: Type.Optional(OptionValue),
   option3: Type.Optional(OptionValue),
   price: Decimal,
-  compare_at_price: Type.Optional(Decimal),
-  cost_price: Type.Optional(Decimal),
-  sku: Type.Optional(Type.String({ maxLength: 255 })),
-  barcode: Type.Optional(Type.String({ maxLength: 255 })),
+  compare_at_price: OptionalDecimal,
+  cost_price: OptionalDecimal,
+  sku: Text(VARIANT_TEXT_MAX),
+  barcode: Text(VARIANT_TEXT_MAX),
   note: Text(VARIANT_NOTE_MAX),
-  position: Type.Optional(PositiveInt),
-  weight: Type.Optional(Type.Union([Type.String(), Type.Number({ minimum: 0 })])),
-  weight_unit: Type.Optional(Type.Union(WEIGHT_UNITS.map((unit) => Type.Literal(unit)))),
-  inventory_quantity: Type.Optional(Type.Union([Type.Integer(), Type.String({ pattern: '^-?\\d+$' })])),
+  position: Type.Optional(Position),
+  // Numbers JavaScript writes with an exponent (1e21 and up, below 1e-6) are refused by the reader: the maximum states the first.
+  weight: Type.Optional(Type.Union([Type.String({ pattern: '^(?:|\\s*\\d+(?:\\.\\d+)?\\s*)$' }), Type.Number({ minimum: 0, exclusiveMaximum: 1e21 }), Type.Null()])),
+  weight_unit: Type.Optional(Type.Union([...WEIGHT_UNITS.map((unit) => Type.Literal(unit)), ...Unset])),
+  inventory_quantity: Type.Optional(SignedInt),
   image_id: Type.Optional(Type.Union([PathUuid, Type.Literal(''), Type.Null()], { description: "one of the same product's images; '' or null unlinks" })),
 };
 export const VariantCreateBody = Type.Object({ variant: Type.Object(VariantBodyFields) });
-export const VariantUpdateBody = Type.Object({ variant: Type.Partial(Type.Object(VariantBodyFields)) });
+/** An update may send a price as null or "": not sent. */
+const VariantPatchFields = Type.Partial(Type.Object({ ...VariantBodyFields, price: OptionalDecimal }));
+export const VariantUpdateBody = Type.Object({ variant: VariantPatchFields });
 const ProductCatalogueFields = {
-  need_variant_image: Type.Optional(Type.Boolean()),
-  options: Type.Optional(Type.Array(Type.Object({ name: Type.String({ maxLength: 255 }), values: Type.Array(Type.String({ maxLength: 255 }), { minItems: 1 }) }), { maxItems: 3 })),
+  need_variant_image: Flag,
+  options: List(Type.Array(Type.Object({ name: Type.String({ maxLength: VARIANT_TEXT_MAX }), values: Type.Array(Type.String({ maxLength: VARIANT_TEXT_MAX }), { minItems: 1 }) }), { maxItems: 3 })),
 };
 export const ProductCreateBody = Type.Object({
   product: Type.Object({
     title: Title,
     ...ProductTextFields,
-    images: Type.Optional(
+    images: List(
       Type.Array(Type.Object({ src: Src, alt: Type.Optional(Alt), width: Type.Optional(PositiveInt), height: Type.Optional(PositiveInt) }), {
         maxItems: IMAGES_PER_REQUEST,
         description: `each src is downloaded before the answer: at most ${IMAGES_PER_REQUEST} per request (the platform allows ${IMAGES_MAX})`,
       }),
     ),
     ...ProductCatalogueFields,
-    variants: Type.Optional(Type.Array(Type.Object(VariantBodyFields), { maxItems: VARIANTS_MAX, description: 'none: one default variant' })),
+    variants: List(Type.Array(Type.Object(VariantBodyFields), { maxItems: VARIANTS_MAX, description: 'none: one default variant' })),
   }),
 });
 export const ProductUpdateBody = Type.Object({
   product: Type.Object({
     title: Type.Optional(Title),
     ...ProductTextFields,
-    images: Type.Optional(
+    images: List(
       Type.Array(
         Type.Object({
-          id: Type.Optional(PathUuid),
-          src: Type.Optional(Src),
+          id: Type.Optional(Type.Union([PathUuid, Type.Null()])),
+          src: Type.Optional(Type.Union([Src, Type.Null()])),
           alt: Type.Optional(Alt),
           width: Type.Optional(PositiveInt),
           height: Type.Optional(PositiveInt),
@@ -165,8 +196,8 @@ export const ProductUpdateBody = Type.Object({
       ),
     ),
     ...ProductCatalogueFields,
-    variants: Type.Optional(
-      Type.Array(Type.Object({ id: Type.Optional(PathUuid), ...Type.Partial(Type.Object(VariantBodyFields)).properties }), {
+    variants: List(
+      Type.Array(Type.Object({ id: Type.Optional(Type.Union([PathUuid, Type.Null()])), ...VariantPatchFields.properties }), {
         maxItems: VARIANTS_MAX,
         description: 'all the variants in order: entries with an id are kept, others created (price required), unlisted variants deleted',
       }),

@@ -6,7 +6,8 @@ import { type Fields, type Problems, readInteger, readObjectList, readPositiveIn
 import { dropUndefined, unwrap } from './image-body.js';
 
 export const PRICE_MAX = 999_999_999.99;
-const TEXT_MAX = 255;
+/** Option names and values, sku and barcode. */
+export const VARIANT_TEXT_MAX = 255;
 /** The platform documents 500 for a product's note; a variant's is given the same. */
 export const VARIANT_NOTE_MAX = 500;
 const DECIMAL = /^\d+(?:\.(\d+))?$/;
@@ -42,7 +43,7 @@ function readWeight(fields: Fields, problems: Problems, prefix: string): string 
 
 function readOption(fields: Fields, key: string, label: string, problems: Problems): string | null | undefined {
   if (fields[key] === null || fields[key] === '') return null;
-  return readString(fields, key, label, problems, { max: TEXT_MAX });
+  return readString(fields, key, label, problems, { max: VARIANT_TEXT_MAX });
 }
 
 /** The fields of one variant, with `prefix` before each message (`Variant 2: ` in product bodies). */
@@ -54,8 +55,8 @@ export function readVariantFields(fields: Fields, problems: Problems, prefix: st
     price: readPrice(fields, 'price', `${prefix}Price`, problems, creating),
     compare_at_price: readPrice(fields, 'compare_at_price', `${prefix}Compare at price`, problems),
     cost_price: readPrice(fields, 'cost_price', `${prefix}Cost price`, problems),
-    sku: readString(fields, 'sku', `${prefix}Sku`, problems, { max: TEXT_MAX, nullAs: '' }),
-    barcode: readString(fields, 'barcode', `${prefix}Barcode`, problems, { max: TEXT_MAX, nullAs: '' }),
+    sku: readString(fields, 'sku', `${prefix}Sku`, problems, { max: VARIANT_TEXT_MAX, nullAs: '' }),
+    barcode: readString(fields, 'barcode', `${prefix}Barcode`, problems, { max: VARIANT_TEXT_MAX, nullAs: '' }),
     note: readString(fields, 'note', `${prefix}Note`, problems, { max: VARIANT_NOTE_MAX, nullAs: '' }),
     position: readPositiveInt(fields, 'position', `${prefix}Position`, problems, { clampAbove: true }),
     weight: readWeight(fields, problems, prefix),
@@ -102,11 +103,11 @@ export function readOptionList(fields: Fields, problems: Problems): NewOption[] 
   const names = { label: 'Options', item: 'Option', unit: 'options', max: OPTIONS_MAX };
   const options: NewOption[] = [];
   readObjectList(fields, 'options', names, problems, (option, prefix) => {
-    const name = readString(option, 'name', `${prefix}Name`, problems, { max: TEXT_MAX, required: true });
+    const name = readString(option, 'name', `${prefix}Name`, problems, { max: VARIANT_TEXT_MAX, required: true });
     if (name !== undefined && options.some((other) => other.name === name)) problems.push(`${prefix}Name is already taken`);
     const values = option.values;
-    if (!Array.isArray(values) || values.some((value) => typeof value !== 'string' || value === '' || [...value].length > TEXT_MAX)) {
-      problems.push(`${prefix}Values must be an array of non-blank strings of at most ${TEXT_MAX} characters`);
+    if (!Array.isArray(values) || values.some((value) => typeof value !== 'string' || value === '' || [...value].length > VARIANT_TEXT_MAX)) {
+      problems.push(`${prefix}Values must be an array of non-blank strings of at most ${VARIANT_TEXT_MAX} characters`);
     } else if (values.length === 0) problems.push(`${prefix}Values can't be blank`);
     else if (name !== undefined) options.push({ name, values: [...new Set(values as string[])] });
     return undefined;

@@ -11,6 +11,11 @@ export interface ApiVersion {
   readonly name: string;
   readonly errors: ErrorFamily;
   /**
+   * The webhook subscription's body (create, update): `flat` `{"topic","address"}`, or `wrapped`
+   * `{"webhook":{"topic","address"}}` as the platform takes it from 2025-06 on.
+   */
+  readonly webhookBody: 'flat' | 'wrapped';
+  /**
    * The 200 body around an operation's data, e.g. `{"image":{...}}` as it is, or inside an envelope.
    * `root`: the operation's `envelopeRoot`, the key whose value an envelope holds instead of the data.
    */
@@ -21,7 +26,7 @@ export interface ApiVersion {
 
 /** 2020-07 and 2022-01: the data is the body, and errors are `{"errors":[...]}` (or `{"error":...}`). */
 function classic(name: string): ApiVersion {
-  return { name, errors: 'classic', success: (data) => data, successSchema: (data) => data };
+  return { name, errors: 'classic', webhookBody: 'flat', success: (data) => data, successSchema: (data) => data };
 }
 
 /**
@@ -32,6 +37,7 @@ function enveloped(name: string): ApiVersion {
   return {
     name,
     errors: 'envelope',
+    webhookBody: 'wrapped',
     success: (data, root) => ({ code: 'Success', data: root === undefined ? data : (data as Record<string, unknown>)[root] }),
     successSchema: (data, root) => Type.Object({ code: Type.Literal('Success'), data: root === undefined ? data : (data as TObject).properties[root]! }),
   };

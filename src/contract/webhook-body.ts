@@ -3,15 +3,14 @@ import { type NewWebhook, WEBHOOK_TOPICS, type WebhookPage, type WebhookPatch, t
 import { type Fields, isPlainObject, type Problems } from './fields.js';
 import { unwrap } from './image-body.js';
 import { lastValue } from './query-value.js';
+import type { ApiVersion } from './versions.js';
 
-/** 2025-06 changed the subscribe body from flat `{topic,address}` to `{"webhook":{...}}`; later versions keep that. */
-export const WRAPPED_WEBHOOK_BODY_FROM = '2025-06';
 export const WEBHOOKS_LIMIT_MAX = 250;
 const ADDRESS_MAX = 2048;
 
-/** The body's fields in the shape of `version` (YYYY-MM names compare as text). */
-function webhookFields(body: unknown, version: string): Fields {
-  if (version >= WRAPPED_WEBHOOK_BODY_FROM) return unwrap(body, 'webhook');
+/** The body's fields in the shape of `version` (its descriptor's `webhookBody`). */
+function webhookFields(body: unknown, version: ApiVersion): Fields {
+  if (version.webhookBody === 'wrapped') return unwrap(body, 'webhook');
   if (!isPlainObject(body)) throw badRequest('body must be a JSON object with "topic" and "address"');
   return body;
 }
@@ -48,7 +47,7 @@ function readFormat(fields: Fields, problems: Problems): void {
 }
 
 /** `POST /webhooks`: topic and address required; format only `json`. */
-export function parseWebhookCreate(body: unknown, version: string): Pick<NewWebhook, 'topic' | 'address'> {
+export function parseWebhookCreate(body: unknown, version: ApiVersion): Pick<NewWebhook, 'topic' | 'address'> {
   const fields = webhookFields(body, version);
   const problems: Problems = [];
   const topic = readTopic(fields, problems, true);
@@ -59,7 +58,7 @@ export function parseWebhookCreate(body: unknown, version: string): Pick<NewWebh
 }
 
 /** `PUT /webhooks/{id}`: topic and address, each optional. */
-export function parseWebhookUpdate(body: unknown, version: string): WebhookPatch {
+export function parseWebhookUpdate(body: unknown, version: ApiVersion): WebhookPatch {
   const fields = webhookFields(body, version);
   const problems: Problems = [];
   const topic = readTopic(fields, problems, false);

@@ -22,9 +22,9 @@ export type ErrorCode =
   /** One message per problem with the request's values. */
   | 'Validation'
   | 'PayloadTooLarge'
-  /** The caller's rate-limit bucket is full: `messages[0]` is the seconds to wait, `messages[1]` which bucket. */
+  /** The caller's rate-limit bucket is full: `messages[0]` says which; `facts.retryAfterSeconds` how long to wait. */
   | 'RateLimited'
-  /** The server is saturated (queues full): `messages[0]` says with what; retry after `messages[1]` seconds (1 when absent). */
+  /** The server is saturated (queues full): `messages[0]` says with what; retry after `facts.retryAfterSeconds` (1 when absent). */
   | 'Overloaded'
   /** The disk (or the database's) is full: `messages[0]` says where. */
   | 'InsufficientStorage'
@@ -38,11 +38,18 @@ export type ErrorCode =
   | 'DatabaseUnavailable'
   | 'Internal';
 
+/** Facts an error carries by name, besides its words: read by the catalogue for headers, never by position. */
+export interface ErrorFacts {
+  /** RateLimited and Overloaded: the seconds a client should wait before it retries (Retry-After). */
+  readonly retryAfterSeconds?: number;
+}
+
 export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
-    /** The facts, in the client's words where there are any: field problems, the reason, the scope. */
+    /** The words, in the client's terms where there are any: field problems, the reason, the scope. */
     readonly messages: readonly string[] = [],
+    readonly facts: ErrorFacts = {},
   ) {
     super(`${code}${messages.length > 0 ? `: ${messages.join('; ')}` : ''}`);
     this.name = 'DomainError';
@@ -60,8 +67,9 @@ export const shopNotFound = () => new DomainError('ShopNotFound');
 export const routeNotFound = () => new DomainError('RouteNotFound');
 export const validation = (messages: readonly string[]) => new DomainError('Validation', messages);
 export const payloadTooLarge = (why: string) => new DomainError('PayloadTooLarge', [why]);
+export const rateLimited = (why: string, retryAfterSeconds: number) => new DomainError('RateLimited', [why], { retryAfterSeconds });
 export const overloaded = (why: string, retryAfterSeconds?: number) =>
-  new DomainError('Overloaded', retryAfterSeconds === undefined ? [why] : [why, String(retryAfterSeconds)]);
+  new DomainError('Overloaded', [why], retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
 export const insufficientStorage = (why: string) => new DomainError('InsufficientStorage', [why]);
 export const storageUnavailable = (why: string) => new DomainError('StorageUnavailable', [why]);
 export const shuttingDown = () => new DomainError('ShuttingDown');

@@ -21,7 +21,7 @@ export interface BlobStore {
   list(): AsyncIterable<string>;
   /** Deletes an original and all its variants (every name starting with the 32-hex `hash`); returns how many. */
   deleteFamily(hash: string): Promise<number>;
-  /** Removes leftovers of writes that never finished (a crash mid-put) older than `ms`; returns how many. */
+  /** Removes leftovers of writes that never finished (a crash mid-put: temp files, open multipart uploads) older than `ms`; returns how many. */
   sweepUnfinished?(olderThanMs: number): Promise<number>;
   /**
    * Makes `target` (a path on the same disk, outside the store) another name of the stored file,
@@ -30,8 +30,8 @@ export interface BlobStore {
   hardLink?(name: string, target: string): Promise<boolean>;
   /**
    * Writes and removes a small file where blobs are written; rejects when that fails (a full disk,
-   * a read-only mount): for /readyz, since a lookup still succeeds on a disk that takes no more
-   * files. Only stores of files on a local disk have it.
+   * a read-only mount, a bucket refusing writes): for /readyz, since a lookup still succeeds on a
+   * disk that takes no more files. Stores of files on a local disk and in a bucket have it.
    */
   checkWritable?(): Promise<void>;
 }
@@ -41,6 +41,12 @@ export interface StoredBlob {
   body: Readable;
   /** The whole file, when the store already holds it in memory: sending a Buffer beats a stream. */
   bytes?: Buffer;
+  /**
+   * Bytes `start` to `end` (inclusive) read from the store itself, for a store that does that
+   * cheaper than reading from the start (a bucket's ranged GET); the caller destroys `body` first.
+   * Without it a range is cut out of `body` (slice-stream.ts).
+   */
+  range?(start: number, end: number): Readable;
 }
 
 /** A blob held in memory; its stream is made only if someone asks (callers that see `bytes` send those). */

@@ -214,6 +214,10 @@ function bodyOf(blob: StoredBlob, range: { start: number; end: number } | null):
     return null;
   }
   if (range.start === 0 && range.end >= blob.size - 1) return blob.body;
+  if (blob.range) {
+    blob.body.destroy();
+    return blob.range(range.start, range.end);
+  }
   return sliceStream(blob.body, range.start, range.end);
 }
 

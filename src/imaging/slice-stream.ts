@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 
 /**
- * Bytes `start` to `end` (inclusive) of `source`. The BlobStore port streams whole files only, so the
- * bytes before `start` are read and dropped; fine for images of a few MiB. Stopping early destroys
+ * Bytes `start` to `end` (inclusive) of `source`, for a store without a ranged read of its own
+ * (StoredBlob.range): the bytes before `start` are read and dropped; fine for images of a few MiB. Stopping early destroys
  * `source`, which closes its file.
  */
 export function sliceStream(source: Readable, start: number, end: number): Readable {

@@ -43,6 +43,7 @@ import { registerHealthRoutes } from './health-routes.js';
 import { registerApiVersion } from './operation-routes.js';
 import { HttpStats } from './http-stats.js';
 import { registerMetrics } from './metrics.js';
+import { S3Stats } from './s3-stats.js';
 import type { WorkerCounts } from './worker-counts.js';
 import { registerFaviconRoutes } from './favicon-routes.js';
 import { registerReferenceRoutes } from './reference-routes.js';
@@ -105,8 +106,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   let cdn: CdnService | undefined;
   const renderOwn = (name: string, query: Readonly<Record<string, string>>) => (cdn ? cdnBytes(cdn, name, query) : Promise.resolve(null));
   configureSharp();
+  const s3Stats = config.blobStore === 's3' ? new S3Stats() : undefined;
   const library = await openImageLibrary(config, database, {
     isUsed: (path) => repositories.images.isPathUsed(path),
+    ...(s3Stats ? { s3Requests: s3Stats } : {}),
     renderOwn,
     memoryCache: true,
     ...(options.ingestor ? { ingestor: options.ingestor } : {}),
@@ -197,7 +200,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerMetrics(
     app,
     { renders, downloads, decodes, cdn, kept, webhooks },
-    { http: httpStats, clusterWorker: options.clusterWorker === true, ...(config.metricsToken ? { token: config.metricsToken } : {}) },
+    { http: httpStats, ...(s3Stats ? { s3: s3Stats } : {}), clusterWorker: options.clusterWorker === true, ...(config.metricsToken ? { token: config.metricsToken } : {}) },
   );
   if (config.startupSweep) {
     let sweep: Promise<void> = Promise.resolve();

@@ -31,7 +31,7 @@ function fromFastify(error: FastifyError, bodyLimit: string): DomainError | null
 
 /** Sends a domain error in the shape of the version the request's URL names. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: DomainError): FastifyReply {
-  const answer = errorAnswer(versionOfUrl(request.url).errors, error.code, error.messages);
+  const answer = errorAnswer(versionOfUrl(request.url).errors, error.code, error.messages, error.facts);
   return reply.code(answer.status).headers(answer.headers).send(answer.body);
 }
 

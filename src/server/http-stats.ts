@@ -1,5 +1,5 @@
 /** Upper bounds (seconds) of the latency histogram's buckets: a fast read's tenth of a millisecond to a slow upload. */
-const BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+export const BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
 interface Series {
   labels: { route: string; method: string; status: string };

@@ -5,6 +5,7 @@ import { overloaded, unauthorized } from '../domain/errors.js';
 import { answerPrimary, askPrimary } from './cluster-metrics.js';
 import { sendError } from './errors-plugin.js';
 import type { HttpStats } from './http-stats.js';
+import type { S3Stats } from './s3-stats.js';
 import type { CdnService } from '../imaging/cdn-service.js';
 import type { KeptBytes, KeptStats } from '../imaging/kept-bytes.js';
 import type { WorkQueue } from '../imaging/work-queue.js';
@@ -26,6 +27,8 @@ export interface MetricsOptions {
   token?: string;
   /** The HTTP requests this process answered (both the router's and the fast read path's). */
   http: HttpStats;
+  /** The requests this process made to its S3 bucket (PRODIMG_BLOB_STORE=s3). */
+  s3?: S3Stats;
   /**
    * A worker of `prodimg serve --workers N`: its registry is made at start, so it can answer the
    * primary at any time, and /metrics answers with the primary's sum over every worker.
@@ -34,7 +37,8 @@ export interface MetricsOptions {
 }
 
 /**
- * `GET /metrics` in Prometheus text format: HTTP requests and latency by route, queue depths,
+ * `GET /metrics` in Prometheus text format: HTTP requests and latency by route, S3 requests by
+ * operation with their latency and errors (an S3 blob store only), queue depths,
  * renders, downloads and sheds, plus the process's memory. One registry per app (buildApp runs many
  * times in one test process); every value is read from its source when scraped, so nothing is
  * counted twice, and the registry (with its library) is made on the first scrape: a server nobody
@@ -42,7 +46,7 @@ export interface MetricsOptions {
  */
 export function registerMetrics(app: FastifyInstance, sources: MetricsSources, options: MetricsOptions): void {
   let registry: Promise<Registry> | undefined;
-  const made = () => (registry ??= metricsRegistry(sources, options.http));
+  const made = () => (registry ??= metricsRegistry(sources, options.http, options.s3));
   if (options.clusterWorker) app.addHook('onReady', async () => answerPrimary(await made()));
   const token = options.token === undefined ? undefined : Buffer.from(options.token);
   app.get('/metrics', async (request, reply) => {
@@ -71,12 +75,17 @@ function bearerMatches(header: string | undefined, token: Buffer): boolean {
   return timingSafeEqual(hash(given), hash(token));
 }
 
-async function metricsRegistry(sources: MetricsSources, http: HttpStats): Promise<Registry> {
+async function metricsRegistry(sources: MetricsSources, http: HttpStats, s3: S3Stats | undefined): Promise<Registry> {
   const { Counter, Gauge, Registry } = await import('prom-client');
   const registry = new Registry();
   // Read when scraped, in the shape the registry and the cluster aggregator take (http-stats.ts).
   for (const [index, name] of ['prodimg_http_requests_total', 'prodimg_http_request_duration_seconds'].entries()) {
     registry.registerMetric({ name, get: () => http.metrics()[index]! } as unknown as Metric);
+  }
+  if (s3) {
+    for (const [index, name] of ['prodimg_s3_requests_total', 'prodimg_s3_request_duration_seconds', 'prodimg_s3_errors_total'].entries()) {
+      registry.registerMetric({ name, get: () => s3.metrics()[index]! } as unknown as Metric);
+    }
   }
   const queues = { render: sources.renders, download: sources.downloads, decode: sources.decodes } as const;
   const byQueue = (read: (queue: WorkQueue) => number) =>

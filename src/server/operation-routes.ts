@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { versionRoot } from '../contract/api-path.js';
 import type { WireContext } from '../contract/library-src.js';
-import type { AnyOperation, OperationRequest } from '../contract/operation.js';
+import { type AnyOperation, bodyOf, type OperationRequest } from '../contract/operation.js';
 import { readPathIds } from '../contract/uuid.js';
 import type { ApiVersion } from '../contract/versions.js';
 import type { Grant } from '../domain/entities.js';
@@ -23,7 +23,8 @@ declare module 'fastify' {
 }
 
 // The readers (contract/*-body.ts, uuid.ts, product-query.ts) validate, with the platform's own
-// messages; the declared schemas document what they accept and must not refuse anything first.
+// messages in its order (several per 422, rules the schemas cannot state among them); the declared
+// schemas state the same rules (a property test holds both to agree) and must not refuse anything first.
 const acceptAll = () => () => true;
 
 /**
@@ -76,13 +77,13 @@ export async function registerApiVersion(
           schema: {
             params: operation.params,
             ...(operation.query ? { querystring: operation.query } : {}),
-            ...(operation.body ? { body: operation.body } : {}),
+            ...(operation.body ? { body: bodyOf(operation, version) } : {}),
             response: { 200: version.successSchema(operation.response, operation.envelopeRoot) },
           },
           validatorCompiler: acceptAll,
           handler: async (request) => {
             const context = wire(request.headers.host);
-            const result = await binding.run(readRequest(operation, request.params, request.query, request.body, context, version.name), request.grant);
+            const result = await binding.run(readRequest(operation, request.params, request.query, request.body, context, version), request.grant);
             if (operation.fastRead) request.fastReadSource = result as object;
             return version.success(operation.answer(result, context), operation.envelopeRoot);
           },
@@ -110,7 +111,7 @@ export function readRequest(
   query: unknown,
   body: unknown,
   context?: WireContext,
-  version?: string,
+  version?: ApiVersion,
 ): OperationRequest<any, unknown> {
   const path = readPathIds(operation.params, params as Record<string, unknown>);
   return { path, input: operation.read?.({ query: query as Record<string, unknown>, body, ...(context ? { context } : {}), ...(version ? { version } : {}) }) };

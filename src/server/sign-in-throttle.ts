@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, rateLimited } from '../domain/errors.js';
 
 /** How many wrong keys one address may send in one window before it must wait for the window's end. */
 export interface ThrottleLimits {
@@ -74,7 +74,7 @@ export class SignInThrottle {
  */
 export async function throttledSignIn<T>(throttle: SignInThrottle, address: string, log: FastifyBaseLogger, signIn: () => Promise<T>): Promise<T> {
   const wait = throttle.retryAfter(address);
-  if (wait > 0) throw new DomainError('RateLimited', [String(wait), 'too many wrong admin keys from this address']);
+  if (wait > 0) throw rateLimited('too many wrong admin keys from this address', wait);
   try {
     return await signIn();
   } catch (error) {

@@ -25,12 +25,12 @@ export interface SeedServices {
 type Fields = Record<string, unknown>;
 
 const PRODUCT = ProductCreateBody.properties.product;
-/** The fields a seed's product, image, variant and option may have: the API's create shapes, and `id`. */
+/** The fields a seed's product, image, variant and option may have: the API's create shapes (a list, or null), and `id`. */
 const ALLOWED = {
   product: fieldsOf(PRODUCT.properties),
-  images: fieldsOf(PRODUCT.properties.images.items.properties),
-  variants: fieldsOf(PRODUCT.properties.variants.items.properties),
-  options: fieldsOf(PRODUCT.properties.options.items.properties),
+  images: fieldsOf(PRODUCT.properties.images.anyOf[0].items.properties),
+  variants: fieldsOf(PRODUCT.properties.variants.anyOf[0].items.properties),
+  options: fieldsOf(PRODUCT.properties.options.anyOf[0].items.properties),
 };
 /** The lists of a product whose entries may carry their own ids, and the records they make. */
 const LISTS = { images: 'image', variants: 'variant', options: 'option' } as const satisfies Record<string, RecordKind>;

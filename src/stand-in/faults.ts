@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DomainError, overloaded, validation } from '../domain/errors.js';
+import { DomainError, overloaded, rateLimited, validation } from '../domain/errors.js';
 
 /** The statuses a fault may answer with, each in the platform's body for it (the error catalogue's). */
 export const FAULT_STATUSES = [429, 500, 503] as const;
@@ -70,7 +70,7 @@ export function faultError(fault: FaultSpec, rateLimitWhy: (seconds: number) => 
   const seconds = fault.retry_after ?? 1;
   switch (fault.status) {
     case 429:
-      return new DomainError('RateLimited', [String(seconds), rateLimitWhy(seconds)]);
+      return rateLimited(rateLimitWhy(seconds), seconds);
     case 503:
       return overloaded('the server is busy, retry shortly', seconds);
     case 500:

@@ -251,6 +251,12 @@ describe.skipIf(!BUILT)('prodimg backup and restore (needs `npm run build`)', ()
       expect(res.stderr).toBe('prodimg: with DATABASE_URL and PRODIMG_BLOB_STORE=database every image file is in PostgreSQL: back it up with pg_dump (docs/backup.md)\n');
     });
 
+    it('with the files in a bucket (PRODIMG_BLOB_STORE=s3) prodimg backup has none to take: refused, pointing at the bucket and pg_dump', async () => {
+      const res = await prodimg(['backup', '--out', join(tempDir(), 'x.tar')], envOf(tempDir(), db.databaseUrl, { PRODIMG_BLOB_STORE: 's3', PRODIMG_S3_BUCKET: 'images' }));
+      expect(res).toMatchObject({ status: 2, stdout: '' });
+      expect(res.stderr).toMatch(/^prodimg: with PRODIMG_BLOB_STORE=s3 the image files are in the bucket: .*pg_dump \(docs\/backup\.md\)\n$/);
+    });
+
     async function adminQuery(text: string): Promise<void> {
       const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
       await client.connect();

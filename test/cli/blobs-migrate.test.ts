@@ -25,9 +25,14 @@ describe.skipIf(!BUILT).each(DIALECTS)('prodimg blobs migrate (%s), the real CLI
   });
   afterAll(() => library?.drop());
 
-  it('refuses, with exit code 2 and one line, a store this build lacks, the store the library is in, and an unknown one', async () => {
+  it('refuses, with exit code 2 and one line, a store with no settings, the store the library is in, and an unknown one', async () => {
     const s3 = await migrate('local', ['--to', 's3']);
-    expect(s3).toEqual({ status: 2, stdout: '', stderr: 'prodimg: --to s3: this build of prodimg has no S3 blob store yet (issue 24); the stores it has are local and database\n' });
+    expect(s3).toEqual({
+      status: 2,
+      stdout: '',
+      stderr:
+        "prodimg: --to s3: set PRODIMG_S3_BUCKET to the bucket's name (and the AWS SDK's settings: AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)\n",
+    });
     expect(await migrate('local', ['--to', 'local'])).toEqual({
       status: 2,
       stdout: '',

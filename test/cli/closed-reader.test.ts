@@ -58,6 +58,7 @@ const RUNS: Record<string, (ctx: Context) => string[]> = {
   'webhooks redeliver': (ctx) => ['webhooks', 'redeliver', (JSON.parse(ctx.run('webhooks', 'deliveries')) as Array<{ id: string }>)[0]!.id],
   'webhooks trigger': () => ['webhooks', 'trigger', 'products/update', '--shop', 'alpha'],
   gc: () => ['gc', '--dry-run'],
+  'blobs migrate': () => ['blobs', 'migrate', '--to', 'database'],
   audit: () => ['audit'],
   import: (ctx) => {
     const file = join(ctx.work, 'products.csv');

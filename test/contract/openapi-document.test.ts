@@ -26,6 +26,18 @@ describe.each(API_VERSIONS.map((version) => [version.name, version] as const))('
     expect(document.servers[0].variables.port.default).toBe('8080');
   });
 
+  it.each(['createWebhook', 'updateWebhook'])("states %s's body in this version's shape only, with an example of its refusal", (id) => {
+    const { operation } = operationOf(document, id)!;
+    const schema = operation.requestBody.content['application/json'].schema;
+    expect(schema.anyOf).toBeUndefined();
+    if (version.webhookBody === 'wrapped') expect(Object.keys(schema.properties)).toEqual(['webhook']);
+    else expect(Object.keys(schema.properties)).toEqual(['topic', 'address', 'format']);
+    if (id === 'createWebhook') {
+      const example = JSON.stringify(operation.responses[version.errors === 'classic' ? '422' : '400'].content['application/json'].examples['Invalid body']);
+      expect(example).toContain('Address is invalid');
+    }
+  });
+
   it.each(OPERATIONS.map((op) => [op.id, op] as const))('documents %s fully', (_id, op) => {
     const found = operationOf(document, op.id);
     expect(found, `${op.id} is in the document`).toBeDefined();

@@ -7,6 +7,7 @@ import { ERROR_CATALOGUE, errorAnswer, type WireErrorCode } from '../../src/cont
 import { type ImageIngestor, passthroughIngestor } from '../../src/domain/ingest.js';
 import { startApi, type TestApi } from '../support/api.js';
 import { rawRequest } from '../support/raw-request.js';
+import { messagePattern, messageSpans } from '../support/contract-messages.js';
 
 /**
  * Every error message docs/contract.md quotes (`Src must be a valid URL`, `... must be greater than 0`),
@@ -17,35 +18,6 @@ import { rawRequest } from '../support/raw-request.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CONTRACT = readFileSync(join(ROOT, 'docs/contract.md'), 'utf8');
 
-const MESSAGE = / must | can't | is too | not found|does not belong|is not allowed|are already taken|is invalid|^Bad Request:|^Request Header|invalid character|needs an image|at least one variant|only its default variant|not in the image library|too many sources/;
-
-/** Message spans of docs/contract.md outside its tables: those with a message's words, and `... x` continuations. */
-function messageSpans(): string[] {
-  const prose = CONTRACT.replace(/^```[\s\S]*?^```/gm, '')
-    .split('\n')
-    .filter((line) => !line.trimStart().startsWith('|'))
-    .join('\n');
-  const spans = new Set<string>();
-  for (const m of prose.matchAll(/`([^`]+)`/g)) {
-    const span = m[1]!.replace(/\s*\n\s*/g, ' ');
-    if (!span.startsWith('{') && (MESSAGE.test(span) || span.startsWith('... '))) spans.add(span);
-  }
-  return [...spans];
-}
-
-/**
- * A quoted message as a pattern: `<id>` any text, `A|B` either word, a leading `... ` any field (and
- * then the `(maximum is ...)` the doc leaves out may follow), a trailing ` ...` anything.
- */
-function messagePattern(span: string): RegExp {
-  const body = span
-    .replace(/[.*+?^${}()[\]\\]/g, '\\$&')
-    .replace(/ \\\.\\\.\\\.$/, ' .*')
-    .replace(/^\\\.\\\.\\\. (.*)$/, '.+ $1(?: \\(.*\\))?')
-    .replace(/<[^>]+>/g, '.+')
-    .replace(/\b(\w+(?:\|\w+)+)\b/g, '(?:$1)');
-  return new RegExp(`^${body}$`);
-}
 
 
 describe("docs/contract.md's error messages, each answered by a real server", () => {
@@ -140,6 +112,31 @@ describe("docs/contract.md's error messages, each answered by a real server", ()
     'Alt contains an invalid character': { message: 'Alt contains an invalid character', status: 422, request: () => image({ alt: 'a\u0000b' }) },
     "Src can't be blank": { message: "Src can't be blank", status: 422, request: () => api.call('POST', images(), { image: {} }) },
     'Src must be a string': { message: 'Src must be a string', status: 422, request: () => image({ src: 5 }) },
+    '<Field> must be a string': { message: 'Seo title must be a string', status: 422, request: () => product({ seo_title: 5 }) },
+    '<Field> must be true or false': { message: 'Taxable must be true or false', status: 422, request: () => product({ taxable: 'yes' }) },
+    '<Field> must be a number': { message: 'Cost price must be a number', status: 422, request: () => variant({ option1: 'S', price: '1', cost_price: 'x' }) },
+    '<Field> must be an array': { message: 'Images must be an array', status: 422, request: () => product({ images: 'x' }) },
+    '<Field> must be between -2147483647 and 2147483647': {
+      message: 'Variant 1: Inventory quantity must be between -2147483647 and 2147483647',
+      status: 422,
+      request: () => product({ variants: [{ price: '1', inventory_quantity: 3_000_000_000 }] }),
+    },
+    "<Field> can't be blank": { message: "Variant 1: Price can't be blank", status: 422, request: () => product({ variants: [{}] }) },
+    'Option<k> is not allowed: the product has <count>': {
+      message: 'Option2 is not allowed: the product has 1 option',
+      status: 422,
+      request: () => variant({ option1: 'S', option2: 'x', price: '1' }),
+    },
+    'Format is not allowed, allowed format are: json': {
+      message: 'Format is not allowed, allowed format are: json',
+      status: 422,
+      request: () => api.call('POST', 'webhooks', { topic: 'products/update', address: 'https://hooks.example.com/a', format: 'xml' }),
+    },
+    'Bad Request: body must be a JSON object with a "<root>" object': {
+      message: 'Bad Request: body must be a JSON object with a "product" object',
+      status: 400,
+      request: () => api.call('POST', 'products', '[]'),
+    },
     'Src must be a valid URL': { message: 'Src must be a valid URL', status: 422, request: () => image({ src: 'not a url' }) },
     'Src is too long (maximum is 2048 characters)': {
       message: 'Src is too long (maximum is 2048 characters)',

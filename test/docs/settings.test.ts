@@ -202,6 +202,13 @@ describe('every `NAME=value` the docs give outside the shell blocks run as they 
     LD_PRELOAD: 'deploy/Dockerfile',
     // The source's token of `prodimg mirror` alone, not a setting of the server (docs/mirror.md).
     PRODIMG_MIRROR_TOKEN: 'src/cli/mirror-command.ts',
+    // Turns off the test run's S3 gateway (README, the test command).
+    PRODIMG_TEST_S3: 'test/support/s3-gateway.ts',
+    // The AWS SDK's own settings, which it reads for the S3 store's client (docs/images.md).
+    AWS_REGION: 'src/imaging/s3-client.ts',
+    AWS_ENDPOINT_URL_S3: 'src/imaging/s3-client.ts',
+    AWS_ACCESS_KEY_ID: 'src/imaging/s3-client.ts',
+    AWS_SECRET_ACCESS_KEY: 'src/imaging/s3-client.ts',
   };
 
   it('is a setting loadConfig takes with that value, or a variable a test, the bench or the deploy files read', () => {
@@ -211,16 +218,21 @@ describe('every `NAME=value` the docs give outside the shell blocks run as they 
     for (const doc of DOCS) {
       // The walkthrough and the OAuth install are run as they are (readme-walkthrough.test.ts, readme-oauth.test.ts).
       const prose = text(doc).replace(/^## (One-minute walkthrough|Installing an app through OAuth)[\s\S]*?^```sh\n[\s\S]*?^```/gm, '');
-      for (const [, name, value] of prose.matchAll(/\b([A-Z][A-Z0-9_]{3,})=([^\s`)]+)/g)) {
-        found.push(`${name}=${value}`);
-        if (settings.has(name!)) {
-          try {
-            loadConfig({ [name!]: value });
-          } catch (err) {
-            wrong.push(`${doc}: ${name}=${value}: ${(err as Error).message}`);
+      // The settings of one line are taken together: `PRODIMG_BLOB_STORE=s3 PRODIMG_S3_BUCKET=images`.
+      for (const line of prose.split('\n')) {
+        const assigned = [...line.matchAll(/\b([A-Z][A-Z0-9_]{3,})=([^\s`)]+)/g)].map(([, name, value]) => [name!, value!] as const);
+        const together = Object.fromEntries(assigned.filter(([name]) => settings.has(name)));
+        for (const [name, value] of assigned) {
+          found.push(`${name}=${value}`);
+          if (settings.has(name)) {
+            try {
+              loadConfig(together);
+            } catch (err) {
+              wrong.push(`${doc}: ${name}=${value}: ${(err as Error).message}`);
+            }
+          } else if (!READ_BY[name] || !text(READ_BY[name]!).includes(name)) {
+            wrong.push(`${doc}: ${name}=${value} is neither a setting nor read where this test expects`);
           }
-        } else if (!READ_BY[name!] || !text(READ_BY[name!]!).includes(name!)) {
-          wrong.push(`${doc}: ${name}=${value} is neither a setting nor read where this test expects`);
         }
       }
     }

@@ -1,9 +1,9 @@
-import { Type } from '@sinclair/typebox';
+import { type TObject, Type } from '@sinclair/typebox';
 import { TOO_MANY_WEBHOOKS, WEBHOOK_SUBSCRIPTIONS_MAX, WEBHOOK_TOPICS, type WebhookSubscription } from '../../domain/webhooks.js';
 import { defineOperation } from '../operation.js';
 import { CountEnvelope, EmptyEnvelope } from '../schemas.js';
-import { DEFAULT_VERSION } from '../versions.js';
-import { parseWebhookCreate, parseWebhookQuery, parseWebhookUpdate } from '../webhook-body.js';
+import { type ApiVersion, DEFAULT_VERSION } from '../versions.js';
+import { parseWebhookCreate, parseWebhookQuery, parseWebhookUpdate, WEBHOOKS_LIMIT_MAX } from '../webhook-body.js';
 
 const tag = 'Webhook';
 const NoParams = Type.Object({});
@@ -20,9 +20,10 @@ export const WebhookJson = Type.Object({
 });
 const WebhookEnvelope = Type.Object({ webhook: WebhookJson });
 const fields = { topic: Type.String({ enum: [...WEBHOOK_TOPICS] }), address: Type.String({ format: 'uri' }), format: Type.Optional(Type.Literal('json')) };
-/** 2020-07 and 2022-01 send the fields flat; 2025-06 and later inside `webhook`. */
-const WebhookCreateBody = Type.Union([Type.Object(fields), Type.Object({ webhook: Type.Object(fields) })]);
-const WebhookUpdateBody = Type.Union([Type.Partial(Type.Object(fields)), Type.Object({ webhook: Type.Partial(Type.Object(fields)) })]);
+/** The fields flat or inside `webhook`, as the version's descriptor says. */
+const inVersionShape = (fields: TObject) => (version: ApiVersion) => (version.webhookBody === 'wrapped' ? Type.Object({ webhook: fields }) : fields);
+const WebhookCreateBody = inVersionShape(Type.Object(fields));
+const WebhookUpdateBody = inVersionShape(Type.Partial(Type.Object(fields)));
 
 const oneWebhook = (webhook: WebhookSubscription) => ({ webhook });
 const SIGNING =
@@ -30,9 +31,9 @@ const SIGNING =
 
 export const listWebhooks = defineOperation({
   id: 'listWebhooks', method: 'GET', path: '/webhooks', scope: null, tag, params: NoParams,
-  query: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 250 })), page: Type.Optional(Type.Integer({ minimum: 1 })) }),
+  query: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: WEBHOOKS_LIMIT_MAX })), page: Type.Optional(Type.Integer({ minimum: 1 })) }),
   summary: 'Get Webhooks',
-  description: "Retrieves the store's webhook subscriptions, oldest first, `limit` (1-250, default 50) at a time, `page` from 1.",
+  description: `Retrieves the store's webhook subscriptions, oldest first, \`limit\` (1-${WEBHOOKS_LIMIT_MAX}, default 50) at a time, \`page\` from 1.`,
   read: ({ query }) => parseWebhookQuery(query),
   response: Type.Object({ webhooks: Type.Array(WebhookJson) }), errors: ['Validation'],
   answer: (webhooks: WebhookSubscription[]) => ({ webhooks }),
@@ -56,7 +57,7 @@ export const createWebhook = defineOperation({
   id: 'createWebhook', method: 'POST', path: '/webhooks', scope: null, tag, params: NoParams, body: WebhookCreateBody,
   summary: 'Create Webhook',
   description: `Subscribes \`address\` to \`topic\` (\`${WEBHOOK_TOPICS.join('`, `')}\`); a product topic needs read_product. 2020-07 and 2022-01 take \`{"topic","address"}\`, 2025-06 and later \`{"webhook":{"topic","address"}}\`. A store holds at most ${WEBHOOK_SUBSCRIPTIONS_MAX} subscriptions: beyond them, \`${TOO_MANY_WEBHOOKS}\` (a refused value).${SIGNING}`,
-  read: ({ body, version = DEFAULT_VERSION.name }) => ({ ...parseWebhookCreate(body, version), apiVersion: version }),
+  read: ({ body, version = DEFAULT_VERSION }) => ({ ...parseWebhookCreate(body, version), apiVersion: version.name }),
   // A product topic needs read_product: 403 without it.
   response: WebhookEnvelope, errors: ['Forbidden'], answer: oneWebhook,
 });
@@ -65,7 +66,7 @@ export const updateWebhook = defineOperation({
   id: 'updateWebhook', method: 'PUT', path: '/webhooks/:webhook_id', scope: null, tag, params: WebhookParams, body: WebhookUpdateBody,
   summary: 'Update Webhook',
   description: "Changes a subscription's topic or address, in the body shape of the version (as for create).",
-  read: ({ body, version = DEFAULT_VERSION.name }) => parseWebhookUpdate(body, version),
+  read: ({ body, version = DEFAULT_VERSION }) => parseWebhookUpdate(body, version),
   response: WebhookEnvelope, errors: ['RecordNotFound', 'Forbidden'], answer: oneWebhook,
 });
 

@@ -80,7 +80,7 @@ export async function registerAdminApi(app: FastifyInstance, options: AdminApiOp
           request.log.error({ err: error }, 'unexpected failure');
           return reply.code(500).send({ errors: ['Internal Server Error'] });
         }
-        const answer = errorAnswer('classic', known.code, known.messages);
+        const answer = errorAnswer('classic', known.code, known.messages, known.facts);
         const body = answer.body as { errors?: string[]; error?: string };
         // The classic family's 422 for a missing record copies the platform; this page copies no one.
         const status = known.code === 'RecordNotFound' ? 404 : answer.status;

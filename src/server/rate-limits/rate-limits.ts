@@ -15,7 +15,7 @@ export class RateLimitRefusal extends DomainError implements WithAnswerHeaders {
     why: string,
     readonly answerHeaders: readonly string[],
   ) {
-    super('RateLimited', [String(decision.retryAfterSeconds), why]);
+    super('RateLimited', [why], { retryAfterSeconds: decision.retryAfterSeconds });
   }
 }
 

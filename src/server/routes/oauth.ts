@@ -107,9 +107,9 @@ export async function registerOAuthRoutes(app: FastifyInstance, options: OAuthRo
           return html(reply, 401, signInPage(asked, 'That admin key is not valid.'));
         }
         if (error.code === 'RateLimited') {
-          const seconds = error.messages[0]!;
-          reply.header('retry-after', seconds);
-          return html(reply, 429, signInPage(asked, `Too many wrong admin keys from this address: try again in ${Math.ceil(Number(seconds) / 60)} minutes.`));
+          const seconds = error.facts.retryAfterSeconds ?? 1;
+          reply.header('retry-after', String(seconds));
+          return html(reply, 429, signInPage(asked, `Too many wrong admin keys from this address: try again in ${Math.ceil(seconds / 60)} minutes.`));
         }
         if (error.code === 'Forbidden') return html(reply, 403, signInPage(asked, `That key manages another store; sign in with a key for ${asked.shop.subdomain}.`));
         throw error;
