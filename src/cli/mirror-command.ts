@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { positiveInt, UsageError } from './context.js';
 import { withCatalogue } from './catalogue-context.js';
 import { counted } from './counted.js';
+import type { Scope } from '../domain/scopes.js';
 import type { MirrorSource } from '../transfer/mirror-source.js';
 
 interface MirrorOptions {
@@ -23,6 +24,9 @@ interface MirrorOptions {
 const DEFAULT_TIMEOUT_S = 30;
 const DEFAULT_MAX_PAGE_MIB = 32;
 
+/** What the mirror reads of the source (its products, with their images and variants) needs of its token. */
+const SOURCE_SCOPE: Scope = 'read_product';
+
 /** Where the token comes from when --token is not given, so it need not be on the command line (and in `ps`). */
 const TOKEN_VARIABLE = 'PRODIMG_MIRROR_TOKEN';
 
@@ -33,7 +37,7 @@ export function mirrorCommand(program: Command): void {
       `copy a live store's products, variants and images into a local store through its admin OpenAPI; incremental from the last finished pass, matched by handle`,
     )
     .requiredOption('--from <url>', 'the source store\'s base URL, e.g. https://<store>.myshoplaza.com')
-    .option('--token <token>', `the source's access token (read_product) [${TOKEN_VARIABLE}]`)
+    .option('--token <token>', `the source's access token (${SOURCE_SCOPE}) [${TOKEN_VARIABLE}]`)
     .requiredOption('--shop <subdomain>', 'the local store to mirror into')
     .option('--version <version>', 'the API version to ask the source in', '2022-01')
     .option('--per-page <n>', 'products per page asked of the source (1 to 250)', '50')

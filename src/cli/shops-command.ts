@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { type Scope, SCOPES } from '../domain/scopes.js';
 import type { NewShop, ShopService } from '../domain/shop-service.js';
 import type { Database } from '../storage/database.js';
 import { withDatabase } from './context.js';
@@ -14,6 +15,9 @@ async function shopService(database: Database, extraScopes: readonly string[] = 
   const repos = createRepositories(database);
   return new ShopService(repos.shops, repos.tokens, systemClock, extraScopes);
 }
+
+/** A new token's scopes unless --scopes says: those of the product, image, variant and shop endpoints. */
+const DEFAULT_TOKEN_SCOPES: readonly Scope[] = ['read_product', 'write_product', 'read_shop'];
 
 const print = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -73,7 +77,7 @@ export function tokensCommand(program: Command): void {
     .command('create')
     .description('create an access token; it is printed once, alone on the last line (only its hash is kept)')
     .requiredOption('--shop <subdomain>', 'the store the token belongs to')
-    .option('--scopes <list>', "comma-separated scopes: any of the platform's documented read_/write_ scopes (read_order, write_themes, ...) and PRODIMG_EXTRA_SCOPES", 'read_product,write_product,read_shop')
+    .option('--scopes <list>', `comma-separated scopes: any of the platform's documented ones (${SCOPES.join(', ')}) and PRODIMG_EXTRA_SCOPES`, DEFAULT_TOKEN_SCOPES.join(','))
     .option('--rate-limited', "its requests fill the rate-limit buckets (PRODIMG_RATE_LIMIT), as an app's do")
     .action((opts: { shop: string; scopes: string; rateLimited?: boolean }) =>
       withDatabase(async ({ config, database }) => {

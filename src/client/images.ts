@@ -1,32 +1,31 @@
+import { ROUTES } from './generated/routes.js';
 import type { Send } from './transport.js';
 import type { CountData, Image, ImageChanges, ImageData, ImagesData, NewImage } from './types.js';
 
-const id = encodeURIComponent;
-
 /** A product's images: `/products/:product_id/images`. */
 export function imagesResource(send: Send) {
-  const images = (productId: string) => `/products/${id(productId)}/images`;
-  const image = (productId: string, imageId: string) => `${images(productId)}/${id(imageId)}`;
+  const ofProduct = (productId: string) => ({ ids: { product_id: productId } });
+  const one = (productId: string, imageId: string) => ({ ids: { product_id: productId, image_id: imageId } });
   return {
     /** The product's images, ordered by position. */
     async list(productId: string): Promise<Image[]> {
-      return ((await send('GET', images(productId))) as ImagesData).images;
+      return ((await send(ROUTES.listProductImages, ofProduct(productId))) as ImagesData).images;
     },
     async count(productId: string): Promise<number> {
-      return ((await send('GET', `${images(productId)}/count`)) as CountData).count;
+      return ((await send(ROUTES.countProductImages, ofProduct(productId))) as CountData).count;
     },
     async get(productId: string, imageId: string): Promise<Image> {
-      return ((await send('GET', image(productId, imageId))) as ImageData).image;
+      return ((await send(ROUTES.getProductImage, one(productId, imageId))) as ImageData).image;
     },
     /** Adds an image from `src` (downloaded by the server); last, unless `position` says where. */
     async create(productId: string, fields: NewImage): Promise<Image> {
-      return ((await send('POST', images(productId), { body: { image: fields } })) as ImageData).image;
+      return ((await send(ROUTES.createProductImage, { ...ofProduct(productId), body: { image: fields } })) as ImageData).image;
     },
     async update(productId: string, imageId: string, fields: ImageChanges): Promise<Image> {
-      return ((await send('PUT', image(productId, imageId), { body: { image: fields } })) as ImageData).image;
+      return ((await send(ROUTES.updateProductImage, { ...one(productId, imageId), body: { image: fields } })) as ImageData).image;
     },
     async delete(productId: string, imageId: string): Promise<void> {
-      await send('DELETE', image(productId, imageId));
+      await send(ROUTES.deleteProductImage, one(productId, imageId));
     },
   };
 }

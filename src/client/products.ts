@@ -1,12 +1,11 @@
+import { ROUTES } from './generated/routes.js';
 import type { Send } from './transport.js';
 import type { CountData, ListedProduct, NewProduct, Product, ProductChanges, ProductCountQuery, ProductData, ProductListQuery, ProductPage } from './types.js';
 
-const id = encodeURIComponent;
-
 /** The store's products: `/products`. */
 export function productsResource(send: Send) {
-  const product = (productId: string) => `/products/${id(productId)}`;
-  const list = async (query: ProductListQuery = {}): Promise<ProductPage> => (await send('GET', '/products', { query })) as ProductPage;
+  const one = (productId: string) => ({ ids: { product_id: productId } });
+  const list = async (query: ProductListQuery = {}): Promise<ProductPage> => (await send(ROUTES.listProducts, { query })) as ProductPage;
   return {
     /** One page, oldest first, with the `cursor` of the next page ('' on the last) and the `pre_cursor` of the one before. */
     list,
@@ -24,22 +23,22 @@ export function productsResource(send: Send) {
       }
     },
     async count(query: ProductCountQuery = {}): Promise<number> {
-      return ((await send('GET', '/products/count', { query })) as CountData).count;
+      return ((await send(ROUTES.countProducts, { query })) as CountData).count;
     },
     async get(productId: string): Promise<Product> {
-      return ((await send('GET', product(productId))) as ProductData).product;
+      return ((await send(ROUTES.getProduct, one(productId))) as ProductData).product;
     },
     /** Creates a product, with its images (each `src` downloaded by the server) and variants. */
     async create(fields: NewProduct): Promise<Product> {
-      return ((await send('POST', '/products', { body: { product: fields } })) as ProductData).product;
+      return ((await send(ROUTES.createProduct, { body: { product: fields } })) as ProductData).product;
     },
     /** Changes a product; with `images` (or `variants`), the list is the product's whole gallery (or set of variants) in order. */
     async update(productId: string, fields: ProductChanges): Promise<Product> {
-      return ((await send('PUT', product(productId), { body: { product: fields } })) as ProductData).product;
+      return ((await send(ROUTES.updateProduct, { ...one(productId), body: { product: fields } })) as ProductData).product;
     },
     /** Deletes the product with its images and variants. */
     async delete(productId: string): Promise<void> {
-      await send('DELETE', product(productId));
+      await send(ROUTES.deleteProduct, one(productId));
     },
   };
 }

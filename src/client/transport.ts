@@ -1,4 +1,5 @@
 import { apiErrorOf } from './api-error.js';
+import { API_PREFIX, VERSIONS } from './generated/routes.js';
 import { redirectStep } from './redirect.js';
 import { RedirectRefusedError, RequestTimeoutError, ResponseTooLargeError } from './request-errors.js';
 import { DEFAULT_RETRY, type RetryOptions, retryWait } from './retry.js';
@@ -32,14 +33,33 @@ type QueryValue = string | number | boolean | null | undefined;
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-/** One request below `/openapi/<version>`; resolves to the answer's data (unwrapped from the envelope versions' `data`). */
-export type Send = (method: Method, path: string, request?: { query?: object; body?: unknown }) => Promise<unknown>;
+/** An operation as the generated ROUTES state it. */
+export interface Route {
+  readonly method: Method;
+  /** Below the version, `:name` for each id: `/products/:product_id/images`. */
+  readonly path: string;
+  readonly envelopeRoot?: string;
+}
+
+/** The names of a path's ids: `product_id | image_id` for `/products/:product_id/images/:image_id`. */
+type IdNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}` ? Name | IdNames<`/${Rest}`> : P extends `${string}:${infer Name}` ? Name : never;
+
+/** What a request sends besides its route: a value for each of the path's ids, the query and the body. */
+export type RequestOf<R extends Route> = { query?: object; body?: unknown } & ([IdNames<R['path']>] extends [never] ? { ids?: undefined } : { ids: Record<IdNames<R['path']>, string> });
+
+/** One operation's request, below `/openapi/<version>`; resolves to the answer's data, as the classic versions answer it. */
+export type Send = <R extends Route>(route: R, request: RequestOf<R>) => Promise<unknown>;
 
 export const DEFAULT_TRANSPORT = { version: '2022-01', ...DEFAULT_RETRY };
 
 export function transport(options: TransportOptions): Send {
-  const root = `${options.baseUrl.replace(/\/+$/, '')}/openapi/${encodeURIComponent(options.version)}`;
-  return async (method, path, request = {}) => {
+  const served = Object.keys(VERSIONS);
+  if (!served.includes(options.version)) throw new TypeError(`createClient: version must be one of ${served.join(', ')}, got ${JSON.stringify(options.version)}`);
+  const { dataKey } = VERSIONS[options.version as keyof typeof VERSIONS];
+  const root = `${options.baseUrl.replace(/\/+$/, '')}${API_PREFIX}/${options.version}`;
+  return async ({ method, path: template, envelopeRoot }, request) => {
+    const ids: Readonly<Record<string, string>> = request.ids ?? {};
+    const path = template.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(ids[name]!));
     const url = root + path + queryString(request.query);
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
     const headers = {
@@ -62,7 +82,7 @@ export function transport(options: TransportOptions): Send {
         hops += 1;
         continue;
       }
-      if (response.ok) return unwrap(text ? JSON.parse(text) : {});
+      if (response.ok) return dataOf(text ? JSON.parse(text) : {}, dataKey, envelopeRoot);
       const waitMs = retryWait(response.status, response.headers.get('retry-after'), attempt, options);
       if (waitMs === undefined) throw apiErrorOf(response.status, parsed(text), response.headers.get('request-id') ?? undefined);
       attempt += 1;
@@ -111,10 +131,15 @@ async function readText(response: Response, url: string, maxBytes: number | unde
   }
 }
 
-/** 2025-06 and later answer `{"code":"Success","data":...}`; 2020-07 and 2022-01 the data itself, which never has a `code`. */
-function unwrap(body: unknown): unknown {
-  const fields = typeof body === 'object' && body !== null ? (body as { code?: unknown; data?: unknown }) : {};
-  return fields.code === 'Success' && 'data' in fields ? fields.data : body;
+/**
+ * An answer's data as the classic versions answer it, by the version's rule: the body itself, or its
+ * `dataKey` (2025-06 and later: `{"code":"Success","data":...}`), put back under the operation's
+ * `envelopeRoot` when the envelope holds that key's value alone.
+ */
+function dataOf(body: unknown, dataKey: string | null, envelopeRoot: string | undefined): unknown {
+  if (dataKey === null) return body;
+  const data = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[dataKey] : undefined;
+  return envelopeRoot === undefined ? data : { [envelopeRoot]: data };
 }
 
 function parsed(text: string): unknown {

@@ -1,5 +1,6 @@
 import type { TObject, TSchema } from '@sinclair/typebox';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
+import { versionRoot } from './api-path.js';
 import { binarySize, ERROR_CATALOGUE, errorAnswer, errorBodySchema } from './error-catalogue.js';
 import { type AnyOperation, bodyOf, errorsOf } from './operation.js';
 import { oauthPaths } from './oauth-endpoints.js';
@@ -40,7 +41,7 @@ export function openApiDocument(version: ApiVersion, servers: DocumentServers): 
   const components = new Components();
   const paths: Record<string, Json> = {};
   for (const operation of OPERATIONS) {
-    const path = `/openapi/${version.name}${operation.path.replace(/:(\w+)/g, '{$1}')}`;
+    const path = versionRoot(version.name) + operation.path.replace(/:(\w+)/g, '{$1}');
     paths[path] = { ...paths[path], [operation.method.toLowerCase()]: operationObject(operation, version, servers, components) };
   }
   // The OAuth install flow is no API operation (another host path, no Access-Token), but apps call it too.

@@ -1,5 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { ImageFields, INVENTORY_POLICIES, ProductFields, VariantFields, WEIGHT_UNITS } from '../domain/entities.js';
+import { ImageFields, INVENTORY_POLICIES, OptionFields, ProductFields, VariantFields, VariantImageFields, WEIGHT_UNITS } from '../domain/entities.js';
 import { fieldsQuery } from './field-filter.js';
 import { INT_MAX, SRC_MAX } from './fields.js';
 import { ALT_MAX } from './image-body.js';
@@ -18,26 +18,19 @@ import { VARIANTS_MAX } from '../domain/variant-rules.js';
 export const ImageSchema = Type.Object(ImageFields.properties, { $id: 'Image', additionalProperties: false });
 export type ImageJson = Static<typeof ImageSchema>;
 
-const MainImageSchema = Type.Union([
-  Type.Object({ src: Type.String(), width: Type.Integer(), height: Type.Integer(), alt: Type.String(), path: Type.String() }),
-  Type.Null(),
-]);
+const MainImageSchema = Type.Union([Type.Object({ ...VariantImageFields.properties, path: ImageFields.properties.path }), Type.Null()]);
 
 const Timestamp = Type.String({ examples: ['2024-04-08T07:13:28Z'] });
-const Uuid = Type.String({ format: 'uuid' });
 export const VariantSchema = Type.Object(
   {
     ...VariantFields.properties,
-    image: Type.Union([Type.Object({ src: Type.String(), width: Type.Integer(), height: Type.Integer(), alt: Type.String() }), Type.Null()]),
+    image: Type.Union([VariantImageFields, Type.Null()]),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
   { $id: 'Variant', additionalProperties: false },
 );
-export const OptionSchema = Type.Object(
-  { id: Uuid, product_id: Uuid, position: Type.Integer(), name: Type.String(), values: Type.Array(Type.String()) },
-  { $id: 'Option', additionalProperties: false },
-);
+export const OptionSchema = Type.Object(OptionFields.properties, { $id: 'Option', additionalProperties: false });
 
 export const ProductSchema = Type.Object(
   {

@@ -1,4 +1,5 @@
 import { type TObject, type TSchema, Type } from '@sinclair/typebox';
+import { API_PREFIX, versionRoot } from './api-path.js';
 import type { ErrorFamily } from './error-catalogue.js';
 
 /**
@@ -48,7 +49,7 @@ export const API_VERSIONS: readonly ApiVersion[] = [classic('2020-07'), classic(
 /** The version whose shapes answer requests that name none (an unknown path, `/cdn`, a malformed request). */
 export const DEFAULT_VERSION: ApiVersion = API_VERSIONS[0]!;
 
-const BY_PATH = /^\/openapi\/([^/?]+)/;
+const BY_PATH = new RegExp(`^${API_PREFIX}/([^/?]+)`);
 
 /** The served version a URL names, or the default one. */
 export function versionOfUrl(url: string | undefined): ApiVersion {
@@ -57,10 +58,10 @@ export function versionOfUrl(url: string | undefined): ApiVersion {
 }
 
 // `/openapi/products/<id>/images.json`, `/openapi/variants/<id>.json`: the unversioned paths with a `.json` suffix that older clients call.
-const LEGACY = /^\/openapi\/((?:products|variants)(?:\/[^/?]+)*)\.json(\?.*)?$/;
+const LEGACY = new RegExp(`^${API_PREFIX}/((?:products|variants)(?:/[^/?]+)*)\\.json(\\?.*)?$`);
 
 /** The versioned path an unversioned legacy path stands for (answered as the oldest served version), or undefined. */
 export function fromLegacyPath(url: string): string | undefined {
-  const match = url.startsWith('/openapi/products') || url.startsWith('/openapi/variants') ? LEGACY.exec(url) : null;
-  return match ? `/openapi/${DEFAULT_VERSION.name}/${match[1]}${match[2] ?? ''}` : undefined;
+  const match = url.startsWith(`${API_PREFIX}/products`) || url.startsWith(`${API_PREFIX}/variants`) ? LEGACY.exec(url) : null;
+  return match ? `${versionRoot(DEFAULT_VERSION.name)}/${match[1]}${match[2] ?? ''}` : undefined;
 }

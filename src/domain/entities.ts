@@ -108,21 +108,15 @@ export interface ProductWithImages extends Product {
 }
 
 /** One of a product's options (at most 3): its name and the values its variants may take. */
-export interface ProductOption {
-  id: string;
-  product_id: string;
-  position: number;
-  name: string;
-  values: string[];
-}
+export const OptionFields = Type.Object(
+  { id: Uuid, product_id: Uuid, position: Type.Integer(), name: Type.String(), values: Type.Array(Type.String()) },
+  { additionalProperties: false },
+);
+export type ProductOption = Static<typeof OptionFields>;
 
-/** What a variant shows of its image. */
-export interface VariantImage {
-  src: string;
-  width: number;
-  height: number;
-  alt: string;
-}
+/** What a variant shows of its image: these of the image's fields, in this order. */
+export const VariantImageFields = Type.Pick(ImageFields, ['src', 'width', 'height', 'alt'], { additionalProperties: false });
+export type VariantImage = Static<typeof VariantImageFields>;
 
 /** A variant's own fields, in the API's order; `image_id` is '' when it has no image. */
 export const VariantFields = Type.Object(

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { API_PREFIX } from '../contract/api-path.js';
 
 export interface CorsPolicy {
   /** PRODIMG_CORS_ORIGINS: a list of origins, '*', or undefined for this server's own origins. */
@@ -75,7 +76,7 @@ const MAX_AGE_S = '600';
 export function registerCors(app: FastifyInstance, policy: CorsPolicy): void {
   app.addHook('onRequest', (request, reply, done) => {
     const origin = request.headers.origin;
-    if (origin === undefined || !request.url.startsWith('/openapi/')) return done();
+    if (origin === undefined || !request.url.startsWith(`${API_PREFIX}/`)) return done();
     reply.raw.setHeader('Vary', 'Origin');
     const allowed = corsAllows(policy, origin, request.headers.host);
     if (allowed) {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { versionRoot } from '../contract/api-path.js';
 import type { WireContext } from '../contract/library-src.js';
 import { type AnyOperation, bodyOf, type OperationRequest } from '../contract/operation.js';
 import { readPathIds } from '../contract/uuid.js';
@@ -89,7 +90,7 @@ export async function registerApiVersion(
         });
       }
     },
-    { prefix: `/openapi/${version.name}` },
+    { prefix: versionRoot(version.name) },
   );
 }
 

@@ -82,6 +82,16 @@ describe.each(DIALECTS)('the admin page and its endpoints on %s', (dialect) => {
     expect((await send_('GET', '/admin/assets/admin.js')).status).toBe(404);
   });
 
+  it("names the admin API's root in the page, where admin.js reads it instead of stating it again", async () => {
+    const page = await send_('GET', '/admin');
+    expect(page.text).toContain(`<meta name="prodimg-admin-api" content="${API}">`);
+    const script = [...page.text.matchAll(/src="(\/admin\/assets\/admin\.[0-9a-f]{12}\.js)"/g)].map((match) => match[1]!);
+    expect(script).toHaveLength(1);
+    const source = (await send_('GET', script[0]!)).text;
+    expect(source).toContain('meta[name="prodimg-admin-api"]');
+    expect(source).not.toContain(API);
+  });
+
   it('refuses a wrong or empty key with 401 and no session', async () => {
     for (const wrong of ['pia_nope', '', key.slice(0, -1)]) {
       const res = await send_('POST', `${API}/session`, { body: { key: wrong } });

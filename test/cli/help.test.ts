@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { SCOPES } from '../../src/domain/scopes.js';
 import { WAIT_MS } from '../support/waiting.js';
 import { BIN, BUILT } from '../reliability/support-server.js';
 
@@ -39,5 +40,14 @@ describe('settings listed where users look for them', () => {
       .filter((line) => line.startsWith('| `'))
       .join('\n');
     expect(SETTINGS.filter((name) => !table.includes(`\`${name}\``))).toEqual([]);
+  });
+});
+
+describe('scopes named where users look for them', () => {
+  it.skipIf(!BUILT)('prodimg tokens create --help names every documented scope, as domain/scopes.ts lists them (needs `npm run build`)', () => {
+    const res = spawnSync(process.execPath, [BIN, 'tokens', 'create', '--help'], { encoding: 'utf8', timeout: WAIT_MS });
+    expect(res.status).toBe(0);
+    expect(SCOPES.filter((scope) => !mentions(res.stdout, scope))).toEqual([]);
+    expect(res.stdout.replace(/\s+/g, ' ')).toContain('(default: "read_product,write_product,read_shop")');
   });
 });

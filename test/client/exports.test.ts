@@ -44,8 +44,9 @@ describe('the package exports', () => {
   it('the client imports nothing outside src/client at run time (type-only imports of the contract)', () => {
     const dir = join(ROOT, 'src/client');
     const outside: string[] = [];
-    const files = readdirSync(dir).filter((file) => file.endsWith('.ts'));
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
     expect(files).toContain('index.ts');
+    expect(files).toContain('generated/routes.ts');
     for (const file of files) {
       const source = readFileSync(join(dir, file), 'utf8');
       for (const m of source.matchAll(/^(import|export)\s+(type\s+)?[^;]*?from\s+'([^']+)'/gms)) {

@@ -87,7 +87,7 @@ describe('the client over a scripted HTTP server', () => {
 
   it('sends the query without its unset fields, the extra headers, and escapes ids in the path', async () => {
     script = [
-      { status: 200, body: '{"cursor":"","pre_cursor":"","products":[]}' },
+      { status: 200, body: '{"code":"Success","data":{"cursor":"","pre_cursor":"","products":[]}}' },
       { status: 200, body: '{"code":"Success","data":{}}' },
     ];
     const client = createClient({ baseUrl: base, token: 't', version: '2025-06', headers: { 'user-agent': 'my-app/1.0' } });
@@ -95,6 +95,21 @@ describe('the client over a scripted HTTP server', () => {
     expect(await client.variants.delete('p/1', 'v?2')).toBeUndefined();
     expect(received.map((request) => request.url)).toEqual(['/openapi/2025-06/products?per_page=5&title=a+b%26c', '/openapi/2025-06/products/p%2F1/variants/v%3F2']);
     expect(received[0]!.headers['user-agent']).toBe('my-app/1.0');
+  });
+
+  it("unwraps by the version's rule, not by the body's shape: a classic answer that has code and data is the data as it is", async () => {
+    const lookalike = '{"code":"Success","data":{"count":1},"count":2}';
+    script = [{ status: 200, body: lookalike }, { status: 200, body: lookalike }];
+    expect(await createClient({ baseUrl: base, token: 't', version: '2022-01' }).products.count()).toBe(2);
+    expect(await createClient({ baseUrl: base, token: 't', version: '2026-01' }).products.count()).toBe(1);
+  });
+});
+
+describe('createClient', () => {
+  it('refuses a version the API does not serve, naming those it does', () => {
+    expect(() => createClient({ baseUrl: 'http://127.0.0.1:1', token: 't', version: '2024-01' })).toThrow(
+      new TypeError('createClient: version must be one of 2020-07, 2022-01, 2025-06, 2026-01, got "2024-01"'),
+    );
   });
 });
 

@@ -1,9 +1,10 @@
 // The admin page: plain ES module, no framework. It talks to the server over HTTP only, through the
-// JSON endpoints under /__prodimg/admin/api; the session is an HttpOnly cookie this script never sees,
+// JSON endpoints whose root the server names in the page (meta prodimg-admin-api, from ADMIN_API in
+// src/server/admin/admin-api.ts); the session is an HttpOnly cookie this script never sees,
 // and every change carries the session's CSRF token. Views follow the URL's hash so the back button
 // and links (such as an audit problem's link to its fix) work.
 
-const API = '/__prodimg/admin/api';
+const API = document.querySelector('meta[name="prodimg-admin-api"]').content;
 const $ = (id) => document.getElementById(id);
 let csrfToken = '';
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { ADMIN_API } from './admin-api.js';
 
 /** The page's own folder, at the package root beside src/ and dist/ (three levels up from both). */
 const WEB_DIR = new URL('../../../web/admin/', import.meta.url);
@@ -31,10 +32,13 @@ interface Asset {
   type: string;
 }
 
-/** Reads web/admin once: hashed names for the assets (cached for a year), the HTML naming them (revalidated each time). */
+/**
+ * Reads web/admin once: hashed names for the assets (cached for a year), the HTML naming them and the
+ * admin API's root, which admin.js reads from it (revalidated each time).
+ */
 export function loadAdminPage(): { html: Asset & { etag: string }; assets: Map<string, Asset> } {
   const assets = new Map<string, Asset>();
-  let html = readFileSync(new URL('index.html', WEB_DIR), 'utf8');
+  let html = readFileSync(new URL('index.html', WEB_DIR), 'utf8').replaceAll('{{admin-api}}', ADMIN_API);
   for (const name of ASSETS) {
     const body = readFileSync(new URL(name, WEB_DIR));
     const dot = name.lastIndexOf('.');

@@ -1,3 +1,4 @@
+import { API_PREFIX, versionRoot } from '../../contract/api-path.js';
 import type { ApiVersion } from '../../contract/versions.js';
 import { STORED_UUID_GROUP } from '../../domain/uuid.js';
 import type { Binding } from '../binding.js';
@@ -44,11 +45,11 @@ export function fastReadRoutes(versions: readonly ApiVersion[], bindings: readon
         })
         .join('/');
       return {
-        regex: new RegExp(`^/openapi/(${versionGroup})/${source}$`),
+        regex: new RegExp(`^${API_PREFIX}/(${versionGroup})/${source}$`),
         names,
         binding,
         staticSegments: segments.length - names.length,
-        routes: new Map(versions.map((version) => [version.name, `/openapi/${version.name}${binding.operation.path}`])),
+        routes: new Map(versions.map((version) => [version.name, versionRoot(version.name) + binding.operation.path])),
       };
     })
     .sort((a, b) => b.staticSegments - a.staticSegments);
