@@ -205,7 +205,6 @@ describe('every `NAME=value` the docs give outside the shell blocks run as they 
     // Turns off the test run's S3 gateway (README, the test command).
     PRODIMG_TEST_S3: 'test/support/s3-gateway.ts',
     // The AWS SDK's own settings, which it reads for the S3 store's client (docs/images.md).
-    AWS_REGION: 'src/imaging/s3-client.ts',
     AWS_ENDPOINT_URL_S3: 'src/imaging/s3-client.ts',
     AWS_ACCESS_KEY_ID: 'src/imaging/s3-client.ts',
     AWS_SECRET_ACCESS_KEY: 'src/imaging/s3-client.ts',
