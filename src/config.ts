@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { awsProfileRegion } from './aws-profile-region.js';
 import { DEFAULT_MIN_SIDE } from './domain/image-audit.js';
 import { SCOPE_NAME } from './domain/scopes.js';
 import { parseRateLimits, type RateLimitSettings } from './rate-limit-settings.js';
@@ -252,10 +253,13 @@ function checkedPublicUrl(raw: string | undefined): string | undefined {
 /** S3's rules for bucket names (3-63 lower-case letters, digits, dots and hyphens). */
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KEY_PREFIX = /^[A-Za-z0-9!_.*'()/-]*$/;
+/** The AWS SDK's own check of a region (a host label: it becomes part of the endpoint's name). */
+const REGION = /^(?!-)(?!.*-$)[A-Za-z0-9-]{1,63}$/;
 
 /**
  * The S3 settings, checked whenever they are set (a bad one is refused even while unused); the
- * bucket must be named when PRODIMG_BLOB_STORE=s3. Endpoint, region and keys are the SDK's to read.
+ * bucket must be named when PRODIMG_BLOB_STORE=s3, and a region given whenever a bucket is. Endpoint,
+ * region and keys are the SDK's to read.
  */
 function checkedS3(env: NodeJS.ProcessEnv, blobStore: Config['blobStore']): Config['s3'] {
   const bucket = env.PRODIMG_S3_BUCKET || '';
@@ -266,10 +270,18 @@ function checkedS3(env: NodeJS.ProcessEnv, blobStore: Config['blobStore']): Conf
   }
   if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
   const forcePathStyle = oneOf(env, 'PRODIMG_S3_FORCE_PATH_STYLE', ['0', '1'] as const, '0') === '1';
+  // Read by the AWS SDK, not by us; checked here so a missing one is refused at start, not a 500 on first use.
+  const region = env.AWS_REGION || '';
+  if (region !== '' && !REGION.test(region)) throw new ConfigError(`AWS_REGION must be a region name like eu-west-1 (letters, digits and hyphens); got "${region}"`);
   if (bucket === '') {
     if (blobStore !== 's3') return undefined;
     throw new ConfigError(
       "PRODIMG_BLOB_STORE=s3 needs PRODIMG_S3_BUCKET, the name of an existing bucket; the endpoint, region and keys are the AWS SDK's settings (AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)",
+    );
+  }
+  if (region === '' && awsProfileRegion(env) === undefined) {
+    throw new ConfigError(
+      'the S3 store (PRODIMG_S3_BUCKET) needs AWS_REGION, or a region in the AWS profile: set it to the bucket\'s region, or for an on-premises store (Ceph RGW, MinIO) to any name, such as us-east-1 (the AWS SDK does not read AWS_DEFAULT_REGION)',
     );
   }
   return Object.freeze({ bucket, prefix, forcePathStyle });

@@ -48,9 +48,12 @@ Environment (checked at start; the default in brackets):
   PRODIMG_FETCH_TIMEOUT_MS          time for a whole download, redirects included [30000]
   PRODIMG_BLOB_STORE                local (files under the data dir), database (the blobs table)
                                     or s3 (a bucket) [local; database with DATABASE_URL]
-  PRODIMG_S3_BUCKET                 the bucket of PRODIMG_BLOB_STORE=s3; its endpoint, region and
-                                    keys are the AWS SDK's settings (AWS_ENDPOINT_URL_S3,
-                                    AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) [unset]
+  PRODIMG_S3_BUCKET                 the bucket of PRODIMG_BLOB_STORE=s3; its endpoint and keys
+                                    are the AWS SDK's settings (AWS_ENDPOINT_URL_S3,
+                                    AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) [unset]
+  AWS_REGION                        the bucket's region, needed with PRODIMG_S3_BUCKET unless the
+                                    AWS profile has one; any name, e.g. us-east-1, for Ceph RGW or
+                                    MinIO [unset]
   PRODIMG_S3_PREFIX                 put before every key, e.g. images/ [unset]
   PRODIMG_S3_FORCE_PATH_STYLE       1: <endpoint>/<bucket>/<key> addresses, which Ceph RGW and
                                     MinIO need [0]

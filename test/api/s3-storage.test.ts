@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createS3BlobStore } from '../../src/imaging/s3-blob-store.js';
@@ -32,13 +35,65 @@ describe('S3 settings', () => {
     expect(() => loadConfig({ PRODIMG_BLOB_STORE: 's3' })).toThrow(/needs PRODIMG_S3_BUCKET.*AWS_ENDPOINT_URL_S3, AWS_REGION/);
   });
 
-  it('takes a bucket, a prefix (ending it with /) and path style; with another store, a bucket is kept for `blobs migrate --to s3`', () => {
-    const config = loadConfig({ PRODIMG_BLOB_STORE: 's3', PRODIMG_S3_BUCKET: 'shop-images', PRODIMG_S3_PREFIX: 'prod', PRODIMG_S3_FORCE_PATH_STYLE: '1' });
+  it('takes a bucket, a prefix (ending it with /) and path style; with another store, the bucket is the one `blobs migrate --to s3` copies into', () => {
+    const config = loadConfig({ PRODIMG_BLOB_STORE: 's3', PRODIMG_S3_BUCKET: 'shop-images', PRODIMG_S3_PREFIX: 'prod', PRODIMG_S3_FORCE_PATH_STYLE: '1', AWS_REGION: 'us-east-1' });
     expect(config.s3).toEqual({ bucket: 'shop-images', prefix: 'prod/', forcePathStyle: true });
-    expect(loadConfig({ PRODIMG_S3_BUCKET: 'shop-images' }).s3).toEqual({ bucket: 'shop-images', prefix: '', forcePathStyle: false });
+    expect(loadConfig({ PRODIMG_S3_BUCKET: 'shop-images', AWS_REGION: 'us-east-1' })).toMatchObject({ blobStore: 'local', s3: { bucket: 'shop-images', prefix: '' } });
     expect(loadConfig({}).s3).toBeUndefined();
     expect(() => loadConfig({ PRODIMG_S3_BUCKET: 'Shop_Images' })).toThrow(/PRODIMG_S3_BUCKET must be a bucket name/);
     expect(() => loadConfig({ PRODIMG_S3_PREFIX: '/abs' })).toThrow(/PRODIMG_S3_PREFIX must be a key prefix/);
+  });
+});
+
+describe('AWS_REGION, which the AWS SDK needs before its first request', () => {
+  /** A home directory with these AWS files in it (`.aws/credentials`, `.aws/config`). */
+  const homeWith = (files: Record<string, string>) => {
+    const home = mkdtempSync(join(tmpdir(), 'prodimg-aws-home-'));
+    mkdirSync(join(home, '.aws'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(home, '.aws', name), text);
+    return home;
+  };
+  const refusal =
+    "the S3 store (PRODIMG_S3_BUCKET) needs AWS_REGION, or a region in the AWS profile: set it to the bucket's region, or for an on-premises store (Ceph RGW, MinIO) to any name, such as us-east-1 (the AWS SDK does not read AWS_DEFAULT_REGION)";
+
+  it('missing, with a bucket set (the S3 store, or a migration into a bucket), is refused at start in one line', () => {
+    const HOME = homeWith({});
+    for (const env of [
+      { PRODIMG_BLOB_STORE: 's3', PRODIMG_S3_BUCKET: 'shop-images', HOME },
+      { PRODIMG_S3_BUCKET: 'shop-images', HOME },
+      { PRODIMG_BLOB_STORE: 's3', PRODIMG_S3_BUCKET: 'shop-images', AWS_DEFAULT_REGION: 'eu-west-1', HOME },
+    ]) {
+      expect(() => loadConfig(env)).toThrow(new ConfigError(refusal));
+    }
+    expect(() => loadConfig({ PRODIMG_BLOB_STORE: 's3', PRODIMG_S3_BUCKET: 'shop-images', AWS_REGION: 'eu west' })).toThrow(/^AWS_REGION must be a region name/);
+    // Without a bucket no S3 client is made: no region needed.
+    expect(loadConfig({ HOME }).s3).toBeUndefined();
+  });
+
+  it("is taken from the AWS profile's files, where the SDK itself finds it", async () => {
+    const credentialsHome = homeWith({ credentials: '[default]\naws_access_key_id = k\nregion = eu-central-1\n' });
+    const configHome = homeWith({ config: '[default]\nregion = us-east-2\n\n[profile shop]\nregion = eu-north-1\n' });
+    const bucket = { PRODIMG_BLOB_STORE: 's3', PRODIMG_S3_BUCKET: 'shop-images' };
+    expect(loadConfig({ ...bucket, HOME: credentialsHome }).s3?.bucket).toBe('shop-images');
+    expect(loadConfig({ ...bucket, HOME: configHome, AWS_PROFILE: 'shop' }).s3?.bucket).toBe('shop-images');
+    expect(() => loadConfig({ ...bucket, HOME: configHome, AWS_PROFILE: 'other' })).toThrow(new ConfigError(refusal));
+    expect(() => loadConfig({ ...bucket, HOME: configHome, AWS_CONFIG_FILE: join(credentialsHome, 'none') })).toThrow(new ConfigError(refusal));
+
+    // The SDK reads the same places: its region provider, on files named as the settings above name them.
+    const saved = { ...process.env };
+    try {
+      delete process.env.AWS_REGION;
+      Object.assign(process.env, { AWS_SHARED_CREDENTIALS_FILE: join(credentialsHome, '.aws', 'credentials'), AWS_CONFIG_FILE: join(configHome, '.aws', 'config') });
+      const sdk = new S3Client({});
+      expect(await sdk.config.region()).toBe('eu-central-1');
+      sdk.destroy();
+      Object.assign(process.env, { AWS_SHARED_CREDENTIALS_FILE: join(configHome, 'none'), AWS_PROFILE: 'shop' });
+      const profiled = new S3Client({});
+      expect(await profiled.config.region()).toBe('eu-north-1');
+      profiled.destroy();
+    } finally {
+      process.env = saved;
+    }
   });
 });
 
@@ -69,6 +124,7 @@ describe.skipIf(!gateway).each(DIALECTS)(`images in an S3 bucket (Ceph RGW) on %
         PRODIMG_S3_BUCKET: bucket,
         PRODIMG_S3_PREFIX: prefix,
         PRODIMG_S3_FORCE_PATH_STYLE: '1',
+        AWS_REGION: gateway!.AWS_REGION!,
         // No memory cache in front: every /cdn read below goes to the bucket.
         PRODIMG_BLOB_CACHE_MB: '0',
       },
@@ -176,7 +232,7 @@ describe.each(DIALECTS)('a bucket out of reach on %s', (dialect) => {
     setS3Environment({ AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' });
     origin = await startOrigin({ '/shirt.jpg': send(await makeJpeg(30, 20), 'image/jpeg') });
     api = await startApi(dialect, {
-      env: { PRODIMG_INGEST: 'fetch', PRODIMG_ALLOW_PRIVATE_SOURCES: '1', PRODIMG_BLOB_STORE: 's3', PRODIMG_S3_BUCKET: 'images', PRODIMG_S3_FORCE_PATH_STYLE: '1' },
+      env: { PRODIMG_INGEST: 'fetch', PRODIMG_ALLOW_PRIVATE_SOURCES: '1', PRODIMG_BLOB_STORE: 's3', PRODIMG_S3_BUCKET: 'images', PRODIMG_S3_FORCE_PATH_STYLE: '1', AWS_REGION: 'us-east-1' },
     });
   });
   afterAll(async () => {

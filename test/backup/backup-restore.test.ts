@@ -252,7 +252,7 @@ describe.skipIf(!BUILT)('prodimg backup and restore (needs `npm run build`)', ()
     });
 
     it('with the files in a bucket (PRODIMG_BLOB_STORE=s3) prodimg backup has none to take: refused, pointing at the bucket and pg_dump', async () => {
-      const res = await prodimg(['backup', '--out', join(tempDir(), 'x.tar')], envOf(tempDir(), db.databaseUrl, { PRODIMG_BLOB_STORE: 's3', PRODIMG_S3_BUCKET: 'images' }));
+      const res = await prodimg(['backup', '--out', join(tempDir(), 'x.tar')], envOf(tempDir(), db.databaseUrl, { PRODIMG_BLOB_STORE: 's3', PRODIMG_S3_BUCKET: 'images', AWS_REGION: 'us-east-1' }));
       expect(res).toMatchObject({ status: 2, stdout: '' });
       expect(res.stderr).toMatch(/^prodimg: with PRODIMG_BLOB_STORE=s3 the image files are in the bucket: .*pg_dump \(docs\/backup\.md\)\n$/);
     });

@@ -11,11 +11,11 @@ describe.skipIf(!BUILT).each(DIALECTS)('prodimg blobs migrate (%s), the real CLI
   let library: BlobLibrary;
   let images: string;
   const fileOf = (name: string) => join(images, name.slice(0, 2), name);
-  const migrate = (from: string, args: string[]) =>
+  const migrate = (from: string, args: string[], extra: Record<string, string> = {}) =>
     runProcess(
       process.execPath,
       [BIN, 'blobs', 'migrate', ...args],
-      cliEnv({ dataDir: library.db.dataDir, databaseUrl: library.db.databaseUrl, extra: { PRODIMG_BLOB_STORE: from } }),
+      cliEnv({ dataDir: library.db.dataDir, databaseUrl: library.db.databaseUrl, extra: { PRODIMG_BLOB_STORE: from, ...extra } }),
       `prodimg blobs migrate ${args.join(' ')}`,
     );
 
@@ -32,6 +32,14 @@ describe.skipIf(!BUILT).each(DIALECTS)('prodimg blobs migrate (%s), the real CLI
       stdout: '',
       stderr:
         "prodimg: --to s3: set PRODIMG_S3_BUCKET to the bucket's name (and the AWS SDK's settings: AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)\n",
+    });
+    // A bucket but no region (none in the environment, none in a profile of this empty home): refused before any work.
+    const noRegion = await migrate('local', ['--to', 's3'], { PRODIMG_S3_BUCKET: 'shop-images', AWS_REGION: '', AWS_PROFILE: '', HOME: library.db.dataDir });
+    expect(noRegion).toEqual({
+      status: 2,
+      stdout: '',
+      stderr:
+        "prodimg: the S3 store (PRODIMG_S3_BUCKET) needs AWS_REGION, or a region in the AWS profile: set it to the bucket's region, or for an on-premises store (Ceph RGW, MinIO) to any name, such as us-east-1 (the AWS SDK does not read AWS_DEFAULT_REGION)\n",
     });
     expect(await migrate('local', ['--to', 'local'])).toEqual({
       status: 2,

@@ -41,7 +41,7 @@ describe('deploy/grafana-dashboard.json', () => {
     const { port } = server.address() as { port: number };
     await new Promise((resolve) => server.close(resolve));
     Object.assign(process.env, { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' });
-    api = await startApi('sqlite', { env: { PRODIMG_BLOB_STORE: 's3', PRODIMG_S3_BUCKET: 'images', PRODIMG_S3_FORCE_PATH_STYLE: '1' } });
+    api = await startApi('sqlite', { env: { PRODIMG_BLOB_STORE: 's3', PRODIMG_S3_BUCKET: 'images', PRODIMG_S3_FORCE_PATH_STYLE: '1', AWS_REGION: 'us-east-1' } });
   });
   afterAll(async () => {
     await api.close();

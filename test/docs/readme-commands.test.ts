@@ -392,4 +392,6 @@ describe('other commands the docs give', () => {
   // - `LD_PRELOAD=libjemalloc.so.2 MALLOC_ARENA_MAX=2 npm start`: the variables are read by the dynamic linker and
   //   glibc, not by prodimg; test/cli/deploy.test.ts and package.test.ts check that the deploy files' servers run on jemalloc.
   // - `npm install --omit=dev ./prodimg-<version>.tgz`: test/cli/package.test.ts runs it in a temporary folder.
+  // - The blocks of "Images in S3-compatible storage" and "Several servers": test/deploy/readme-production.test.ts
+  //   runs each of their lines against the run's Ceph gateway, PostgreSQL and Redis (it needs all three).
 });

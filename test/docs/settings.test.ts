@@ -205,7 +205,6 @@ describe('every `NAME=value` the docs give outside the shell blocks run as they 
     // Turns off the test run's S3 gateway (README, the test command).
     PRODIMG_TEST_S3: 'test/support/s3-gateway.ts',
     // The AWS SDK's own settings, which it reads for the S3 store's client (docs/images.md).
-    AWS_REGION: 'src/imaging/s3-client.ts',
     AWS_ENDPOINT_URL_S3: 'src/imaging/s3-client.ts',
     AWS_ACCESS_KEY_ID: 'src/imaging/s3-client.ts',
     AWS_SECRET_ACCESS_KEY: 'src/imaging/s3-client.ts',
@@ -216,8 +215,11 @@ describe('every `NAME=value` the docs give outside the shell blocks run as they 
     const found: string[] = [];
     const wrong: string[] = [];
     for (const doc of DOCS) {
-      // The walkthrough and the OAuth install are run as they are (readme-walkthrough.test.ts, readme-oauth.test.ts).
-      const prose = text(doc).replace(/^## (One-minute walkthrough|Installing an app through OAuth)[\s\S]*?^```sh\n[\s\S]*?^```/gm, '');
+      // The walkthrough, the OAuth install and the production blocks, whose `export` lines add up, are run as they are
+      // (readme-walkthrough.test.ts, readme-oauth.test.ts, test/deploy/readme-production.test.ts).
+      const prose = text(doc)
+        .replace(/^## (One-minute walkthrough|Installing an app through OAuth)[\s\S]*?^```sh\n[\s\S]*?^```/gm, '')
+        .replace(/^### (Images in S3-compatible storage|Several servers)\n[\s\S]*?^```sh\n[\s\S]*?^```/gm, '');
       // The settings of one line are taken together: `PRODIMG_BLOB_STORE=s3 PRODIMG_S3_BUCKET=images`.
       for (const line of prose.split('\n')) {
         const assigned = [...line.matchAll(/\b([A-Z][A-Z0-9_]{3,})=([^\s`)]+)/g)].map(([, name, value]) => [name!, value!] as const);
