@@ -62,6 +62,8 @@ export async function run(ctx) {
     ctx.log,
   );
   ctx.note(`object ${Math.round(direct.bytes.length / 1024)} KiB; ${PROBES} GETs before the runs made ${reads[uncached.name]} S3 GetObject requests with PRODIMG_BLOB_CACHE_MB=0, ${reads[cached.name]} with the default cache`);
+  const driver = rows.map((r) => `${(r.median.driverCpuMsPerKReq / 1000).toFixed(1)} ms`).join(', ');
+  ctx.note(`the load generator (autocannon, in the driver process) spent ${driver} of CPU per answer on the three rows: with 2 cores shared, it can be what limits req/s; CPU ms/1k is the steadier column`);
   ctx.note("the gateway row's CPU and RSS are radosgw's and the OSD's; prodimg's rows are prodimg's alone (the gateway's work for them is not in them)");
   return {
     rows,
