@@ -2,7 +2,7 @@
 // against the same object fetched straight from the gateway: what prodimg adds in front of S3.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startOrigin } from '../lib/baselines.mjs';
+import { startCeiling, startOrigin } from '../lib/baselines.mjs';
 import { makeJpeg } from '../lib/images.mjs';
 import { call, callOk } from '../lib/load.mjs';
 import { compare, httpSystem, pairedRatio, target } from '../lib/measure.mjs';
@@ -52,24 +52,30 @@ export async function run(ctx) {
   }
   if (reads[uncached.name] < PROBES) throw new Error(`with PRODIMG_BLOB_CACHE_MB=0, ${PROBES} GETs made only ${reads[uncached.name]} S3 GetObject requests`);
 
+  // Is a gap to the gateway prodimg's, or any Node server's with answers this size? The object's
+  // bytes from a bare node:http server tell.
+  const ceiling = await ctx.track(startCeiling('ceiling (object bytes)', direct.bytes, ctx.tmp, 'image/jpeg'));
   const rows = await compare(
     ctx.settings,
     [
       httpSystem('gateway GET (public-read object)', 'baseline', gateway.daemons, { url: objectUrl }),
       httpSystem('prodimg from S3, PRODIMG_BLOB_CACHE_MB=0', 'prodimg', uncached, { url: uncached.base + path }),
       httpSystem('prodimg from S3, memory cache (64 MiB)', 'prodimg', cached, { url: cached.base + path }),
+      httpSystem('ceiling (node:http, the bytes in memory)', 'baseline', ceiling, { url: ceiling.base + path }),
     ],
     ctx.log,
   );
   ctx.note(`object ${Math.round(direct.bytes.length / 1024)} KiB; ${PROBES} GETs before the runs made ${reads[uncached.name]} S3 GetObject requests with PRODIMG_BLOB_CACHE_MB=0, ${reads[cached.name]} with the default cache`);
   const driver = rows.map((r) => `${(r.median.driverCpuMsPerKReq / 1000).toFixed(1)} ms`).join(', ');
-  ctx.note(`the load generator (autocannon, in the driver process) spent ${driver} of CPU per answer on the three rows: with 2 cores shared, it can be what limits req/s; CPU ms/1k is the steadier column`);
+  ctx.note(`the load generator (autocannon, in the driver process) spent ${driver} of CPU per answer on the four rows: with 2 cores shared, it can be what limits req/s; CPU ms/1k is the steadier column`);
   ctx.note("the gateway row's CPU and RSS are radosgw's and the OSD's; prodimg's rows are prodimg's alone (the gateway's work for them is not in them)");
   return {
     rows,
     targets: [
       target('prodimg from S3 (no memory cache) req/s vs gateway GET', pairedRatio(rows[1], rows[0]), '>=', 0.5),
       target('prodimg from S3 (memory cache) req/s vs gateway GET', pairedRatio(rows[2], rows[0]), '>=', null),
+      target('node:http ceiling req/s vs gateway GET', pairedRatio(rows[3], rows[0]), '>=', null),
+      target('prodimg from S3 (memory cache) req/s vs node:http ceiling', pairedRatio(rows[2], rows[3]), '>=', null),
     ],
   };
 }
