@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_PG_URL, postgresUnavailable } from './lib/postgres.mjs';
 import { stopAll } from './lib/proc.mjs';
 import { build, createProduct, createShopAndToken, freshStore, ROOT, serve } from './lib/prodimg.mjs';
+import { startS3Gateway } from './lib/s3-gateway.mjs';
 import { formatScenario, formatSummary } from './lib/table.mjs';
 import * as details from './scenarios/details.mjs';
 import * as importScenario from './scenarios/import.mjs';
@@ -16,12 +17,14 @@ import * as list from './scenarios/list.mjs';
 import * as moves from './scenarios/moves.mjs';
 import * as multiProcess from './scenarios/multi-process.mjs';
 import * as proxy from './scenarios/proxy.mjs';
+import * as s3Ingest from './scenarios/s3-ingest.mjs';
+import * as s3Original from './scenarios/s3-original.mjs';
 import * as scale from './scenarios/scale.mjs';
 import * as standIn from './scenarios/stand-in.mjs';
 import * as variant from './scenarios/variant.mjs';
 import * as webhooks from './scenarios/webhooks.mjs';
 
-const SCENARIOS = [details, list, ingest, variant, scale, moves, multiProcess, standIn, importScenario, webhooks, proxy];
+const SCENARIOS = [details, list, ingest, variant, scale, moves, multiProcess, standIn, importScenario, webhooks, proxy, s3Original, s3Ingest];
 
 /** Thrown by a scenario whose feature prodimg does not have yet; reported, never a failure. */
 class NotAvailable extends Error {}
@@ -76,8 +79,17 @@ function catalog(dialect) {
   return catalogs.get(dialect);
 }
 
+/** The run's one S3 gateway (scenarios 12 and 13), started on first use, stopped by disposeAll. */
+let gateway = null;
+function s3Gateway() {
+  gateway ??= startS3Gateway();
+  return gateway;
+}
+
 async function disposeAll() {
   await stopAll();
+  const running = gateway && (await gateway.catch(() => null));
+  if (running) await running.stop().catch((error) => process.stderr.write(`bench: stopping the S3 gateway failed: ${error.message}\n`));
   for (const store of allStores) await store.dispose().catch(() => {});
 }
 
@@ -128,6 +140,7 @@ for (const scenario of SCENARIOS) {
       return store;
     },
     catalog,
+    s3Gateway,
     serve: (store, options) => ctx.track(serve(store, options)),
   };
   try {

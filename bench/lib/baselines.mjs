@@ -26,8 +26,9 @@ export function startLean(sqliteFile) {
   return startScript('lean', 'baselines/lean.mjs', ['--db', sqliteFile]);
 }
 
-export function startOrigin(dir) {
-  return startScript('origin', 'lib/origin-server.mjs', ['--dir', dir]);
+/** The image origin (lib/origin-server.mjs); `unique` makes every `?n=` URL's bytes differ. */
+export function startOrigin(dir, { unique = false } = {}) {
+  return startScript('origin', 'lib/origin-server.mjs', ['--dir', dir, ...(unique ? ['--unique'] : [])]);
 }
 
 /**

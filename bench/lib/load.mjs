@@ -14,6 +14,7 @@ import { percentile } from './stats.mjs';
 export async function loadRun({ servers, url, duration, connections = 10, method = 'GET', headers = {}, body, setupRequest }) {
   const latencies = [];
   const cpuBefore = servers.map((server) => cpuSeconds(server.pid));
+  const driverBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   // autocannon only checks for the end of a run on its sample tick (default every second), which
   // would round every run up to whole seconds; a 100 ms tick keeps short --quick runs short.
@@ -26,6 +27,7 @@ export async function loadRun({ servers, url, duration, connections = 10, method
   const result = await tracker;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = servers.reduce((sum, server, i) => sum + cpuSeconds(server.pid) - cpuBefore[i], 0);
+  const driver = process.cpuUsage(driverBefore);
   const ok = result['2xx'];
   const failed = result.non2xx + result.errors + result.timeouts;
   return {
@@ -34,6 +36,8 @@ export async function loadRun({ servers, url, duration, connections = 10, method
     p99: percentile(latencies, 99),
     cpuPct: (100 * cpu) / seconds,
     cpuMsPerKReq: ok > 0 ? (1e6 * cpu) / ok : Number.NaN,
+    // The load generator's own CPU (this process: autocannon), for telling a client-bound run.
+    driverCpuMsPerKReq: ok > 0 ? (driver.user + driver.system) / 1000 / (ok / 1000) : Number.NaN,
     ok,
     failed,
     seconds,
