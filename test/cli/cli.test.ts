@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { WAIT_MS } from '../support/waiting.js';
-import { BIN, BUILT, cliEnv, startServe } from '../reliability/support-server.js';
+import { BIN, cliEnv, startServe } from '../reliability/support-server.js';
 
 const env = (db: TestDatabase) => cliEnv({ dataDir: db.dataDir, databaseUrl: db.databaseUrl });
 
@@ -12,7 +12,7 @@ function run(db: TestDatabase, ...args: string[]) {
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-describe.skipIf(!BUILT)('the prodimg CLI (needs `npm run build`, which `npm test` runs first)', () => {
+describe('the prodimg CLI', () => {
   describe.each(DIALECTS)('on %s', (dialect) => {
     let db: TestDatabase;
     beforeAll(async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { WAIT_MS } from '../support/waiting.js';
-import { BIN, BUILT } from '../reliability/support-server.js';
+import { BIN } from '../reliability/support-server.js';
 
 const source = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 
@@ -27,7 +27,7 @@ describe('settings listed where users look for them', () => {
     expect([...read].filter((name) => !SETTINGS.includes(name))).toEqual([]);
   });
 
-  it.skipIf(!BUILT)('prodimg --help names every setting config.ts reads (needs `npm run build`)', () => {
+  it('prodimg --help names every setting config.ts reads', () => {
     const res = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', timeout: WAIT_MS });
     expect(res.status).toBe(0);
     expect(SETTINGS.filter((name) => !mentions(res.stdout, name))).toEqual([]);

@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBlobStore } from '../../src/open-blob-store.js';
-import { BIN, BUILT, cliEnv } from '../reliability/support-server.js';
+import { BIN, cliEnv } from '../reliability/support-server.js';
 import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-server.js';
 import { startApi, type TestApi } from '../support/api.js';
 import { DIALECTS } from '../support/databases.js';
 import { WAIT_MS } from '../support/waiting.js';
 
-describe.skipIf(!BUILT).each(DIALECTS)('shops delete and token ids through the CLI on %s (needs `npm run build`)', (dialect) => {
+describe.each(DIALECTS)('shops delete and token ids through the CLI on %s', (dialect) => {
   let api: TestApi;
   let origin: Origin;
   const run = (...args: string[]) => {

@@ -13,7 +13,7 @@ import { freshDatabase, type TestDatabase } from '../support/databases.js';
 import { sampleValue } from '../support/metrics-text.js';
 import { runProcess } from '../support/run-process.js';
 import { waitsTimeout } from '../support/waiting.js';
-import { BIN, BUILT, cliEnv, type ServeProcess, startServe } from './support-server.js';
+import { BIN, cliEnv, type ServeProcess, startServe } from './support-server.js';
 
 /**
  * Several servers, proven together: two `prodimg serve` processes with data directories of their own
@@ -21,7 +21,7 @@ import { BIN, BUILT, cliEnv, type ServeProcess, startServe } from './support-ser
  */
 const SHARED_STORES: Array<{ name: string; env: () => Record<string, string> }> = [{ name: 'the database', env: () => ({ PRODIMG_BLOB_STORE: 'database' }) }];
 
-const SKIP = !process.env.TEST_DATABASE_URL ? 'needs PostgreSQL: set TEST_DATABASE_URL' : !BUILT ? 'needs `npm run build`' : '';
+const SKIP = !process.env.TEST_DATABASE_URL ? 'needs PostgreSQL: set TEST_DATABASE_URL' : '';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Servers sharing a database share the key that seals its secrets. */
 const SECRET_KEY = randomBytes(32).toString('hex');

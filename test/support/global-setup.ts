@@ -1,5 +1,8 @@
-/** Says plainly, once per run, whether the PostgreSQL half of the suite runs. */
+import { buildDistIfStale } from './build-dist.js';
+
+/** Once per run: builds a missing or stale dist/, and says whether the PostgreSQL half of the suite runs. */
 export default function setup(): void {
+  buildDistIfStale();
   if (process.env.TEST_DATABASE_URL) {
     console.log(`Database suites run on SQLite and PostgreSQL (${process.env.TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}).`);
   } else {
