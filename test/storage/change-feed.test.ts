@@ -1,11 +1,23 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Image } from '../../src/domain/entities.js';
 import { startChangeFeed } from '../../src/storage/change-feed.js';
 import { type Database, openDatabase } from '../../src/storage/database.js';
 import { ReadCache } from '../../src/storage/read-cache.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
+import { WAIT_MS } from '../support/waiting.js';
 
+/** Resolves once `check()` holds (looked at every 5 ms), or fails after WAIT_MS. */
 const until = async (check: () => boolean) => {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  const deadline = performance.now() + WAIT_MS;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`${check.toString()}: not within ${WAIT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+const fail = (err: unknown) => {
+  throw err;
 };
 
 describe.each(DIALECTS)('the change feed on %s', (dialect) => {
@@ -25,19 +37,19 @@ describe.each(DIALECTS)('the change feed on %s', (dialect) => {
       ? 'keeps the cache on with a second server, checking for its commits before every read'
       : 'keeps the cache on for a lone server and off as soon as a second server shares the database',
     async () => {
-      const first = new ReadCache();
-      const fail = (err: unknown) => {
-        throw err;
-      };
+      const first = new CountedCache();
       const fast = { heartbeatMs: 50, quietMs: 200 };
       const feed = await startChangeFeed(db.database, first, fail, fast);
       await until(() => first.enabled);
       expect(first.enabled).toBe(true);
       const second = new ReadCache();
       const feed2 = await startChangeFeed(other, second, fail, fast);
-      await until(() => !first.enabled);
-      // Long enough for a quiet period to pass, had the two not kept hearing each other.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      if (dialect === 'postgres') {
+        await until(() => !first.enabled);
+        // Heartbeats enough for a quiet period to pass, had the two not kept hearing each other.
+        const seen = first.decisions;
+        await until(() => first.decisions > seen + fast.quietMs / fast.heartbeatMs);
+      }
       expect([first.enabled, second.enabled]).toEqual(dialect === 'sqlite' ? [true, true] : [false, false]);
       await feed2.close();
       if (dialect === 'postgres') {
@@ -49,6 +61,27 @@ describe.each(DIALECTS)('the change feed on %s', (dialect) => {
       expect(first.enabled).toBe(false);
     },
   );
+
+  it("caughtUp() resolves once the cache has dropped what another connection's commit changed, without waiting for a poll", async () => {
+    const cache = new ReadCache();
+    const feed = await startChangeFeed(db.database, cache, fail, { heartbeatMs: 20, quietMs: 60 });
+    try {
+      await until(() => cache.enabled);
+      const image = { id: 'cached' } as Image;
+      cache.putImage(cache.generation, 'shop', 'product', image);
+      expect(cache.image('shop', 'product', 'cached')).toBe(image);
+      // Another server's write: a commit (SQLite's data_version moves) that says which product changed (PostgreSQL).
+      await other.db.transaction().execute(async (trx) => {
+        await sql`CREATE TABLE IF NOT EXISTS change_feed_probe (n INTEGER)`.execute(trx);
+        await sql`INSERT INTO change_feed_probe VALUES (1)`.execute(trx);
+        await other.notifyChange(trx, 'product');
+      });
+      await feed.caughtUp();
+      expect(cache.image('shop', 'product', 'cached')).toBeUndefined();
+    } finally {
+      await feed.close();
+    }
+  });
 });
 
 /** Counts the change feed's decisions, so a test can wait for the next heartbeat's. */
