@@ -5,9 +5,17 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Presence, type PresenceTiming, startPresence } from '../../src/storage/sqlite/presence.js';
+import { WAIT_MS } from '../support/waiting.js';
 
 const fast: PresenceTiming = { tickMs: 20, liveMs: 400, lapseMs: 200, freshMs: 80, holdMs: 150 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves once `check()` holds (looked at every 5 ms), or fails after WAIT_MS. */
+const until = async (check: () => boolean) => {
+  const deadline = performance.now() + WAIT_MS;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`${check.toString()}: not within ${WAIT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
 const fail = (err: unknown) => {
   throw err;
 };
@@ -35,22 +43,26 @@ describe('server presence on a SQLite side file', () => {
     expect(first.alone()).toBe(true);
     const second = start();
     expect(second.alone(), 'the newcomer sees the first at once').toBe(false);
-    await sleep(3 * fast.tickMs);
-    expect(first.alone(), 'the first has polled and seen the newcomer').toBe(false);
+    // The first polls and sees the newcomer, then polls again after it has gone.
+    await until(() => !first.alone());
     second.close();
-    await sleep(3 * fast.tickMs);
+    await until(() => first.alone());
     expect(first.alone()).toBe(true);
   });
 
   it('syncs with the database on every poll while alone, and not while another server is live', async () => {
     let syncs = 0;
-    start(() => syncs++);
-    await sleep(5 * fast.tickMs);
-    expect(syncs).toBeGreaterThanOrEqual(3);
+    const first = start(() => syncs++);
+    await until(() => syncs >= 3);
     start();
-    await sleep(2 * fast.tickMs);
+    await until(() => !first.alone());
     const before = syncs;
-    await sleep(5 * fast.tickMs);
+    // Five more polls of the first server, each a heartbeat in the side file.
+    const side = new SQLite(file, { readonly: true });
+    const beat = side.prepare<[], number>('SELECT heartbeat_at FROM servers ORDER BY rowid LIMIT 1').pluck();
+    const beats = new Set<number>();
+    await until(() => beats.add(beat.get()!).size > 5);
+    side.close();
     expect(syncs).toBe(before);
   });
 
@@ -70,7 +82,8 @@ describe('server presence on a SQLite side file', () => {
   it('stops trusting itself when its polls fall behind (a blocked event loop)', async () => {
     const slow = start(() => {}, { ...fast, tickMs: 60_000 });
     expect(slow.alone()).toBe(true);
-    await sleep(fast.freshMs + 20);
+    // No poll comes: once freshMs has passed since the last one, it is no longer sure.
+    await until(() => !slow.alone());
     expect(slow.alone()).toBe(false);
   });
 
