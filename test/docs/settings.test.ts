@@ -196,6 +196,7 @@ describe('every `NAME=value` the docs give outside the shell blocks run as they 
   const READ_BY: Record<string, string> = {
     TEST_DATABASE_URL: 'test/support/databases.ts',
     PRODIMG_STRESS: 'test/support/stress.ts',
+    PRODIMG_SCREENSHOTS: 'test/support/screenshots.ts',
     BENCH_PG_URL: 'bench/run.mjs',
     // Read by glibc and its dynamic linker when the process starts; test/cli/deploy.test.ts and package.test.ts check the deploy files' servers run on them.
     MALLOC_ARENA_MAX: 'deploy/Dockerfile',
