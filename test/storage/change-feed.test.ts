@@ -5,16 +5,8 @@ import { startChangeFeed } from '../../src/storage/change-feed.js';
 import { type Database, openDatabase } from '../../src/storage/database.js';
 import { ReadCache } from '../../src/storage/read-cache.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
-import { WAIT_MS } from '../support/waiting.js';
+import { until } from '../support/waiting.js';
 
-/** Resolves once `check()` holds (looked at every 5 ms), or fails after WAIT_MS. */
-const until = async (check: () => boolean) => {
-  const deadline = performance.now() + WAIT_MS;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`${check.toString()}: not within ${WAIT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
 
 const fail = (err: unknown) => {
   throw err;
@@ -40,21 +32,21 @@ describe.each(DIALECTS)('the change feed on %s', (dialect) => {
       const first = new CountedCache();
       const fast = { heartbeatMs: 50, quietMs: 200 };
       const feed = await startChangeFeed(db.database, first, fail, fast);
-      await until(() => first.enabled);
+      await until(() => first.enabled, 'the cache of a lone server on');
       expect(first.enabled).toBe(true);
       const second = new ReadCache();
       const feed2 = await startChangeFeed(other, second, fail, fast);
       if (dialect === 'postgres') {
-        await until(() => !first.enabled);
+        await until(() => !first.enabled, 'the cache off once a second server is there');
         // Heartbeats enough for a quiet period to pass, had the two not kept hearing each other.
         const seen = first.decisions;
-        await until(() => first.decisions > seen + fast.quietMs / fast.heartbeatMs);
+        await until(() => first.decisions > seen + fast.quietMs / fast.heartbeatMs, 'heartbeats for a quiet period');
       }
       expect([first.enabled, second.enabled]).toEqual(dialect === 'sqlite' ? [true, true] : [false, false]);
       await feed2.close();
       if (dialect === 'postgres') {
         // The other server is gone: after a quiet period the lone server caches again.
-        await until(() => first.enabled);
+        await until(() => first.enabled, 'the cache on again once alone');
         expect(first.enabled).toBe(true);
       }
       await feed.close();
@@ -66,7 +58,7 @@ describe.each(DIALECTS)('the change feed on %s', (dialect) => {
     const cache = new ReadCache();
     const feed = await startChangeFeed(db.database, cache, fail, { heartbeatMs: 20, quietMs: 60 });
     try {
-      await until(() => cache.enabled);
+      await until(() => cache.enabled, 'the cache of a lone server on');
       const image = { id: 'cached' } as Image;
       cache.putImage(cache.generation, 'shop', 'product', image);
       expect(cache.image('shop', 'product', 'cached')).toBe(image);
@@ -105,11 +97,11 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the PostgreSQL change feed unde
     const peer = await startChangeFeed(other, new ReadCache(), fail, { heartbeatMs: 600_000, quietMs: 600_000 });
     const feed = await startChangeFeed(db.database, cache, fail, { heartbeatMs: 20, quietMs: 60_000 });
     try {
-      await until(() => cache.decisions >= 2);
+      await until(() => cache.decisions >= 2, 'two heartbeats');
       expect(cache.enabled).toBe(false);
       vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 10 * 60_000 });
       const seen = cache.decisions;
-      await until(() => cache.decisions >= seen + 2);
+      await until(() => cache.decisions >= seen + 2, 'two heartbeats after the jump');
       expect(cache.decisions, 'two heartbeats after the jump').toBeGreaterThanOrEqual(seen + 2);
       expect(cache.enabled, 'still within the quiet period').toBe(false);
     } finally {

@@ -5,17 +5,9 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Presence, type PresenceTiming, startPresence } from '../../src/storage/sqlite/presence.js';
-import { WAIT_MS } from '../support/waiting.js';
+import { until } from '../support/waiting.js';
 
 const fast: PresenceTiming = { tickMs: 20, liveMs: 400, lapseMs: 200, freshMs: 80, holdMs: 150 };
-/** Resolves once `check()` holds (looked at every 5 ms), or fails after WAIT_MS. */
-const until = async (check: () => boolean) => {
-  const deadline = performance.now() + WAIT_MS;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`${check.toString()}: not within ${WAIT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
 const fail = (err: unknown) => {
   throw err;
 };
@@ -44,24 +36,24 @@ describe('server presence on a SQLite side file', () => {
     const second = start();
     expect(second.alone(), 'the newcomer sees the first at once').toBe(false);
     // The first polls and sees the newcomer, then polls again after it has gone.
-    await until(() => !first.alone());
+    await until(() => !first.alone(), 'the first server to see the newcomer');
     second.close();
-    await until(() => first.alone());
+    await until(() => first.alone(), 'the first server alone again');
     expect(first.alone()).toBe(true);
   });
 
   it('syncs with the database on every poll while alone, and not while another server is live', async () => {
     let syncs = 0;
     const first = start(() => syncs++);
-    await until(() => syncs >= 3);
+    await until(() => syncs >= 3, 'three syncs of a lone server');
     start();
-    await until(() => !first.alone());
+    await until(() => !first.alone(), 'the first server to see the second');
     const before = syncs;
     // Five more polls of the first server, each a heartbeat in the side file.
     const side = new SQLite(file, { readonly: true });
     const beat = side.prepare<[], number>('SELECT heartbeat_at FROM servers ORDER BY rowid LIMIT 1').pluck();
     const beats = new Set<number>();
-    await until(() => beats.add(beat.get()!).size > 5);
+    await until(() => beats.add(beat.get()!).size > 5, 'five heartbeats of the first server');
     side.close();
     expect(syncs).toBe(before);
   });
@@ -83,7 +75,7 @@ describe('server presence on a SQLite side file', () => {
     const slow = start(() => {}, { ...fast, tickMs: 60_000 });
     expect(slow.alone()).toBe(true);
     // No poll comes: once freshMs has passed since the last one, it is no longer sure.
-    await until(() => !slow.alone());
+    await until(() => !slow.alone(), 'freshMs to pass without a poll');
     expect(slow.alone()).toBe(false);
   });
 
