@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { BLOB_STORE_KINDS, type BlobStoreKind } from '../config.js';
 import { positiveInt, UsageError, withDatabase } from './context.js';
 import { counted } from './counted.js';
-import { progressDisplay } from './progress-display.js';
 
 interface MigrateFlags {
   to: string;
@@ -25,9 +24,10 @@ export function blobsCommand(program: Command): void {
       const concurrency = flags.concurrency === undefined ? 4 : positiveInt(flags.concurrency, '--concurrency', 64);
       await withDatabase(async ({ config, database }) => {
         if (to === config.blobStore) throw new UsageError(`the library is already in the ${to} store (PRODIMG_BLOB_STORE); --to names the store to copy it into`);
-        const [{ openBlobStore, openBlobStoreOfKind, BlobStoreNotConfigured }, { migrateBlobs }] = await Promise.all([
+        const [{ openBlobStore, openBlobStoreOfKind, BlobStoreNotConfigured }, { migrateBlobs }, { progressDisplay }] = await Promise.all([
           import('../open-blob-store.js'),
           import('../transfer/migrate-blobs.js'),
+          import('./progress-display.js'),
         ]);
         let target;
         try {

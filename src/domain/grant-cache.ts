@@ -13,7 +13,8 @@ export class GrantCache {
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 10_000,
-    private readonly now: () => number = Date.now,
+    // Read through `Date` at each call, so tests can move it with vitest's fake Date instead of waiting ttlMs.
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   get(tokenHash: string): CachedGrant | undefined {

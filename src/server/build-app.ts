@@ -19,7 +19,7 @@ import { ShopService } from '../domain/shop-service.js';
 import { VariantService } from '../domain/variant-service.js';
 import { WebhookService } from '../domain/webhook-service.js';
 import type { Database } from '../storage/database.js';
-import { type FeedTiming, startChangeFeed } from '../storage/change-feed.js';
+import { type ChangeFeed, type FeedTiming, startChangeFeed } from '../storage/change-feed.js';
 import { ReadCache } from '../storage/read-cache.js';
 import { ImportJournal } from '../storage/import-journal.js';
 import { createRepositories } from '../storage/repositories.js';
@@ -68,6 +68,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The fast read path, when on; exposed for its `answered` count. */
     fastRead: FastRead | undefined;
+    /** What keeps the read cache true to commits, when on; exposed so tests wait on its `caughtUp()`. */
+    changeFeed: ChangeFeed | undefined;
   }
 }
 
@@ -171,6 +173,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   // Cached reads are switched on only while this feed keeps them true to other processes' writes.
+  app.decorate('changeFeed', undefined as ChangeFeed | undefined);
   if (config.readCache) {
     const feed = await startChangeFeed(
       database,
@@ -178,6 +181,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       (err) => app.log.error({ err }, 'change feed failed; image read cache off'),
       options.feedTiming,
     );
+    app.changeFeed = feed;
     app.addHook('onClose', () => feed.close());
   }
 

@@ -36,6 +36,12 @@ export interface DialectConnection {
 export type NotifyChange = (trx: Kysely<Schema>, productId: string) => Promise<void>;
 
 export interface ChangeFeed {
+  /**
+   * Resolves once the cache has dropped what every commit made before the call changed, which the
+   * feed would otherwise do at its next poll (SQLite) or notification (PostgreSQL): what a test
+   * waits on after a write, instead of a poll's time.
+   */
+  caughtUp(): Promise<void>;
   close(): Promise<void>;
 }
 

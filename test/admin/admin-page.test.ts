@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-server.js';
-import { BIN, BUILT, cliEnv } from '../reliability/support-server.js';
+import { BIN, cliEnv } from '../reliability/support-server.js';
 import { startApi, type TestApi } from '../support/api.js';
+import { screenshotTo } from '../support/screenshots.js';
 import { WAIT_MS, waitsTimeout } from '../support/waiting.js';
 
 /**
@@ -16,17 +16,16 @@ import { WAIT_MS, waitsTimeout } from '../support/waiting.js';
  * origin: signs in with a key made by the CLI, sees the store's audit, opens a product, reorders by drag
  * and drop and by keyboard, sees a missing alt text reported and then gone once written, edits an alt
  * text, adds an image by URL and by upload, deletes one, imports a file of products and exports
- * the store, runs axe-core, and checks that the API answers what the page did. Saves the screenshots
- * the README shows.
+ * the store, runs axe-core, and checks that the API answers what the page did. Takes the screenshots
+ * the README shows (written to docs/images/ only by `npm run screenshots`).
  */
 
 const CHROMIUM = '/usr/bin/chromium';
-const image = (name: string) => fileURLToPath(new URL(`../../docs/images/${name}`, import.meta.url));
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const swatch = (background: string, width = 480, height = 360) => sharp({ create: { width, height, channels: 3, background } }).png().toBuffer();
 
-describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the admin page at /admin (needs \`npm run build\` and ${CHROMIUM})`, () => {
+describe.skipIf(!existsSync(CHROMIUM))(`the admin page at /admin (needs ${CHROMIUM})`, () => {
   let api: TestApi;
   let origin: Origin;
   let browser: Browser;
@@ -92,7 +91,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the admin page at /admin (need
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.locator('#sign-in-error', { hasText: 'not valid' }).waitFor();
       await page.getByLabel('Admin key').fill(key);
-      await page.screenshot({ path: image('admin-sign-in.png') });
+      await page.screenshot(screenshotTo('admin-sign-in.png'));
       await page.getByLabel('Admin key').press('Enter');
 
       await page.getByRole('link', { name: 'Alpha (alpha)' }).click();
@@ -175,7 +174,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the admin page at /admin (need
       const results = await runAxe(page);
       expect(results.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')).toEqual([]);
       await page.getByLabel('Alt text for image 2').focus();
-      await page.screenshot({ path: image('admin-gallery.png'), fullPage: true });
+      await page.screenshot({ ...screenshotTo('admin-gallery.png'), fullPage: true });
 
       const answered = (await api.call('GET', `products/${product.id}/images`)).json().images as Array<{ id: string; alt: string; position: number }>;
       expect(answered.map((entry) => [entry.position, entry.alt])).toEqual([
@@ -228,7 +227,7 @@ describe.skipIf(!BUILT || !existsSync(CHROMIUM))(`the admin page at /admin (need
 
       const results = await runAxe(page);
       expect(results.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')).toEqual([]);
-      await page.locator('#transfer').screenshot({ path: image('admin-import.png') });
+      await page.locator('#transfer').screenshot(screenshotTo('admin-import.png'));
       const listed = (await api.call('GET', 'products?fields=handle,images')).json().products as Array<{ handle: string; images: unknown[] }>;
       expect(listed.find((entry) => entry.handle === 'bath-towel')?.images).toHaveLength(2);
       expect(listed.map((entry) => entry.handle)).not.toContain('hand-towel');

@@ -7,7 +7,6 @@ import { request } from 'undici';
 import { startApi, type TestApi, untilCaching, V } from '../support/api.js';
 import { DIALECTS } from '../support/databases.js';
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 /**
  * Two servers on one database, as with `serve --workers 2` or several hosts on one PostgreSQL:
@@ -30,6 +29,9 @@ describe.each(DIALECTS)('cached image reads across two servers on %s', (dialect)
     await second.close();
     await a.close();
   });
+
+  /** Until B's change feed has caught up with the commits made through A. */
+  const settle = () => b.changeFeed!.caughtUp();
 
   // Over HTTP, twice: the repeat may be answered from cached bytes before B's router (hot-answers.ts).
   const viaB = async (path: string) => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/server/build-app.js';
 import { startApi, type TestApi, V } from '../support/api.js';
+import { withClockAhead } from '../support/clock-ahead.js';
 import { DIALECTS, freshDatabase } from '../support/databases.js';
 import { captureLogs } from '../support/log-capture.js';
 import { createShopToken } from '../support/shops.js';
@@ -70,9 +71,8 @@ describe.each(DIALECTS)('contract errors on %s', (dialect) => {
       const as = { 'access-token': token };
       expect((await api.call('GET', 'products', undefined, as)).statusCode).toBe(200);
       await api.shops.setActive('later', false);
-      // The test app trusts a checked token for PRODIMG_AUTH_CACHE_MS=200.
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      expectError(await api.call('GET', 'products', undefined, as), 401, { error: 'store is not active' });
+      // The test app trusts a checked token for PRODIMG_AUTH_CACHE_MS=200: the clock moves past it.
+      expectError(await withClockAhead(api.config.authCacheMs + 1, () => api.call('GET', 'products', undefined, as)), 401, { error: 'store is not active' });
     });
 
     it('401 store is not active when the Host names another store', async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorAnswer, type WireErrorCode } from '../../src/contract/error-catalogue.js';
 import { API_VERSIONS } from '../../src/contract/versions.js';
 import { startApi, type TestApi, untilCaching, V } from '../support/api.js';
+import { withClockAhead } from '../support/clock-ahead.js';
 import { DIALECTS } from '../support/databases.js';
 
 interface RawAnswer {
@@ -70,8 +71,9 @@ describe.each(CASES)('repeated reads answered before the router on %s, version %
     throw new Error(`${path} was never answered from the cache`);
   };
   // A server alone on SQLite notices commits, its own included, at its next poll (every 200 ms) and
-  // empties its cache then; waiting that out after a write keeps the counts below exact.
-  const pollPassed = () => new Promise((resolve) => setTimeout(resolve, 300));
+  // empties its cache then (PostgreSQL: when its notification arrives); having the feed catch up
+  // after a write keeps the counts below exact.
+  const pollPassed = () => api.app.changeFeed!.caughtUp();
   const paths = () => [`products/${product.id}/images/${product.imageIds[1]}`, `products/${product.id}/images`];
 
   it('answers a repeated details or list read with the same status, headers and bytes as the full path', async () => {
@@ -189,9 +191,8 @@ describe.each(CASES)('repeated reads answered before the router on %s, version %
     expect(answered()).toBe(before + 1);
 
     await api.shops.setActive('fading', false);
-    // The test app trusts a checked token for PRODIMG_AUTH_CACHE_MS=200.
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    const refused = await get(path, { 'access-token': token });
+    // The test app trusts a checked token for PRODIMG_AUTH_CACHE_MS=200: the clock moves past it.
+    const refused = await withClockAhead(api.config.authCacheMs + 1, () => get(path, { 'access-token': token }));
     expect(refused.status).toBe(refusal('StoreInactive').status);
     expect(JSON.parse(refused.body.toString())).toEqual(refusal('StoreInactive').body);
   });

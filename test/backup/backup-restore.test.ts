@@ -6,7 +6,7 @@ import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Origin, type Route, startOrigin } from '../imaging/fixtures/origin-server.js';
-import { BIN, BUILT, cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
+import { BIN, cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { runProcess } from '../support/run-process.js';
 import { createShopToken } from '../support/shops.js';
@@ -124,7 +124,7 @@ async function productsAndFiles(server: ServeProcess, client: Api, ids: string[]
   return products;
 }
 
-describe.skipIf(!BUILT)('prodimg backup and restore (needs `npm run build`)', () => {
+describe('prodimg backup and restore', () => {
   describe.each(DIALECTS)('on %s', (dialect) => {
     let db: TestDatabase;
     let origin: Origin;

@@ -5,11 +5,11 @@ import { list } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePng } from '../imaging/fixtures/images.js';
 import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-server.js';
-import { BIN, BUILT, cliEnv } from '../reliability/support-server.js';
+import { BIN, cliEnv } from '../reliability/support-server.js';
 import { startApi, type TestApi } from '../support/api.js';
 import { runProcess } from '../support/run-process.js';
 
-describe.skipIf(!BUILT)('backup and restore of SQLite with PRODIMG_BLOB_STORE=database: the files travel inside the database (needs `npm run build`)', () => {
+describe('backup and restore of SQLite with PRODIMG_BLOB_STORE=database: the files travel inside the database', () => {
   let api: TestApi;
   let origin: Origin;
   let dir: string;

@@ -7,14 +7,14 @@ import type { BlobStore } from '../../src/imaging/blob-store.js';
 import { openBlobStore } from '../../src/open-blob-store.js';
 import { makePng } from '../imaging/fixtures/images.js';
 import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-server.js';
-import { BIN, BUILT, cliEnv } from '../reliability/support-server.js';
+import { BIN, cliEnv } from '../reliability/support-server.js';
 import { startApi, type TestApi } from '../support/api.js';
 import { runProcess } from '../support/run-process.js';
 
 /** One line on stderr naming the problem, never a stack trace. */
 const ONE_LINE = /^prodimg: [^\n]+\n$/;
 
-describe.skipIf(!BUILT)('prodimg restore refuses what is not a sound backup, and backup reports files it cannot find (needs `npm run build`)', () => {
+describe('prodimg restore refuses what is not a sound backup, and backup reports files it cannot find', () => {
   let dir: string;
   let dataDir: string;
   let archive: string;

@@ -5,11 +5,11 @@ import { systemClock } from '../../src/domain/clock.js';
 import { ShopService } from '../../src/domain/shop-service.js';
 import { KyselyAdminKeyRepository } from '../../src/storage/admin-key-repository.js';
 import { createRepositories } from '../../src/storage/repositories.js';
-import { BIN, BUILT, cliEnv } from '../reliability/support-server.js';
+import { BIN, cliEnv } from '../reliability/support-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { WAIT_MS } from '../support/waiting.js';
 
-describe.skipIf(!BUILT).each(DIALECTS)('prodimg admin-key on %s (needs `npm run build`)', (dialect) => {
+describe.each(DIALECTS)('prodimg admin-key on %s', (dialect) => {
   let db: TestDatabase;
   const run = (...args: string[]) => {
     const res = spawnSync(process.execPath, [BIN, ...args], { env: cliEnv({ dataDir: db.dataDir, databaseUrl: db.databaseUrl }), encoding: 'utf8', timeout: WAIT_MS });

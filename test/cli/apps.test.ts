@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmacMatches } from '../../src/domain/oauth-hmac.js';
 import { SCOPES } from '../../src/domain/scopes.js';
-import { BIN, BUILT, cliEnv } from '../reliability/support-server.js';
+import { BIN, cliEnv } from '../reliability/support-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { WAIT_MS } from '../support/waiting.js';
 
-describe.skipIf(!BUILT).each(DIALECTS)('prodimg apps on %s (needs `npm run build`)', (dialect) => {
+describe.each(DIALECTS)('prodimg apps on %s', (dialect) => {
   let db: TestDatabase;
   const run = (...args: string[]) => {
     const res = spawnSync(process.execPath, [BIN, ...args], { env: cliEnv({ dataDir: db.dataDir, databaseUrl: db.databaseUrl }), encoding: 'utf8', timeout: WAIT_MS });

@@ -16,7 +16,6 @@ import { type ProcessRun, runProcess } from '../support/run-process.js';
 import { WAIT_MS } from '../support/waiting.js';
 
 const BIN = fileURLToPath(new URL('../../bin/prodimg.js', import.meta.url));
-const BUILT = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
 
 /** Runs the real CLI to its end; `node` options (a preload) go before the script. */
 function prodimg(args: string[], env: Record<string, string>, nodeOptions: string[] = []): Promise<ProcessRun> {
@@ -26,7 +25,7 @@ function prodimg(args: string[], env: Record<string, string>, nodeOptions: strin
 
 const FIELDS = ['shop', 'product_id', 'image_id', 'code', 'severity', 'message', 'fix', 'fixed'];
 
-describe.skipIf(!BUILT)('prodimg audit (needs `npm run build`, which `npm test` runs first)', () => {
+describe('prodimg audit', () => {
   describe.each(DIALECTS)('on %s, beside a running server', (dialect) => {
     let api: TestApi;
     let origin: Origin;

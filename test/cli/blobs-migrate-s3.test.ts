@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, BUILT, cliEnv, startServe } from '../reliability/support-server.js';
+import { BIN, cliEnv, startServe } from '../reliability/support-server.js';
 import { DIALECTS } from '../support/databases.js';
 import { runProcess } from '../support/run-process.js';
 import { freshBucket, gatewayClient, s3Gateway, s3SkipNote } from '../support/s3.js';
@@ -11,7 +11,7 @@ import { type BlobLibrary, makeBlobLibrary } from '../transfer/blob-library.js';
 
 const gateway = s3Gateway();
 
-describe.skipIf(!BUILT || !gateway).each(DIALECTS)(
+describe.skipIf(!gateway).each(DIALECTS)(
   `prodimg blobs migrate --to s3 (%s), the real CLI into a bucket of the Ceph RGW (needs \`npm run build\`)${s3SkipNote()}`,
   (dialect) => {
     let library: BlobLibrary;

@@ -2,12 +2,12 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BlobLibrary, makeBlobLibrary } from '../transfer/blob-library.js';
-import { BIN, BUILT, cliEnv, startServe } from '../reliability/support-server.js';
+import { BIN, cliEnv, startServe } from '../reliability/support-server.js';
 import { DIALECTS } from '../support/databases.js';
 import { runProcess } from '../support/run-process.js';
 import { waitsTimeout } from '../support/waiting.js';
 
-describe.skipIf(!BUILT).each(DIALECTS)('prodimg blobs migrate (%s), the real CLI on a library of real images (needs `npm run build`)', (dialect) => {
+describe.each(DIALECTS)('prodimg blobs migrate (%s), the real CLI on a library of real images', (dialect) => {
   let library: BlobLibrary;
   let images: string;
   const fileOf = (name: string) => join(images, name.slice(0, 2), name);

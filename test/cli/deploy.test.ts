@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILT, cliEnv, startServe } from '../reliability/support-server.js';
+import { cliEnv, startServe } from '../reliability/support-server.js';
 import { assembleRunStage, DOCKERFILE, expectDeployedServer, ENVIRONMENT, execForm, ROOT, serveArgs, stages, UNIT } from '../support/deploy-files.js';
 import { WAIT_MS, within } from '../support/waiting.js';
 
@@ -51,7 +51,7 @@ describe('deploy/: the production examples', () => {
     expect(UNIT).toMatch(/^RestartPreventExitStatus=2$/m);
   });
 
-  describe.skipIf(!BUILT)("the image's run stage, assembled here from its COPY lines (needs `npm run build`)", () => {
+  describe("the image's run stage, assembled here from its COPY lines", () => {
     let work: string;
     beforeAll(() => {
       work = mkdtempSync(join(tmpdir(), 'prodimg-deploy-'));

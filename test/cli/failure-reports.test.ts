@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, BUILT, cliEnv } from '../reliability/support-server.js';
+import { BIN, cliEnv } from '../reliability/support-server.js';
 import { DIALECTS, freshDatabase } from '../support/databases.js';
 import { WAIT_MS, within } from '../support/waiting.js';
 
@@ -14,7 +14,7 @@ function prodimg(env: NodeJS.ProcessEnv, ...args: string[]) {
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-describe.skipIf(!BUILT)('what the CLI says when it cannot run (needs `npm run build`)', () => {
+describe('what the CLI says when it cannot run', () => {
   let work: string;
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'prodimg-failures-'));

@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/imaging/blob-store.js';
@@ -12,9 +11,8 @@ import { DIALECTS } from '../support/databases.js';
 import { WAIT_MS } from '../support/waiting.js';
 
 const BIN = fileURLToPath(new URL('../../bin/prodimg.js', import.meta.url));
-const BUILT = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
 
-describe.skipIf(!BUILT)('prodimg gc (needs `npm run build`, which `npm test` runs first)', () => {
+describe('prodimg gc', () => {
   describe.each(DIALECTS)('on %s', (dialect) => {
     let api: TestApi;
     let blobs: BlobStore;

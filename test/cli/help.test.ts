@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { SCOPES } from '../../src/domain/scopes.js';
 import { WAIT_MS } from '../support/waiting.js';
-import { BIN, BUILT } from '../reliability/support-server.js';
+import { BIN } from '../reliability/support-server.js';
 
 const source = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 
@@ -28,7 +28,7 @@ describe('settings listed where users look for them', () => {
     expect([...read].filter((name) => !SETTINGS.includes(name))).toEqual([]);
   });
 
-  it.skipIf(!BUILT)('prodimg --help names every setting config.ts reads (needs `npm run build`)', () => {
+  it('prodimg --help names every setting config.ts reads', () => {
     const res = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', timeout: WAIT_MS });
     expect(res.status).toBe(0);
     expect(SETTINGS.filter((name) => !mentions(res.stdout, name))).toEqual([]);
@@ -44,7 +44,7 @@ describe('settings listed where users look for them', () => {
 });
 
 describe('scopes named where users look for them', () => {
-  it.skipIf(!BUILT)('prodimg tokens create --help names every documented scope, as domain/scopes.ts lists them (needs `npm run build`)', () => {
+  it('prodimg tokens create --help names every documented scope, as domain/scopes.ts lists them', () => {
     const res = spawnSync(process.execPath, [BIN, 'tokens', 'create', '--help'], { encoding: 'utf8', timeout: WAIT_MS });
     expect(res.status).toBe(0);
     expect(SCOPES.filter((scope) => !mentions(res.stdout, scope))).toEqual([]);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { BIN, BUILT, cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
+import { BIN, cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
 import { DIALECTS, freshDatabase } from '../support/databases.js';
 import { WAIT_MS, within } from '../support/waiting.js';
 
@@ -44,7 +44,7 @@ async function stopsOn(server: ServeProcess, signal: NodeJS.Signals): Promise<vo
   }
 }
 
-describe.skipIf(!BUILT)('prodimg start and stop (needs `npm run build`)', () => {
+describe('prodimg start and stop', () => {
   let dataDir: string;
   beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'prodimg-lifecycle-'));
@@ -148,7 +148,7 @@ describe.skipIf(!BUILT)('prodimg start and stop (needs `npm run build`)', () => 
 
 describe('a CLI call loads only what it runs', () => {
   // Regression: every call imported the server (Fastify, sharp, undici, both database drivers): ~1.9 s a call.
-  it.skipIf(!BUILT)('the static imports of dist/cli/main.js reach no server, image or database library', () => {
+  it('the static imports of dist/cli/main.js reach no server, image or database library', () => {
     const reached = new Set<string>();
     const seen = new Set<string>();
     const walk = (file: string) => {

@@ -3,11 +3,11 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument, servedVersion } from '../../src/contract/openapi-document.js';
 import { WAIT_MS } from '../support/waiting.js';
-import { BIN, BUILT } from '../reliability/support-server.js';
+import { BIN } from '../reliability/support-server.js';
 
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'openapi', ...args], { encoding: 'utf8', timeout: WAIT_MS, env: { ...process.env, PRODIMG_BASE_DOMAIN: 'shops.test' } });
 
-describe.skipIf(!BUILT)('prodimg openapi (needs `npm run build`)', () => {
+describe('prodimg openapi', () => {
   it('prints the document /openapi.json serves, for the version asked for', () => {
     const res = run('--version', '2022-01', '--port', '9000');
     expect(res.status).toBe(0);

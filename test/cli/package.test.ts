@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILT, cliEnv, startServe } from '../reliability/support-server.js';
+import { cliEnv, startServe } from '../reliability/support-server.js';
 import { ENVIRONMENT, expectDeployedServer, serveArgs, unitCommand } from '../support/deploy-files.js';
 import { WAIT_MS, within } from '../support/waiting.js';
 
@@ -34,7 +34,7 @@ function npm(cwd: string, ...args: string[]): string {
 // of the tarball answered every command with "not built yet".
 // The install deploy/prodimg.service describes: `npm install --omit=dev ./prodimg-<version>.tgz` in an
 // empty /opt/prodimg (here a temporary folder), then its ExecStart.
-describe.skipIf(!BUILT)('the packed package, installed as a dependency (needs `npm run build`)', () => {
+describe('the packed package, installed as a dependency', () => {
   let work: string;
   let app: string;
   let tarball: string;
@@ -42,7 +42,7 @@ describe.skipIf(!BUILT)('the packed package, installed as a dependency (needs `n
     work = mkdtempSync(join(tmpdir(), 'prodimg-package-'));
     app = join(work, 'app');
     mkdirSync(app);
-    // --ignore-scripts: pack what `npm run build` (pretest) made, without building again.
+    // --ignore-scripts: pack the dist/ test/support/global-setup.ts built, without building again.
     const packed = JSON.parse(npm(ROOT, 'pack', '--json', '--ignore-scripts', '--pack-destination', app)) as Array<{ filename: string }>;
     tarball = join(app, packed[0]!.filename);
     copyProductionDependencies(app);

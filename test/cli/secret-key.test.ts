@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { openSecretBox } from '../../src/secret-box.js';
-import { BIN, BUILT, cliEnv } from '../reliability/support-server.js';
+import { BIN, cliEnv } from '../reliability/support-server.js';
 import { DIALECTS, freshDatabase } from '../support/databases.js';
 import { WAIT_MS } from '../support/waiting.js';
 
-describe.skipIf(!BUILT).each(DIALECTS)('serve with a secret key that cannot open the database’s secrets, on %s (needs `npm run build`)', (dialect) => {
+describe.each(DIALECTS)('serve with a secret key that cannot open the database’s secrets, on %s', (dialect) => {
   it('is refused in one line with exit code 2, before listening', async () => {
     const db = await freshDatabase(dialect);
     try {

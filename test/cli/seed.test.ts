@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
@@ -8,9 +7,8 @@ import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases
 import { WAIT_MS } from '../support/waiting.js';
 
 const BIN = fileURLToPath(new URL('../../bin/prodimg.js', import.meta.url));
-const BUILT = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
 
-describe.skipIf(!BUILT)('prodimg seed (needs `npm run build`, which `npm test` runs first)', () => {
+describe('prodimg seed', () => {
   describe.each(DIALECTS)('on %s', (dialect) => {
     let db: TestDatabase;
     beforeAll(async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, BUILT, cliEnv, startServe } from '../reliability/support-server.js';
+import { BIN, cliEnv, startServe } from '../reliability/support-server.js';
 import { DIALECTS, freshDatabase } from '../support/databases.js';
 import { WAIT_MS, within } from '../support/waiting.js';
 
@@ -31,7 +31,7 @@ function bareEnv(tmp: string): NodeJS.ProcessEnv {
   return { ...rest, TMPDIR: tmp };
 }
 
-describe.skipIf(!BUILT)('prodimg serve in stand-in mode (needs `npm run build`)', () => {
+describe('prodimg serve in stand-in mode', () => {
   let dir: string;
   let tmp: string;
   beforeAll(() => {

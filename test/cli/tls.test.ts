@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILT, cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
+import { cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
 import { createShopToken } from '../support/shops.js';
 import { freshDatabase, type TestDatabase } from '../support/databases.js';
 import { within } from '../support/waiting.js';
 
 const STORE = 'alpha.myshoplaza.localhost';
 
-describe.skipIf(!BUILT)('serve --tls (needs `npm run build`)', () => {
+describe('serve --tls', () => {
   let db: TestDatabase;
   const servers: ServeProcess[] = [];
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookDeliveries } from '../../src/storage/webhook-deliveries.js';
-import { BIN, BUILT, cliEnv } from '../reliability/support-server.js';
+import { BIN, cliEnv } from '../reliability/support-server.js';
 import { startApi, type TestApi } from '../support/api.js';
 import { DIALECTS } from '../support/databases.js';
 import { WAIT_MS, waitsTimeout } from '../support/waiting.js';
@@ -9,7 +9,7 @@ import { startWebhookListener, type WebhookListener } from '../support/webhook-l
 
 const ENV = { PRODIMG_ALLOW_PRIVATE_SOURCES: '1', PRODIMG_WEBHOOK_RETRY_MS: '100', PRODIMG_WEBHOOK_MAX_ATTEMPTS: '3' };
 
-describe.skipIf(!BUILT).each(DIALECTS)('webhooks through the CLI on %s (needs `npm run build`)', (dialect) => {
+describe.each(DIALECTS)('webhooks through the CLI on %s', (dialect) => {
   let api: TestApi;
   let listener: WebhookListener;
   const run = (...args: string[]) => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,6 @@ import { startApi, type TestApi } from '../support/api.js';
 import { within } from '../support/waiting.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BUILT = existsSync(join(ROOT, 'dist/client/index.d.ts'));
 const DOC = readFileSync(join(ROOT, 'docs/client.md'), 'utf8');
 /** The doc's TypeScript blocks, in order: one program. */
 const PROGRAM = [...DOC.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((m) => m[1]!).join('\n');
@@ -22,7 +21,7 @@ const EXAMPLE_ADDRESS = "baseUrl: 'http://127.0.0.1:8080'";
  * package's declarations with the compiler's strict options, then run against a real server (SQLite,
  * ingestion off as the doc says), printing what its comments say.
  */
-describe.skipIf(!BUILT)('the examples of docs/client.md (needs `npm run build`)', () => {
+describe('the examples of docs/client.md', () => {
   let api: TestApi;
   let app: string;
   beforeAll(async () => {

@@ -6,7 +6,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeJpeg } from '../imaging/fixtures/images.js';
 import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-server.js';
-import { BUILT, cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
+import { cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
 import { freshDatabase, type TestDatabase } from '../support/databases.js';
 import { freePort, HAS_NGINX, localNginxConf, NGINX, nginxArgs, type NginxProcess, readmeNginxCommands, startNginx } from '../support/nginx.js';
 import { createShopToken } from '../support/shops.js';
@@ -15,7 +15,7 @@ import { WAIT_MS, within } from '../support/waiting.js';
 /** prodimg's Content-Security-Policy on /cdn answers (routes/cdn.ts): nginx must keep it, from the cache too. */
 const CDN_CSP = "default-src 'none'; sandbox";
 
-const SKIP = !HAS_NGINX ? 'no /usr/sbin/nginx (apt-get install nginx; .ci/run does)' : !BUILT ? 'needs `npm run build`' : '';
+const SKIP = !HAS_NGINX ? 'no /usr/sbin/nginx (apt-get install nginx; .ci/run does)' : '';
 
 /**
  * deploy/nginx.conf in front of a real `prodimg serve`, run by Debian's nginx: /cdn/ answers are

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, BUILT, cliEnv, createShopToken, type ServeProcess, startServe } from '../reliability/support-server.js';
+import { BIN, cliEnv, createShopToken, type ServeProcess, startServe } from '../reliability/support-server.js';
 import { exportedSettings, readmeShellBlock } from '../support/readme-blocks.js';
 import { runProcess } from '../support/run-process.js';
 import { freshBucket, s3Gateway, s3SkipNote } from '../support/s3.js';
@@ -10,7 +10,7 @@ import { waitsTimeout } from '../support/waiting.js';
 import { type BlobLibrary, makeBlobLibrary } from '../transfer/blob-library.js';
 
 const gateway = s3Gateway();
-const SKIP = !BUILT ? ' (SKIPPED: needs `npm run build`)' : !process.env.TEST_DATABASE_URL ? ' (SKIPPED: needs PostgreSQL: set TEST_DATABASE_URL)' : s3SkipNote();
+const SKIP = !process.env.TEST_DATABASE_URL ? ' (SKIPPED: needs PostgreSQL: set TEST_DATABASE_URL)' : s3SkipNote();
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The first server's data folder in the README (deploy/prodimg.service's); here the library's. */
 const README_DATA_DIR = '/var/lib/prodimg';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, BUILT, cliEnv, startServe } from '../reliability/support-server.js';
+import { BIN, cliEnv, startServe } from '../reliability/support-server.js';
 import { within } from '../support/waiting.js';
 import { hmacMatches } from '../../src/domain/oauth-hmac.js';
 import { DOC_FILES } from '../support/doc-examples.js';
@@ -45,7 +45,7 @@ function usages(): Usage[] {
   return result;
 }
 
-describe.skipIf(!BUILT)("the README's `prodimg` command block, every line run by the real CLI (needs `npm run build`)", () => {
+describe("the README's `prodimg` command block, every line run by the real CLI", () => {
   let dataDir: string;
   const env = () => cliEnv({ dataDir });
   const run = (args: string[]) => runProcess(process.execPath, [BIN, ...args], env(), `prodimg ${args.join(' ')}`);
@@ -298,13 +298,15 @@ describe('other commands the docs give', () => {
       for (const m of text.matchAll(/\bnpm (start|test)\b/g)) named.add(m[1]!);
       for (const m of text.matchAll(/\bnpm run ([\w:-]*\w)/g)) named.add(m[1]!);
     }
-    expect([...named].sort()).toEqual(['bench', 'build', 'start', 'test', 'test:pg-restart', 'test:stress']);
+    expect([...named].sort()).toEqual(['bench', 'build', 'screenshots', 'start', 'test', 'test:pg-restart', 'test:stress']);
     expect([...named].filter((name) => !(name in scripts))).toEqual([]);
     // "`npm start` is `prodimg serve`" (test/cli/lifecycle.test.ts runs it and stops it).
     expect(README).toContain('`npm start` is `prodimg serve`');
     expect(scripts.start).toBe('exec node bin/prodimg.js serve');
     // `npm run test:stress` and the bounded-bursts command set PRODIMG_STRESS=1, which the suites read.
     expect(scripts['test:stress']).toContain('PRODIMG_STRESS=1');
+    // `npm run screenshots` writes docs/images/ (test/support/screenshots.ts reads PRODIMG_SCREENSHOTS=1).
+    expect(scripts.screenshots).toContain('PRODIMG_SCREENSHOTS=1');
   });
 
   it('every `prodimg ...` the docs mention in passing (`prodimg gc [--dry-run]`, `serve --workers 2`) is a usage of the command block, which is run above', () => {
@@ -386,7 +388,7 @@ describe('other commands the docs give', () => {
   //   test/cli/deploy.test.ts assembles the run stage from its COPY lines and runs its CMD and HEALTHCHECK with its ENV instead.
   // - `cp deploy/prodimg.service /etc/systemd/system/ && systemctl ...`: needs root and systemd.
   //   test/cli/package.test.ts runs the unit's ExecStart with its Environment= lines on the documented install instead.
-  // - `npm install && npm start`, `npm test`, `npm run test:stress`, `npm run test:pg-restart`, and the bench
+  // - `npm install && npm start`, `npm test`, `npm run test:stress`, `npm run test:pg-restart`, `npm run screenshots`, and the bench
   //   itself: each takes minutes or restarts the machine's PostgreSQL; the scripts and the bench's flags are checked above, and
   //   test/cli/lifecycle.test.ts and test/cli/package.test.ts run `npm start` and the packed `npx prodimg serve`.
   // - `LD_PRELOAD=libjemalloc.so.2 MALLOC_ARENA_MAX=2 npm start`: the variables are read by the dynamic linker and

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILT, cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
+import { cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
 import { within } from '../support/waiting.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const HEADING = '## Installing an app through OAuth';
 
-describe.skipIf(!BUILT)("the README's OAuth install, run as written against a real server (PRODIMG_OAUTH_AUTO_APPROVE=1)", () => {
+describe("the README's OAuth install, run as written against a real server (PRODIMG_OAUTH_AUTO_APPROVE=1)", () => {
   let dataDir: string;
   let server: ServeProcess;
   beforeAll(async () => {

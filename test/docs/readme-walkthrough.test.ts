@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { BUILT, cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
+import { cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
 import { answerPattern, jsonDocuments } from '../support/doc-examples.js';
 import { within } from '../support/waiting.js';
 
@@ -34,7 +34,7 @@ function bash(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number | 
   return within(new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr }))), 'the README walkthrough to finish');
 }
 
-describe.skipIf(!BUILT)("the README's one-minute walkthrough, run as written against a real server (ingestion off)", () => {
+describe("the README's one-minute walkthrough, run as written against a real server (ingestion off)", () => {
   let dataDir: string;
   let server: ServeProcess;
   beforeAll(async () => {

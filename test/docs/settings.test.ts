@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_VARIANT_SIZES, loadConfig } from '../../src/config.js';
 import { configureSharp } from '../../src/imaging/image-transform.js';
-import { BIN, BUILT } from '../reliability/support-server.js';
+import { BIN } from '../reliability/support-server.js';
 import { WAIT_MS } from '../support/waiting.js';
 import { DOC_FILES } from '../support/doc-examples.js';
 
@@ -143,7 +143,7 @@ describe("the README's settings table against config.ts and `prodimg --help`", (
     expect(unchecked).toEqual([]);
   });
 
-  it.skipIf(!BUILT)('gives each default as `prodimg --help` does (needs `npm run build`)', () => {
+  it('gives each default as `prodimg --help` does', () => {
     const res = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', timeout: WAIT_MS });
     expect(res.status).toBe(0);
     const help = helpDefaults(res.stdout);
@@ -196,6 +196,7 @@ describe('every `NAME=value` the docs give outside the shell blocks run as they 
   const READ_BY: Record<string, string> = {
     TEST_DATABASE_URL: 'test/support/databases.ts',
     PRODIMG_STRESS: 'test/support/stress.ts',
+    PRODIMG_SCREENSHOTS: 'test/support/screenshots.ts',
     BENCH_PG_URL: 'bench/run.mjs',
     // Read by glibc and its dynamic linker when the process starts; test/cli/deploy.test.ts and package.test.ts check the deploy files' servers run on them.
     MALLOC_ARENA_MAX: 'deploy/Dockerfile',

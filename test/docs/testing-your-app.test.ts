@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILT } from '../reliability/support-server.js';
 import { WAIT_MS, within } from '../support/waiting.js';
 
 /**
@@ -29,7 +28,7 @@ function run(file: string, args: string[], cwd: string, env = childEnv()) {
   return { code: res.status, out: `${res.stdout}${res.stderr}`, stdout: res.stdout };
 }
 
-describe.skipIf(!BUILT)("docs/testing-your-app.md's examples, run as written (needs `npm run build`)", () => {
+describe("docs/testing-your-app.md's examples, run as written", () => {
   let root: string;
   const project = (name: string) => join(root, name);
 

@@ -9,7 +9,7 @@ import { type Origin, send as serveBytes, startOrigin } from '../imaging/fixture
 import { freshDatabase } from '../support/databases.js';
 import { ENVIRONMENT } from '../support/deploy-files.js';
 import { STRESS } from '../support/stress.js';
-import { BUILT, cliEnv, memoryOf, startServe } from './support-server.js';
+import { cliEnv, memoryOf, startServe } from './support-server.js';
 import { variantUrls } from './variant-urls.js';
 
 /**
@@ -47,7 +47,7 @@ interface Measured {
   burstSeconds: number;
 }
 
-describe.skipIf(!BUILT || !STRESS)('memory after a render burst, by allocator (npm run test:stress)', () => {
+describe.skipIf(!STRESS)('memory after a render burst, by allocator (npm run test:stress)', () => {
   let origin: Origin;
   let photo: Buffer;
   const results: Measured[] = [];

@@ -7,7 +7,7 @@ import { makeNoise } from '../imaging/fixtures/images.js';
 import { type Origin, send as serveBytes, startOrigin } from '../imaging/fixtures/origin-server.js';
 import { freshDatabase, type TestDatabase } from '../support/databases.js';
 import { scale, STRESS } from '../support/stress.js';
-import { BUILT, cliEnv, latencySummary, memoryOf, type ServeProcess, startServe } from './support-server.js';
+import { cliEnv, latencySummary, memoryOf, type ServeProcess, startServe } from './support-server.js';
 import { variantUrls } from './variant-urls.js';
 
 /**
@@ -28,7 +28,7 @@ interface Answer {
   body: string;
 }
 
-describe.skipIf(!BUILT)('bounded work under bursts, against a real server process (needs `npm run build`)', () => {
+describe('bounded work under bursts, against a real server process', () => {
   let db: TestDatabase;
   let origin: Origin;
   let server: ServeProcess;

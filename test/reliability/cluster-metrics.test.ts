@@ -2,13 +2,13 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, type TestDatabase } from '../support/databases.js';
 import { sampleValue } from '../support/metrics-text.js';
-import { BUILT, cliEnv, type ServeProcess, startServe } from './support-server.js';
+import { cliEnv, type ServeProcess, startServe } from './support-server.js';
 
 /**
  * `prodimg serve --workers 2`: the port is shared, so a scrape reaches one worker or the other;
  * either way /metrics must report both together (prom-client's cluster aggregator in the primary).
  */
-describe.skipIf(!BUILT)('/metrics of `prodimg serve --workers 2` (needs dist/)', () => {
+describe('/metrics of `prodimg serve --workers 2`', () => {
   let db: TestDatabase;
   let server: ServeProcess;
   beforeAll(async () => {

@@ -8,7 +8,7 @@ import type { Schema } from '../../src/storage/schema.js';
 import { startApi, type TestApi } from '../support/api.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { scale, STRESS } from '../support/stress.js';
-import { BUILT, cliEnv, createShopToken, failures, type ServeProcess, startServe } from './support-server.js';
+import { cliEnv, createShopToken, failures, type ServeProcess, startServe } from './support-server.js';
 import { httpClient, runWorkload, V, type WorkloadResult } from './support-workload.js';
 
 /**
@@ -135,7 +135,7 @@ const SHARED: SharedCase[] = [
 ];
 
 for (const shared of SHARED) {
-  const skip = !BUILT ? 'dist/ is missing: run `npm run build`' : shared.skip;
+  const skip = shared.skip;
   describe.skipIf(skip !== false)(`${shared.name}${skip ? ` (SKIPPED: ${skip})` : ''}`, () => {
     let db: TestDatabase;
     let servers: ServeProcess[] = [];

@@ -10,7 +10,7 @@ import { createRepositories } from '../../src/storage/repositories.js';
 import { type Origin, startOrigin } from '../imaging/fixtures/origin-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { scale } from '../support/stress.js';
-import { BUILT, cliEnv, type ServeProcess, startServe } from './support-server.js';
+import { cliEnv, type ServeProcess, startServe } from './support-server.js';
 import { waitsTimeout } from '../support/waiting.js';
 
 /** Starts `serve` with ingestion on and waits for its start-up sweep to finish. */
@@ -27,7 +27,7 @@ async function startServer(db: TestDatabase): Promise<ServeProcess> {
 
 const ROUNDS = scale(4, 20);
 
-describe.skipIf(!BUILT)('crash safety: kill -9 during a burst of creates and deletes (needs `npm run build`)', () => {
+describe('crash safety: kill -9 during a burst of creates and deletes', () => {
   describe.each(DIALECTS)('on %s', (dialect) => {
     let db: TestDatabase;
     let origin: Origin;

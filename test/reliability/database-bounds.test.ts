@@ -7,7 +7,7 @@ import { AdminAuth } from '../../src/domain/admin-auth.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { KyselyAdminKeyRepository } from '../../src/storage/admin-key-repository.js';
 import { freshDatabase, type TestDatabase } from '../support/databases.js';
-import { BUILT, cliEnv, createShopToken, type ServeProcess, startServe } from './support-server.js';
+import { cliEnv, createShopToken, type ServeProcess, startServe } from './support-server.js';
 
 // A real `prodimg serve` (the server's own bounds come from its settings), and real locks taken by
 // a second session. The bounds are short so the tests finish in seconds; SLACK_MS is for a loaded machine.
@@ -60,7 +60,7 @@ async function productCount(db: TestDatabase): Promise<number> {
   return Number(row.n);
 }
 
-describe.skipIf(!PG || !BUILT)('PostgreSQL: a lock held by another session (needs TEST_DATABASE_URL and `npm run build`)', () => {
+describe.skipIf(!PG)('PostgreSQL: a lock held by another session (needs TEST_DATABASE_URL)', () => {
   const ACQUIRE_MS = 1000;
   const LOCK_MS = 1000;
   let db: TestDatabase;
@@ -129,7 +129,7 @@ describe.skipIf(!PG || !BUILT)('PostgreSQL: a lock held by another session (need
   }, 120_000);
 });
 
-describe.skipIf(!PG || !BUILT)('PostgreSQL: clients that give up while a lock holds their writes (needs TEST_DATABASE_URL and `npm run build`)', () => {
+describe.skipIf(!PG)('PostgreSQL: clients that give up while a lock holds their writes (needs TEST_DATABASE_URL)', () => {
   const BOUND_MS = 5000;
   let db: TestDatabase;
   let server: ServeProcess;
@@ -177,7 +177,7 @@ describe.skipIf(!PG || !BUILT)('PostgreSQL: clients that give up while a lock ho
   }, 120_000);
 });
 
-describe.skipIf(!PG || !BUILT)('PostgreSQL: a role with a CONNECTION LIMIT (needs TEST_DATABASE_URL and `npm run build`)', () => {
+describe.skipIf(!PG)('PostgreSQL: a role with a CONNECTION LIMIT (needs TEST_DATABASE_URL)', () => {
   // Role names are cluster-wide: one of its own per run.
   const role = `prodimg_limited_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const adminUrl = process.env.TEST_DATABASE_URL!;
@@ -218,7 +218,7 @@ describe.skipIf(!PG || !BUILT)('PostgreSQL: a role with a CONNECTION LIMIT (need
   }, 120_000);
 });
 
-describe.skipIf(!BUILT)('SQLite: a write lock held by another connection (needs `npm run build`)', () => {
+describe('SQLite: a write lock held by another connection', () => {
   const LOCK_MS = 300;
   let db: TestDatabase;
   let server: ServeProcess;

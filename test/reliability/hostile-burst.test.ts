@@ -8,7 +8,7 @@ import { makeNoise } from '../imaging/fixtures/images.js';
 import { type Origin, redirect, send, startOrigin, trickle } from '../imaging/fixtures/origin-server.js';
 import { freshDatabase, type TestDatabase } from '../support/databases.js';
 import { scale } from '../support/stress.js';
-import { BUILT, cliEnv, type ServeProcess, startServe } from './support-server.js';
+import { cliEnv, type ServeProcess, startServe } from './support-server.js';
 
 
 /** Resident and peak resident memory of a process, in MiB (Linux /proc). */
@@ -18,7 +18,7 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
-describe.skipIf(!BUILT)('hostile sources in a burst, against a real server process (needs `npm run build`)', () => {
+describe('hostile sources in a burst, against a real server process', () => {
   let db: TestDatabase;
   let origin: Origin;
   let server: ServeProcess;

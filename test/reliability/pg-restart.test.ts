@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/storage/database.js';
 import { freshDatabase, type TestDatabase } from '../support/databases.js';
-import { BUILT, cliEnv, createShopToken, type ServeProcess, startServe } from './support-server.js';
+import { cliEnv, createShopToken, type ServeProcess, startServe } from './support-server.js';
 
 // Restarting the machine's one PostgreSQL server would break every other suite running against it at
 // the same moment, so this runs only on its own: `npm run test:pg-restart`.
@@ -16,7 +16,7 @@ async function restartPostgres(): Promise<void> {
   await promisify(execFile)('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart'], { timeout: 60_000 });
 }
 
-describe.skipIf(!ENABLED || !BUILT)('PostgreSQL restarted under load (only with PRODIMG_PG_RESTART=1: it restarts the shared server)', () => {
+describe.skipIf(!ENABLED)('PostgreSQL restarted under load (only with PRODIMG_PG_RESTART=1: it restarts the shared server)', () => {
   let db: TestDatabase;
   let server: ServeProcess;
   let token: string;

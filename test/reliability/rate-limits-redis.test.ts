@@ -9,7 +9,7 @@ import { ShopService } from '../../src/domain/shop-service.js';
 import { createRepositories } from '../../src/storage/repositories.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { WAIT_MS, waitsTimeout } from '../support/waiting.js';
-import { BUILT, cliEnv, type ServeProcess, startServe } from './support-server.js';
+import { cliEnv, type ServeProcess, startServe } from './support-server.js';
 
 /**
  * Two `prodimg serve` processes sharing one Redis for their rate-limit buckets, against a Redis this
@@ -54,7 +54,7 @@ async function stopRedis(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-describe.skipIf(!BUILT).each(DIALECTS)('rate limits shared through Redis by two server processes on %s (needs `npm run build`)', (dialect) => {
+describe.each(DIALECTS)('rate limits shared through Redis by two server processes on %s', (dialect) => {
   let db: TestDatabase;
   let redis: ChildProcess | undefined;
   let port: number;

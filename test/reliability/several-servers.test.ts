@@ -14,7 +14,7 @@ import { sampleValue } from '../support/metrics-text.js';
 import { runProcess } from '../support/run-process.js';
 import { freshBucket, s3Gateway, s3SkipNote } from '../support/s3.js';
 import { waitsTimeout } from '../support/waiting.js';
-import { BIN, BUILT, cliEnv, type ServeProcess, startServe } from './support-server.js';
+import { BIN, cliEnv, type ServeProcess, startServe } from './support-server.js';
 
 /**
  * Several servers, proven together: two `prodimg serve` processes with data directories of their own
@@ -45,7 +45,7 @@ const SHARED_STORES: SharedStore[] = [
   },
 ];
 
-const SKIP = !process.env.TEST_DATABASE_URL ? 'needs PostgreSQL: set TEST_DATABASE_URL' : !BUILT ? 'needs `npm run build`' : '';
+const SKIP = !process.env.TEST_DATABASE_URL ? 'needs PostgreSQL: set TEST_DATABASE_URL' : '';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Servers sharing a database share the key that seals its secrets. */
 const SECRET_KEY = randomBytes(32).toString('hex');

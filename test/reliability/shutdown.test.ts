@@ -11,7 +11,7 @@ import type { DialectName } from '../../src/storage/dialect-name.js';
 import { openDatabase } from '../../src/storage/database.js';
 import { type Origin, type Route, send, startOrigin } from '../imaging/fixtures/origin-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
-import { BUILT, cliEnv, createShopToken, type ServeProcess, startServe } from './support-server.js';
+import { cliEnv, createShopToken, type ServeProcess, startServe } from './support-server.js';
 import { sendJson, V } from './support-workload.js';
 import { WAIT_MS, waitsTimeout } from '../support/waiting.js';
 
@@ -139,7 +139,7 @@ function blobFile(dataDir: string, name: string): string {
   return join(dataDir, 'images', name.slice(0, 2), name);
 }
 
-describe.skipIf(!BUILT)('graceful shutdown of `prodimg serve` (needs dist/)', () => {
+describe('graceful shutdown of `prodimg serve`', () => {
   let origin: Origin;
   let fast: Png;
   let slowA: Png;

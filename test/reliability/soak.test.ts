@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DialectName } from '../../src/storage/dialect-name.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { scale, STRESS } from '../support/stress.js';
-import { BUILT, cliEnv, createShopToken, failures, latencySummary, rssKib, type ServeProcess, startServe } from './support-server.js';
+import { cliEnv, createShopToken, failures, latencySummary, rssKib, type ServeProcess, startServe } from './support-server.js';
 import { httpClient, prng, type Reply } from './support-workload.js';
 
 /**
@@ -46,7 +46,7 @@ function series(values: number[]): string {
 
 type Kind = 'list' | 'image' | 'count' | 'product' | 'products' | 'create' | 'alt' | 'move' | 'delete';
 
-describe.skipIf(!BUILT)(`soak: a fixed rate of mixed reads and writes for ${DURATION_MS / 1000} s against one serve process (needs dist/)`, () => {
+describe(`soak: a fixed rate of mixed reads and writes for ${DURATION_MS / 1000} s against one serve process`, () => {
   describe.each(DIALECTS)('on %s', (dialect) => {
     const RATE = RATES[dialect];
     const MAX_IN_FLIGHT = RATE * MAX_BACKLOG_S;

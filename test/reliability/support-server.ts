@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'undici';
 import { WAIT_MS } from '../support/waiting.js';
@@ -7,8 +7,6 @@ import { WAIT_MS } from '../support/waiting.js';
 /** Helpers for the reliability suites that run `prodimg serve` as a real process. */
 
 export const BIN = fileURLToPath(new URL('../../bin/prodimg.js', import.meta.url));
-/** The CLI runs from dist/; without a build these suites skip (as test/cli does). */
-export const BUILT = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
 
 export interface ServeEnv {
   dataDir: string;

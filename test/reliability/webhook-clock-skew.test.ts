@@ -6,7 +6,7 @@ import { freshDatabase, type TestDatabase } from '../support/databases.js';
 import { createShopToken } from '../support/shops.js';
 import { waitsTimeout } from '../support/waiting.js';
 import { startWebhookListener, type WebhookListener } from '../support/webhook-listener.js';
-import { BUILT, cliEnv, type ServeProcess, startServe } from './support-server.js';
+import { cliEnv, type ServeProcess, startServe } from './support-server.js';
 
 /** Debian's libfaketime (`apt-get install faketime`, as .ci/run does): a process's wall clock moved, its monotonic clock left alone. */
 const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
@@ -18,8 +18,8 @@ const ahead = { LD_PRELOAD: LIBFAKETIME, FAKETIME: '+10m', FAKETIME_DONT_FAKE_MO
  * took leases another server still held and sent those deliveries a second time. Real clock skew:
  * server B runs under libfaketime 10 minutes ahead, on the PostgreSQL database of server A.
  */
-describe.skipIf(!BUILT || !process.env.TEST_DATABASE_URL || !existsSync(LIBFAKETIME))(
-  'webhook leases between servers whose clocks disagree (needs `npm run build`, TEST_DATABASE_URL and Debian\'s faketime; SQLite servers share one machine and so one clock)',
+describe.skipIf(!process.env.TEST_DATABASE_URL || !existsSync(LIBFAKETIME))(
+  'webhook leases between servers whose clocks disagree (needs TEST_DATABASE_URL and Debian\'s faketime; SQLite servers share one machine and so one clock)',
   () => {
     let db: TestDatabase;
     let listener: WebhookListener;

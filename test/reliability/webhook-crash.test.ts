@@ -5,12 +5,12 @@ import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases
 import { createShopToken } from '../support/shops.js';
 import { WAIT_MS, waitsTimeout } from '../support/waiting.js';
 import { startWebhookListener, type Received, type WebhookListener } from '../support/webhook-listener.js';
-import { BUILT, cliEnv, type ServeProcess, startServe } from './support-server.js';
+import { cliEnv, type ServeProcess, startServe } from './support-server.js';
 
 /** Retries start after 300 ms: short for CI, long enough to kill the server between attempts. */
 const SETTINGS = { PRODIMG_ALLOW_PRIVATE_SOURCES: '1', PRODIMG_WEBHOOK_RETRY_MS: '300', PRODIMG_WEBHOOK_MAX_ATTEMPTS: '20', PRODIMG_WEBHOOK_TIMEOUT_MS: '3000', PRODIMG_LOG_LEVEL: 'info' };
 
-describe.skipIf(!BUILT)('webhook deliveries survive kill -9 and are shared by several servers (needs `npm run build`)', () => {
+describe('webhook deliveries survive kill -9 and are shared by several servers', () => {
   describe.each(DIALECTS)('on %s', (dialect) => {
     let db: TestDatabase;
     let listener: WebhookListener;

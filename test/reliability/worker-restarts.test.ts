@@ -7,7 +7,7 @@ import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases
 import { sampleValue } from '../support/metrics-text.js';
 import { runProcess } from '../support/run-process.js';
 import { waitsTimeout, within } from '../support/waiting.js';
-import { BIN, BUILT, cliEnv, type LogEntry, type ServeProcess, startServe } from './support-server.js';
+import { BIN, cliEnv, type LogEntry, type ServeProcess, startServe } from './support-server.js';
 
 /**
  * `prodimg serve --workers 2` when a worker dies: the primary starts another after a delay that
@@ -18,7 +18,7 @@ const RESTARTS = { PRODIMG_WORKER_RESTART_MS: '300', PRODIMG_WORKER_RESTART_MAX_
 const DIED = 'worker died; starting another';
 const FAILED = 'worker failed to start; starting another';
 
-describe.skipIf(!BUILT).each(DIALECTS)('worker restarts of `prodimg serve --workers 2` on %s (needs dist/)', (dialect) => {
+describe.each(DIALECTS)('worker restarts of `prodimg serve --workers 2` on %s', (dialect) => {
   let db: TestDatabase | undefined;
   let server: ServeProcess | undefined;
   afterEach(async () => {

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Presence, type PresenceTiming, startPresence } from '../../src/storage/sqlite/presence.js';
+import { until } from '../support/waiting.js';
 
 const fast: PresenceTiming = { tickMs: 20, liveMs: 400, lapseMs: 200, freshMs: 80, holdMs: 150 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fail = (err: unknown) => {
   throw err;
 };
@@ -35,22 +35,26 @@ describe('server presence on a SQLite side file', () => {
     expect(first.alone()).toBe(true);
     const second = start();
     expect(second.alone(), 'the newcomer sees the first at once').toBe(false);
-    await sleep(3 * fast.tickMs);
-    expect(first.alone(), 'the first has polled and seen the newcomer').toBe(false);
+    // The first polls and sees the newcomer, then polls again after it has gone.
+    await until(() => !first.alone(), 'the first server to see the newcomer');
     second.close();
-    await sleep(3 * fast.tickMs);
+    await until(() => first.alone(), 'the first server alone again');
     expect(first.alone()).toBe(true);
   });
 
   it('syncs with the database on every poll while alone, and not while another server is live', async () => {
     let syncs = 0;
-    start(() => syncs++);
-    await sleep(5 * fast.tickMs);
-    expect(syncs).toBeGreaterThanOrEqual(3);
+    const first = start(() => syncs++);
+    await until(() => syncs >= 3, 'three syncs of a lone server');
     start();
-    await sleep(2 * fast.tickMs);
+    await until(() => !first.alone(), 'the first server to see the second');
     const before = syncs;
-    await sleep(5 * fast.tickMs);
+    // Five more polls of the first server, each a heartbeat in the side file.
+    const side = new SQLite(file, { readonly: true });
+    const beat = side.prepare<[], number>('SELECT heartbeat_at FROM servers ORDER BY rowid LIMIT 1').pluck();
+    const beats = new Set<number>();
+    await until(() => beats.add(beat.get()!).size > 5, 'five heartbeats of the first server');
+    side.close();
     expect(syncs).toBe(before);
   });
 
@@ -70,7 +74,8 @@ describe('server presence on a SQLite side file', () => {
   it('stops trusting itself when its polls fall behind (a blocked event loop)', async () => {
     const slow = start(() => {}, { ...fast, tickMs: 60_000 });
     expect(slow.alone()).toBe(true);
-    await sleep(fast.freshMs + 20);
+    // No poll comes: once freshMs has passed since the last one, it is no longer sure.
+    await until(() => !slow.alone(), 'freshMs to pass without a poll');
     expect(slow.alone()).toBe(false);
   });
 

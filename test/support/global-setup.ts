@@ -2,14 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { buildDistIfStale } from './build-dist.js';
 import { s3Unavailable, startS3Gateway, stopS3Gateway } from './s3-gateway.js';
 
 /**
- * Says plainly, once per run, whether the PostgreSQL half of the suite runs; starts the run's one S3
- * gateway (a throwaway Ceph cluster, scripts/s3-gateway.sh) when radosgw is installed, and stops it
- * at the end.
+ * Once per run: builds a missing or stale dist/; says plainly whether the PostgreSQL half of the
+ * suite runs; starts the run's one S3 gateway (a throwaway Ceph cluster, scripts/s3-gateway.sh) when
+ * radosgw is installed, and stops it at the end.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  buildDistIfStale();
   if (process.env.TEST_DATABASE_URL) {
     console.log(`Database suites run on SQLite and PostgreSQL (${process.env.TEST_DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}).`);
   } else {

@@ -17,3 +17,12 @@ export function within<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Prom
   });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
+
+/** Resolves once `check()` holds, looked at every few milliseconds; rejects naming `what` after WAIT_MS. */
+export async function until(check: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { runProcess } from '../support/run-process.js';
-import { BUILT, catalogueFixture, createStores, CLI_BIN, cliEnv, prodimg, summaryOf } from './transfer-cli.js';
+import { catalogueFixture, createStores, CLI_BIN, cliEnv, prodimg, summaryOf } from './transfer-cli.js';
 
-describe.skipIf(!BUILT)('prodimg import and export on the command line (needs `npm run build`)', () => {
+describe('prodimg import and export on the command line', () => {
   const files = catalogueFixture('prodimg-import-cli-');
 
   // util-linux's `script` gives the command a terminal, as a person at a shell would.

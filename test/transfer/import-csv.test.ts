@@ -10,9 +10,9 @@ import type { ProcessRun } from '../support/run-process.js';
 import { waitsTimeout } from '../support/waiting.js';
 import { generateCatalogue, type GeneratedCatalogue } from './catalogue-csv.js';
 import { unreachableUrl } from './catalogue-origin.js';
-import { BUILT, catalogueFixture, cliEnv, prodimg, summaryOf } from './transfer-cli.js';
+import { catalogueFixture, cliEnv, prodimg, summaryOf } from './transfer-cli.js';
 
-describe.skipIf(!BUILT)('prodimg import of a 2,000-row spreadsheet with bad rows (needs `npm run build`, which `npm test` runs first)', () => {
+describe('prodimg import of a 2,000-row spreadsheet with bad rows', () => {
   const files = catalogueFixture('prodimg-import-');
 
   describe.each(DIALECTS)('on %s', (dialect) => {

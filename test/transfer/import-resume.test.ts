@@ -11,11 +11,11 @@ import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases
 import { within, waitsTimeout } from '../support/waiting.js';
 import { generateCatalogue } from './catalogue-csv.js';
 import { unreachableUrl } from './catalogue-origin.js';
-import { BUILT, catalogueFixture, CLI_BIN, cliEnv, prodimg, productsOfCsv, summaryOf } from './transfer-cli.js';
+import { catalogueFixture, CLI_BIN, cliEnv, prodimg, productsOfCsv, summaryOf } from './transfer-cli.js';
 
 const SEED = Number(process.env.PRODIMG_TEST_SEED) || 20261130;
 
-describe.skipIf(!BUILT)(`an import killed with SIGKILL three times ends as an uninterrupted one (seed ${SEED}; needs \`npm run build\`)`, () => {
+describe(`an import killed with SIGKILL three times ends as an uninterrupted one (seed ${SEED})`, () => {
   const files = catalogueFixture('prodimg-resume-');
 
   describe.each(DIALECTS)('on %s', (dialect) => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Shop } from '../../src/domain/entities.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { waitsTimeout } from '../support/waiting.js';
-import { BUILT, createStores, cliEnv, prodimg } from './transfer-cli.js';
+import { createStores, cliEnv, prodimg } from './transfer-cli.js';
 
 /** What the source answers for a page of `GET /products`, given its query; or it writes the answer itself. */
 type Listing = (query: URLSearchParams, res: ServerResponse) => { products: unknown[]; cursor: string } | void;
@@ -19,7 +19,7 @@ const product = (handle: string) => ({ handle, title: handle.toUpperCase(), upda
  * back, cursors that never end, an answer that drips, a redirect to another origin. Each pass must
  * end with exit code 1 and one line, leave the saved point as it was, and prune nothing.
  */
-describe.skipIf(!BUILT).each(DIALECTS)('prodimg mirror from a hostile source, into %s (needs `npm run build`)', (dialect) => {
+describe.each(DIALECTS)('prodimg mirror from a hostile source, into %s', (dialect) => {
   let server: Server;
   let base: string;
   let elsewhere: Server;

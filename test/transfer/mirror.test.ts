@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, createClient } from '../../src/client/client.js';
 import { makeJpeg, makePng, makeWebp } from '../imaging/fixtures/images.js';
 import { type Origin, send, startOrigin } from '../imaging/fixtures/origin-server.js';
-import { BIN, BUILT, cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
+import { BIN, cliEnv, type ServeProcess, startServe } from '../reliability/support-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { runProcess } from '../support/run-process.js';
 import { waitsTimeout, within } from '../support/waiting.js';
@@ -36,7 +36,7 @@ async function sourceClockReaches(base: string, time: number): Promise<void> {
   );
 }
 
-describe.skipIf(!BUILT).each(DIALECTS)('prodimg mirror from a second prodimg process, into %s (needs `npm run build`)', (dialect) => {
+describe.each(DIALECTS)('prodimg mirror from a second prodimg process, into %s', (dialect) => {
   let origin: Origin;
   let sourceDir: string;
   let source: ServeProcess;

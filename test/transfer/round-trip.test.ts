@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { waitsTimeout } from '../support/waiting.js';
 import type { CatalogueOrigin } from './catalogue-origin.js';
-import { BUILT, catalogueFixture, createStores, cliEnv, prodimg, productsOfCsv } from './transfer-cli.js';
+import { catalogueFixture, createStores, cliEnv, prodimg, productsOfCsv } from './transfer-cli.js';
 
 const FORMULAS = { title: '=HYPERLINK("http://evil.example/?x","Click")', handle: 'formulas', description: '@SUM(A1:A2)', vendor: "'=already quoted", tags: '+1+1' };
 
@@ -63,7 +63,7 @@ function sourceProducts(origin: CatalogueOrigin): unknown[] {
   ];
 }
 
-describe.skipIf(!BUILT)('export, then import into another store: the same products (needs `npm run build`)', () => {
+describe('export, then import into another store: the same products', () => {
   const files = catalogueFixture('prodimg-round-trip-');
 
   describe.each(DIALECTS)('on %s', (dialect) => {

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,6 @@ import { type ProcessRun, runProcess } from '../support/run-process.js';
 
 const BIN = fileURLToPath(new URL('../../bin/prodimg.js', import.meta.url));
 
-/** Whether `npm run build` has made the CLI these suites run (`npm test` builds first). */
-export const BUILT = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
 
 /** The settings a CLI run against a test database needs: its data dir and, on PostgreSQL, its URL; downloads from loopback origins allowed. */
 export function cliEnv(db: TestDatabase, extra: Record<string, string> = {}): Record<string, string> {

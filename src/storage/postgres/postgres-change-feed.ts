@@ -34,6 +34,8 @@ export async function startPostgresChangeFeed(
   // Measured on the monotonic clock: a wall clock stepping forward must not end the period early.
   let peerHeardAt = performance.now();
   const say = (kind: 'hello' | 'here') => pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `${kind}:${me}`]).then(() => {}, onError);
+  /** caughtUp() calls waiting for their own marker: notifications arrive in commit order. */
+  const markers = new Map<string, () => void>();
   const beat = setInterval(() => {
     if (!client || closed) return;
     void say('here');
@@ -53,8 +55,12 @@ export async function startPostgresChangeFeed(
     next.on('end', () => lost());
     next.on('notification', (message) => {
       const payload = message.payload ?? '';
+      const marker = /^caught-up:(.+)$/.exec(payload);
       const peer = /^(hello|here):(.+)$/.exec(payload);
-      if (!peer) {
+      if (marker) {
+        markers.get(marker[1]!)?.();
+        markers.delete(marker[1]!);
+      } else if (!peer) {
         if (payload) cache.invalidate(payload);
       } else if (peer[2] !== me) {
         peerHeardAt = performance.now();
@@ -76,8 +82,22 @@ export async function startPostgresChangeFeed(
   };
   await connect();
   return {
+    caughtUp() {
+      // Not listening: the cache is off, so there is nothing to drop.
+      if (!client || closed) return Promise.resolve();
+      const id = `${me}:${randomUUID()}`;
+      return new Promise<void>((resolve, reject) => {
+        markers.set(id, resolve);
+        pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `caught-up:${id}`]).catch((err: unknown) => {
+          markers.delete(id);
+          reject(err);
+        });
+      });
+    },
     async close() {
       closed = true;
+      for (const resolve of markers.values()) resolve();
+      markers.clear();
       clearTimeout(retry);
       clearInterval(beat);
       cache.setEnabled(false);

@@ -26,6 +26,7 @@ export function startSqliteChangeFeed(reader: SQLite.Database, presenceFile: str
   cache.beforeWrite = () => presence.settle();
   cache.setEnabled(true);
   return {
+    caughtUp: async () => sync(),
     close: async () => {
       cache.setEnabled(false);
       presence.close();
