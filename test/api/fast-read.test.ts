@@ -74,6 +74,20 @@ describe.each(CASES)('repeated reads answered before the router on %s, version %
   // empties its cache then (PostgreSQL: when its notification arrives); having the feed catch up
   // after a write keeps the counts below exact.
   const pollPassed = () => api.app.changeFeed!.caughtUp();
+  /**
+   * `path` read again until the read is answered from the cached bytes, returned with the count then.
+   * A commit the feed notices between two reads rightly empties the cache (seen once in a loaded CI
+   * run, between the first and second read right after start-up): the read is then made again.
+   */
+  const cachedRead = async (path: string) => {
+    for (let i = 0; i < 20; i++) {
+      const before = answered();
+      const answer = await get(path);
+      if (answered() === before + 1) return answer;
+      await pollPassed();
+    }
+    throw new Error(`${path} was never answered from the cached bytes`);
+  };
   const paths = () => [`products/${product.id}/images/${product.imageIds[1]}`, `products/${product.id}/images`];
 
   it('answers a repeated details or list read with the same status, headers and bytes as the full path', async () => {
@@ -82,8 +96,7 @@ describe.each(CASES)('repeated reads answered before the router on %s, version %
       const before = answered();
       const first = await get(path);
       expect(answered(), 'the first read goes through Fastify').toBe(before);
-      const second = await get(path);
-      expect(answered(), 'the second is answered from the cached bytes').toBe(before + 1);
+      const second = await cachedRead(path);
       expect(second.status).toBe(200);
       expect(second.body.equals(first.body)).toBe(true);
       expect(second.names).toEqual(first.names);
