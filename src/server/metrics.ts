@@ -6,6 +6,7 @@ import { answerPrimary, askPrimary } from './cluster-metrics.js';
 import { sendError } from './errors-plugin.js';
 import type { HttpStats } from './http-stats.js';
 import type { S3Stats } from './s3-stats.js';
+import { scrapedMetric } from './scraped-metric.js';
 import type { CdnService } from '../imaging/cdn-service.js';
 import type { KeptBytes, KeptStats } from '../imaging/kept-bytes.js';
 import type { WorkQueue } from '../imaging/work-queue.js';
@@ -105,15 +106,7 @@ async function metricsRegistry(sources: MetricsSources, http: HttpStats, s3: S3S
   const fromStats =
     <S>(stats: () => S) =>
     (name: string, help: string, read: (stats: S) => number, type: typeof Gauge | typeof Counter = Counter) =>
-      new type({
-        name,
-        help,
-        registers: [registry],
-        collect(this: InstanceType<typeof Gauge> | InstanceType<typeof Counter>) {
-          this.reset();
-          this.inc(read(stats()));
-        },
-      });
+      scrapedMetric(registry, type, name, help, () => read(stats()));
   const cdnCounter = fromStats(() => sources.cdn.stats());
   cdnCounter('prodimg_renders_total', 'variant renders begun', (s) => s.rendered);
   cdnCounter('prodimg_renders_coalesced_total', 'variant requests that joined a render already under way', (s) => s.coalesced);

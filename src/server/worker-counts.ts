@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import type { Registry } from 'prom-client';
+import { scrapedMetric } from './scraped-metric.js';
 
 /**
  * The workers of `prodimg serve --workers N` as the primary counts them: the primary sends them to
@@ -48,15 +49,7 @@ export async function workerCountMetrics(read: () => WorkerCounts): Promise<Regi
   const { Counter, Gauge, Registry } = await import('prom-client');
   const registry = new Registry();
   const metric = (type: typeof Gauge | typeof Counter, name: string, help: string, value: (counts: WorkerCounts) => number) =>
-    new type({
-      name,
-      help,
-      registers: [registry],
-      collect(this: InstanceType<typeof Gauge> | InstanceType<typeof Counter>) {
-        this.reset();
-        this.inc(value(read()));
-      },
-    });
+    scrapedMetric(registry, type, name, help, () => value(read()));
   metric(Gauge, 'prodimg_workers_configured', 'server processes the primary keeps running (--workers)', (c) => c.configured);
   metric(Gauge, 'prodimg_workers_serving', 'server processes listening now', (c) => c.serving);
   metric(Counter, 'prodimg_worker_deaths_total', 'server processes that exited without being asked to (start-up failures included)', (c) => c.deaths);

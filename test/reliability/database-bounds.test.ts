@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminAuth } from '../../src/domain/admin-auth.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { KyselyAdminKeyRepository } from '../../src/storage/admin-key-repository.js';
-import { freshDatabase, type TestDatabase } from '../support/databases.js';
+import { adminQuery, freshDatabase, type TestDatabase } from '../support/databases.js';
 import { cliEnv, createShopToken, type ServeProcess, startServe } from './support-server.js';
 
 // A real `prodimg serve` (the server's own bounds come from its settings), and real locks taken by
@@ -45,15 +45,6 @@ async function lockTable(url: string, table: string): Promise<{ release(): Promi
   };
 }
 
-async function adminQuery(url: string, text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 async function productCount(db: TestDatabase): Promise<number> {
   const row = await db.database.db.selectFrom('products').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();

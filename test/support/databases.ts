@@ -44,7 +44,8 @@ export async function freshDatabase(dialect: DialectName): Promise<TestDatabase>
   };
 }
 
-async function adminQuery(url: string, text: string): Promise<void> {
+/** One statement on its own connection (CREATE/DROP DATABASE, roles), as the server's superuser. */
+export async function adminQuery(url: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
